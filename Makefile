@@ -1,0 +1,31 @@
+# Two entry points for people: `make run` and `make test`. Each creates the
+# virtual environment on first use (and again when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run chat test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m bot
+
+chat: $(STAMP)
+	$(PY) -m bot chat
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench.quality
+	$(PY) -m bench.latency
+
+clean:
+	rm -rf $(VENV) .pytest_cache

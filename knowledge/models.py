@@ -1,0 +1,71 @@
+"""Pydantic models for the knowledge files: strict, frozen, no unknown fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Region = Literal["pakistan", "india", "us", "global"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Term = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArticleEntry(StrictModel):
+    """One article of the knowledge base, as listed in catalogue.yaml."""
+
+    id: Slug
+    file: Annotated[str, StringConstraints(pattern=r"^[\w.-]+\.txt$")]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=80)]
+    regions: tuple[Region, ...] = Field(min_length=1)
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
+
+
+class Catalogue(StrictModel):
+    articles: tuple[ArticleEntry, ...] = Field(min_length=1)
+
+    @field_validator("articles")
+    @classmethod
+    def _unique_ids_and_files(cls, articles: tuple[ArticleEntry, ...]) -> tuple[ArticleEntry, ...]:
+        for attribute in ("id", "file"):
+            seen: set[str] = set()
+            for entry in articles:
+                value = getattr(entry, attribute)
+                if value in seen:
+                    raise ValueError(f"duplicate article {attribute} {value!r}")
+                seen.add(value)
+        return articles
+
+
+class Vocabulary(StrictModel):
+    """Query understanding: abbreviations, synonyms and common misspellings."""
+
+    expansions: dict[Term, NonEmpty] = Field(
+        description="phrase as people type it -> words added to the query"
+    )
+    corrections: dict[Term, NonEmpty] = Field(
+        description="misspelling -> right spelling (fuzzy matching handles the rest)"
+    )
+
+
+class Scope(StrictModel):
+    """Word lists that decide whether a question is about the ML-engineering career."""
+
+    domain_terms: tuple[Term, ...] = Field(min_length=1)
+    career_terms: tuple[Term, ...] = Field(min_length=1)
+    off_domain_terms: tuple[Term, ...] = Field(min_length=1)
+    injection_phrases: tuple[Term, ...]
+    greetings: tuple[Term, ...] = Field(min_length=1)
+    thanks: tuple[Term, ...] = Field(min_length=1)
+
+
+class Article(StrictModel):
+    """A catalogue entry together with its verbatim text."""
+
+    entry: ArticleEntry
+    text: str
