@@ -62,6 +62,7 @@ class Scope(StrictModel):
     injection_phrases: tuple[Term, ...]
     greetings: tuple[Term, ...] = Field(min_length=1)
     thanks: tuple[Term, ...] = Field(min_length=1)
+    topics: dict[Term, tuple[Term, ...]] = Field(min_length=1)
 
 
 class Article(StrictModel):

@@ -32,12 +32,18 @@ TABLE_OF_CONTENTS = re.compile(r"^table of (contents|summary)\b", re.IGNORECASE)
 LONE_NUMBER = re.compile(r"^\d{1,3}$")
 TERMINAL = (".", "!", "?", ":", ";")
 CONNECTORS = frozenset(
-    "a an and or of to the in for with is as on by from such that which at into its their "
-    "your our than like including".split()
+    """
+    a an and or of to the in for with is as on by from such that which at into its their
+    your our than like including
+    """.split()
 )
 LIST_START = re.compile(r"^(?:[-•*▪]\s|\d{1,2}\.\s|[a-h]\.\s|Step \d+:)")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-SMALL_WORDS = frozenset("a an and or of to the in for with on by at vs vs. as from into".split())
+SMALL_WORDS = frozenset(
+    """
+    a an and or of to the in for with on by at vs vs. as from into
+    """.split()
+)
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,7 @@ class Unwrapper:
         last = current.parts[-1].text
         if LIST_START.match(line) or self.starts_split_heading(line, following):
             return False
-        if text.endswith((".", "!", "?")) and not line[:1] in ".,;)":
+        if text.endswith((".", "!", "?")) and line[:1] not in ".,;)":
             return False
         heading_like = is_title_like(text) and len(text.split()) >= 3 and ":" not in text
         if line[:1] in ".,;)(" or (
@@ -237,7 +243,7 @@ def logical_lines(article: str, bigrams: Counter[tuple[str, str]]) -> list[Logic
             and not gap
             and unwrapper.joins(current, line.text, following)
         ):
-            current = LogicalLine(current.parts + (line,), current.after_debris)
+            current = LogicalLine((*current.parts, line), current.after_debris)
             continue
         if current is not None:
             result.append(current)

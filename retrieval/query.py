@@ -1,0 +1,139 @@
+"""Query understanding: corrections, abbreviations and synonyms, then tokenize()."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.models import Vocabulary
+from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
+
+# A phrase the vocabulary knows ("pk", "they make", "certs") stands for its expansion
+# ("pakistan", "salary", "certifications"): the expansion carries the meaning, the
+# literal words count less. Long expansions spread their weight over their words.
+EXPANSION_WEIGHT = 1.0
+LONG_EXPANSION_WEIGHT = 0.6
+PHRASE_WORD_WEIGHT = 0.5
+BIGRAM_WEIGHT = 1.0  # "random forest" as a pair, on top of "random" and "forest"
+MAX_QUESTION_CHARS = 1000  # longer input is cut before search (a pasted essay, a flood)
+_WORD = re.compile(r"[a-z]+")
+_LANGUAGE_CONTEXT = re.compile(r"\b(python|sql|java|julia|matlab|language|languages|programming)\b")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # the question as understood: corrected, cut to size
+    tokens: tuple[str, ...]  # the user's own words, tokenized
+    terms: dict[str, float]  # tokens and expansions with their weights
+    unknown: tuple[str, ...]  # user tokens that no passage contains
+
+
+def _edit_distance_within(a: str, b: str, limit: int) -> bool:
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+class QueryAnalyzer:
+    def __init__(
+        self, vocabulary: Vocabulary, known_tokens: frozenset[str], known_words: frozenset[str]
+    ) -> None:
+        self._corrections = {normalize(k): v for k, v in vocabulary.corrections.items()}
+        phrases = sorted(vocabulary.expansions, key=len, reverse=True)
+        self._expansions = {normalize(k): v for k, v in vocabulary.expansions.items()}
+        self._phrase_pattern = re.compile(
+            r"(?<![\w'])(" + "|".join(re.escape(normalize(p)) for p in phrases) + r")(?![\w'])"
+        )
+        self._correction_pattern = re.compile(
+            r"(?<![\w'])("
+            + "|".join(re.escape(k) for k in sorted(self._corrections, key=len, reverse=True))
+            + r")(?![\w'])"
+        )
+        expansion_tokens = {t for text in vocabulary.expansions.values() for t in tokenize(text)}
+        expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
+        self._known = known_tokens | frozenset(expansion_tokens)
+        self._index_tokens = known_tokens
+        self._correction_cache: dict[str, str | None] = {}
+        self._by_length: dict[int, list[str]] = {}
+        # Misspellings are fixed on whole words ("comunication" -> "communication"),
+        # before stemming makes them harder to compare.
+        vocabulary_words = {w for text in vocabulary.expansions for w in text.split()}
+        for word in known_words | vocabulary_words:
+            if word.isalpha() and len(word) >= 4:
+                self._by_length.setdefault(len(word), []).append(word)
+        self._known_words = known_words | vocabulary_words
+
+    def correct_word(self, token: str) -> str | None:
+        """The article word one or two edits away from an unknown word, if any."""
+        if token not in self._correction_cache:
+            if len(self._correction_cache) > 10_000:
+                self._correction_cache.clear()
+            self._correction_cache[token] = self._closest(token)
+        return self._correction_cache[token]
+
+    def _fix_word(self, match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in self._known_words or word in STOP_WORDS or not word.isalpha():
+            return word
+        stems = tokenize(word)
+        if not stems or stems[0] in self._known:
+            return word
+        return self.correct_word(word) or word
+
+    def _closest(self, token: str) -> str | None:
+        if len(token) < 4 or not token.isalpha():
+            return None
+        limit = 1 if len(token) < 7 else 2
+        best: str | None = None
+        for length in range(len(token) - limit, len(token) + limit + 1):
+            for candidate in self._by_length.get(length, ()):
+                if candidate[0] != token[0]:
+                    continue
+                if _edit_distance_within(token, candidate, limit) and (
+                    best is None or len(candidate) > len(best)
+                ):
+                    best = candidate
+        return best
+
+    def analyze(self, question: str) -> Query:
+        text = normalize(question)[:MAX_QUESTION_CHARS]
+        lowered = self._correction_pattern.sub(
+            lambda match: self._corrections[match.group(1)], text.lower()
+        )
+        # Lower-case "r" is the language only next to other languages ("python or r").
+        if _LANGUAGE_CONTEXT.search(lowered):
+            lowered = re.sub(r"(?<![\w'])r(?![\w'])", "R", lowered)
+        lowered = _WORD.sub(self._fix_word, lowered)
+        tokens = tokenize(lowered)
+        unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
+        terms: dict[str, float] = dict.fromkeys(tokens, 1.0)
+        phrase_words: set[str] = set()
+        added: dict[str, float] = {}
+        for match in self._phrase_pattern.finditer(lowered):
+            phrase_words.update(tokenize(match.group(1)))
+            expansion = tokenize(self._expansions[match.group(1)])
+            weight = EXPANSION_WEIGHT if len(expansion) <= 2 else LONG_EXPANSION_WEIGHT
+            for token in expansion:
+                added[token] = max(added.get(token, 0.0), weight)
+        for token in phrase_words - set(added):
+            if token in terms:
+                terms[token] = PHRASE_WORD_WEIGHT
+        for token, weight in added.items():
+            terms[token] = max(terms.get(token, 0.0), weight)
+        for pair in with_bigrams(tokens)[len(tokens) :]:
+            terms.setdefault(pair, BIGRAM_WEIGHT)
+        for match in self._phrase_pattern.finditer(lowered):
+            expansion = tokenize(self._expansions[match.group(1)])
+            for pair in with_bigrams(expansion)[len(expansion) :]:
+                terms.setdefault(pair, BIGRAM_WEIGHT)
+        return Query(text=lowered, tokens=tuple(tokens), terms=terms, unknown=tuple(unknown))

@@ -1,0 +1,119 @@
+"""Is a message a career question, a greeting, or something the bot should decline?"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from knowledge.models import Scope
+from retrieval.query import Query
+from retrieval.tokenize import normalize, tokenize
+
+# Words that may surround a greeting without making it a question.
+_GREETING_FILLER = frozenset(
+    """
+    there bot everyone all guys sir bro dear friend buddy team again advisor career so
+    much a lot very
+    """.split()
+)
+_MIN_CONTENT_TOKENS = 1
+
+
+class MessageKind(StrEnum):
+    QUESTION = "question"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    OFF_TOPIC = "off_topic"
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    kind: MessageKind
+    reason: str
+    anchored: bool = False  # a question that names the ML domain or a career term
+
+
+def _phrases(terms: tuple[str, ...]) -> list[tuple[str, ...]]:
+    phrases = {tuple(tokenize(term)) for term in terms}
+    return sorted((p for p in phrases if p), key=len, reverse=True)
+
+
+def _find(phrases: list[tuple[str, ...]], tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+    spans = []
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(tokens) - size + 1):
+            if tokens[start : start + size] == phrase:
+                spans.append((start, start + size))
+    return spans
+
+
+def _plain_words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", normalize(text).lower())
+
+
+class ScopeClassifier:
+    def __init__(self, scope: Scope) -> None:
+        self._domain = _phrases(scope.domain_terms)
+        self._career = _phrases(scope.career_terms)
+        self._off_domain = _phrases(scope.off_domain_terms)
+        self._injections = tuple(" ".join(_plain_words(p)) for p in scope.injection_phrases)
+        self._greetings = {tuple(_plain_words(g)) for g in scope.greetings}
+        self._thanks = {tuple(_plain_words(t)) for t in scope.thanks}
+        self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
+
+    def _only(self, words: list[str], phrases: set[tuple[str, ...]]) -> bool:
+        """The words are one or more of the phrases, with filler words around them."""
+        position, found = 0, False
+        while position < len(words):
+            for phrase in sorted(phrases, key=len, reverse=True):
+                if tuple(words[position : position + len(phrase)]) == phrase:
+                    position += len(phrase)
+                    found = True
+                    break
+            else:
+                if words[position] not in _GREETING_FILLER:
+                    return False
+                position += 1
+        return found
+
+    def classify(self, raw: str, query: Query) -> ScopeDecision:
+        words = _plain_words(raw)
+        if words and self._only(words, self._thanks):
+            return ScopeDecision(MessageKind.THANKS, "thanks")
+        if words and self._only(words, self._greetings | self._thanks):
+            return ScopeDecision(MessageKind.GREETING, "greeting")
+        joined = " ".join(words)
+        if any(phrase in joined for phrase in self._injections):
+            return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot")
+        tokens = query.tokens
+        off_spans = _find(self._off_domain, tokens)
+        outside = tuple(
+            token if not any(a <= i < b for a, b in off_spans) else "\0"
+            for i, token in enumerate(tokens)
+        )
+        if _find(self._domain, outside):
+            return ScopeDecision(MessageKind.QUESTION, "names the ML domain", anchored=True)
+        if off_spans:
+            return ScopeDecision(MessageKind.OFF_TOPIC, "about another field")
+        career_hits = len(_find(self._career, outside))
+        career_hits += len(_find(self._career, tuple(t for t in query.terms if t not in tokens)))
+        unknown = len(query.unknown)
+        content = [t for t in tokens if not t.isdigit()]
+        if career_hits:
+            if unknown > career_hits or (unknown and unknown == career_hits and len(content) <= 4):
+                return ScopeDecision(MessageKind.OFF_TOPIC, "about something the articles lack")
+            return ScopeDecision(MessageKind.QUESTION, "a career question", anchored=True)
+        if len(content) < _MIN_CONTENT_TOKENS:
+            return ScopeDecision(MessageKind.OFF_TOPIC, "no words to search for")
+        if unknown * 3 > len(content):
+            return ScopeDecision(MessageKind.OFF_TOPIC, "mostly words the articles lack")
+        return ScopeDecision(MessageKind.QUESTION, "words the articles use")
+
+    def topic(self, query: Query) -> str:
+        terms = tuple(query.terms)
+        for name, phrases in self._topics.items():
+            if _find(phrases, query.tokens) or _find(phrases, terms):
+                return name
+        return "general"
