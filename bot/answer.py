@@ -17,7 +17,7 @@ from retrieval.tokenize import tokenize
 
 TELEGRAM_LIMIT = 4096
 MAX_SOURCES = 3
-RELATIVE_SCORE = 0.6  # a further passage is cited if it scores this share of the best
+RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of the best
 MAX_POINTS_PER_SOURCE = 4
 MAX_POINT_CHARS = 700
 LIST_MARKER = re.compile(r"^(?:[-•*▪]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?")

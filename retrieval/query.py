@@ -14,7 +14,7 @@ from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
 EXPANSION_WEIGHT = 1.0
 LONG_EXPANSION_WEIGHT = 0.6
 PHRASE_WORD_WEIGHT = 0.5
-BIGRAM_WEIGHT = 1.0  # "random forest" as a pair, on top of "random" and "forest"
+BIGRAM_WEIGHT = 0.5  # "random forest" as a pair, on top of "random" and "forest"
 MAX_QUESTION_CHARS = 1000  # longer input is cut before search (a pasted essay, a flood)
 _WORD = re.compile(r"[a-z]+")
 _LANGUAGE_CONTEXT = re.compile(r"\b(python|sql|java|julia|matlab|language|languages|programming)\b")

@@ -112,8 +112,10 @@ class ScopeClassifier:
         return ScopeDecision(MessageKind.QUESTION, "words the articles use")
 
     def topic(self, query: Query) -> str:
-        terms = tuple(query.terms)
+        return self.topic_of(query.tokens, tuple(query.terms))
+
+    def topic_of(self, *token_lists: tuple[str, ...]) -> str:
         for name, phrases in self._topics.items():
-            if _find(phrases, query.tokens) or _find(phrases, terms):
+            if any(_find(phrases, tokens) for tokens in token_lists):
                 return name
         return "general"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge import KnowledgeBase
@@ -16,7 +17,15 @@ REGION_WORDS = {"pakistan": "Pakistan", "india": "India", "us": "US United State
 # A question that names neither the ML domain nor a career term is answered only
 # when some passage matches it this well.
 MIN_UNANCHORED_SCORE = 6.0
-DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
+LABEL = re.compile(r"^(?:[-•*]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?([^:.]{2,60}):\s")
+LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
+UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
+HEADING_MATCH_BOOST = 1.0
+COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
+COMMON_WEIGHT = 0.3  # and counts this much
+DUPLICATE_OVERLAP = 0.6
+DIVERSE_TOP = 3
+DIVERSE_MIN_SHARE = 0.7  # passages sharing this share of their tokens say the same thing
 
 
 @dataclass(frozen=True)
@@ -42,11 +51,32 @@ def passage_tokens(passage: Passage, regions: tuple[str, ...]) -> list[str]:
     """What the index sees of a passage: its words, its headings twice more, its article."""
     region_text = " ".join(REGION_WORDS[region] for region in regions)
     tokens = tokenize(f"{passage.title} {region_text}")
-    for heading in passage.section:
-        tokens += with_bigrams(tokenize(heading)) * SECTION_WEIGHT
+    for depth, heading in enumerate(passage.section, start=1):
+        # The innermost heading says most about a passage; its ancestors count once.
+        weight = SECTION_WEIGHT if depth == len(passage.section) else 1
+        tokens += with_bigrams(tokenize(heading)) * weight
     for unit in passage.units:
         tokens += with_bigrams(tokenize(unit))
     return tokens
+
+
+def _diversify(hits: list[Hit]) -> list[Hit]:
+    """Let the top three come from at least two articles when the runner-up is close.
+
+    Articles repeat each other's points; a second article's view is worth more to a
+    reader than the third passage of the same article.
+    """
+    top = hits[:DIVERSE_TOP]
+    if len(top) < DIVERSE_TOP or len({hit.passage.doc_id for hit in top}) > 1:
+        return hits
+    for position in range(DIVERSE_TOP, len(hits)):
+        other = hits[position]
+        if other.passage.doc_id != top[0].passage.doc_id:
+            if other.score >= DIVERSE_MIN_SHARE * top[-1].score:
+                rest = hits[DIVERSE_TOP:position] + hits[position + 1 :]
+                return [*top[:-1], other, top[-1], *rest]
+            break
+    return hits
 
 
 class SearchEngine:
@@ -56,9 +86,34 @@ class SearchEngine:
         regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
         documents = [passage_tokens(p, regions[p.doc_id]) for p in self.passages]
         self.index = BM25Index(documents)
+        self._headings = [self._heading_token_sets(p) for p in self.passages]
+        # Each line of a passage is indexed on its own too: an answer usually sits in
+        # one bullet or sentence, and a passage that has it in one place beats one
+        # whose matching words are spread thin.
+        self._unit_owner: list[int] = []
+        unit_documents: list[list[str]] = []
+        for number, passage in enumerate(self.passages):
+            heading_tokens = tokenize(" ".join(passage.section[-1:]))
+            for unit in passage.units:
+                unit_tokens = with_bigrams(tokenize(unit))
+                label = LABEL.match(unit)
+                if label:  # "Overfitting: When a model ..." defines its label
+                    unit_tokens += with_bigrams(tokenize(label.group(1))) * LABEL_WEIGHT
+                if unit_tokens:
+                    unit_documents.append(heading_tokens + unit_tokens)
+                    self._unit_owner.append(number)
+        self.unit_index = BM25Index(unit_documents)
         self._token_sets = [frozenset(doc) for doc in documents]
+        # Words the bot knows: the articles' and its scope lists' (never "fix" "weather").
+        scope = knowledge.scope
+        scope_text = " ".join(
+            (*scope.domain_terms, *scope.career_terms, *scope.off_domain_terms, *scope.greetings)
+        )
         article_words = frozenset(
-            word for p in self.passages for word, _ in words(p.text) if word.isalpha()
+            word
+            for text in (*(p.text for p in self.passages), scope_text)
+            for word, _ in words(text)
+            if word.isalpha()
         )
         self.analyzer = QueryAnalyzer(knowledge.vocabulary, self.index.vocabulary, article_words)
         self.scope = ScopeClassifier(knowledge.scope)
@@ -75,8 +130,53 @@ class SearchEngine:
                 topic, hits = MessageKind.OFF_TOPIC, ()
         return SearchResult(question, query, decision, str(topic), hits)
 
+    @staticmethod
+    def _heading_token_sets(passage: Passage) -> list[frozenset[str]]:
+        """Each heading and each "Label:" of a passage, as a set of tokens."""
+        names = list(passage.section) + list(passage.headings)
+        names += [m.group(1) for unit in passage.units if (m := LABEL.match(unit))]
+        sets = {frozenset(tokenize(name)) for name in names}
+        return [tokens for tokens in sets if tokens]
+
+    def _heading_bonus(self, number: int, query_tokens: frozenset[str], total_idf: float) -> float:
+        """A passage whose heading names the whole subject asked about ("what is
+        reinforcement learning" -> "Reinforcement Learning:") gains in proportion to
+        how much of the question that heading covers."""
+        best = 0.0
+        for heading in self._headings[number]:
+            if heading <= query_tokens:
+                best = max(best, sum(self.index.idf(t) for t in heading) / total_idf)
+        return 1.0 + HEADING_MATCH_BOOST * best
+
+    def _weighted_terms(self, query: Query) -> dict[str, float]:
+        """Words in most passages ("machine", "learning") say little about which one fits."""
+        common = COMMON_SHARE * self.index.size
+        return {
+            term: weight * (COMMON_WEIGHT if self.index.document_frequency(term) > common else 1.0)
+            for term, weight in query.terms.items()
+        }
+
+    def _scores(self, query: Query) -> dict[int, float]:
+        terms = self._weighted_terms(query)
+        candidates, scores = self.index.scores(terms)
+        combined = dict(zip(candidates.tolist(), scores.tolist(), strict=True))
+        units, unit_scores = self.unit_index.scores(terms)
+        best_unit: dict[int, float] = {}
+        for unit, score in zip(units.tolist(), unit_scores.tolist(), strict=True):
+            owner = self._unit_owner[unit]
+            best_unit[owner] = max(best_unit.get(owner, 0.0), score)
+        for owner, score in best_unit.items():
+            combined[owner] = combined.get(owner, 0.0) + UNIT_WEIGHT * score
+        query_tokens = frozenset(query.tokens)
+        total_idf = sum(self.index.idf(t) for t in query_tokens)
+        if total_idf > 0:
+            for number in combined:
+                combined[number] *= self._heading_bonus(number, query_tokens, total_idf)
+        return combined
+
     def _rank(self, query: Query, limit: int) -> tuple[Hit, ...]:
-        ranked = self.index.top(query.terms, limit * 2)
+        scores = self._scores(query)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: limit * 2]
         hits: list[Hit] = []
         for doc_id, score in ranked:
             tokens = self._token_sets[doc_id]
@@ -85,7 +185,7 @@ class SearchEngine:
             hits.append(Hit(self.passages[doc_id], score))
             if len(hits) == limit:
                 break
-        return tuple(hits)
+        return tuple(_diversify(hits))
 
     def _kept(self, hits: list[Hit]) -> list[int]:
         return [self.passages.index(hit.passage) for hit in hits]
