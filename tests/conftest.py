@@ -1,0 +1,35 @@
+"""Shared fixtures: the real knowledge base and engine, built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.advisor import Advisor
+from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
+from retrieval.search import SearchEngine
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeBase:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge: KnowledgeBase) -> SearchEngine:
+    return SearchEngine(knowledge)
+
+
+@pytest.fixture(scope="session")
+def advisor(knowledge: KnowledgeBase) -> Advisor:
+    return Advisor(knowledge)
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the knowledge files, for tests that break or extend them."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target

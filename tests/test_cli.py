@@ -1,0 +1,87 @@
+"""The `ask` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = {"question", "in_scope", "intent", "answer_html", "citations"}
+CITATION_KEYS = {"n", "doc_id", "title", "section", "text", "score"}
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_ask_prints_a_readable_answer() -> None:
+    result = run("ask", "what certifications should I get?")
+    assert result.returncode == 0, result.stderr
+    assert "Certifications" in result.stdout
+    assert "Sources" in result.stdout
+    assert "<b>" not in result.stdout and "&amp;" not in result.stdout
+
+
+def test_ask_json_prints_one_object_with_the_documented_fields() -> None:
+    result = run("ask", "--json", "do i really need a masters")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    answer = json.loads(lines[0])
+    assert set(answer) == KEYS
+    assert answer["question"] == "do i really need a masters"
+    assert answer["in_scope"] is True
+    assert answer["citations"]
+    for citation in answer["citations"]:
+        assert set(citation) == CITATION_KEYS
+        assert citation["text"] in answer["answer_html"] or len(citation["text"]) > 20
+
+
+def test_ask_json_reads_stdin_one_answer_a_line_in_order() -> None:
+    questions = ["hi", "what certs?", "tell me a joke", "", "ML salary in India"]
+    result = run("ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answers] == ["hi", "what certs?", "tell me a joke",
+                                                 "ML salary in India"]
+    assert [a["in_scope"] for a in answers] == [False, True, False, True]
+    assert answers[0]["intent"] == "greeting"
+    assert answers[2]["citations"] == []
+
+
+def test_ask_json_answers_each_line_before_the_next_arrives() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdin and process.stdout
+        process.stdin.write("what certs?\n")
+        process.stdin.flush()
+        first = json.loads(process.stdout.readline())  # would hang without a flush
+        assert first["question"] == "what certs?"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_ask_without_a_question_explains_usage() -> None:
+    result = run("ask")
+    assert result.returncode == 2
+    assert "usage" in result.stderr

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.index import BM25Index
+
+DOCS = [
+    ["salari", "pakistan", "pkr"],
+    ["salari", "india", "lakh"],
+    ["salari", "usa"],
+    ["python", "skill"],
+]
+
+
+def test_a_term_in_most_passages_still_scores_above_zero() -> None:
+    # "salari" is in 3 of 4 passages: BM25Okapi would give it zero or negative weight.
+    okapi = BM25Okapi(DOCS)
+    assert okapi.get_scores(["salari"])[0] <= okapi.average_idf * okapi.epsilon * 3
+    index = BM25Index(DOCS)
+    candidates, scores = index.scores({"salari": 1.0})
+    assert candidates.tolist() == [0, 1, 2]
+    assert (scores > 0).all()
+
+
+def test_scores_match_rank_bm25_on_the_passages_that_contain_a_term() -> None:
+    index = BM25Index(DOCS, delta=0.7)
+    query = ["salari", "india"]
+    candidates, scores = index.scores(dict.fromkeys(query, 1.0))
+    reference = index.model.get_batch_scores(query, candidates.tolist())
+    # rank-bm25's BM25Plus adds delta * idf for query terms a passage lacks; BM25+ proper
+    # does not. The difference is exactly that.
+    missing = np.array(
+        [sum(index.idf(t) for t in query if t not in DOCS[d]) for d in candidates.tolist()]
+    )
+    assert np.allclose(scores, reference - 0.7 * missing)
+
+
+def test_only_matching_passages_are_scored() -> None:
+    index = BM25Index(DOCS)
+    candidates, _ = index.scores({"python": 1.0, "unknown": 1.0})
+    assert candidates.tolist() == [3]
+    assert index.top({"nothing": 1.0}, 3) == []
+
+
+def test_top_is_best_first_and_weights_count() -> None:
+    index = BM25Index(DOCS)
+    assert index.top({"india": 1.0, "usa": 0.1}, 2)[0][0] == 1
+    assert index.top({"india": 0.1, "usa": 1.0}, 2)[0][0] == 2
+
+
+@pytest.mark.parametrize("docs", [[], [["a"], []]])
+def test_empty_input_is_a_clear_error(docs) -> None:
+    with pytest.raises(ValueError, match="document"):
+        BM25Index(docs)

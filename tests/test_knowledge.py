@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge import KnowledgeError, load_knowledge
+from retrieval.search import SearchEngine
+
+
+def _edit_catalogue(root: Path, edit) -> None:
+    path = root / "catalogue.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_catalogue_lists_the_five_articles_with_titles(knowledge) -> None:
+    ids = [article.entry.id for article in knowledge.articles]
+    assert len(ids) == 5
+    assert len(set(ids)) == 5
+    for article in knowledge.articles:
+        assert article.entry.title and article.entry.description and article.entry.regions
+        assert len(article.text) > 1000
+
+
+def test_articles_are_verbatim_copies_of_the_shared_corpus(knowledge) -> None:
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("the shared corpus is not beside this checkout")
+    originals = {path.read_text(encoding="utf-8") for path in corpus.glob("*.txt")}
+    assert {article.text for article in knowledge.articles} == originals
+
+
+def test_missing_field_names_file_and_field(knowledge_copy: Path) -> None:
+    _edit_catalogue(knowledge_copy, lambda data: data["articles"][2].pop("title"))
+    with pytest.raises(
+        KnowledgeError, match=r"catalogue\.yaml: articles\[2\]\.title: Field required"
+    ):
+        load_knowledge(knowledge_copy)
+
+
+def test_unknown_field_is_rejected(knowledge_copy: Path) -> None:
+    _edit_catalogue(knowledge_copy, lambda data: data["articles"][0].update(url="x"))
+    with pytest.raises(KnowledgeError, match=r"articles\[0\]\.url: Extra inputs"):
+        load_knowledge(knowledge_copy)
+
+
+def test_duplicate_article_id_is_rejected(knowledge_copy: Path) -> None:
+    def duplicate(data):
+        data["articles"][1]["id"] = data["articles"][0]["id"]
+
+    _edit_catalogue(knowledge_copy, duplicate)
+    with pytest.raises(KnowledgeError, match="duplicate article id"):
+        load_knowledge(knowledge_copy)
+
+
+def test_missing_article_file_is_named(knowledge_copy: Path) -> None:
+    (knowledge_copy / "articles" / "pakistan-roadmap.txt").unlink()
+    with pytest.raises(KnowledgeError, match=r"articles\[0\]\.file: no such article file"):
+        load_knowledge(knowledge_copy)
+
+
+def test_broken_yaml_is_named(knowledge_copy: Path) -> None:
+    (knowledge_copy / "vocabulary.yaml").write_text("expansions: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"vocabulary\.yaml: not valid YAML"):
+        load_knowledge(knowledge_copy)
+
+
+def test_wrong_type_in_scope_is_named(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "scope.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["greetings"] = "hi"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"scope\.yaml: greetings"):
+        load_knowledge(knowledge_copy)
+
+
+def test_a_sixth_article_becomes_searchable(knowledge_copy: Path) -> None:
+    text = (
+        "MLOps Engineer Career Guide\n"
+        "What is a feature store?\n"
+        "A feature store keeps curated model features so that training and serving "
+        "pipelines read the same values. Teams in Karachi and Lahore adopt feature "
+        "stores when several models share inputs.\n"
+    )
+    (knowledge_copy / "articles" / "mlops-guide.txt").write_text(text, encoding="utf-8")
+
+    def add(data):
+        data["articles"].append(
+            {
+                "id": "mlops-guide",
+                "file": "mlops-guide.txt",
+                "title": "MLOps engineer guide",
+                "regions": ["global"],
+                "description": "A short guide to MLOps tooling such as feature stores.",
+            }
+        )
+
+    _edit_catalogue(knowledge_copy, add)
+    engine = SearchEngine(load_knowledge(knowledge_copy))
+    result = engine.search("what is a feature store in machine learning?")
+    assert result.in_scope
+    assert result.hits[0].passage.doc_id == "mlops-guide"
+    assert "feature store keeps curated model features" in result.hits[0].passage.text

@@ -1,0 +1,27 @@
+"""The quality bar of the issue, on the project's evaluation set."""
+
+from __future__ import annotations
+
+from bench.quality import evaluate, load_eval_set
+
+
+def test_retrieval_and_scope_quality_meet_the_bar(advisor) -> None:
+    eval_set = load_eval_set()
+    assert len(eval_set["in_scope"]) >= 150
+    assert len(eval_set["off_topic"]) >= 40
+    report = evaluate(advisor, eval_set)
+    assert report.hit_at_3 >= 0.90, report.lines()
+    assert report.off_topic_declined >= 0.90, report.lines()
+    assert report.false_declines <= 0.03, report.lines()
+
+
+def test_every_expected_snippet_is_in_its_article(knowledge) -> None:
+    import re
+
+    def fold(text: str) -> str:
+        return re.sub(r"\s+", " ", text).strip().casefold()
+
+    articles = {a.entry.id: fold(a.text) for a in knowledge.articles}
+    for item in load_eval_set()["in_scope"]:
+        for answer in item["answers"]:
+            assert fold(answer["contains"]) in articles[answer["doc"]], answer
