@@ -73,19 +73,20 @@ class BM25Index:
         saturation = tf * (self._k1 + 1.0) / (self._length_norm[posting.doc_ids] + tf)
         return posting.doc_ids, self.idf(term) * (self._delta + saturation)
 
-    def scores(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, scores) for the passages that contain at least one term."""
-        id_parts, score_parts = [], []
+    def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
+        """Score of every passage (0 where no term occurs), summed term by term."""
+        totals = np.zeros(self.size)
         for term, weight in weighted_terms.items():
             doc_ids, contributions = self.term_scores(term)
             if len(doc_ids):
-                id_parts.append(doc_ids)
-                score_parts.append(contributions * weight)
-        if not id_parts:
-            return np.empty(0, dtype=np.int32), np.empty(0)
-        all_ids = np.concatenate(id_parts)
-        candidates = np.unique(all_ids)
-        totals = np.bincount(all_ids, weights=np.concatenate(score_parts), minlength=self.size)
+                # Postings hold each passage once per term, so plain fancy-index adds work.
+                totals[doc_ids] += contributions * weight
+        return totals
+
+    def scores(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, scores) for the passages that contain at least one term."""
+        totals = self.dense_scores(weighted_terms)
+        candidates = np.flatnonzero(totals)
         return candidates, totals[candidates]
 
     def top(self, weighted_terms: dict[str, float], k: int) -> list[tuple[int, float]]:

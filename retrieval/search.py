@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from knowledge import KnowledgeBase
 from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
@@ -21,6 +23,8 @@ LABEL = re.compile(r"^(?:[-•*]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?([^:.]{2,60}):\
 LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
+EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
+RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
 DUPLICATE_OVERLAP = 0.6
@@ -80,17 +84,18 @@ def _diversify(hits: list[Hit]) -> list[Hit]:
 
 
 class SearchEngine:
-    def __init__(self, knowledge: KnowledgeBase) -> None:
+    def __init__(self, knowledge: KnowledgeBase, passages: list[Passage] | None = None) -> None:
+        """Index the knowledge base's articles (or, for benchmarks, given passages)."""
         self.knowledge = knowledge
-        self.passages = build_passages(knowledge.articles)
+        self.passages = build_passages(knowledge.articles) if passages is None else passages
         regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
-        documents = [passage_tokens(p, regions[p.doc_id]) for p in self.passages]
+        documents = [passage_tokens(p, regions.get(p.doc_id, ())) for p in self.passages]
         self.index = BM25Index(documents)
         self._headings = [self._heading_token_sets(p) for p in self.passages]
         # Each line of a passage is indexed on its own too: an answer usually sits in
         # one bullet or sentence, and a passage that has it in one place beats one
         # whose matching words are spread thin.
-        self._unit_owner: list[int] = []
+        unit_owner: list[int] = []  # passage number of each line, non-decreasing
         unit_documents: list[list[str]] = []
         for number, passage in enumerate(self.passages):
             heading_tokens = tokenize(" ".join(passage.section[-1:]))
@@ -101,8 +106,12 @@ class SearchEngine:
                     unit_tokens += with_bigrams(tokenize(label.group(1))) * LABEL_WEIGHT
                 if unit_tokens:
                     unit_documents.append(heading_tokens + unit_tokens)
-                    self._unit_owner.append(number)
+                    unit_owner.append(number)
+            if not unit_owner or unit_owner[-1] != number:  # keep one line per passage
+                unit_documents.append(heading_tokens or [EMPTY_LINE])
+                unit_owner.append(number)
         self.unit_index = BM25Index(unit_documents)
+        self._first_unit = np.searchsorted(unit_owner, np.arange(len(self.passages)))
         self._token_sets = [frozenset(doc) for doc in documents]
         # Words the bot knows: the articles' and its scope lists' (never "fix" "weather").
         scope = knowledge.scope
@@ -156,39 +165,42 @@ class SearchEngine:
             for term, weight in query.terms.items()
         }
 
-    def _scores(self, query: Query) -> dict[int, float]:
+    def _scores(self, query: Query) -> list[tuple[int, float]]:
+        """(passage number, score) of the best RERANK_DEPTH passages, best first."""
         terms = self._weighted_terms(query)
-        candidates, scores = self.index.scores(terms)
-        combined = dict(zip(candidates.tolist(), scores.tolist(), strict=True))
-        units, unit_scores = self.unit_index.scores(terms)
-        best_unit: dict[int, float] = {}
-        for unit, score in zip(units.tolist(), unit_scores.tolist(), strict=True):
-            owner = self._unit_owner[unit]
-            best_unit[owner] = max(best_unit.get(owner, 0.0), score)
-        for owner, score in best_unit.items():
-            combined[owner] = combined.get(owner, 0.0) + UNIT_WEIGHT * score
+        total = self.index.dense_scores(terms)
+        # A passage's lines are consecutive in the line index: reduceat takes each
+        # passage's best line in one vectorised pass.
+        best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
+        total += UNIT_WEIGHT * best_line
+        candidates = np.flatnonzero(total)
+        if not len(candidates):
+            return []
+        depth = min(RERANK_DEPTH, len(candidates))
+        shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
         query_tokens = frozenset(query.tokens)
         total_idf = sum(self.index.idf(t) for t in query_tokens)
-        if total_idf > 0:
-            for number in combined:
-                combined[number] *= self._heading_bonus(number, query_tokens, total_idf)
-        return combined
+        ranked = []
+        for number in shortlist.tolist():
+            score = float(total[number])
+            if total_idf > 0:
+                score *= self._heading_bonus(number, query_tokens, total_idf)
+            ranked.append((number, score))
+        ranked.sort(key=lambda item: (-item[1], item[0]))
+        return ranked
 
     def _rank(self, query: Query, limit: int) -> tuple[Hit, ...]:
-        scores = self._scores(query)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: limit * 2]
         hits: list[Hit] = []
-        for doc_id, score in ranked:
-            tokens = self._token_sets[doc_id]
-            if any(self._overlap(tokens, self._token_sets[h]) for h in self._kept(hits)):
+        kept: list[int] = []
+        for number, score in self._scores(query)[: limit * 2]:
+            tokens = self._token_sets[number]
+            if any(self._overlap(tokens, self._token_sets[other]) for other in kept):
                 continue
-            hits.append(Hit(self.passages[doc_id], score))
+            hits.append(Hit(self.passages[number], score))
+            kept.append(number)
             if len(hits) == limit:
                 break
         return tuple(_diversify(hits))
-
-    def _kept(self, hits: list[Hit]) -> list[int]:
-        return [self.passages.index(hit.passage) for hit in hits]
 
     @staticmethod
     def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:

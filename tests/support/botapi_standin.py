@@ -15,6 +15,11 @@ this server exactly as it would to api.telegram.org. The stand-in
 Where the real wording of an error is unknown the description is a plausible one; where the
 real rule is unknown the stand-in is stricter than Telegram (e.g. a button must use exactly one
 of its optional fields). All state is guarded by one lock.
+
+Note for assertions: PTB strips "Bad Request: " and capitalises the rest of a description
+(``Can't parse entities: unsupported start tag "div"...``), so match PTB exceptions
+case-insensitively, or compare ``standin.errors[i].description``, which is verbatim. As on
+Telegram, a second concurrent getUpdates terminates the first with 409 Conflict.
 """
 
 from __future__ import annotations
@@ -311,6 +316,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # headers and body go out in two writes; without this, Nagle + delayed ACK add ~40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.standin._track_connection(self.connection, add=True)
 
     def finish(self) -> None:
@@ -874,6 +881,8 @@ class BotApiStandIn:
                 outcome: Any = endpoint(_Params(raw_params))
             except _ApiError as error:
                 outcome = error
+            except Exception as error:  # a stand-in bug: answer so that the test sees it
+                outcome = _ApiError(500, f"Internal Server Error: stand-in failed: {error!r}")
             # the record is made while still holding the lock, so waiters see it with the state
             self._finish(handler, method, raw_params, outcome, respond=False)
         self._respond(handler, *self._payload(outcome))

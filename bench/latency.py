@@ -1,0 +1,150 @@
+"""Speed and memory of the answer engine: `python -m bench.latency`.
+
+Prints medians. Each synthetic size is also timed with plain rank-bm25
+(`BM25Okapi.get_scores` over every passage) in the same run, as the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rank_bm25 import BM25Okapi
+
+from bench.quality import load_eval_set
+from bot.answer import compose
+from knowledge import KnowledgeBase, load_knowledge
+from retrieval.chunking import Passage
+from retrieval.search import SearchEngine
+from retrieval.sentences import split_sentences
+from retrieval.tokenize import tokenize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def time_calls(function, arguments: list, rounds: int) -> list[float]:
+    timings = []
+    for _ in range(rounds):
+        for argument in arguments:
+            start = time.perf_counter()
+            function(argument)
+            timings.append(time.perf_counter() - start)
+    return timings
+
+
+def synthetic_passages(engine: SearchEngine, count: int, seed: int = 7) -> list[Passage]:
+    """Passages made of the real articles' sentences and headings, shuffled and recombined."""
+    rng = random.Random(seed)
+    sentences = [s for p in engine.passages for unit in p.units for s in split_sentences(unit)]
+    sections = [p.section for p in engine.passages if p.section]
+    passages = []
+    for number in range(count):
+        units = tuple(rng.sample(sentences, rng.randint(2, 5)))
+        passages.append(
+            Passage(
+                id=f"synthetic#{number}",
+                doc_id="synthetic",
+                title="Synthetic article",
+                section=rng.choice(sections),
+                units=units,
+                headings=(),
+            )
+        )
+    return passages
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.2f} ms"
+
+
+def measure_engine(knowledge: KnowledgeBase, questions: list[str], rounds: int) -> None:
+    builds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        engine = SearchEngine(knowledge)
+        builds.append(time.perf_counter() - start)
+    print(f"index build (real corpus, {len(engine.passages)} passages): "
+          f"median {ms(statistics.median(builds))}")
+    timings = time_calls(lambda q: compose(engine.search(q)), questions, rounds)
+    print(f"ask in process, real corpus ({len(timings)} asks): "
+          f"p50 {ms(percentile(timings, 0.5))}  p99 {ms(percentile(timings, 0.99))}")
+
+
+def measure_synthetic(knowledge: KnowledgeBase, questions: list[str], sizes: list[int]) -> None:
+    real = SearchEngine(knowledge)
+    sample = questions[:100]
+    for size in sizes:
+        passages = synthetic_passages(real, size)
+        start = time.perf_counter()
+        engine = SearchEngine(knowledge, passages)
+        build = time.perf_counter() - start
+        timings = time_calls(lambda q, e=engine: compose(e.search(q)), sample, 1)
+        okapi = BM25Okapi([tokenize(p.text) for p in passages])
+        baseline = time_calls(lambda q, o=okapi: o.get_scores(tokenize(q)), sample[:30], 1)
+        p50 = percentile(timings, 0.5)
+        base50 = percentile(baseline, 0.5)
+        print(
+            f"synthetic {size:>7} passages: build {build:6.1f} s  ask p50 {ms(p50)}  "
+            f"p99 {ms(percentile(timings, 0.99))}  | plain BM25Okapi.get_scores p50 "
+            f"{ms(base50)}  (baseline / ours = {base50 / p50:.2f})"
+        )
+
+
+# Runs `ask` and then reports the process's own peak RSS (VmHWM is per process image,
+# so unlike ru_maxrss it does not count the parent that forked it).
+_ASK_AND_REPORT = (
+    "import sys; from bot.cli import main; main(['ask', sys.argv[1]]); "
+    "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0], file=sys.stderr)"
+)
+
+
+def measure_process(runs: int) -> None:
+    question = "how much do ML engineers earn in India?"
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", question], cwd=ROOT, check=True,
+            capture_output=True,
+        )
+        walls.append(time.perf_counter() - start)
+    print(f"`career-advisor ask` process, start to answer: median {ms(statistics.median(walls))}"
+          f" over {runs} runs")
+    report = subprocess.run(
+        [sys.executable, "-c", _ASK_AND_REPORT, question], cwd=ROOT, check=True,
+        capture_output=True, text=True,
+    )
+    peak_kib = int(report.stderr.split()[-2])
+    print(f"peak RSS of that process (VmHWM): {peak_kib / 1024:.1f} MiB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the question set")
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000],
+        help="synthetic corpus sizes",
+    )
+    parser.add_argument("--process-runs", type=int, default=7)
+    args = parser.parse_args(argv)
+    knowledge = load_knowledge()
+    eval_set = load_eval_set()
+    questions = [item["q"] for item in eval_set["in_scope"] + eval_set["off_topic"]]
+    measure_engine(knowledge, questions, args.rounds)
+    measure_synthetic(knowledge, questions, args.sizes)
+    measure_process(args.process_runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
