@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from bench.quality import fold
 from tests.support.telegram_html import parse_telegram_html, telegram_length
 
 QUESTIONS = (
@@ -16,9 +17,6 @@ QUESTIONS = (
     "what does an MLE do all day " + "really " * 400,
 )
 
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 @pytest.mark.parametrize("question", QUESTIONS)

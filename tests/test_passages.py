@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from bench.quality import fold
+
 DEBRIS = (
     "eyru 5u",
     "Share:",
@@ -19,9 +21,6 @@ DEBRIS = (
     "Table of Summary",
 )
 
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def test_every_passage_is_verbatim_in_its_article(engine, knowledge) -> None:

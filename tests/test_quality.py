@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.quality import evaluate, load_eval_set
+from bench.quality import evaluate, fold, load_eval_set
 
 
 def test_retrieval_and_scope_quality_meet_the_bar(advisor) -> None:
@@ -16,11 +16,6 @@ def test_retrieval_and_scope_quality_meet_the_bar(advisor) -> None:
 
 
 def test_every_expected_snippet_is_in_its_article(knowledge) -> None:
-    import re
-
-    def fold(text: str) -> str:
-        return re.sub(r"\s+", " ", text).strip().casefold()
-
     articles = {a.entry.id: fold(a.text) for a in knowledge.articles}
     for item in load_eval_set()["in_scope"]:
         for answer in item["answers"]:
