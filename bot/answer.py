@@ -20,6 +20,7 @@ MAX_SOURCES = 3
 RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of the best
 MAX_POINTS_PER_SOURCE = 4
 MAX_POINT_CHARS = 700
+MAX_LIST_POINTS = 6  # a short section whose heading matches the question is shown whole
 LIST_MARKER = re.compile(r"^(?:[-•*▪]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?")
 LABEL = re.compile(r"^([^:]{2,60}):\s+(\S.*)$", re.DOTALL)
 
@@ -94,6 +95,9 @@ def select_points(passage: Passage, terms: dict[str, float]) -> list[str]:
         units.extend(split_sentences(unit) if len(unit) > MAX_POINT_CHARS else [unit])
     if not units:
         return []
+    heading = " ".join(passage.section[-1:] + passage.headings)
+    if _relevance(heading, terms) >= 1.0 and len(units) <= MAX_LIST_POINTS:
+        return units  # the passage is about what was asked: all of it answers
     scored = [(_relevance(unit, terms), position) for position, unit in enumerate(units)]
     best = max(score for score, _ in scored)
     if best <= 0:
@@ -110,7 +114,7 @@ def _lead(result: SearchResult) -> str:
     lead = TOPIC_LEADS.get(result.topic, TOPIC_LEADS["general"])
     regions = [name for token, name in REGION_NAMES.items() if token in result.query.tokens]
     if result.topic == "salary" and len(regions) == 1:
-        lead += f" in {regions[0]}"
+        lead = f"💰 What ML engineers earn in {regions[0]}, according to the articles"
     return f"<b>{escape(lead)}:</b>"
 
 
