@@ -6,7 +6,7 @@ from functools import cached_property
 
 from bot.answer import Answer, compose
 from knowledge import KnowledgeBase, load_knowledge
-from retrieval.search import SearchEngine, SearchResult
+from retrieval.search import SearchEngine
 
 
 class Advisor:
@@ -16,9 +16,6 @@ class Advisor:
     @cached_property
     def engine(self) -> SearchEngine:
         return SearchEngine(self.knowledge)
-
-    def search(self, question: str) -> SearchResult:
-        return self.engine.search(question)
 
     def answer(self, question: str) -> Answer:
         return compose(self.engine.search(question))

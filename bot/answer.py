@@ -6,13 +6,13 @@ No language model: every point is a verbatim excerpt of a cited passage.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 from retrieval.chunking import Passage
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import split_sentences
+from retrieval.structure import split_label, strip_list_marker
 from retrieval.tokenize import tokenize
 
 TELEGRAM_LIMIT = 4096
@@ -21,8 +21,6 @@ RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of t
 MAX_POINTS_PER_SOURCE = 4
 MAX_POINT_CHARS = 700
 MAX_LIST_POINTS = 6  # a short section whose heading matches the question is shown whole
-LIST_MARKER = re.compile(r"^(?:[-•*▪]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?")
-LABEL = re.compile(r"^([^:]{2,60}):\s+(\S.*)$", re.DOTALL)
 
 TOPIC_LEADS = {
     "salary": "💰 What ML engineers earn, according to the articles",
@@ -75,11 +73,10 @@ def escape(text: str) -> str:
 
 def _display(unit: str) -> str:
     """A unit as a point: list markers off, a leading "Label:" in bold."""
-    text = LIST_MARKER.sub("", unit.strip(), count=1)
-    match = LABEL.match(text)
-    if match and len(match.group(1).split()) <= 8:
-        return f"<b>{escape(match.group(1))}</b>: {escape(match.group(2))}"
-    return escape(text)
+    label = split_label(unit)
+    if label:
+        return f"<b>{escape(label[0])}</b>: {escape(label[1])}"
+    return escape(strip_list_marker(unit))
 
 
 def _relevance(text: str, terms: dict[str, float]) -> float:

@@ -26,12 +26,6 @@ class KnowledgeBase:
     scope: Scope
     root: Path
 
-    def article(self, article_id: str) -> Article:
-        for article in self.articles:
-            if article.entry.id == article_id:
-                return article
-        raise KeyError(article_id)
-
 
 def _read_yaml(path: Path) -> Any:
     try:

@@ -1,7 +1,7 @@
 """Turn a scraped article into clean logical lines: debris out, hard wraps undone.
 
-Every logical line keeps the physical lines it came from, so the text shown to a
-user can always be found in the article (modulo whitespace).
+Logical lines are whole physical lines joined by spaces, so the text shown to a user
+can always be found in the article (modulo whitespace).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ SMALL_WORDS = frozenset(
 @dataclass(frozen=True)
 class PhysicalLine:
     text: str  # stripped
-    start: int  # offset of text in the article
     blank_before: bool
 
 
@@ -68,28 +67,15 @@ class LogicalLine:
     def text(self) -> str:
         return " ".join(part.text for part in self.parts)
 
-    @property
-    def start(self) -> int:
-        return self.parts[0].start
-
-    @property
-    def end(self) -> int:
-        last = self.parts[-1]
-        return last.start + len(last.text)
-
 
 def physical_lines(article: str) -> list[PhysicalLine]:
     lines: list[PhysicalLine] = []
-    offset = 0
     blank = False
-    for raw in article.splitlines(keepends=True):
+    for raw in article.splitlines():
         stripped = raw.strip()
         if stripped:
-            lines.append(PhysicalLine(stripped, offset + raw.index(stripped), blank))
-            blank = False
-        else:
-            blank = True
-        offset += len(raw)
+            lines.append(PhysicalLine(stripped, blank))
+        blank = not stripped
     return lines
 
 

@@ -62,7 +62,6 @@ class QueryAnalyzer:
         expansion_tokens = {t for text in vocabulary.expansions.values() for t in tokenize(text)}
         expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
         self._known = known_tokens | frozenset(expansion_tokens)
-        self._index_tokens = known_tokens
         self._correction_cache: dict[str, str | None] = {}
         self._by_length: dict[int, list[str]] = {}
         # Misspellings are fixed on whole words ("comunication" -> "communication"),

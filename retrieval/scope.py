@@ -59,15 +59,18 @@ class ScopeClassifier:
         self._career = _phrases(scope.career_terms)
         self._off_domain = _phrases(scope.off_domain_terms)
         self._injections = tuple(" ".join(_plain_words(p)) for p in scope.injection_phrases)
-        self._greetings = {tuple(_plain_words(g)) for g in scope.greetings}
-        self._thanks = {tuple(_plain_words(t)) for t in scope.thanks}
+        greetings = {tuple(_plain_words(g)) for g in scope.greetings}
+        thanks = {tuple(_plain_words(t)) for t in scope.thanks}
+        self._thanks = sorted(thanks, key=len, reverse=True)
+        self._greetings_or_thanks = sorted(greetings | thanks, key=len, reverse=True)
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
 
-    def _only(self, words: list[str], phrases: set[tuple[str, ...]]) -> bool:
-        """The words are one or more of the phrases, with filler words around them."""
+    @staticmethod
+    def _only(words: list[str], phrases: list[tuple[str, ...]]) -> bool:
+        """The words are one or more of the phrases (longest first), with filler around them."""
         position, found = 0, False
         while position < len(words):
-            for phrase in sorted(phrases, key=len, reverse=True):
+            for phrase in phrases:
                 if tuple(words[position : position + len(phrase)]) == phrase:
                     position += len(phrase)
                     found = True
@@ -82,7 +85,7 @@ class ScopeClassifier:
         words = _plain_words(raw)
         if words and self._only(words, self._thanks):
             return ScopeDecision(MessageKind.THANKS, "thanks")
-        if words and self._only(words, self._greetings | self._thanks):
+        if words and self._only(words, self._greetings_or_thanks):
             return ScopeDecision(MessageKind.GREETING, "greeting")
         joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):

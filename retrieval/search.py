@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +11,7 @@ from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
+from retrieval.structure import split_label
 from retrieval.tokenize import tokenize, with_bigrams, words
 
 SECTION_WEIGHT = 2  # heading words count this many times more than body words
@@ -19,7 +19,6 @@ REGION_WORDS = {"pakistan": "Pakistan", "india": "India", "us": "US United State
 # A question that names neither the ML domain nor a career term is answered only
 # when some passage matches it this well.
 MIN_UNANCHORED_SCORE = 6.0
-LABEL = re.compile(r"^(?:[-•*]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?([^:.]{2,60}):\s")
 LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
@@ -27,9 +26,9 @@ EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
-DUPLICATE_OVERLAP = 0.6
+DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
 DIVERSE_TOP = 3
-DIVERSE_MIN_SHARE = 0.7  # passages sharing this share of their tokens say the same thing
+DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,9 @@ class SearchEngine:
             heading_tokens = tokenize(" ".join(passage.section[-1:]))
             for unit in passage.units:
                 unit_tokens = with_bigrams(tokenize(unit))
-                label = LABEL.match(unit)
+                label = split_label(unit)
                 if label:  # "Overfitting: When a model ..." defines its label
-                    unit_tokens += with_bigrams(tokenize(label.group(1))) * LABEL_WEIGHT
+                    unit_tokens += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
                 if unit_tokens:
                     unit_documents.append(heading_tokens + unit_tokens)
                     unit_owner.append(number)
@@ -139,22 +138,21 @@ class SearchEngine:
                 topic, hits = MessageKind.OFF_TOPIC, ()
         return SearchResult(question, query, decision, str(topic), hits)
 
-    @staticmethod
-    def _heading_token_sets(passage: Passage) -> list[frozenset[str]]:
-        """Each heading and each "Label:" of a passage, as a set of tokens."""
+    def _heading_token_sets(self, passage: Passage) -> list[tuple[frozenset[str], float]]:
+        """Each heading and "Label:" of a passage as a token set, with its summed IDF."""
         names = list(passage.section) + list(passage.headings)
-        names += [m.group(1) for unit in passage.units if (m := LABEL.match(unit))]
+        names += [label[0] for unit in passage.units if (label := split_label(unit))]
         sets = {frozenset(tokenize(name)) for name in names}
-        return [tokens for tokens in sets if tokens]
+        return [(tokens, sum(self.index.idf(t) for t in tokens)) for tokens in sets if tokens]
 
     def _heading_bonus(self, number: int, query_tokens: frozenset[str], total_idf: float) -> float:
         """A passage whose heading names the whole subject asked about ("what is
         reinforcement learning" -> "Reinforcement Learning:") gains in proportion to
         how much of the question that heading covers."""
         best = 0.0
-        for heading in self._headings[number]:
+        for heading, heading_idf in self._headings[number]:
             if heading <= query_tokens:
-                best = max(best, sum(self.index.idf(t) for t in heading) / total_idf)
+                best = max(best, heading_idf / total_idf)
         return 1.0 + HEADING_MATCH_BOOST * best
 
     def _weighted_terms(self, query: Query) -> dict[str, float]:

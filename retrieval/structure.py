@@ -12,6 +12,9 @@ BULLET = re.compile(r"^[-•*▪]\s*")
 NUMBERED = re.compile(r"^\d{1,2}\.\s+")
 LETTERED = re.compile(r"^[a-h]\.\s+")
 STEP = re.compile(r"^Step \d+:", re.IGNORECASE)
+LIST_MARKER = re.compile(r"^(?:[-•*▪]\s*)?(?:\d{1,2}\.\s+|[a-h]\.\s+)?")
+_LABEL = re.compile(r"^([^:]{2,60}):\s+(\S.*)$", re.DOTALL)
+MAX_LABEL_WORDS = 8
 LABELLED_ITEM = re.compile(r"^[A-Z][\w&/()'’ .-]{1,60}: \S")
 DANGLING = re.compile(r"\b(such as|of|the|and|or|to|for|with|a|an|like)$", re.IGNORECASE)
 
@@ -47,6 +50,19 @@ def heading_label(text: str) -> str:
     text = BULLET.sub("", text)
     text = NUMBERED.sub("", text)
     return text.rstrip(":").strip()
+
+
+def strip_list_marker(unit: str) -> str:
+    """A bullet or list item without its "- ", "• 2. " or "a. "."""
+    return LIST_MARKER.sub("", unit.strip(), count=1)
+
+
+def split_label(unit: str) -> tuple[str, str] | None:
+    """("Overfitting", "When a model ...") for a "Label: body" line, else None."""
+    match = _LABEL.match(strip_list_marker(unit))
+    if match is None or len(match.group(1).split()) > MAX_LABEL_WORDS:
+        return None
+    return match.group(1), match.group(2)
 
 
 def _word_count(text: str) -> int:
