@@ -51,6 +51,7 @@ CAPABILITIES = (
 @dataclass(frozen=True)
 class Citation:
     n: int
+    passage_id: str
     doc_id: str
     title: str
     section: str
@@ -148,6 +149,7 @@ def compose(result: SearchResult) -> Answer:
         citations.append(
             Citation(
                 n=number,
+                passage_id=passage.id,
                 doc_id=passage.doc_id,
                 title=passage.title,
                 section=passage.section_label,

@@ -1,4 +1,4 @@
-"""Command line: `career-advisor ask`, `career-advisor chat`, and the default run."""
+"""Command line: `career-advisor` (Telegram or the terminal chat), `ask` and `chat`."""
 
 from __future__ import annotations
 
@@ -6,58 +6,75 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import TextIO
 
-from bot.answer import Answer
+from bot.dialogue import Turn
 
 
-def answer_json(answer: Answer) -> str:
+def turn_json(question: str, turn: Turn) -> str:
+    answer = turn.answer
+    citations = answer.citations if answer else turn.reply.citations
     return json.dumps(
         {
-            "question": answer.question,
-            "in_scope": answer.in_scope,
-            "intent": answer.intent,
-            "answer_html": answer.html,
-            "citations": [asdict(citation) for citation in answer.citations],
+            "question": question,
+            "in_scope": answer.in_scope if answer else False,
+            "intent": answer.intent if answer else "dialogue",
+            "answer_html": turn.reply.html,
+            "citations": [
+                {
+                    "n": c.n,
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "section": c.section,
+                    "text": c.text,
+                    "score": c.score,
+                }
+                for c in citations
+            ],
         },
         ensure_ascii=False,
     )
 
 
 def run_ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.advisor import Advisor
+    from bot.conversation import ChatState
+    from bot.dialogue import Dialogue, parse_typed
     from bot.terminal import html_to_terminal
 
-    advisor = Advisor()
+    dialogue = Dialogue()
     if question is None:
         if not as_json:
             print("usage: career-advisor ask QUESTION  (or --json with questions on stdin)",
                   file=sys.stderr)
             return 2
         for line in stdin:
-            if line.strip():
-                stdout.write(answer_json(advisor.answer(line.strip())) + "\n")
+            if line.strip():  # each line is a fresh question, as each `ask` is
+                turn = dialogue.respond(ChatState(), parse_typed(line.strip()))
+                stdout.write(turn_json(line.strip(), turn) + "\n")
                 stdout.flush()
         return 0
-    answer = advisor.answer(question)
+    turn = dialogue.respond(ChatState(), parse_typed(question))
     if as_json:
-        stdout.write(answer_json(answer) + "\n")
+        stdout.write(turn_json(question, turn) + "\n")
     else:
-        stdout.write(html_to_terminal(answer.html, color=stdout.isatty()) + "\n")
+        stdout.write(html_to_terminal(turn.reply.html, color=stdout.isatty()) + "\n")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="career-advisor",
-        description="Career Advisor: cited answers about becoming a machine-learning engineer.",
+        description=(
+            "Career Advisor: cited answers about becoming a machine-learning engineer. "
+            "Without a command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set, "
+            "the terminal chat otherwise."
+        ),
     )
     commands = parser.add_subparsers(dest="command")
     ask = commands.add_parser("ask", help="answer one question (or, with --json, stdin lines)")
     ask.add_argument("question", nargs="*", help="the question; omit with --json to read stdin")
     ask.add_argument("--json", action="store_true", help="print JSON, one object a line")
-    commands.add_parser("chat", help="chat in this terminal")
+    commands.add_parser("chat", help="chat in this terminal, whatever the environment says")
     return parser
 
 

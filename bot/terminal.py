@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-_TAG = re.compile(r"<(/?)(b|strong|i|em|u|s|code|pre|a)(?:\s[^>]*)?>")
+_TAG = re.compile(
+    r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote|tg-spoiler|span)(?:\s[^>]*)?>"
+)
 _ANSI = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4"}
 
 
