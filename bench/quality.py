@@ -18,6 +18,9 @@ from bot.advisor import Advisor
 from bot.answer import Answer
 
 EVAL_SET = Path(__file__).with_name("eval_set.yaml")
+# Question sets by name: the main set, and questions phrased differently from it that
+# check whether a ranking change generalizes or only fits the main set.
+SETS = {"eval": EVAL_SET, "paraphrase": Path(__file__).with_name("paraphrase_set.yaml")}
 
 
 def fold(text: str) -> str:
@@ -105,12 +108,28 @@ def load_eval_set(path: Path = EVAL_SET) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        choices=[*SETS, "all"],
+        help="question set to score (repeatable; default eval)",
+    )
     args = parser.parse_args(argv)
-    report = evaluate(Advisor(), load_eval_set())
-    print("\n".join(report.lines()))
-    if args.verbose:
-        print("\nmissed at rank 1:", *report.misses, sep="\n  ")
-        print("\noff-topic answered:", *report.wrongly_answered, sep="\n  ")
+    names = args.sets or ["eval"]
+    if "all" in names:
+        names = list(SETS)
+    advisor = Advisor()
+    for name in names:
+        report = evaluate(advisor, load_eval_set(SETS[name]))
+        if len(names) > 1:
+            print(f"== {name} ({SETS[name].name})")
+        print("\n".join(report.lines()))
+        if args.verbose:
+            print("\nmissed at rank 1:", *report.misses, sep="\n  ")
+            print("\noff-topic answered:", *report.wrongly_answered, sep="\n  ")
+        if len(names) > 1:
+            print()
     return 0
 
 
