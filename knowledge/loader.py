@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_rates
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
@@ -25,6 +26,9 @@ class KnowledgeBase:
     vocabulary: Vocabulary
     scope: Scope
     root: Path
+    roadmap: Roadmap
+    salaries: Salaries
+    exchange_rates: ExchangeRates | None = None  # optional file: no rates, no dollar estimates
 
 
 def _read_yaml(path: Path) -> Any:
@@ -43,10 +47,10 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return path or "(top level)"
 
 
-def _validate(model: type[ModelT], path: Path) -> ModelT:
+def _validate(model: type[ModelT], path: Path, context: dict[str, Any] | None = None) -> ModelT:
     data = _read_yaml(path)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         problems = "; ".join(
             f"{_field_path(item['loc'])}: {item['msg']}" for item in error.errors()
@@ -55,7 +59,8 @@ def _validate(model: type[ModelT], path: Path) -> ModelT:
 
 
 def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
-    """Read catalogue.yaml, the article files, vocabulary.yaml and scope.yaml under root."""
+    """Read catalogue.yaml, the article files, vocabulary.yaml, scope.yaml, roadmap.yaml,
+    salaries.yaml and (if present) exchange_rates.yaml under root."""
     catalogue = _validate(Catalogue, root / "catalogue.yaml")
     articles = []
     for index, entry in enumerate(catalogue.articles):
@@ -71,9 +76,24 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         if not text.strip():
             raise KnowledgeError(f"articles/{entry.file}: the article is empty")
         articles.append(Article(entry=entry, text=text))
+    # Quotes and article ids in the career data are checked against the articles just read.
+    def context() -> dict[str, Any]:
+        return {"articles": {article.entry.id: article.text for article in articles}}
+
+    salaries = _validate(Salaries, root / "salaries.yaml", context())
+    rates_path = root / "exchange_rates.yaml"
+    exchange_rates = None
+    if rates_path.exists():
+        exchange_rates = _validate(ExchangeRates, rates_path, context())
+        missing = missing_rates(exchange_rates, salaries)
+        if missing:
+            raise KnowledgeError(f"{rates_path.name}: per_usd: no rate for {', '.join(missing)}")
     return KnowledgeBase(
         articles=tuple(articles),
         vocabulary=_validate(Vocabulary, root / "vocabulary.yaml"),
         scope=_validate(Scope, root / "scope.yaml"),
         root=root,
+        roadmap=_validate(Roadmap, root / "roadmap.yaml", context()),
+        salaries=salaries,
+        exchange_rates=exchange_rates,
     )
