@@ -78,11 +78,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "ask":
-        question = " ".join(args.question) if args.question else None
-        return run_ask(question, args.json, sys.stdin, sys.stdout)
-    from bot.chat import run_chat
+NO_TOKEN_NOTE = (
+    "No TELEGRAM_BOT_TOKEN is set, so this is the terminal chat. To connect Telegram, create a "
+    "bot with @BotFather and run again with TELEGRAM_BOT_TOKEN=<its token>."
+)
 
-    return run_chat(sys.stdin, sys.stdout)
+
+def run_default() -> int:
+    """The Telegram bot when a token is set, the terminal chat otherwise."""
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 2
+    if not settings.telegram_enabled:
+        print(NO_TOKEN_NOTE, file=sys.stderr)
+        from bot.chat import run_chat
+
+        return run_chat(sys.stdin, sys.stdout)
+    from bot.dialogue import Dialogue
+    from bot.log_redaction import configure_logging
+    from bot.telegram_app import run_telegram
+
+    configure_logging(settings.log_level, settings.secrets)
+    run_telegram(settings, Dialogue())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from knowledge import KnowledgeError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ask":
+            question = " ".join(args.question) if args.question else None
+            return run_ask(question, args.json, sys.stdin, sys.stdout)
+        if args.command == "chat":
+            from bot.chat import run_chat
+
+            return run_chat(sys.stdin, sys.stdout)
+        return run_default()
+    except KnowledgeError as error:  # refuse to answer from half a knowledge base
+        print(f"career-advisor: invalid knowledge: {error}", file=sys.stderr)
+        return 2

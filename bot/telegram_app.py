@@ -1,0 +1,108 @@
+"""The Telegram bot, wired in one place: which handler gets which update, and with what."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BasePersistence,
+    CallbackQueryHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.dialogue import COMMANDS, Dialogue
+from bot.telegram_handlers import (
+    DIALOGUE_KEY,
+    on_button,
+    on_command,
+    on_error,
+    on_media,
+    on_text,
+)
+
+logger = logging.getLogger(__name__)
+
+PERSISTENCE_INTERVAL = 1.0  # seconds; what a crash can lose at most (see bot.persistence)
+RATE_LIMIT_RETRIES = 3  # times a reply is retried after Telegram's 429 "retry after"
+
+# Messages that are not text or commands, answered with a note that the bot reads text.
+MEDIA = (
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.AUDIO
+    | filters.Document.ALL
+    | filters.ANIMATION
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.POLL
+)
+
+
+def build_application(
+    settings: Settings,
+    dialogue: Dialogue,
+    persistence: BasePersistence | None = None,
+    request: BaseRequest | None = None,
+) -> Application:
+    """The Application with all handlers. `request` replaces HTTP, for offline tests."""
+    if settings.token is None:
+        raise ValueError("a Telegram bot needs TELEGRAM_BOT_TOKEN")
+    builder = (
+        Application.builder()
+        .token(settings.token.get_secret_value())
+        .base_url(settings.api_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .persistence(persistence if persistence is not None else default_persistence(settings))
+        .post_init(_on_startup)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data[DIALOGUE_KEY] = dialogue
+    add_handlers(application)
+    return application
+
+
+def default_persistence(settings: Settings) -> BasePersistence:
+    from bot.persistence import JsonFilePersistence
+
+    return JsonFilePersistence(settings.persistence_file, update_interval=PERSISTENCE_INTERVAL)
+
+
+def add_handlers(application: Application) -> None:
+    messages = filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE
+    application.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
+    application.add_handler(MessageHandler(messages & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(messages & MEDIA, on_media))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_error_handler(on_error)
+
+
+async def _on_startup(application: Application) -> None:
+    """Show the command menu and build the search index before the first question."""
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    application.bot_data[DIALOGUE_KEY].warm_up()
+    logger.info("Career Advisor is up as @%s", application.bot.username)
+
+
+def run_telegram(settings: Settings, dialogue: Dialogue) -> None:
+    """Long polling until SIGINT/SIGTERM; PTB then stops cleanly and saves the state."""
+    application = build_application(settings, dialogue)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,192 @@
+"""Telegram handlers: each turns an update into a dialogue event and sends the reply.
+
+They hold no logic of their own beyond Telegram's: who is addressed, typing indicators,
+splitting, buttons. The wiring (which handler gets which update) is in `bot.telegram_app`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.conversation import ChatState
+from bot.dialogue import Command, Dialogue, Incoming, Media, Press, Text
+from bot.log_redaction import redact
+from bot.reply import Reply
+from bot.splitting import split_html
+
+logger = logging.getLogger(__name__)
+
+DIALOGUE_KEY = "dialogue"  # in bot_data: the Dialogue object (bot_data is not persisted)
+CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
+ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
+MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
+               "animation", "location", "contact", "poll")
+
+
+def dialogue_of(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
+    return context.bot_data[DIALOGUE_KEY]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+         for row in reply.buttons]
+    )
+
+
+async def send_reply(message: Message, reply: Reply, quote: bool) -> None:
+    """Send a reply in as many messages as it needs; buttons go under the last one."""
+    parts = split_html(reply.html) or ["…"]
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)
+        await message.reply_text(
+            part,
+            reply_markup=keyboard(reply) if last else None,
+            do_quote=quote and number == 1,
+        )
+
+
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> Reply:
+    """Run the dialogue for this chat and keep its new state."""
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    state = ChatState.from_dict(chat_data.get(CHAT_STATE_KEY))
+    turn = dialogue_of(context).respond(state, event)
+    chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
+    return turn.reply
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    reply = await respond(update, context, event)
+    await send_reply(message, reply, quote=_is_group(message))
+
+
+# Messages --------------------------------------------------------------------------------------
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start, /help, /salary… (also /salary@BotName in groups) and unknown commands."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    match = re.match(r"/([A-Za-z0-9_]+)(?:@(\w+))?\s*(.*)", message.text, re.DOTALL)
+    if match is None:
+        return
+    name, addressee, args = match.groups()
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # a command for another bot in the group
+    if _is_group(message) and not addressee and name.lower() not in _known(context):
+        return  # in a group, an unknown bare /command is probably for someone else
+    await answer(update, context, Command(name.lower(), args.strip()))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A question: any text in a private chat; in a group, only when the bot is addressed."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    text = message.text
+    if _is_group(message):
+        addressed = _mentions_bot(message, context.bot.username) or _replies_to_bot(
+            message, context.bot.id
+        )
+        if not addressed:
+            return
+        text = re.sub(rf"@{re.escape(context.bot.username or '')}\b", " ", text, flags=re.I)
+    await answer(update, context, Text(text))
+
+
+async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files: a friendly note that the bot reads text."""
+    message = update.effective_message
+    if message is None:
+        return
+    if _is_group(message) and not _replies_to_bot(message, context.bot.id):
+        return
+    kind = next((k for k in MEDIA_KINDS if getattr(message, k, None)), "other")
+    await answer(update, context, Media(kind))
+
+
+# Buttons ---------------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()  # at once, so the button stops spinning
+    reply = await respond(update, context, Press(query.data or ""))
+    message = query.message
+    if reply.edit and isinstance(message, Message):
+        try:
+            await message.edit_text(reply.html, reply_markup=keyboard(reply))
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return  # the same view pressed twice
+            logger.info("could not edit a message, sending a new one: %s", error)
+    if isinstance(message, Message):
+        await send_reply(message, reply, quote=False)
+    elif update.effective_chat is not None:  # a message too old for the bot to see
+        for part in split_html(reply.html):
+            await context.bot.send_message(update.effective_chat.id, part)
+
+
+# Errors ----------------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception and tell the user briefly; the bot goes on with the next update."""
+    logger.error("update %s failed", _update_id(update), exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        await context.bot.send_message(update.effective_chat.id, html.escape(ERROR_NOTE))
+    except Exception as error:  # the note is a courtesy; never let it raise again
+        logger.warning("could not send the error note: %s", redact(str(error)))
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _update_id(update: object) -> str:
+    return str(update.update_id) if isinstance(update, Update) else "(not an update)"
+
+
+def _is_group(message: Message) -> bool:
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def _known(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
+    from bot.dialogue import COMMANDS
+
+    return {name for name, _ in COMMANDS}
+
+
+def _mentions_bot(message: Message, username: str | None) -> bool:
+    if not username:
+        return False
+    mentions = message.parse_entities([MessageEntityType.MENTION]).values()
+    return any(m.lstrip("@").lower() == username.lower() for m in mentions)
+
+
+def _replies_to_bot(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)

@@ -1,0 +1,218 @@
+"""The Telegram handlers offline, python-telegram-bot's way: a recording BaseRequest, real
+update payloads through `Update.de_json`, `await app.process_update(update)`, and assertions on
+what the bot sent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, DictPersistence, PersistenceInput
+
+from bot.config import load_settings
+from bot.dialogue import COMMANDS, Dialogue, Turn
+from bot.reply import Reply
+from bot.telegram_app import build_application
+from bot.telegram_handlers import ERROR_NOTE
+from tests.support import updates
+from tests.support.botapi_standin import DEFAULT_TOKEN
+from tests.support.recording_request import RecordingRequest, buttons_of
+from tests.support.telegram_html import prepare_message_text
+
+
+@pytest.fixture
+def request_recorder() -> RecordingRequest:
+    return RecordingRequest()
+
+
+@pytest.fixture
+async def app(advisor, request_recorder: RecordingRequest) -> AsyncIterator[Application]:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
+    persistence = DictPersistence(store_data=PersistenceInput(bot_data=False, callback_data=False))
+    application = build_application(
+        settings, Dialogue(advisor), persistence=persistence, request=request_recorder
+    )
+    async with application:
+        request_recorder.clear()
+        yield application
+
+
+async def process(app: Application, payload: dict[str, Any]) -> None:
+    await app.process_update(Update.de_json(payload, app.bot))
+
+
+def assert_valid_for_telegram(recorder: RecordingRequest) -> None:
+    for call in recorder.sent() + recorder.sent("editMessageText"):
+        assert call.params["parse_mode"] == "HTML"
+        prepare_message_text(str(call.params["text"]))  # raises as Telegram would refuse
+        for _, data in buttons_of(call):
+            assert 1 <= len(data.encode()) <= 64
+
+
+async def test_start_welcomes_with_example_question_buttons(app, request_recorder) -> None:
+    await process(app, updates.message_update("/start"))
+    [sent] = request_recorder.sent()
+    assert "Welcome to Career Advisor" in sent.params["text"]
+    buttons = buttons_of(sent)
+    assert len(buttons) == 3
+    assert all(data.startswith("ask:") for _, data in buttons)
+    assert_valid_for_telegram(request_recorder)
+
+
+async def test_a_question_gets_typing_then_a_cited_answer(app, request_recorder) -> None:
+    await process(app, updates.message_update("what certifications should I get?"))
+    methods = [call.method for call in request_recorder.calls]
+    assert methods == ["sendChatAction", "sendMessage"]
+    assert request_recorder.calls[0].params["action"] == "typing"
+    text = request_recorder.texts()[0]
+    assert "[1]" in text and "<b>Sources</b>" in text
+    labels = [label for label, _ in buttons_of(request_recorder.sent()[0])]
+    assert labels[:2] == ["More ▸", "Why? Show sources"]
+    assert 1 <= len(labels) - 2 <= 3  # related questions
+    assert_valid_for_telegram(request_recorder)
+
+
+async def test_follow_up_uses_the_previous_question(app, request_recorder) -> None:
+    await process(app, updates.message_update("how much do ML engineers earn in Pakistan?"))
+    await process(app, updates.message_update("and in India?"))
+    follow_up = request_recorder.texts()[-1]
+    assert "earn in India" in follow_up
+    assert "₹" in follow_up or "lakh" in follow_up.lower()
+
+
+async def test_a_button_press_is_answered_at_once_then_replied(app, request_recorder) -> None:
+    await process(app, updates.message_update("do I need a masters degree"))
+    more = next(d for _, d in buttons_of(request_recorder.sent()[0]) if d.startswith("more:"))
+    request_recorder.clear()
+    await process(app, updates.callback_update(more))
+    methods = [call.method for call in request_recorder.calls]
+    assert methods[0] == "answerCallbackQuery"
+    assert "sendMessage" in methods
+    assert "More on:" in request_recorder.texts()[0]
+    assert_valid_for_telegram(request_recorder)
+
+
+@pytest.mark.parametrize("data", ["more:999", "why:abc", "zzz", "ask:no-such-question", ":"])
+async def test_old_or_forged_buttons_get_a_harmless_reply(app, request_recorder, data) -> None:
+    await process(app, updates.callback_update(data))
+    assert request_recorder.calls[0].method == "answerCallbackQuery"
+    [text] = request_recorder.texts()
+    assert "older conversation" in text
+    assert_valid_for_telegram(request_recorder)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [(updates.sticker_update(), "Nice sticker"), (updates.photo_update(), "picture")],
+)
+async def test_stickers_and_photos_get_a_friendly_note(app, request_recorder, payload, expected):
+    await process(app, payload)
+    [text] = request_recorder.texts()
+    assert expected in text and "text messages only" in text
+
+
+async def test_in_a_group_the_bot_is_silent_unless_addressed(app, request_recorder) -> None:
+    await process(app, updates.message_update("what skills do I need?", chat_id=updates.GROUP_ID))
+    await process(app, updates.sticker_update(chat_id=updates.GROUP_ID))
+    await process(app, updates.message_update("/weather", chat_id=updates.GROUP_ID))
+    await process(app, updates.message_update("/salary@OtherBot", chat_id=updates.GROUP_ID))
+    assert request_recorder.sent() == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        updates.mention_update("what skills do I need?"),
+        updates.reply_to_bot_update("what skills do I need?"),
+        updates.message_update("/salary@CareerAdvisorTestBot india", chat_id=updates.GROUP_ID),
+        updates.message_update("/help", chat_id=updates.GROUP_ID),
+    ],
+    ids=["mention", "reply", "addressed-command", "bare-command"],
+)
+async def test_in_a_group_the_bot_answers_when_addressed(app, request_recorder, payload) -> None:
+    await process(app, payload)
+    [sent] = request_recorder.sent()
+    assert sent.params["chat_id"] == updates.GROUP_ID
+    assert "reply_parameters" in sent.params  # quotes the question it answers
+    assert "@CareerAdvisorTestBot" not in sent.params["text"]
+    assert_valid_for_telegram(request_recorder)
+
+
+async def test_every_menu_command_replies(app, request_recorder) -> None:
+    for name, _ in COMMANDS:
+        request_recorder.clear()
+        await process(app, updates.message_update(f"/{name}"))
+        assert len(request_recorder.sent()) >= 1, name
+        assert_valid_for_telegram(request_recorder)
+
+
+async def test_sources_lists_every_article_title(app, request_recorder, knowledge) -> None:
+    await process(app, updates.message_update("/sources"))
+    text = request_recorder.texts()[0]
+    for article in knowledge.articles:
+        assert article.entry.title in text
+
+
+async def test_reset_forgets_the_context(app, request_recorder) -> None:
+    await process(app, updates.message_update("what certifications should I get?"))
+    await process(app, updates.message_update("/reset"))
+    await process(app, updates.message_update("tell me more"))
+    assert "Ask me a question first" in request_recorder.texts()[-1]
+
+
+async def test_unknown_commands_point_to_help(app, request_recorder) -> None:
+    await process(app, updates.message_update("/frobnicate now"))
+    assert "/help" in request_recorder.texts()[0]
+
+
+async def test_edited_messages_are_answered_as_new_questions(app, request_recorder) -> None:
+    await process(app, updates.edited_update("what does an ML engineer do?"))
+    [text] = request_recorder.texts()
+    assert "[1]" in text
+
+
+async def test_very_long_input_is_answered_without_error(app, request_recorder) -> None:
+    question = "what skills do I need " + "really " * 2000
+    await process(app, updates.message_update(question))
+    [text] = request_recorder.texts()
+    assert "Sorry, something went wrong" not in text
+    assert_valid_for_telegram(request_recorder)
+
+
+async def test_hostile_html_is_escaped(app, request_recorder) -> None:
+    await process(app, updates.message_update("/x<script>&amp;</b>"))
+    await process(app, updates.message_update("<b>what skills</i> do I need? &lt;"))
+    assert len(request_recorder.texts()) == 2
+    assert_valid_for_telegram(request_recorder)
+
+
+async def test_a_long_reply_is_split_with_buttons_on_the_last_part(
+    app, request_recorder, monkeypatch
+) -> None:
+    paragraphs = "\n\n".join(f"<b>Point {n}</b> " + "detail " * 120 for n in range(12))
+    dialogue: Dialogue = app.bot_data["dialogue"]
+    long_reply = Reply(paragraphs, buttons=dialogue._example_buttons())
+    monkeypatch.setattr(Dialogue, "respond", lambda self, state, event: Turn(long_reply, state))
+    await process(app, updates.message_update("anything"))
+    sent = request_recorder.sent()
+    assert len(sent) >= 3
+    assert all(not buttons_of(call) for call in sent[:-1])
+    assert buttons_of(sent[-1])
+    assert_valid_for_telegram(request_recorder)
+
+
+async def test_one_failing_update_gets_an_apology_and_the_bot_goes_on(
+    app, request_recorder, monkeypatch
+) -> None:
+    def explode(self, state, event):
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Dialogue, "respond", explode)
+        await process(app, updates.message_update("what skills do I need?"))
+    assert request_recorder.texts() == [ERROR_NOTE]
+    request_recorder.clear()
+    await process(app, updates.message_update("what skills do I need?"))
+    assert "[1]" in request_recorder.texts()[0]
