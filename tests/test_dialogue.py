@@ -1,0 +1,359 @@
+"""The dialogue core as plain functions: state in, event in, reply and new state out."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot.chat import run_chat
+from bot.conversation import HISTORY_LIMIT, ChatState, Exchange
+from bot.dialogue import (
+    COMMANDS,
+    MAX_INPUT_CHARS,
+    Command,
+    Dialogue,
+    Media,
+    Press,
+    Text,
+    parse_typed,
+)
+from bot.follow_up import FollowUp, classify_follow_up, refine
+from bot.reply import Button, Reply
+from bot.splitting import split_html
+from tests.support.telegram_html import parse_telegram_html, prepare_message_text
+
+
+@pytest.fixture(scope="module")
+def dialogue(advisor) -> Dialogue:
+    return Dialogue(advisor)
+
+
+def valid(reply: Reply) -> str:
+    """The reply's plain text, after proving Telegram would accept it."""
+    for button in reply.button_list:
+        assert 1 <= len(button.data.encode()) <= 64
+    parsed = parse_telegram_html(reply.html)
+    assert parsed.plain.strip()
+    return parsed.plain
+
+
+def press_labelled(dialogue: Dialogue, state: ChatState, reply: Reply, label: str):
+    button = next(b for b in reply.button_list if b.label == label)
+    return dialogue.respond(state, Press(button.data))
+
+
+# A question and its follow-ups ---------------------------------------------------------------
+
+
+def test_a_question_is_answered_and_remembered(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Text("what certifications should I get"))
+    assert turn.answer is not None and turn.answer.in_scope
+    assert "Certifications" in valid(turn.reply)
+    exchange = turn.state.last
+    assert exchange is not None and exchange.question == "what certifications should I get"
+    assert exchange.shown == tuple(c.passage_id for c in turn.reply.citations)
+    labels = [b.label for b in turn.reply.button_list]
+    assert labels[:2] == ["More ▸", "Why? Show sources"]
+
+
+def test_more_gives_new_passages_until_there_are_none(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Text("do I need a master's degree?"))
+    seen = set(turn.state.last.shown)
+    for _ in range(8):
+        turn = dialogue.respond(turn.state, Text("tell me more"))
+        valid(turn.reply)
+        new = {c.passage_id for c in turn.reply.citations}
+        if not new:
+            assert "That is all the articles say" in turn.reply.html
+            break
+        assert not new & seen, "More repeated a passage"
+        assert "More on:" in turn.reply.html
+        seen |= new
+    else:
+        pytest.fail("More never ran out")
+
+
+def test_the_more_button_works_like_the_words(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("what skills does an ML engineer need"))
+    by_button = press_labelled(dialogue, first.state, first.reply, "More ▸")
+    by_words = dialogue.respond(first.state, Text("more please"))
+    assert by_button.reply.html == by_words.reply.html
+
+
+@pytest.mark.parametrize("words", ["why?", "source?", "Sources", "where is that from?"])
+def test_why_shows_the_cited_passages_in_full(dialogue, advisor, words: str) -> None:
+    first = dialogue.respond(ChatState(), Text("what does an ML engineer do"))
+    turn = dialogue.respond(first.state, Text(words))
+    plain = valid(turn.reply)
+    passages = {p.id: p for p in advisor.engine.passages}
+    for passage_id in first.state.last.shown:
+        assert " ".join(passages[passage_id].text.split()) in " ".join(plain.split())
+    assert turn.state == first.state
+
+
+def test_why_button_matches_the_answer_it_was_under(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("what does an ML engineer do"))
+    second = dialogue.respond(first.state, Text("how much do ML engineers earn in India"))
+    old_why = next(b for b in first.reply.button_list if b.data.startswith("why:"))
+    turn = dialogue.respond(second.state, Press(old_why.data))
+    assert "what does an ML engineer do" in turn.reply.html
+
+
+def test_and_in_india_refines_the_last_salary_question(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("how much do ML engineers earn in Pakistan?"))
+    turn = dialogue.respond(first.state, Text("and in India?"))
+    assert turn.state.last.question == "how much do ML engineers earn in India?"
+    plain = valid(turn.reply)
+    assert "earn in India" in plain and "₹" in plain
+
+
+def test_what_about_senior_level_keeps_the_topic(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("what do entry level ML engineers earn in the US"))
+    turn = dialogue.respond(first.state, Text("what about senior level?"))
+    question = turn.state.last.question
+    assert "senior" in question and "entry" not in question and "earn" in question
+    assert turn.answer is not None and turn.answer.intent == "salary"
+
+
+def test_follow_ups_need_a_previous_question(dialogue) -> None:
+    for words in ("tell me more", "why?"):
+        turn = dialogue.respond(ChatState(), Text(words))
+        assert "Ask me a question first" in turn.reply.html
+        assert turn.state == ChatState()
+
+
+def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("how much do ML engineers earn in Pakistan?"))
+    turn = dialogue.respond(first.state, Text("which programming languages should I learn?"))
+    assert turn.state.last.question == "which programming languages should I learn?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tell me more", FollowUp.MORE),
+        ("More!", FollowUp.MORE),
+        ("go on", FollowUp.MORE),
+        ("why", FollowUp.WHY),
+        ("what's your source?", FollowUp.WHY),
+        ("and in India?", FollowUp.REFINE),
+        ("what about senior level?", FollowUp.REFINE),
+        ("India?", FollowUp.REFINE),
+        ("how about the US", FollowUp.REFINE),
+        ("what skills do I need to become an ML engineer", FollowUp.NONE),
+        ("more money in data science or ML engineering?", FollowUp.NONE),
+    ],
+)
+def test_follow_up_kinds(text: str, expected: FollowUp) -> None:
+    assert classify_follow_up(text, has_previous=True) == expected
+
+
+def test_refinements_need_a_previous_question() -> None:
+    assert classify_follow_up("and in India?", has_previous=False) == FollowUp.NONE
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        ("How much do ML engineers earn in Pakistan?", "and in India?",
+         "How much do ML engineers earn in India?"),
+        ("How much do ML engineers earn in the US?", "India?",
+         "How much do ML engineers earn in India?"),
+        ("salary of a junior ML engineer in India", "what about senior level?",
+         "salary of a ML engineer in India senior level?"),
+        ("what skills do I need", "and for data scientists?",
+         "what skills do I need data scientists?"),
+    ],
+)
+def test_refine_replaces_region_and_level(previous: str, follow_up: str, expected: str) -> None:
+    assert refine(previous, follow_up) == expected
+
+
+# Related questions ---------------------------------------------------------------------------
+
+
+def test_related_buttons_are_on_topic_and_never_the_question_asked(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Text("What certifications should I get?"))
+    related = [b for b in turn.reply.button_list if b.data.startswith("ask:")]
+    assert 1 <= len(related) <= 3
+    asked = [dialogue.questions.by_id(b.data[4:]) for b in related]
+    assert all(q is not None for q in asked) and len(set(asked)) == len(asked)
+    assert all("certifications" in q.topics for q in asked[:2])  # on-topic ones come first
+    assert "What certifications should I get?" not in {q.text for q in asked}
+
+
+def test_a_related_button_asks_its_question(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("What certifications should I get?"))
+    button = next(b for b in first.reply.button_list if b.data.startswith("ask:"))
+    turn = dialogue.respond(first.state, Press(button.data))
+    question = dialogue.questions.by_id(button.data[4:])
+    assert turn.state.last.question == question.text
+    assert turn.answer is not None and turn.answer.in_scope
+
+
+def test_every_suggested_question_is_answered_well(dialogue) -> None:
+    for question in dialogue.questions.questions:
+        turn = dialogue.respond(ChatState(), Text(question.text))
+        assert turn.answer is not None and turn.answer.in_scope, question.id
+        assert turn.reply.citations, question.id
+        assert len(f"ask:{question.id}".encode()) <= 64
+
+
+# Commands, buttons, media ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_every_menu_command_replies_validly(dialogue, name: str) -> None:
+    turn = dialogue.respond(ChatState(), Command(name))
+    valid(turn.reply)
+
+
+def test_start_offers_three_example_questions(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start"))
+    assert "Welcome" in turn.reply.html
+    assert [b.data[:4] for b in turn.reply.button_list] == ["ask:"] * 3
+
+
+def test_help_lists_every_command(dialogue) -> None:
+    plain = valid(dialogue.respond(ChatState(), Command("help")).reply)
+    for name, _ in COMMANDS:
+        assert f"/{name}" in plain
+
+
+def test_sources_lists_every_article(dialogue, knowledge) -> None:
+    plain = valid(dialogue.respond(ChatState(), Command("sources")).reply)
+    for article in knowledge.articles:
+        assert article.entry.title in plain
+
+
+def test_reset_forgets_everything(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("what skills do I need"))
+    turn = dialogue.respond(first.state, Command("reset"))
+    assert turn.state == ChatState()
+    stale = next(b for b in first.reply.button_list if b.data.startswith("more:"))
+    assert "older conversation" in dialogue.respond(turn.state, Press(stale.data)).reply.html
+
+
+def test_unknown_commands_are_answered_politely(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("<b>weird</b>"))
+    assert "/help" in valid(turn.reply)
+
+
+@pytest.mark.parametrize(
+    "data", ["", "more:", "more:-1", "why:1e9", "ask:", "ask:../../etc", "rm:x", "💥" * 10]
+)
+def test_forged_presses_are_harmless(dialogue, data: str) -> None:
+    turn = dialogue.respond(ChatState(), Press(data))
+    assert "older conversation" in valid(turn.reply)
+    assert turn.state == ChatState()
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document", "mystery"])
+def test_media_get_a_friendly_note(dialogue, kind: str) -> None:
+    assert "text messages only" in valid(dialogue.respond(ChatState(), Media(kind)).reply)
+
+
+def test_greetings_and_off_topic_leave_the_context_alone(dialogue) -> None:
+    first = dialogue.respond(ChatState(), Text("what skills do I need"))
+    for text in ("hello!", "thanks", "what is the capital of France?"):
+        turn = dialogue.respond(first.state, Text(text))
+        assert turn.state == first.state
+        valid(turn.reply)
+
+
+def test_long_input_is_capped_before_search(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Text("what skills do I need " + "really " * 10_000))
+    assert turn.answer is not None
+    assert len(turn.state.last.question) <= MAX_INPUT_CHARS
+    valid(turn.reply)
+
+
+def test_blank_input_gets_a_prompt(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Text(" \n\t "))
+    assert "Send me a question" in turn.reply.html
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/salary india", Command("salary", "india")),
+        ("/Salary@CareerBot pk senior", Command("salary", "pk senior")),
+        ("/start", Command("start")),
+        ("what is /salary?", Text("what is /salary?")),
+        ("/", Text("/")),
+    ],
+)
+def test_parse_typed(typed: str, expected) -> None:
+    assert parse_typed(typed) == expected
+
+
+# State ---------------------------------------------------------------------------------------
+
+
+def test_state_survives_a_round_trip_through_json_types(dialogue) -> None:
+    import json
+
+    turn = dialogue.respond(ChatState(), Text("what skills do I need"))
+    turn = dialogue.respond(turn.state, Text("tell me more"))
+    restored = ChatState.from_dict(json.loads(json.dumps(turn.state.to_dict())))
+    assert restored == turn.state
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [None, 42, "x", {}, {"version": 99}, {"version": 1, "history": "nope"},
+     {"version": 1, "history": [{"id": "1"}], "next_id": 1},
+     {"version": 1, "history": [{"id": 3, "question": "q", "topic": "t", "cited": [1]}]}],
+)
+def test_damaged_state_gives_an_empty_context(stored) -> None:
+    assert ChatState.from_dict(stored).history == ()
+
+
+def test_next_id_never_reuses_a_remembered_id() -> None:
+    exchange = Exchange(7, "q", "t", ("a#1",), ("a#1",))
+    state = ChatState.from_dict({"version": 1, "next_id": 2, "history": [exchange.to_dict()]})
+    assert state.next_id == 8
+
+
+def test_history_is_bounded_and_old_buttons_expire_politely(dialogue) -> None:
+    state = ChatState()
+    first = dialogue.respond(state, Text("what skills do I need"))
+    state = first.state
+    for _ in range(HISTORY_LIMIT):
+        state = dialogue.respond(state, Text("which certifications?")).state
+    assert len(state.history) == HISTORY_LIMIT
+    old_more = next(b for b in first.reply.button_list if b.data.startswith("more:"))
+    assert "older conversation" in dialogue.respond(state, Press(old_more.data)).reply.html
+
+
+def test_buttons_refuse_oversized_callback_data() -> None:
+    with pytest.raises(ValueError, match="1-64 bytes"):
+        Button("x", "é" * 33)
+
+
+# The terminal chat -------------------------------------------------------------------------
+
+
+def test_terminal_chat_shows_buttons_as_numbered_choices(dialogue) -> None:
+    stdin = io.StringIO("what certifications should I get\n2\n/reset\nquit\n")
+    stdout = io.StringIO()
+    assert run_chat(stdin, stdout, dialogue) == 0
+    output = stdout.getvalue()
+    assert "[1] More ▸" in output and "[2] Why? Show sources" in output
+    assert "The passages behind my answer" in output  # "2" pressed the Why button
+    assert "forgotten this chat's context" in output
+    assert "<b>" not in output
+
+
+def test_every_reply_in_a_scripted_chat_is_valid_for_telegram(dialogue) -> None:
+    script = [Command("start"), Text("hi"), Text("ML eng vs data sci?"), Text("why?"),
+              Text("tell me more"), Text("and in India?"), Command("salary", "pk senior"),
+              Command("roadmap"), Media("sticker"), Press("more:1"), Text("thanks!")]
+    state = ChatState()
+    for event in script:
+        turn = dialogue.respond(state, event)
+        valid(turn.reply)
+        for part in split_html(turn.reply.html):
+            prepare_message_text(part)
+        state = turn.state
