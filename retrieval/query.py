@@ -18,6 +18,36 @@ BIGRAM_WEIGHT = 0.5  # "random forest" as a pair, on top of "random" and "forest
 MAX_QUESTION_CHARS = 1000  # longer input is cut before search (a pasted essay, a flood)
 _WORD = re.compile(r"[a-z]+")
 _LANGUAGE_CONTEXT = re.compile(r"\b(python|sql|java|julia|matlab|language|languages|programming)\b")
+# A capital "R" standing alone after the first word is the language ("is R any good").
+_CAPITAL_R = re.compile(r"(?<=\S )R(?![\w'’])")
+_LOWER_R = re.compile(r"(?<![\w'])r(?![\w'])")
+
+# A question that asks what something is: "what is X", "define X", "X meaning",
+# "X in simple words", "what does X do". The subject X is matched against what the
+# articles define ("X: ...", "X is a ...", "What is X?").
+_WHAT = r"(?:what|wat|wht)"
+_DEFINITION_QUESTIONS = (
+    re.compile(
+        rf"^{_WHAT}(?: exactly| actually)?(?: is| are|'s|s| r|(?= an? | the ))"
+        r"(?: exactly| actually)? (?:an? |the )?(?P<subject>.+?)$"
+    ),
+    re.compile(r"^(?:define|definition of|meaning of) (?:an? |the )?(?P<subject>.+)$"),
+    re.compile(
+        rf"^{_WHAT} (?:does|do) (?:people mean by )?(?:an? |the )?(?P<subject>.+?)"
+        r"(?: (?:actually |really )?(?:mean|do|work on))?$"
+    ),
+    re.compile(
+        r"^(?P<subject>.+?) (?:meaning|definition|in (?:simple|plain) (?:words|terms|english)"
+        r"|in one sentence|in a nutshell)$"
+    ),
+)
+# Said around the subject without being part of it.
+_DEFINITION_TAIL = re.compile(
+    r"(?: (?:exactly|actually|really|used for|in (?:simple|plain) (?:words|terms|english)"
+    r"|in one sentence|in a nutshell|mean|means))+$"
+)
+_DEFINITION_LEAD = re.compile(r"^(?:(?:so|and|but|ok|okay|hey|hi|in plain english|simply put),? )+")
+MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a definition
 
 
 @dataclass(frozen=True)
@@ -26,6 +56,7 @@ class Query:
     tokens: tuple[str, ...]  # the user's own words, tokenized
     terms: dict[str, float]  # tokens and expansions with their weights
     unknown: tuple[str, ...]  # user tokens that no passage contains
+    subject: tuple[str, ...] = ()  # what a "what is X" question asks to define, tokenized
 
 
 def _edit_distance_within(a: str, b: str, limit: int) -> bool:
@@ -109,12 +140,35 @@ class QueryAnalyzer:
         lowered = self._correction_pattern.sub(
             lambda match: self._corrections[match.group(1)], text.lower()
         )
-        # Lower-case "r" is the language only next to other languages ("python or r").
-        if _LANGUAGE_CONTEXT.search(lowered):
-            lowered = re.sub(r"(?<![\w'])r(?![\w'])", "R", lowered)
+        # Lower-case "r" is the language only next to other languages ("python or r"),
+        # or where the user wrote a capital R mid-sentence.
+        if _LANGUAGE_CONTEXT.search(lowered) or _CAPITAL_R.search(text):
+            lowered = _LOWER_R.sub("R", lowered)
         lowered = _WORD.sub(self._fix_word, lowered)
         tokens = tokenize(lowered)
         unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
+        subject_text = self._definition_subject(lowered)
+        subject = self._subject_tokens(subject_text)
+        # "what is X in simple words": only X is searched; the rest says how to answer.
+        terms = self._weighted_terms(subject_text if subject else lowered)
+        return Query(
+            text=lowered, tokens=tuple(tokens), terms=terms, unknown=tuple(unknown), subject=subject
+        )
+
+    def _subject_tokens(self, subject_text: str) -> tuple[str, ...]:
+        """X's tokens, abbreviations spelled out ("ml engineer" -> machine learning engineer).
+
+        Longer expansions are word lists (salary -> pkr, ₹, $ ...), not what X is.
+        """
+        spelled_out = self._phrase_pattern.sub(
+            lambda m: e if len((e := self._expansions[m.group(1)]).split()) <= 3 else m.group(1),
+            subject_text,
+        )
+        return tuple(dict.fromkeys(tokenize(spelled_out)))
+
+    def _weighted_terms(self, lowered: str) -> dict[str, float]:
+        """The words of a text with the vocabulary's expansions and bigrams, weighted."""
+        tokens = tokenize(lowered)
         terms: dict[str, float] = dict.fromkeys(tokens, 1.0)
         phrase_words: set[str] = set()
         added: dict[str, float] = {}
@@ -135,4 +189,18 @@ class QueryAnalyzer:
             expansion = tokenize(self._expansions[match.group(1)])
             for pair in with_bigrams(expansion)[len(expansion) :]:
                 terms.setdefault(pair, BIGRAM_WEIGHT)
-        return Query(text=lowered, tokens=tuple(tokens), terms=terms, unknown=tuple(unknown))
+        return terms
+
+    @staticmethod
+    def _definition_subject(lowered: str) -> str:
+        """X when the question asks what X is, else ""."""
+        text = re.sub(r"[?!.]+$", "", " ".join(lowered.split())).strip()
+        text = _DEFINITION_LEAD.sub("", text)
+        for pattern in _DEFINITION_QUESTIONS:
+            match = pattern.match(text)
+            if match:
+                break
+        else:
+            return ""
+        subject = _DEFINITION_TAIL.sub("", match.group("subject")).strip()
+        return subject if len(subject.split()) <= MAX_SUBJECT_WORDS else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,7 @@ from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
-from retrieval.structure import split_label
+from retrieval.structure import heading_label, split_label, strip_list_marker
 from retrieval.tokenize import tokenize, with_bigrams, words
 
 SECTION_WEIGHT = 2  # heading words count this many times more than body words
@@ -29,6 +30,22 @@ COMMON_WEIGHT = 0.3  # and counts this much
 DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
 DIVERSE_TOP = 3
 DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
+# A question that names a country prefers the articles written about it.
+REGION_BOOST = 0.3
+REGION_CUES = {  # tokens that name a region: (in the question or its expansions, user's own)
+    "pakistan": ({"pakistan"}, {"pkr"}),
+    "india": ({"india"}, {"₹", "lakh", "crore"}),
+    "us": ({"usa", "unit_state"}, {"usd"}),
+}
+# "What is X?": a passage that defines X ("X: ...", "X is a ...", "What is X?") is lifted
+# by this share of the best score, times how exactly its term matches X.
+DEFINITION_BOOST = 2.0
+MIN_DEFINITION_MATCH = 0.7
+MIN_TERM_WEIGHT = 1.0  # every word of a defined term counts at least this much
+_WHAT_IS = re.compile(r"^(?:what|who) (?:is|are) (?:an? |the )?", re.IGNORECASE)
+_IS_A = re.compile(r"^(?:(?:an?|the) )?([A-Z][\w() -]{1,60}?) (?:is|are) (?:an?|the|one) ")
+MAX_TERM_WORDS = 6
+HEADING_DEFINITION_STRENGTH = 0.8
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,32 @@ def passage_tokens(passage: Passage, regions: tuple[str, ...]) -> list[str]:
     for unit in passage.units:
         tokens += with_bigrams(tokenize(unit))
     return tokens
+
+
+def defined_terms(passage: Passage) -> dict[str, float]:
+    """What a passage defines, and how plainly: "What is X?" headings, "X: ..." lines and
+    "X is a ..." sentences define X; a bare heading "X:" over a list only names it."""
+    found: dict[str, float] = {}
+
+    def add(name: str, strength: float) -> None:
+        name = name.strip()
+        if 0 < len(name.split()) <= MAX_TERM_WORDS:
+            found[name] = max(found.get(name, 0.0), strength)
+
+    for heading in (*passage.section[-1:], *passage.headings):
+        label = heading_label(heading)
+        question = _WHAT_IS.match(label)
+        add(label[question.end() :].rstrip("?") if question else label,
+            1.0 if question else HEADING_DEFINITION_STRENGTH)
+    for unit in passage.units:
+        if unit in passage.headings:
+            continue
+        label = split_label(unit)
+        if label:
+            add(label[0], 1.0)
+        elif match := _IS_A.match(strip_list_marker(unit)):
+            add(match.group(1), 1.0)
+    return found
 
 
 def _diversify(hits: list[Hit]) -> list[Hit]:
@@ -110,6 +153,24 @@ class SearchEngine:
                 unit_documents.append(heading_tokens or [EMPTY_LINE])
                 unit_owner.append(number)
         self.unit_index = BM25Index(unit_documents)
+        article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
+        self._in_region = {
+            region: np.array([region in found for found in article_regions])
+            for region in REGION_CUES
+        }
+        # Defined term (as a token set) -> the passages that define it.
+        owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
+        for number, passage in enumerate(self.passages):
+            for name, strength in defined_terms(passage).items():
+                term = frozenset(tokenize(name))
+                if term:
+                    ids, strengths = owners.setdefault(term, ([], []))
+                    ids.append(number)
+                    strengths.append(strength)
+        self._definitions = {
+            term: (np.asarray(ids), np.asarray(strengths))
+            for term, (ids, strengths) in owners.items()
+        }
         self._first_unit = np.searchsorted(unit_owner, np.arange(len(self.passages)))
         self._token_sets = [frozenset(doc) for doc in documents]
         # Words the bot knows: the articles' and its scope lists' (never "fix" "weather").
@@ -163,6 +224,36 @@ class SearchEngine:
             for term, weight in query.terms.items()
         }
 
+    def _regions(self, query: Query) -> list[str]:
+        return [
+            region
+            for region, (names, own_words) in REGION_CUES.items()
+            if names & query.terms.keys() or own_words & set(query.tokens)
+        ]
+
+    def _term_weight(self, token: str) -> float:
+        return max(self.index.idf(token), MIN_TERM_WEIGHT)
+
+    def _definition_match(self, subject: frozenset[str]) -> np.ndarray:
+        """How exactly each passage defines the subject: 1 for the very term, 0 for none.
+
+        The IDF-weighted share of the subject the term covers, times the share of the
+        term the subject covers ("Types of Machine Learning" only half defines
+        "machine learning").
+        """
+        match = np.zeros(self.index.size)
+        subject_weight = sum(self._term_weight(t) for t in subject)
+        for term, (owners, strengths) in self._definitions.items():
+            shared = term & subject
+            if not shared:
+                continue
+            shared_weight = sum(self._term_weight(t) for t in shared)
+            term_weight = sum(self._term_weight(t) for t in term)
+            exactness = (shared_weight / subject_weight) * (shared_weight / term_weight)
+            if exactness >= MIN_DEFINITION_MATCH:
+                match[owners] = np.maximum(match[owners], exactness * strengths)
+        return match
+
     def _scores(self, query: Query) -> list[tuple[int, float]]:
         """(passage number, score) of the best RERANK_DEPTH passages, best first."""
         terms = self._weighted_terms(query)
@@ -171,6 +262,11 @@ class SearchEngine:
         # passage's best line in one vectorised pass.
         best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
         total += UNIT_WEIGHT * best_line
+        for region in self._regions(query):
+            total[self._in_region[region]] *= 1.0 + REGION_BOOST
+        if query.subject:
+            match = self._definition_match(frozenset(query.subject))
+            total += DEFINITION_BOOST * match * total.max()
         candidates = np.flatnonzero(total)
         if not len(candidates):
             return []

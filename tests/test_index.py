@@ -54,3 +54,22 @@ def test_top_is_best_first_and_weights_count() -> None:
 def test_empty_input_is_a_clear_error(docs) -> None:
     with pytest.raises(ValueError, match="document"):
         BM25Index(docs)
+
+
+def test_definition_questions_find_the_passage_that_defines(engine) -> None:
+    for question, start in [
+        ("define machine learning", "Machine learning is"),
+        ("what is reinforcement learning", "Reinforcement Learning: This type of learning"),
+        ("what does a deep learning engineer do", "Deep Learning Engineer: Focuses"),
+    ]:
+        top = engine.search(question).hits[0].passage
+        assert any(unit.startswith(start) for unit in top.units), (question, top.id)
+
+
+def test_a_question_naming_a_country_prefers_its_article(engine) -> None:
+    for question, doc_id in [
+        ("how much does a machine learning engineer earn in Pakistan?", "pakistan-roadmap"),
+        ("ML engineer pay in Lahore", "pakistan-roadmap"),
+        ("fresher ML engineer package in Bangalore?", "india-career-guide"),
+    ]:
+        assert engine.search(question).hits[0].passage.doc_id == doc_id, question

@@ -40,3 +40,36 @@ def test_very_long_input_is_capped(engine) -> None:
 
 def test_lowercase_r_next_to_python_is_the_language(engine) -> None:
     assert "r" in engine.analyzer.analyze("python or r?").tokens
+
+
+def test_capital_r_mid_sentence_is_the_language(engine) -> None:
+    assert "r" in engine.analyzer.analyze("is R any good for machine learning").tokens
+    assert "r" not in engine.analyzer.analyze("r u sure about that").tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("what is overfitting", {"overfit"}),
+        ("define machine learning", {"machin", "learn"}),
+        ("machne lerning meaning?", {"machin", "learn"}),
+        ("what is machine learning in simple words", {"machin", "learn"}),
+        ("whats a decision tree", {"decis", "tree"}),
+        ("what does an ML engineer do", {"machin", "learn", "engin"}),
+        ("what do people mean by supervised learning", {"supervis", "learn"}),
+    ],
+)
+def test_definition_questions_name_their_subject(engine, question: str, subject: set) -> None:
+    query = engine.analyzer.analyze(question)
+    assert set(query.subject) == subject
+    # How the answer should be put ("in simple words", "meaning") is not searched for.
+    assert {t for t in query.terms if "_" not in t} <= subject | {"ml"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what skills do I need", "what is the best way to get an internship in lahore",
+     "how much do ML engineers earn"],
+)
+def test_other_questions_have_no_definition_subject(engine, question: str) -> None:
+    assert engine.analyzer.analyze(question).subject == ()
