@@ -1,0 +1,334 @@
+"""/roadmap: the consolidated roadmap, stage by stage, with citations and the user's progress.
+
+Progress is a set of item ids the user marked done; the dialogue stores it (as a sorted list)
+and passes it in. Ids that no longer exist in roadmap.yaml are ignored, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.answer import Citation
+from bot.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
+from bot.reply import Button, ButtonRows, Reply
+from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, RoadmapStage
+
+PREFIX = "rm:"
+TELEGRAM_LIMIT = 4096
+MAX_QUOTE_CHARS = 150
+STALE_NOTE = "That button is out of date; here is the current roadmap."
+
+ROADMAP_LEVEL_WORDS: dict[str, str] = {
+    "beginner": "beginner",
+    "newbie": "beginner",
+    "novice": "beginner",
+    "student": "beginner",
+    "starter": "beginner",
+    "fresher": "beginner",
+    "scratch": "beginner",
+    "zero": "beginner",
+    "intermediate": "intermediate",
+    "mid": "intermediate",
+    "middle": "intermediate",
+    "midlevel": "intermediate",
+    "junior": "intermediate",
+    "advanced": "advanced",
+    "senior": "advanced",
+    "sr": "advanced",
+    "expert": "advanced",
+    "experienced": "advanced",
+}
+LEVEL_NAMES = {"beginner": "a beginner", "intermediate": "intermediate", "advanced": "advanced"}
+# Words that make a free-text message a request for a roadmap or a starting point.
+ROADMAP_CUES = frozenset(
+    "roadmap roadmaps road path pathway plan steps step start begin guide learn study next "
+    "route journey where".split()
+)
+COMMAND_FILLER = frozenset(
+    "a an the for me my i am im show roadmap level stage as to from at of is".split()
+)
+
+
+def _titles(titles: Mapping[str, str] | None) -> Mapping[str, str]:
+    return titles or {}
+
+
+def _article_count(roadmap: Roadmap, titles: Mapping[str, str] | None) -> int:
+    """How many articles there are, for "recommended by 4 of 5 sources"."""
+    if titles:
+        return len(titles)
+    return len({a for stage in roadmap.stages for item in stage.items for a in item.article_ids})
+
+
+def _done(stage: RoadmapStage, progress: frozenset[str]) -> int:
+    return sum(item.id in progress for item in stage.items)
+
+
+def next_step(
+    roadmap: Roadmap, progress: frozenset[str], level: str | None = None
+) -> tuple[RoadmapStage, RoadmapItem] | None:
+    """The first item not done, from the level's starting stage onwards, then earlier ones."""
+    start = roadmap.stage_index(roadmap.starts[level]) if level in roadmap.starts else 0
+    start = start or 0
+    ordered = roadmap.stages[start:] + roadmap.stages[:start]
+    for stage in ordered:
+        for item in stage.items:
+            if item.id not in progress:
+                return stage, item
+    return None
+
+
+def roadmap_level_from_text(text: str) -> str | None:
+    """ "roadmap for a beginner", "I'm advanced, what next?" -> the level; else None."""
+    vocabulary = words(text)
+    if not any(word in ROADMAP_CUES for word in vocabulary) and "road map" not in text.lower():
+        return None
+    levels = {
+        level
+        for word in vocabulary
+        if word not in ROADMAP_CUES
+        and (level := match_word(word, ROADMAP_LEVEL_WORDS, len(word) >= 6)) is not None
+    }
+    return levels.pop() if len(levels) == 1 else None
+
+
+# Overview -------------------------------------------------------------------------------------
+
+
+def _overview(
+    roadmap: Roadmap,
+    progress: frozenset[str],
+    profile: Profile | None,
+    *,
+    titles: Mapping[str, str] | None,
+    note: str = "",
+    edit: bool = False,
+) -> Reply:
+    level = ROADMAP_LEVEL_FOR.get(profile.level) if profile and profile.level else None
+    step = next_step(roadmap, progress, level)
+    lines = ["🗺 <b>Roadmap to becoming an ML engineer</b>"]
+    if note:
+        lines.append(f"<i>{escape(note)}</i>")
+    lines.append(
+        f"{len(roadmap.stages)} stages pieced together from {_article_count(roadmap, titles)} "
+        "articles. Open a stage for what to learn, with sources, and tick off what you've done."
+    )
+    lines.append("")
+    for number, stage in enumerate(roadmap.stages, start=1):
+        done, total = _done(stage, progress), len(stage.items)
+        tick = " ✓" if done == total else ""
+        title = escape(stage.title)
+        if step is not None and step[0].id == stage.id:
+            title = f"<b>{title}</b>"
+        lines.append(f"{number}. {title} {done}/{total}{tick}")
+    lines.append("")
+    if level is not None:
+        start = roadmap.stage(roadmap.starts[level])
+        if start is not None:
+            lines.append(
+                f"<i>Your /profile says {escape(LEVEL_NAMES[level])}: start at "
+                f"{escape(start.title)}.</i>"
+            )
+    if step is None:
+        lines.append("🎉 <b>You've ticked off every step.</b> Keep learning!")
+    else:
+        lines.append(f"👉 <b>Your next step:</b> {escape(step[1].title)} ({escape(step[0].title)})")
+    return Reply("\n".join(lines), _overview_buttons(roadmap, progress, step), edit=edit)
+
+
+def _overview_buttons(
+    roadmap: Roadmap,
+    progress: frozenset[str],
+    step: tuple[RoadmapStage, RoadmapItem] | None,
+) -> ButtonRows:
+    buttons = []
+    for number, stage in enumerate(roadmap.stages, start=1):
+        tick = " ✓" if _done(stage, progress) == len(stage.items) else ""
+        buttons.append(Button(f"{number}. {stage.title}{tick}", f"{PREFIX}s:{stage.id}"))
+    rows = [tuple(buttons[index : index + 2]) for index in range(0, len(buttons), 2)]
+    if step is not None:
+        rows.append((Button(f"▶ Next step: {step[1].title}", f"{PREFIX}s:{step[0].id}"),))
+    return tuple(rows)
+
+
+# Stage view -----------------------------------------------------------------------------------
+
+
+def _shorten(quote: str) -> str:
+    quote = " ".join(quote.split())
+    if len(quote) <= MAX_QUOTE_CHARS:
+        return quote
+    cut = quote[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0].rstrip(",;:")
+    return f"{cut}…"
+
+
+def _stage_view(
+    roadmap: Roadmap,
+    stage: RoadmapStage,
+    progress: frozenset[str],
+    *,
+    titles: Mapping[str, str] | None,
+    note: str = "",
+    edit: bool = True,
+) -> Reply:
+    # Quotes make a stage long; show fewer per item until it fits Telegram's limit.
+    for quotes_per_item in (2, 1, 0):
+        text, citations = _stage_text(roadmap, stage, progress, titles, note, quotes_per_item)
+        if len(text) <= TELEGRAM_LIMIT:
+            break
+    return Reply(text, _stage_buttons(roadmap, stage, progress), citations, edit=edit)
+
+
+def _stage_text(
+    roadmap: Roadmap,
+    stage: RoadmapStage,
+    progress: frozenset[str],
+    titles: Mapping[str, str] | None,
+    note: str,
+    quotes_per_item: int,
+) -> tuple[str, tuple[Citation, ...]]:
+    index = roadmap.stage_index(stage.id) or 0
+    total_articles = _article_count(roadmap, titles)
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[str]] = {}
+    lines = []
+    if note:
+        lines += [f"<i>{escape(note)}</i>", ""]
+    lines += [
+        f"🗺 <b>Stage {index + 1}/{len(roadmap.stages)} · {escape(stage.title)}</b> "
+        f"({_done(stage, progress)}/{len(stage.items)} done)",
+        f"<i>{escape(stage.goal)}</i>",
+    ]
+    for item in stage.items:
+        for source in item.sources:
+            numbers.setdefault(source.article, len(numbers) + 1)
+            quotes.setdefault(source.article, [])
+            if source.quote not in quotes[source.article]:
+                quotes[source.article].append(source.quote)
+        agree = len(item.article_ids)
+        support = (
+            f"recommended by {agree} of {total_articles} sources" if agree > 1 else "from 1 source"
+        )
+        cited = "".join(f"[{n}]" for n in sorted(numbers[a] for a in item.article_ids))
+        mark = "✅" if item.id in progress else "⬜"
+        lines += ["", f"{mark} <b>{escape(item.title)}</b> · {support} {cited}"]
+        lines.append(escape(item.detail))
+        if item.resources:
+            lines.append(f"📚 {escape(', '.join(item.resources))}")
+        shown = list(dict.fromkeys((s.article, s.quote) for s in item.sources))
+        for article, quote in shown[:quotes_per_item]:
+            lines.append(f"<i>“{escape(_shorten(quote))}”</i> [{numbers[article]}]")
+    lines += ["", "<b>Sources</b>"]
+    citations = []
+    for article, number in numbers.items():
+        title = _titles(titles).get(article, article)
+        lines.append(f"[{number}] {escape(title)}")
+        citations.append(
+            Citation(
+                n=number,
+                passage_id=f"roadmap:{stage.id}:{article}",  # the stage's quotes, not a passage
+                doc_id=article,
+                title=title,
+                section=f"Roadmap: {stage.title}",
+                text="\n".join(quotes[article]),
+                score=1.0,  # a direct citation, not a search hit
+            )
+        )
+    return "\n".join(lines), tuple(citations)
+
+
+def _stage_buttons(roadmap: Roadmap, stage: RoadmapStage, progress: frozenset[str]) -> ButtonRows:
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(
+                f"{'✅' if item.id in progress else '⬜'} {item.title}",
+                f"{PREFIX}t:{stage.id}:{item.id}",
+            ),
+        )
+        for item in stage.items
+    ]
+    index = roadmap.stage_index(stage.id) or 0
+    back = roadmap.stages[index - 1] if index > 0 else None
+    forward = roadmap.stages[index + 1] if index + 1 < len(roadmap.stages) else None
+    navigation = [Button("☰ All stages", f"{PREFIX}o")]
+    if back is not None:
+        navigation.insert(0, Button("◀ Back", f"{PREFIX}s:{back.id}"))
+    if forward is not None:
+        navigation.append(Button("Next ▶", f"{PREFIX}s:{forward.id}"))
+    rows.append(tuple(navigation))
+    return tuple(rows)
+
+
+# Entry points -----------------------------------------------------------------------------------
+
+
+def _stage_named(roadmap: Roadmap, vocabulary: list[str]) -> RoadmapStage | None:
+    """A stage named in a command: by id, number or a word of its title ("/roadmap tools")."""
+    for word in vocabulary:
+        if word.isdigit() and 1 <= int(word) <= len(roadmap.stages):
+            return roadmap.stages[int(word) - 1]
+        for stage in roadmap.stages:
+            title_words = [w for w in words(stage.title) if len(w) > 3]
+            if word == stage.id or match_word(word, dict.fromkeys(title_words, stage.id)):
+                return stage
+    return None
+
+
+def roadmap_command(
+    roadmap: Roadmap,
+    args: str,
+    progress: frozenset[str],
+    profile: Profile,
+    *,
+    titles: Mapping[str, str] | None = None,
+) -> Reply:
+    """/roadmap: the overview; "/roadmap beginner|intermediate|advanced" opens the fitting stage;
+    "/roadmap tools" or "/roadmap 3" opens a stage by name or number."""
+    vocabulary = [word for word in words(args) if word not in COMMAND_FILLER]
+    if not vocabulary:
+        return _overview(roadmap, progress, profile, titles=titles)
+    levels = {match_word(word, ROADMAP_LEVEL_WORDS) for word in vocabulary} - {None}
+    if len(levels) == 1:
+        level = str(levels.pop())
+        stage = roadmap.stage(roadmap.starts[level])
+        if stage is not None:
+            note = f"Starting point for {LEVEL_NAMES[level]}: {stage.title}."
+            return _stage_view(roadmap, stage, progress, titles=titles, note=note, edit=False)
+    stage = _stage_named(roadmap, vocabulary)
+    if stage is not None and not levels:
+        return _stage_view(roadmap, stage, progress, titles=titles, edit=False)
+    stage_names = ", ".join(stage.id for stage in roadmap.stages)
+    note = (
+        f"I didn't understand “{args.strip()[:60]}”. Try /roadmap "
+        f"{' | '.join(ROADMAP_LEVELS)}, a stage number 1-{len(roadmap.stages)} or a stage "
+        f"({stage_names})."
+    )
+    return _overview(roadmap, progress, profile, titles=titles, note=note)
+
+
+def roadmap_button(
+    roadmap: Roadmap,
+    payload: str,
+    progress: frozenset[str],
+    *,
+    titles: Mapping[str, str] | None = None,
+    profile: Profile | None = None,
+) -> tuple[Reply, frozenset[str]]:
+    """A press: "o" (overview), "s:<stage>" (open), "t:<stage>:<item>" (tick or untick).
+
+    Returns the reply (always editing the pressed message) and the new progress.
+    """
+    parts = payload.split(":")
+    if parts == ["o"]:
+        return _overview(roadmap, progress, profile, titles=titles, edit=True), progress
+    stage = roadmap.stage(parts[1]) if len(parts) in (2, 3) else None
+    if stage is not None and parts[0] == "s" and len(parts) == 2:
+        return _stage_view(roadmap, stage, progress, titles=titles), progress
+    if stage is not None and parts[0] == "t" and len(parts) == 3:
+        if any(item.id == parts[2] for item in stage.items):
+            updated = progress ^ {parts[2]}
+            return _stage_view(roadmap, stage, updated, titles=titles), updated
+        note = "That item is no longer on the roadmap; here is the stage as it is now."
+        return _stage_view(roadmap, stage, progress, titles=titles, note=note), progress
+    reply = _overview(roadmap, progress, profile, titles=titles, note=STALE_NOTE, edit=True)
+    return reply, progress
