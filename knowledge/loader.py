@@ -30,6 +30,11 @@ class KnowledgeBase:
     salaries: Salaries
     exchange_rates: ExchangeRates | None = None  # optional file: no rates, no dollar estimates
 
+    @property
+    def article_titles(self) -> dict[str, str]:
+        """Article id -> title, for the Sources lists of the /salary and /roadmap views."""
+        return {article.entry.id: article.entry.title for article in self.articles}
+
 
 def _read_yaml(path: Path) -> Any:
     try:
@@ -76,6 +81,7 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         if not text.strip():
             raise KnowledgeError(f"articles/{entry.file}: the article is empty")
         articles.append(Article(entry=entry, text=text))
+
     # Quotes and article ids in the career data are checked against the articles just read.
     def context() -> dict[str, Any]:
         return {"articles": {article.entry.id: article.text for article in articles}}
