@@ -142,6 +142,11 @@ class SearchEngine:
         for number, passage in enumerate(self.passages):
             heading_tokens = tokenize(" ".join(passage.section[-1:]))
             for unit in passage.units:
+                if unit in passage.headings:
+                    # A line belongs to the sub-heading right above it: "Python
+                    # (essential)" under "Programming Languages:", even where two short
+                    # lists share a passage.
+                    heading_tokens = tokenize(heading_label(unit))
                 unit_tokens = with_bigrams(tokenize(unit))
                 label = split_label(unit)
                 if label:  # "Overfitting: When a model ..." defines its label
