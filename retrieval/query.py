@@ -48,6 +48,11 @@ _DEFINITION_TAIL = re.compile(
 )
 _DEFINITION_LEAD = re.compile(r"^(?:(?:so|and|but|ok|okay|hey|hi|in plain english|simply put),? )+")
 MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a definition
+# In a message of several sentences the asking ones ("...? ") say what is wanted; the
+# story around them ("I did calculus in uni") counts this much.
+CONTEXT_WEIGHT = 0.7
+MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all question
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,12 @@ class QueryAnalyzer:
         subject = self._subject_tokens(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(subject_text if subject else lowered)
+        focus = self._asking_part(lowered)
+        if focus and not subject:
+            focus_terms = self._weighted_terms(focus)
+            for term in terms:
+                if term not in focus_terms:
+                    terms[term] *= CONTEXT_WEIGHT
         return Query(
             text=lowered, tokens=tuple(tokens), terms=terms, unknown=tuple(unknown), subject=subject
         )
@@ -190,6 +201,16 @@ class QueryAnalyzer:
             for pair in with_bigrams(expansion)[len(expansion) :]:
                 terms.setdefault(pair, BIGRAM_WEIGHT)
         return terms
+
+    @staticmethod
+    def _asking_part(lowered: str) -> str:
+        """The question sentences of a message that also tells a story, else ""."""
+        sentences = [m.group(0).strip() for m in _SENTENCE.finditer(lowered)]
+        sentences = [s for s in sentences if len(tokenize(s)) >= 2]
+        if len(sentences) < 2 or len(tokenize(lowered)) < MIN_STORY_TOKENS:
+            return ""
+        asking = [s for s in sentences if s.endswith("?")] or sentences[-1:]
+        return " ".join(asking) if len(asking) < len(sentences) else ""
 
     @staticmethod
     def _definition_subject(lowered: str) -> str:

@@ -73,3 +73,26 @@ def test_definition_questions_name_their_subject(engine, question: str, subject:
 )
 def test_other_questions_have_no_definition_subject(engine, question: str) -> None:
     assert engine.analyzer.analyze(question).subject == ()
+
+
+def test_in_a_long_message_the_asking_sentence_weighs_most(engine) -> None:
+    query = engine.analyzer.analyze(
+        "I did calculus in uni but forgot most of it, and for three years now I have "
+        "worked at a bank making reports. Which python libraries should I learn?"
+    )
+    assert query.terms["librari"] == 1.0
+    assert query.terms["calculus"] < 1.0
+    # A short message is all question: its first sentence keeps its full weight.
+    short = engine.analyzer.analyze("i never went to college. is ML still an option for me?")
+    assert short.terms["bootcamp"] == engine.analyzer.analyze("never went to college").terms[
+        "bootcamp"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("tips for my cv", "resum"), ("how to get hired", "search"), ("perks of the job", "bonus"),
+     ("is it future proof", "demand"), ("grad school for ML?", "master")],
+)
+def test_everyday_phrasings_expand(engine, question: str, expected: str) -> None:
+    assert expected in engine.analyzer.analyze(question).terms
