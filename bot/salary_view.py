@@ -168,7 +168,9 @@ def parse_salary_filters(text: str, *, free_text: bool = False) -> ParsedFilters
     if everything:
         region = region or ALL
         level = level or ALL
-    return ParsedFilters(SalaryFilters(region, level), tuple(unknown), tuple(clashes))
+    return ParsedFilters(
+        SalaryFilters(region, level), tuple(dict.fromkeys(unknown)), tuple(clashes)
+    )
 
 
 def salary_filters_from_text(text: str) -> SalaryFilters | None:
