@@ -32,6 +32,7 @@ class ScopeDecision:
     kind: MessageKind
     reason: str
     anchored: bool = False  # a question that names the ML domain or a career term
+    names_domain: bool = False  # it names the ML domain itself, not only a career term
 
 
 def _phrases(terms: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -97,7 +98,9 @@ class ScopeClassifier:
             for i, token in enumerate(tokens)
         )
         if _find(self._domain, outside):
-            return ScopeDecision(MessageKind.QUESTION, "names the ML domain", anchored=True)
+            return ScopeDecision(
+                MessageKind.QUESTION, "names the ML domain", anchored=True, names_domain=True
+            )
         if off_spans:
             return ScopeDecision(MessageKind.OFF_TOPIC, "about another field")
         career_hits = len(_find(self._career, outside))

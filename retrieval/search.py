@@ -18,8 +18,11 @@ from retrieval.tokenize import tokenize, with_bigrams, words
 SECTION_WEIGHT = 2  # heading words count this many times more than body words
 REGION_WORDS = {"pakistan": "Pakistan", "india": "India", "us": "US United States", "global": ""}
 # A question that names neither the ML domain nor a career term is answered only
-# when some passage matches it this well.
+# when some passage matches it this well; one that does not name the ML domain and
+# has words no article uses ("how to learn guitar", "a name for my cat"), only when
+# some passage matches it twice as well.
 MIN_UNANCHORED_SCORE = 6.0
+MIN_SCORE_WITH_UNKNOWN_WORDS = 12.0
 LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
@@ -199,10 +202,19 @@ class SearchEngine:
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
             hits = self._rank(query, limit)
-            if not decision.anchored and (not hits or hits[0].score < MIN_UNANCHORED_SCORE):
+            if not hits or hits[0].score < self._min_score(decision, query):
                 decision = ScopeDecision(MessageKind.OFF_TOPIC, "no passage matches well")
                 topic, hits = MessageKind.OFF_TOPIC, ()
         return SearchResult(question, query, decision, str(topic), hits)
+
+    @staticmethod
+    def _min_score(decision: ScopeDecision, query: Query) -> float:
+        """How well the best passage must match for the question to be answered."""
+        if decision.names_domain:
+            return 0.0
+        if query.unknown:
+            return MIN_SCORE_WITH_UNKNOWN_WORDS
+        return 0.0 if decision.anchored else MIN_UNANCHORED_SCORE
 
     def _heading_token_sets(self, passage: Passage) -> list[tuple[frozenset[str], float]]:
         """Each heading and "Label:" of a passage as a token set, with its summed IDF."""

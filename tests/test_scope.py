@@ -13,6 +13,8 @@ OFF_TOPIC = (
     "which stocks should I buy on the stock market",
     "is bitcoin a good investment",
     "best civil engineering universities",
+    "how do I learn the violin",  # a career word, and a word no article uses
+    "a good name for my dog",  # everyday words that happen to occur, and one that does not
     "",
     "???",
 )
