@@ -20,7 +20,11 @@ from bot.answer import Answer
 EVAL_SET = Path(__file__).with_name("eval_set.yaml")
 # Question sets by name: the main set, and questions phrased differently from it that
 # check whether a ranking change generalizes or only fits the main set.
-SETS = {"eval": EVAL_SET, "paraphrase": Path(__file__).with_name("paraphrase_set.yaml")}
+SETS = {
+    "eval": EVAL_SET,
+    "paraphrase": Path(__file__).with_name("paraphrase_set.yaml"),
+    "fresh": Path(__file__).with_name("fresh_set.yaml"),
+}
 
 
 def fold(text: str) -> str:
