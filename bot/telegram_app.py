@@ -20,7 +20,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.dialogue import COMMANDS, Dialogue
 from bot.telegram_handlers import (
-    DIALOGUE_KEY,
+    AdvisorApplication,
     on_button,
     on_command,
     on_error,
@@ -60,6 +60,7 @@ def build_application(
         raise ValueError("a Telegram bot needs TELEGRAM_BOT_TOKEN")
     builder = (
         Application.builder()
+        .application_class(AdvisorApplication, kwargs={"dialogue": dialogue})
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base_url)
         .defaults(
@@ -75,7 +76,6 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    application.bot_data[DIALOGUE_KEY] = dialogue
     add_handlers(application)
     return application
 
@@ -98,7 +98,8 @@ def add_handlers(application: Application) -> None:
 async def _on_startup(application: Application) -> None:
     """Show the command menu and build the search index before the first question."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
-    application.bot_data[DIALOGUE_KEY].warm_up()
+    if isinstance(application, AdvisorApplication):
+        application.dialogue.warm_up()
     logger.info("Career Advisor is up as @%s", application.bot.username)
 
 

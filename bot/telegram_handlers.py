@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -18,7 +19,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.conversation import ChatState
 from bot.dialogue import Command, Dialogue, Incoming, Media, Press, Text
@@ -28,15 +29,30 @@ from bot.splitting import split_html
 
 logger = logging.getLogger(__name__)
 
-DIALOGUE_KEY = "dialogue"  # in bot_data: the Dialogue object (bot_data is not persisted)
 CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
 ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                "animation", "location", "contact", "poll")
 
 
+class AdvisorApplication(Application):  # type: ignore[type-arg]
+    """The PTB Application, carrying the dialogue its handlers answer with.
+
+    The dialogue is not kept in bot_data: that is persisted and deep-copied on every save.
+    """
+
+    __slots__ = ("dialogue",)
+
+    def __init__(self, dialogue: Dialogue, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dialogue = dialogue
+
+
 def dialogue_of(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
-    return context.bot_data[DIALOGUE_KEY]
+    application = context.application
+    if not isinstance(application, AdvisorApplication):
+        raise TypeError("the handlers need an AdvisorApplication (see bot.telegram_app)")
+    return application.dialogue
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

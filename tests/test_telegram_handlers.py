@@ -192,7 +192,7 @@ async def test_a_long_reply_is_split_with_buttons_on_the_last_part(
     app, request_recorder, monkeypatch
 ) -> None:
     paragraphs = "\n\n".join(f"<b>Point {n}</b> " + "detail " * 120 for n in range(12))
-    dialogue: Dialogue = app.bot_data["dialogue"]
+    dialogue: Dialogue = app.dialogue
     long_reply = Reply(paragraphs, buttons=dialogue._example_buttons())
     monkeypatch.setattr(Dialogue, "respond", lambda self, state, event: Turn(long_reply, state))
     await process(app, updates.message_update("anything"))

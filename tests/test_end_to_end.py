@@ -1,0 +1,175 @@
+"""End to end: the real `python -m bot` process against the Bot API stand-in on 127.0.0.1.
+
+The stand-in checks every request as Telegram would (HTML, lengths, callback data), so any
+message the bot gets wrong shows up in `standin.errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.dialogue import COMMANDS
+from tests.support.bot_process import BotProcess
+from tests.support.botapi_standin import DEFAULT_USER_ID, BotApiStandIn
+
+PRIVATE = DEFAULT_USER_ID
+GROUP = -100500
+TIMEOUT = 20.0
+
+
+@pytest.fixture
+def standin() -> Iterator[BotApiStandIn]:
+    with BotApiStandIn() as api:
+        yield api
+
+
+@pytest.fixture
+def bot(standin: BotApiStandIn, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log")
+    process.start().wait_until_polling()
+    yield process
+    process.stop()
+
+
+class Conversation:
+    """Send like a user, wait for the bot's answers like a user."""
+
+    def __init__(self, standin: BotApiStandIn, chat_id: int = PRIVATE) -> None:
+        self.standin = standin
+        self.chat_id = chat_id
+
+    def count(self) -> int:
+        return len(self.standin.sent_messages(self.chat_id))
+
+    def wait_new(self, before: int, expected: int = 1) -> list[dict[str, Any]]:
+        messages = self.standin.wait_for_messages(self.chat_id, before + expected, TIMEOUT)
+        return messages[before:]
+
+    def say(self, text: str) -> dict[str, Any]:
+        before = self.count()
+        if self.chat_id < 0:
+            mention = re.match(r"@\w+", text)
+            entities = (
+                [{"type": "mention", "offset": 0, "length": mention.end()}] if mention else None
+            )
+            self.standin.push_group_message(self.chat_id, text, entities=entities)
+        else:
+            self.standin.push_message(self.chat_id, text)
+        return self.wait_new(before)[-1]
+
+    def press(self, message: dict[str, Any], label_start: str) -> dict[str, Any]:
+        data = button_data(message, label_start)
+        before = self.count()
+        answered = len(self.standin.answered_callbacks)
+        self.standin.push_callback(self.chat_id, message["message_id"], data)
+        self.standin.wait_for(lambda: len(self.standin.answered_callbacks) > answered, TIMEOUT)
+        return self.wait_new(before)[-1]
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+def button_data(message: dict[str, Any], label_start: str) -> str:
+    return next(data for label, data in buttons(message) if label.startswith(label_start))
+
+
+def test_a_scripted_conversation_covers_every_feature(
+    standin: BotApiStandIn, bot: BotProcess, tmp_path: Path
+) -> None:
+    assert [c["command"] for c in standin.commands] == [name for name, _ in COMMANDS]
+    chat = Conversation(standin)
+
+    welcome = chat.say("/start")
+    assert "Welcome to Career Advisor" in welcome["text"]
+    assert len(buttons(welcome)) == 3
+
+    answer = chat.press(welcome, "Which certifications?")
+    assert "[1]" in answer["text"] and "Sources" in answer["text"]
+    assert any(a.action == "typing" for a in standin.chat_actions)
+
+    sources = chat.press(answer, "Why?")
+    assert "The passages behind my answer" in sources["text"]
+    more = chat.say("tell me more")
+    assert "More on:" in more["text"]
+
+    chat.say("how much do ML engineers earn in Pakistan?")
+    follow_up = chat.say("and in India?")
+    assert "earn in India" in follow_up["text"]
+
+    for command in ("/help", "/roadmap", "/salary india", "/sources", "/reset", "/nonsense"):
+        assert chat.say(command)["text"], command
+    assert "Ask me a question first" in chat.say("why?")["text"]
+
+    before = chat.count()
+    standin.push_sticker(PRIVATE)
+    assert "text messages only" in chat.wait_new(before)[0]["text"]
+    before = chat.count()
+    standin.push_photo(PRIVATE)
+    assert "text messages only" in chat.wait_new(before)[0]["text"]
+
+    group = Conversation(standin, GROUP)
+    standin.push_group_message(GROUP, "anyone know a good pizza place?")
+    mention = group.say("@CareerAdvisorTestBot what skills do I need?")
+    assert "[1]" in mention["text"]
+    assert "pizza" not in json.dumps(standin.sent_messages(GROUP))
+    assert len(standin.sent_messages(GROUP)) == 1  # the unaddressed message got no reply
+    salary = group.say("/salary@CareerAdvisorTestBot india")
+    assert "earn" in salary["text"].lower() or "salar" in salary["text"].lower()
+
+    assert standin.errors == [], [e.description for e in standin.errors]
+    log = bot.log()
+    assert "DEBUG" in log and "getUpdates" in log  # the log is really at DEBUG...
+    assert standin.token not in log  # ...and still never shows the token
+    assert standin.token.split(":")[1] not in log
+
+
+def test_state_survives_a_restart(standin: BotApiStandIn, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    first.wait_until_polling()
+    chat = Conversation(standin)
+    answer = chat.say("what skills does an ML engineer need?")
+    assert first.stop(signal.SIGTERM) == 0
+    saved = json.loads((data_dir / "state.json").read_text(encoding="utf-8"))
+    assert "what skills does an ML engineer need?" in json.dumps(saved)
+
+    second = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    second.wait_until_polling()
+    try:
+        more = chat.say("tell me more")
+        assert "More on: what skills does an ML engineer need?" in more["text"]
+        why = chat.press(answer, "Why?")  # a button from before the restart still works
+        assert "what skills does an ML engineer need?" in why["text"]
+    finally:
+        assert second.stop(signal.SIGINT) == 0
+    assert standin.errors == []
+
+
+def test_without_a_valid_token_it_says_so_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.bot_process import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env={"TELEGRAM_BOT_TOKEN": "not-a-token", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "not-a-token" not in result.stderr and "Traceback" not in result.stderr
