@@ -38,10 +38,17 @@ def turn_json(question: str, turn: Turn) -> str:
 
 def run_ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
     from bot.conversation import ChatState
-    from bot.dialogue import Dialogue, parse_typed
+    from bot.dialogue import Command, Dialogue, parse_typed
     from bot.terminal import html_to_terminal
 
     dialogue = Dialogue()
+
+    def reply_to(text: str) -> Turn:
+        event = parse_typed(text)
+        if isinstance(event, Command):
+            return dialogue.respond(ChatState(), event)
+        return dialogue.search_answer(text)
+
     if question is None:
         if not as_json:
             print("usage: career-advisor ask QUESTION  (or --json with questions on stdin)",
@@ -49,11 +56,11 @@ def run_ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) 
             return 2
         for line in stdin:
             if line.strip():  # each line is a fresh question, as each `ask` is
-                turn = dialogue.respond(ChatState(), parse_typed(line.strip()))
+                turn = reply_to(line.strip())
                 stdout.write(turn_json(line.strip(), turn) + "\n")
                 stdout.flush()
         return 0
-    turn = dialogue.respond(ChatState(), parse_typed(question))
+    turn = reply_to(question)
     if as_json:
         stdout.write(turn_json(question, turn) + "\n")
     else:

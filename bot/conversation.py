@@ -7,8 +7,10 @@ rather than an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from bot.profile import Profile
 
 HISTORY_LIMIT = 20  # answers whose More/Sources buttons still work
 STATE_VERSION = 1
@@ -102,3 +104,26 @@ class ChatState:
         if not isinstance(next_id, int) or next_id <= highest:
             next_id = highest + 1
         return cls(history, next_id)
+
+
+@dataclass(frozen=True)
+class UserState:
+    """What the bot keeps per user, in every chat: their profile and roadmap progress."""
+
+    profile: Profile = field(default_factory=Profile)
+    progress: frozenset[str] = frozenset()  # ids of roadmap items marked done
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "profile": self.profile.to_dict(),
+            "progress": sorted(self.progress),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> UserState:
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            return cls()
+        progress = data.get("progress")
+        done = frozenset(progress) if _strings(progress) else frozenset()
+        return cls(Profile.from_dict(data.get("profile")), done)

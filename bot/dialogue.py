@@ -11,15 +11,20 @@ from dataclasses import dataclass, replace
 
 from bot.advisor import Advisor
 from bot.answer import CAPABILITIES, Answer, compose, escape
-from bot.conversation import ChatState, Exchange
+from bot.conversation import ChatState, Exchange, UserState
 from bot.follow_up import FollowUp, classify_follow_up, refine
+from bot.profile import profile_button, profile_command, profile_prompt
 from bot.reply import Button, ButtonRows, Reply
+from bot.roadmap_view import roadmap_button, roadmap_command, roadmap_level_from_text
+from bot.salary_view import salary_answer, salary_button, salary_command, salary_filters_from_text
 from knowledge.questions import SuggestedQuestion, SuggestedQuestions, load_questions
 from retrieval.chunking import Passage
 
 MAX_INPUT_CHARS = 2000  # longer messages are cut before anything else looks at them
 MAX_RELATED = 3
 MORE_SEARCH_DEPTH = 12
+# "Which cert should a beginner start with?" is about certifications, not the whole roadmap.
+ROADMAP_TOPICS = frozenset({"roadmap", "general", "career"})
 START_EXAMPLES = ("certs", "masters", "pay-india")
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -27,6 +32,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "What I can do and how to ask"),
     ("roadmap", "Steps to become an ML engineer"),
     ("salary", "What ML engineers earn (Pakistan, India, US)"),
+    ("profile", "Your region and level, used by /salary and /roadmap"),
     ("sources", "The articles I answer from"),
     ("reset", "Forget this chat's context"),
 )
@@ -82,6 +88,7 @@ class Turn:
     reply: Reply
     state: ChatState
     answer: Answer | None = None
+    user: UserState | None = None  # None from the helpers below: the user state is unchanged
 
 
 class Dialogue:
@@ -98,21 +105,30 @@ class Dialogue:
         """Build the search index now rather than on the first question."""
         self._passage_by_id()
 
-    def respond(self, state: ChatState, event: Incoming) -> Turn:
+    def respond(self, state: ChatState, event: Incoming, user: UserState | None = None) -> Turn:
+        """The reply to one event, with the chat's and the user's new state."""
+        user = user if user is not None else UserState()
         match event:
             case Text(text):
-                return self._text(state, text)
+                turn = self._text(state, text, user)
             case Command(name, args):
-                return self._command(state, name.lower(), args)
+                turn = self._command(state, name.lower(), args, user)
             case Press(data):
-                return self._press(state, data)
+                turn = self._press(state, data, user)
             case Media(kind):
-                return Turn(Reply(media_note(kind)), state)
-        raise TypeError(f"not a dialogue event: {event!r}")
+                turn = Turn(Reply(media_note(kind)), state)
+            case _:
+                raise TypeError(f"not a dialogue event: {event!r}")
+        return turn if turn.user is not None else replace(turn, user=user)
+
+    def search_answer(self, question: str) -> Turn:
+        """A question answered from the article passages only, in a fresh chat (`ask` uses
+        this: its JSON promises the cited passages, which the /salary view does not give)."""
+        return self._ask(ChatState(), " ".join(question[:MAX_INPUT_CHARS].split()))
 
     # Free text -------------------------------------------------------------------------------
 
-    def _text(self, state: ChatState, raw: str) -> Turn:
+    def _text(self, state: ChatState, raw: str, user: UserState) -> Turn:
         text = " ".join(raw[:MAX_INPUT_CHARS].split())
         if not text:
             return Turn(Reply(EMPTY_NOTE), state)
@@ -124,8 +140,37 @@ class Dialogue:
                 return self._why(state, last) if last else Turn(Reply(NOTHING_YET_NOTE), state)
             case FollowUp.REFINE if last is not None:
                 question = refine(last.question, text)
-                return self._ask(state, question, shown_as=question)
-        return self._ask(state, text)
+                return self._question(state, question, user, shown_as=question)
+        return self._question(state, text, user)
+
+    def _question(
+        self, state: ChatState, question: str, user: UserState, shown_as: str | None = None
+    ) -> Turn:
+        """Pay and roadmap questions get the structured views; the rest the article search."""
+        knowledge = self.advisor.knowledge
+        topic = self._topic(question)
+        filters = salary_filters_from_text(question) if topic == "salary" else None
+        if filters is not None:
+            reply = salary_answer(
+                knowledge.salaries,
+                filters,
+                user.profile,
+                titles=knowledge.article_titles,
+                rates=knowledge.exchange_rates,
+            )
+            return Turn(reply, state.remember(question, "salary", ()))
+        level = roadmap_level_from_text(question)
+        if level is not None and topic in ROADMAP_TOPICS:
+            reply = roadmap_command(
+                knowledge.roadmap, level, user.progress, user.profile,
+                titles=knowledge.article_titles,
+            )
+            return Turn(reply, state.remember(question, "roadmap", ()))
+        return self._ask(state, question, shown_as)
+
+    def _topic(self, question: str) -> str:
+        engine = self.advisor.engine
+        return engine.scope.topic(engine.analyzer.analyze(question))
 
     def _ask(self, state: ChatState, question: str, shown_as: str | None = None) -> Turn:
         """Search a question and answer it, remembering it for follow-ups and buttons."""
@@ -162,6 +207,8 @@ class Dialogue:
     def _why(self, state: ChatState, exchange: Exchange) -> Turn:
         passages = self._passage_by_id()
         found = [passages[pid] for pid in exchange.shown if pid in passages]
+        if not exchange.shown:  # a /salary or /roadmap view: its figures cite their quotes
+            return Turn(Reply(VIEW_SOURCES_NOTE), state)
         if not found:
             return Turn(Reply(STALE_NOTE), state)
         parts = [f"<b>The passages behind my answer to</b> <i>{escape(exchange.question)}</i>"]
@@ -175,10 +222,13 @@ class Dialogue:
 
     # Commands --------------------------------------------------------------------------------
 
-    def _command(self, state: ChatState, name: str, args: str) -> Turn:
+    def _command(self, state: ChatState, name: str, args: str, user: UserState) -> Turn:
+        knowledge = self.advisor.knowledge
+        titles = knowledge.article_titles
         match name:
             case "start":
-                return Turn(Reply(welcome_html(), self._example_buttons()), state)
+                buttons = (*self._example_buttons(), (Button(PROFILE_LABEL, "start:profile"),))
+                return Turn(Reply(welcome_html(), buttons), state)
             case "help":
                 return Turn(Reply(help_html(), self._example_buttons()), state)
             case "sources":
@@ -186,11 +236,19 @@ class Dialogue:
             case "reset":
                 return Turn(Reply(RESET_NOTE), ChatState())
             case "roadmap":
-                question = "What are the steps to become a machine learning engineer?"
-                return self._ask(state, f"{question} {args}".strip())
+                reply = roadmap_command(
+                    knowledge.roadmap, args, user.progress, user.profile, titles=titles
+                )
+                return Turn(reply, state)
             case "salary":
-                question = "How much do machine learning engineers earn"
-                return self._ask(state, f"{question} {args}".strip() + "?")
+                reply = salary_command(
+                    knowledge.salaries, args, user.profile, titles=titles,
+                    rates=knowledge.exchange_rates,
+                )
+                return Turn(reply, state)
+            case "profile":
+                reply, profile = profile_command(args, user.profile)
+                return Turn(reply, state, user=replace(user, profile=profile))
         return Turn(Reply(unknown_command_html(name)), state)
 
     def _sources_html(self) -> str:
@@ -203,13 +261,31 @@ class Dialogue:
 
     # Buttons ---------------------------------------------------------------------------------
 
-    def _press(self, state: ChatState, data: str) -> Turn:
+    def _press(self, state: ChatState, data: str, user: UserState) -> Turn:
+        knowledge = self.advisor.knowledge
+        titles = knowledge.article_titles
         prefix, _, payload = data.partition(":")
         match prefix:
+            case "sal":
+                reply = salary_button(
+                    knowledge.salaries, payload, user.profile, titles=titles,
+                    rates=knowledge.exchange_rates,
+                )
+                return Turn(reply, state)
+            case "rm":
+                reply, progress = roadmap_button(
+                    knowledge.roadmap, payload, user.progress, titles=titles, profile=user.profile
+                )
+                return Turn(reply, state, user=replace(user, progress=progress))
+            case "prof":
+                reply, profile = profile_button(payload, user.profile)
+                return Turn(reply, state, user=replace(user, profile=profile))
+            case "start" if payload == "profile":
+                return Turn(profile_prompt(), state)
             case "ask":
                 question = self.questions.by_id(payload)
                 if question is not None:
-                    return self._ask(state, question.text)
+                    return self._question(state, question.text, user)
             case "more" | "why" if payload.isdigit():
                 exchange = state.find(int(payload))
                 if exchange is not None:
@@ -259,6 +335,11 @@ STALE_NOTE = (
     "That button belongs to an older conversation that I no longer remember. "
     "Ask me again, or pick a question below."
 )
+VIEW_SOURCES_NOTE = (
+    "Every figure and step in that view names its article in the Sources list under it, "
+    "with a verbatim quote; /sources lists all the articles I use."
+)
+PROFILE_LABEL = "👤 Set my region and level"
 RESET_NOTE = "Done: I have forgotten this chat's context. What would you like to know?"
 MEDIA_NAMES = {
     "sticker": "Nice sticker!",

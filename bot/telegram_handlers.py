@@ -21,7 +21,7 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes
 
-from bot.conversation import ChatState
+from bot.conversation import ChatState, UserState
 from bot.dialogue import Command, Dialogue, Incoming, Media, Press, Text
 from bot.log_redaction import redact
 from bot.reply import Reply
@@ -30,6 +30,7 @@ from bot.splitting import split_html
 logger = logging.getLogger(__name__)
 
 CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
+USER_STATE_KEY = "user"  # in user_data: UserState.to_dict() (profile, roadmap progress)
 ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                "animation", "location", "contact", "poll")
@@ -77,11 +78,16 @@ async def send_reply(message: Message, reply: Reply, quote: bool) -> None:
 
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> Reply:
-    """Run the dialogue for this chat and keep its new state."""
+    """Run the dialogue for this chat and user, and keep their new state."""
     chat_data = context.chat_data if context.chat_data is not None else {}
+    user_data = context.user_data if context.user_data is not None else {}
     state = ChatState.from_dict(chat_data.get(CHAT_STATE_KEY))
-    turn = dialogue_of(context).respond(state, event)
-    chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
+    user = UserState.from_dict(user_data.get(USER_STATE_KEY))
+    turn = dialogue_of(context).respond(state, event, user)
+    if turn.state != state:
+        chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
+    if turn.user is not None and turn.user != user:
+        user_data[USER_STATE_KEY] = turn.user.to_dict()
     return turn.reply
 
 
