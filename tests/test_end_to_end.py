@@ -73,6 +73,19 @@ class Conversation:
         return self.wait_new(before)[-1]
 
 
+    def press_and_edit(self, message: dict[str, Any], data_start: str) -> dict[str, Any]:
+        """Press a button that edits its own message; return the message as edited."""
+        data = next(d for _, d in buttons(message) if d.startswith(data_start))
+        edits = len(self.standin.calls_to("editMessageText"))
+        self.standin.push_callback(self.chat_id, message["message_id"], data)
+        self.standin.wait_for(
+            lambda: len(self.standin.calls_to("editMessageText")) > edits, TIMEOUT
+        )
+        edited = self.standin.message(self.chat_id, message["message_id"])
+        assert edited is not None
+        return edited
+
+
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
     return [(b["text"], b["callback_data"]) for row in rows for b in row]
@@ -149,6 +162,44 @@ def test_state_survives_a_restart(standin: BotApiStandIn, tmp_path: Path) -> Non
         assert "More on: what skills does an ML engineer need?" in more["text"]
         why = chat.press(answer, "Why?")  # a button from before the restart still works
         assert "what skills does an ML engineer need?" in why["text"]
+    finally:
+        assert second.stop(signal.SIGINT) == 0
+    assert standin.errors == []
+
+
+def test_roadmap_progress_and_profile_survive_a_restart(
+    standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    first = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    first.wait_until_polling()
+    chat = Conversation(standin)
+    try:
+        overview = chat.say("/roadmap")
+        assert "0/" in overview["text"]
+        stage = chat.press_and_edit(overview, "rm:s:")
+        assert "Stage 1/" in stage["text"]
+        ticked = chat.press_and_edit(stage, "rm:t:")
+        assert "(1/" in ticked["text"]
+        following = chat.press_and_edit(ticked, "rm:s:")  # Next: the same message again
+        assert "Stage 2/" in following["text"]
+        profile = chat.say("/profile india senior")
+        assert "Saved" in profile["text"]
+        salary = chat.say("/salary pk entry")
+        assert "Pakistan" in salary["text"].splitlines()[0]
+        switched = chat.press_and_edit(salary, "sal:f:us:")
+        assert "US" in switched["text"].splitlines()[0]
+    finally:
+        assert first.stop(signal.SIGTERM) == 0
+
+    second = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    second.wait_until_polling()
+    try:
+        overview = chat.say("/roadmap")
+        assert "1/" in overview["text"] and "Your next step" in overview["text"]
+        salary = chat.say("/salary")  # the profile is the default
+        header = salary["text"].splitlines()[0]
+        assert "India" in header and "senior" in header.lower()
     finally:
         assert second.stop(signal.SIGINT) == 0
     assert standin.errors == []
