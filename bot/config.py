@@ -11,6 +11,11 @@ Variable                       Setting     Default and rules
                                            relative paths are made absolute then
 ``LOG_LEVEL``                  log_level   ``INFO``; DEBUG, INFO, WARNING, ERROR or CRITICAL,
                                            any case
+``CAREER_ADVISOR_RATE_LIMIT``  rate_limit  ``telegram``: outgoing calls keep to Telegram's limits
+                                           (~30 messages/s, 1/s per chat); ``off`` only for
+                                           load tests against a stand-in
+``CAREER_ADVISOR_SEARCH_IN_``  search_in_  ``off``; ``on`` runs each answer in a worker thread
+``THREAD``                     thread      (see ``bench.load`` for why it is off)
 =============================  ==========  =================================================
 
 Every problem raises :class:`ConfigError` with a one-line message that names the variable and
@@ -35,8 +40,11 @@ __all__ = [
     "ENV_API_BASE_URL",
     "ENV_DATA_DIR",
     "ENV_LOG_LEVEL",
+    "ENV_RATE_LIMIT",
+    "ENV_SEARCH_IN_THREAD",
     "ENV_TOKEN",
     "LOG_LEVELS",
+    "RATE_LIMITS",
     "ConfigError",
     "Settings",
     "load_settings",
@@ -46,6 +54,10 @@ ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
 ENV_API_BASE_URL = "TELEGRAM_API_BASE_URL"
 ENV_DATA_DIR = "CAREER_ADVISOR_DATA_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
+ENV_RATE_LIMIT = "CAREER_ADVISOR_RATE_LIMIT"
+ENV_SEARCH_IN_THREAD = "CAREER_ADVISOR_SEARCH_IN_THREAD"
+RATE_LIMITS = ("telegram", "off")
+_SWITCHES = {"on": True, "off": False, "1": True, "0": False, "true": True, "false": False}
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_LOG_LEVEL = "INFO"
@@ -61,6 +73,8 @@ _FIELD_TO_ENV = {
     "api_base_url": ENV_API_BASE_URL,
     "data_dir": ENV_DATA_DIR,
     "log_level": ENV_LOG_LEVEL,
+    "rate_limit": ENV_RATE_LIMIT,
+    "search_in_thread": ENV_SEARCH_IN_THREAD,
 }
 
 
@@ -83,6 +97,8 @@ class Settings(BaseModel):
     api_base_url: str = DEFAULT_API_BASE_URL
     data_dir: Path
     log_level: str = DEFAULT_LOG_LEVEL
+    rate_limit: str = "telegram"
+    search_in_thread: bool = False
 
     @field_validator("token", mode="before")
     @classmethod
@@ -145,6 +161,24 @@ class Settings(BaseModel):
             )
         return level
 
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _check_rate_limit(cls, value: Any) -> Any:
+        choice = value.strip().lower() if isinstance(value, str) else value
+        if choice not in RATE_LIMITS:
+            raise _problem("rate_limit_unknown", f"must be one of {', '.join(RATE_LIMITS)}")
+        return choice
+
+    @field_validator("search_in_thread", mode="before")
+    @classmethod
+    def _check_search_in_thread(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        choice = value.strip().lower() if isinstance(value, str) else None
+        if choice not in _SWITCHES:
+            raise _problem("switch_unknown", "must be on or off")
+        return _SWITCHES[choice]
+
     @property
     def persistence_file(self) -> Path:
         """The JSON file that holds user, chat and bot data between runs."""
@@ -179,6 +213,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         fields["api_base_url"] = base_url
     if (log_level := given(ENV_LOG_LEVEL)) is not None:
         fields["log_level"] = log_level
+    if (rate_limit := given(ENV_RATE_LIMIT)) is not None:
+        fields["rate_limit"] = rate_limit
+    if (in_thread := given(ENV_SEARCH_IN_THREAD)) is not None:
+        fields["search_in_thread"] = in_thread
     try:
         return Settings(**fields)
     except ValidationError as error:

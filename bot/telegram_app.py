@@ -18,6 +18,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.delivery import PerChatUpdateProcessor, RetryingLimiter
 from bot.dialogue import COMMANDS, Dialogue
 from bot.telegram_handlers import (
     AdvisorApplication,
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 PERSISTENCE_INTERVAL = 1.0  # seconds; what a crash can lose at most (see bot.persistence)
 RATE_LIMIT_RETRIES = 3  # times a reply is retried after Telegram's 429 "retry after"
+# Updates of different chats are handled side by side (a slow send for one chat does not hold
+# up the others); those of one chat stay in order (see bot.delivery).
+CONCURRENT_UPDATES = 64
 
 # Messages that are not text or commands, answered with a note that the bot reads text.
 MEDIA = (
@@ -58,6 +62,9 @@ def build_application(
     """The Application with all handlers. `request` replaces HTTP, for offline tests."""
     if settings.token is None:
         raise ValueError("a Telegram bot needs TELEGRAM_BOT_TOKEN")
+    telegram_limits = (
+        None if settings.rate_limit == "off" else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+    )
     builder = (
         Application.builder()
         .application_class(AdvisorApplication, kwargs={"dialogue": dialogue})
@@ -69,13 +76,16 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(RetryingLimiter(telegram_limits))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .persistence(persistence if persistence is not None else default_persistence(settings))
         .post_init(_on_startup)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
+    if isinstance(application, AdvisorApplication):
+        application.search_in_thread = settings.search_in_thread
     add_handlers(application)
     return application
 
@@ -100,7 +110,10 @@ async def _on_startup(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     if isinstance(application, AdvisorApplication):
         application.dialogue.warm_up()
-    logger.info("Career Advisor is up as @%s", application.bot.username)
+    limits = "Telegram's" if isinstance(application.bot.rate_limiter, RetryingLimiter) and (
+        application.bot.rate_limiter.inner is not None
+    ) else "none (load testing only)"
+    logger.info("Career Advisor is up as @%s; rate limits: %s", application.bot.username, limits)
 
 
 def run_telegram(settings: Settings, dialogue: Dialogue) -> None:

@@ -6,6 +6,7 @@ splitting, buttons. The wiring (which handler gets which update) is in `bot.tele
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -18,11 +19,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, MessageEntityType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
 from bot.conversation import ChatState, UserState
 from bot.dialogue import Command, Dialogue, Incoming, Media, Press, Text
+from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.log_redaction import redact
 from bot.reply import Reply
 from bot.splitting import split_html
@@ -42,11 +44,13 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     The dialogue is not kept in bot_data: that is persisted and deep-copied on every save.
     """
 
-    __slots__ = ("dialogue",)
+    __slots__ = ("dialogue", "flood_guard", "search_in_thread")
 
     def __init__(self, dialogue: Dialogue, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.dialogue = dialogue
+        self.flood_guard = FloodGuard()  # in memory: a restart forgives flooders
+        self.search_in_thread = False
 
 
 def dialogue_of(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
@@ -83,7 +87,11 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inc
     user_data = context.user_data if context.user_data is not None else {}
     state = ChatState.from_dict(chat_data.get(CHAT_STATE_KEY))
     user = UserState.from_dict(user_data.get(USER_STATE_KEY))
-    turn = dialogue_of(context).respond(state, event, user)
+    dialogue = dialogue_of(context)
+    if getattr(context.application, "search_in_thread", False):
+        turn = await asyncio.to_thread(dialogue.respond, state, event, user)
+    else:
+        turn = dialogue.respond(state, event, user)
     if turn.state != state:
         chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
     if turn.user is not None and turn.user != user:
@@ -93,11 +101,25 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inc
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> None:
     message = update.effective_message
-    if message is None:
+    if message is None or not await admitted(update, context):
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     reply = await respond(update, context, event)
     await send_reply(message, reply, quote=_is_group(message))
+
+
+async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The flood check, before any work: a flooder gets one notice, then silence."""
+    application = context.application
+    user = update.effective_user
+    if not isinstance(application, AdvisorApplication) or user is None:
+        return True
+    verdict = application.flood_guard.check(user.id)
+    if verdict is Verdict.NOTIFY and update.effective_chat is not None:
+        logger.warning("user %s is flooding; ignored for %.0f s", user.id,
+                       application.flood_guard.cooldown)
+        await context.bot.send_message(update.effective_chat.id, html.escape(FLOOD_NOTICE))
+    return verdict is Verdict.ALLOW
 
 
 # Messages --------------------------------------------------------------------------------------
@@ -151,7 +173,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    if query is None:
+    if query is None or not await admitted(update, context):
         return
     await query.answer()  # at once, so the button stops spinning
     reply = await respond(update, context, Press(query.data or ""))
@@ -178,6 +200,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception and tell the user briefly; the bot goes on with the next update."""
     logger.error("update %s failed", _update_id(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, NetworkError):
+        # Sending failed after bounded retries (bot.delivery): the reply may even have arrived
+        # (a slow success), and a note would fail the same way. The log line is enough.
         return
     try:
         await context.bot.send_message(update.effective_chat.id, html.escape(ERROR_NOTE))

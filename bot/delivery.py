@@ -1,0 +1,165 @@
+"""Getting replies out: bounded retries for sends that certainly did not arrive, and updates
+handled concurrently across chats but one at a time within a chat.
+
+Which failures are retried. Telegram has no idempotency key, so a retry is only safe when the
+first attempt cannot have been delivered:
+
+- an HTTP error answer (5xx): Telegram answered, and said it did not do it;
+- a failure to connect, a full connection pool, or a timeout while still writing the request:
+  Telegram never had the whole request;
+- a connection closed with no answer at all. This one is ambiguous in principle; it is retried
+  because a lost answer is worse for the user than a rare duplicate, and because it is what a
+  restarting proxy or a stale keep-alive connection looks like.
+
+A *read* timeout is not retried: the request was sent and the answer was merely slow, which
+usually means it succeeded, and retrying would send the reply twice. It is logged instead.
+429 "retry after" is left to the rate limiter (AIORateLimiter), or retried here when Telegram's
+limits are switched off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import httpx
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+
+from bot.log_redaction import redact
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds before each retry; their count bounds the retries
+MAX_RETRY_AFTER = 30.0  # a longer "retry after" than this is not waited for
+_NOT_SENT_CAUSES = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,  # closed without an answer, see above
+)
+
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+ApiCall = Callable[..., Coroutine[Any, Any, JSONResult]]
+
+
+def certainly_not_delivered(error: BaseException) -> bool:
+    """Whether a failed Bot API call can be repeated without risking a duplicate."""
+    if isinstance(error, RetryAfter):
+        return False
+    cause = error.__cause__
+    if isinstance(error, TimedOut):
+        return isinstance(cause, _NOT_SENT_CAUSES)
+    if isinstance(error, NetworkError):
+        # PTB raises a bare NetworkError for a 5xx answer; httpx failures are chained.
+        return cause is None or isinstance(cause, _NOT_SENT_CAUSES)
+    return False
+
+
+class RetryingLimiter(BaseRateLimiter[int]):
+    """Every Bot API call but getUpdates passes here (PTB's rate-limiter seam).
+
+    Retries what `certainly_not_delivered` allows, up to len(RETRY_DELAYS) times, then lets
+    the error go to the error handler. `inner` (AIORateLimiter) keeps to Telegram's limits and
+    handles 429; without it, 429s are waited out here.
+    """
+
+    def __init__(
+        self,
+        inner: BaseRateLimiter[int] | None = None,
+        delays: tuple[float, ...] = RETRY_DELAYS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.inner = inner
+        self.delays = delays
+        self._sleep = sleep
+
+    async def initialize(self) -> None:
+        if self.inner is not None:
+            await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        if self.inner is not None:
+            await self.inner.shutdown()
+
+    async def process_request(
+        self,
+        callback: ApiCall,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSONResult:
+        async def with_retries(*call_args: Any, **call_kwargs: Any) -> JSONResult:
+            for attempt in range(len(self.delays) + 1):
+                try:
+                    return await callback(*call_args, **call_kwargs)
+                except RetryAfter as error:
+                    wait = error.retry_after
+                    seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                    if self.inner is not None or attempt == len(self.delays):
+                        raise
+                    if seconds > MAX_RETRY_AFTER:
+                        raise
+                    await self._sleep(seconds + 0.1)
+                except NetworkError as error:
+                    if attempt == len(self.delays) or not certainly_not_delivered(error):
+                        raise
+                    logger.warning(
+                        "%s failed (%s); retry %d of %d",
+                        endpoint, redact(str(error)), attempt + 1, len(self.delays),
+                    )
+                    await self._sleep(self.delays[attempt])
+            raise AssertionError("unreachable: the last attempt returns or raises")
+
+        if self.inner is None:
+            return await with_retries(*args, **kwargs)
+        return await self.inner.process_request(
+            with_retries, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Up to `max_concurrent_updates` updates at once, but never two of the same chat.
+
+    Within a chat, order matters ("tell me more" follows its question) and each update reads
+    and writes the chat's state, so they run one after the other, in arrival order.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[object, asyncio.Lock] = {}
+        self._waiting: dict[object, int] = {}
+
+    async def do_process_update(
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        key = _chat_key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody else queued: forget the chat's lock
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _chat_key(update: object) -> object:
+    chat = getattr(update, "effective_chat", None)
+    if chat is not None:
+        return ("chat", chat.id)
+    user = getattr(update, "effective_user", None)
+    return ("user", user.id) if user is not None else ("other", None)
