@@ -229,8 +229,13 @@ def parse_profile_words(text: str) -> tuple[str | None, str | None, list[str]]:
     region: str | None = None
     level: str | None = None
     unknown: list[str] = []
-    for word in words(text):
+    said = words(text)
+    # "in" names India only when no other region is named: "student in pakistan".
+    other_region = any(w != "in" and match_word(w, REGION_WORDS) is not None for w in said)
+    for word in said:
         if word in ("my", "region", "level", "set", "i", "am", "im", "a", "an", "to", "is"):
+            continue
+        if word == "in" and other_region:
             continue
         if (found := match_word(word, REGION_WORDS)) is not None and found in PROFILE_REGIONS:
             region = found

@@ -107,7 +107,12 @@ SALARY_CUES = frozenset(
         "wages", "stipend", "remuneration",
     }
 )  # fmt: skip
-_HOW_MUCH = re.compile(r"\bhow\s+much\b.*\b(make|makes|get|gets|earn|pay)\b", re.IGNORECASE)
+# "How much does a fresher make" is about pay; "how much time does it take to make..." is not.
+_HOW_MUCH = re.compile(
+    r"\bhow\s+much\s+(?:do|does|did|can|could|will|would|should)\b[^?]*"
+    r"\b(?:make|makes|earn|earns|get\s+paid|paid)\b",
+    re.IGNORECASE,
+)
 _UPPERCASE_US = re.compile(r"\bU\.?S\b|\bUSA\b")
 CURRENCY_SIGNS = {"PKR": "PKR ", "INR": "₹", "USD": "$"}
 STALE_NOTE = "That button is out of date; here is the current view."

@@ -94,6 +94,8 @@ def test_profile_command_shows_the_profile() -> None:
         ("PK", Profile("us", "mid"), Profile("pakistan", "mid")),
         ("usa junior", Profile(), Profile("us", "entry")),
         ("I am a student in pakistan", Profile(), Profile("pakistan", "beginner")),
+        ("pakistan, senior in", Profile(), Profile("pakistan", "senior")),
+        ("in", Profile(), Profile("india")),
         ("set my level to sr", Profile("india"), Profile("india", "senior")),
         ("U.S.", Profile(level="entry"), Profile("us", "entry")),
         ("clear", Profile("india", "senior"), Profile()),

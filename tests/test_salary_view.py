@@ -270,7 +270,14 @@ def test_free_text_salary_questions(question: str, expected: SalaryFilters) -> N
 
 @pytest.mark.parametrize(
     "question",
-    ["what certifications should I get?", "roadmap for a beginner", "is India good for ML?", ""],
+    [
+        "what certifications should I get?",
+        "roadmap for a beginner",
+        "is India good for ML?",
+        "how much time does it take to make a portfolio?",
+        "how much math do I need to get a job?",
+        "",
+    ],
 )
 def test_other_questions_are_not_salary_questions(question: str) -> None:
     assert salary_filters_from_text(question) is None
