@@ -18,6 +18,7 @@ _GREETING_FILLER = frozenset(
     """.split()
 )
 _MIN_CONTENT_TOKENS = 1
+_DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 
 
 class MessageKind(StrEnum):
@@ -84,9 +85,11 @@ class ScopeClassifier:
 
     def classify(self, raw: str, query: Query) -> ScopeDecision:
         words = _plain_words(raw)
-        if words and self._only(words, self._thanks):
+        # "hiii", "heyyy", "thanksss": a drawn-out greeting is still a greeting.
+        said = [_DRAWN_OUT.sub(r"\1", word) for word in words]
+        if said and self._only(said, self._thanks):
             return ScopeDecision(MessageKind.THANKS, "thanks")
-        if words and self._only(words, self._greetings_or_thanks):
+        if said and self._only(said, self._greetings_or_thanks):
             return ScopeDecision(MessageKind.GREETING, "greeting")
         joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):

@@ -45,7 +45,9 @@ def test_career_questions_are_answered(advisor, question: str) -> None:
     assert answer.citations
 
 
-@pytest.mark.parametrize("greeting", ["hi", "Hello!", "assalam o alaikum", "hey there bot"])
+@pytest.mark.parametrize(
+    "greeting", ["hi", "Hello!", "assalam o alaikum", "hey there bot", "heyyy", "hellooo"]
+)
 def test_greetings_get_a_greeting(advisor, greeting: str) -> None:
     answer = advisor.answer(greeting)
     assert answer.intent == "greeting"
@@ -55,6 +57,7 @@ def test_greetings_get_a_greeting(advisor, greeting: str) -> None:
 
 def test_thanks_get_a_thanks(advisor) -> None:
     assert advisor.answer("thanks a lot!").intent == "thanks"
+    assert advisor.answer("thanksss").intent == "thanks"
 
 
 def test_a_greeting_with_a_question_is_a_question(advisor) -> None:
