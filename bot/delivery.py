@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 
 from bot.log_redaction import redact
@@ -48,7 +48,7 @@ ApiCall = Callable[..., Coroutine[Any, Any, JSONResult]]
 
 def certainly_not_delivered(error: BaseException) -> bool:
     """Whether a failed Bot API call can be repeated without risking a duplicate."""
-    if isinstance(error, RetryAfter):
+    if isinstance(error, RetryAfter | BadRequest):  # BadRequest is a NetworkError in PTB
         return False
     cause = error.__cause__
     if isinstance(error, TimedOut):
@@ -99,8 +99,8 @@ class RetryingLimiter(BaseRateLimiter[int]):
                 try:
                     return await callback(*call_args, **call_kwargs)
                 except RetryAfter as error:
-                    wait = error.retry_after
-                    seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                    # the timedelta behind the deprecated int `retry_after`, as PTB reads it
+                    seconds = error._retry_after.total_seconds()
                     if self.inner is not None or attempt == len(self.delays):
                         raise
                     if seconds > MAX_RETRY_AFTER:

@@ -201,7 +201,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("update %s failed", _update_id(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    if isinstance(context.error, NetworkError):
+    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
         # Sending failed after bounded retries (bot.delivery): the reply may even have arrived
         # (a slow success), and a note would fail the same way. The log line is enough.
         return

@@ -21,6 +21,7 @@ from telegram.ext import DictPersistence, PersistenceInput
 from bot.config import load_settings
 from bot.conversation import ChatState, UserState
 from bot.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
+from bot.flood import FloodGuard
 from bot.reply import CALLBACK_DATA_LIMIT, Reply
 from bot.splitting import split_html
 from bot.telegram_app import build_application
@@ -197,6 +198,8 @@ class HandlerHarness:
         self.app = build_application(
             settings_, Dialogue(advisor), persistence=persistence, request=self.recorder
         )
+        # Every example comes from the same user; the flood guard has its own tests.
+        self.app.flood_guard = FloodGuard(limit=10**9)
 
     async def feed(self, payload: dict[str, Any]) -> None:
         self.recorder.clear()

@@ -1,0 +1,304 @@
+"""Load: `python -m bench.load` runs the real bot process against the Bot API stand-in.
+
+Simulated users in private chats send a mix of questions, follow-ups, commands and button
+presses. Every reply the bot should send is computed beforehand with the same dialogue, so
+the run counts exactly what was lost, duplicated or different. Two phases:
+
+- throughput: every user sends its next update as soon as the previous one is answered
+  (a closed loop, all users at once); prints updates/s handled.
+- latency: updates offered at a fixed rate (default 100/s); prints p50/p99 from the update
+  being queued at the stand-in to the reply reaching it.
+
+The bot runs with CAREER_ADVISOR_RATE_LIMIT=off: Telegram's own limits (~30 messages/s in
+all, 1/s per chat, enforced by AIORateLimiter in production) would otherwise be what is
+measured. `--thread both` compares answering on the event loop with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.conversation import ChatState, UserState
+from bot.dialogue import Dialogue, Incoming, Press, Text, parse_typed
+from bot.splitting import split_html
+from tests.support.bot_process import BotProcess
+from tests.support.botapi_standin import BotApiStandIn
+
+QUESTIONS = (
+    "what skills does an ML engineer need?",
+    "which certifications should I get?",
+    "do I need a masters degree?",
+    "how much do ML engineers earn in India?",
+    "ML engineer vs data scientist?",
+    "how do I get experience without a job?",
+    "what does an ML engineer do all day?",
+    "salary in pakistan for a junior",
+    "roadmap for a beginner",
+    "is python enough?",
+    "what is the pizza of the day?",
+)
+FOLLOW_UPS = ("tell me more", "why?", "and in the US?", "what about senior level?")
+COMMANDS = ("/start", "/help", "/salary india", "/roadmap", "/profile", "/sources", "/nonsense")
+REPLY_METHODS = ("sendMessage", "editMessageText")
+
+
+def is_reply(call: Any) -> bool:
+    """A reply the user sees; an edit to the very same view counts (it is unchanged)."""
+    if call.method not in REPLY_METHODS:
+        return False
+    return call.ok or (call.status == 400 and "not modified" in (call.description or ""))
+
+
+@dataclass
+class Step:
+    """One update a user sends and the replies it must get (texts, in order)."""
+
+    event: Incoming
+    raw: str  # the text typed, or the callback data
+    expected: list[str]
+    sent_at: float = 0.0
+    done_at: float = 0.0
+
+
+@dataclass
+class User:
+    chat_id: int
+    steps: list[Step]
+    next_step: int = 0
+    done_steps: int = 0
+    replies_seen: list[tuple[float, str]] = field(default_factory=list)
+    expected_before: list[int] = field(default_factory=list)  # replies due once step k is done
+
+
+def script_user(dialogue: Dialogue, chat_id: int, length: int, rng: random.Random) -> User:
+    """A user's updates, with the replies the bot must give, from the same dialogue."""
+    state, user_state = ChatState(), UserState()
+    steps: list[Step] = []
+    buttons: list[str] = []
+    for _ in range(length):
+        roll = rng.random()
+        if roll < 0.2 and buttons:
+            raw = rng.choice(buttons)
+            event: Incoming = Press(raw)
+        elif roll < 0.4 and steps:
+            raw = rng.choice(FOLLOW_UPS)
+            event = Text(raw)
+        elif roll < 0.6:
+            raw = rng.choice(COMMANDS)
+            event = parse_typed(raw)
+        else:
+            raw = rng.choice(QUESTIONS)
+            event = Text(raw)
+        turn = dialogue.respond(state, event, user_state)
+        state, user_state = turn.state, turn.user or user_state
+        reply = turn.reply
+        expected = [reply.html] if reply.edit and isinstance(event, Press) else split_html(
+            reply.html
+        )
+        steps.append(Step(event, raw, expected or ["…"]))
+        buttons = [button.data for button in reply.button_list]
+    user = User(chat_id, steps)
+    total = 0
+    for step in steps:
+        total += len(step.expected)
+        user.expected_before.append(total)
+    return user
+
+
+@dataclass
+class Result:
+    label: str
+    updates: int
+    elapsed: float
+    latencies: list[float]
+    lost: int
+    duplicates: int
+    different: int
+    errors: int
+
+    def line(self) -> str:
+        ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
+        p50 = statistics.median(ms)
+        p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+        return (
+            f"{self.label:<34} {self.updates / self.elapsed:8.1f} updates/s  p50 {p50:7.1f} ms"
+            f"  p99 {p99:7.1f} ms  errors {self.errors}  lost {self.lost}"
+            f"  duplicates {self.duplicates}  wrong {self.different}"
+        )
+
+
+def drive(
+    standin: BotApiStandIn, users: list[User], rate: float | None, timeout: float
+) -> tuple[float, list[float]]:
+    """Send every user's steps; closed loop when `rate` is None, else open loop at `rate`/s.
+
+    Returns the elapsed time (first update queued to last reply) and each step's latency.
+    """
+    by_chat = {user.chat_id: user for user in users}
+    seen_calls = 0
+    start = time.monotonic()
+    # the open loop goes round the users, one update each
+    order = [user for _ in range(max(len(u.steps) for u in users)) for user in users]
+    offered = 0
+    last_reply = start
+    deadline = start + timeout
+
+    def due(user: User) -> bool:  # the previous step's replies have all arrived
+        k = user.next_step
+        return k == 0 or len(user.replies_seen) >= user.expected_before[k - 1]
+
+    def send(user: User) -> None:
+        step = user.steps[user.next_step]
+        step.sent_at = time.monotonic()
+        if isinstance(step.event, Press):
+            message = latest_with_button(standin, user.chat_id, step.raw)
+            standin.push_callback(user.chat_id, message, step.raw)
+        else:
+            standin.push_message(user.chat_id, step.raw)
+        user.next_step += 1
+
+    unfinished = sum(len(u.steps) for u in users)
+    while time.monotonic() < deadline and unfinished:
+        calls = standin.calls
+        for call in calls[seen_calls:]:
+            if is_reply(call) and (user := by_chat.get(int(call.params["chat_id"]))):
+                user.replies_seen.append((call.at, str(call.params["text"])))
+                last_reply = max(last_reply, call.at)
+                unfinished -= mark_done(user)
+        seen_calls = len(calls)
+        if rate is None:
+            for user in users:
+                if user.next_step < len(user.steps) and due(user):
+                    send(user)
+        else:
+            target = int((time.monotonic() - start) * rate)
+            while offered < min(target, len(order)):
+                user = order[offered]
+                if user.next_step >= len(user.steps):
+                    offered += 1
+                    continue
+                if isinstance(user.steps[user.next_step].event, Press) and not due(user):
+                    break  # the button's message is not there yet; keep the order
+                send(user)
+                offered += 1
+        time.sleep(0.002)  # the stand-in shares this process: leave it the GIL
+    time.sleep(0.5)  # let late duplicates arrive
+    for call in standin.calls[seen_calls:]:
+        if is_reply(call):
+            user = by_chat.get(int(call.params["chat_id"]))
+            if user is not None:
+                user.replies_seen.append((call.at, str(call.params["text"])))
+                last_reply = max(last_reply, call.at)
+    latencies = [s.done_at - s.sent_at for u in users for s in u.steps if s.done_at]
+    return last_reply - start, latencies
+
+
+def mark_done(user: User) -> int:
+    """Stamp the steps whose replies have all arrived; return how many were stamped."""
+    stamped = 0
+    while user.done_steps < user.next_step:
+        k = user.done_steps
+        if len(user.replies_seen) < user.expected_before[k]:
+            break
+        user.steps[k].done_at = user.replies_seen[user.expected_before[k] - 1][0]
+        user.done_steps += 1
+        stamped += 1
+    return stamped
+
+
+def latest_with_button(standin: BotApiStandIn, chat_id: int, data: str) -> int:
+    for message in reversed(standin.sent_messages(chat_id)):
+        rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+        if any(button.get("callback_data") == data for row in rows for button in row):
+            return int(message["message_id"])
+    raise LookupError(f"no message in chat {chat_id} has a button {data!r}")
+
+
+def tally(users: list[User]) -> tuple[int, int, int]:
+    lost = duplicates = different = 0
+    for user in users:
+        expected = Counter(text for step in user.steps for text in step.expected)
+        actual = Counter(text for _, text in user.replies_seen)
+        missing, extra = expected - actual, actual - expected
+        # an extra that is a copy of an expected reply is a duplicate; other extras replaced
+        # a missing one (a wrong reply)
+        copies = sum(n for text, n in extra.items() if text in expected)
+        wrong = sum(extra.values()) - copies
+        duplicates += copies
+        different += wrong
+        lost += max(0, sum(missing.values()) - wrong)
+    return lost, duplicates, different
+
+
+def run_phase(
+    label: str, dialogue: Dialogue, users: int, messages: int, rate: float | None,
+    in_thread: bool, seed: int, first_chat: int,
+) -> Result:
+    rng = random.Random(seed)
+    scripted = [script_user(dialogue, first_chat + i, messages, rng) for i in range(users)]
+    with tempfile.TemporaryDirectory() as scratch, BotApiStandIn() as standin:
+        env = {
+            "CAREER_ADVISOR_RATE_LIMIT": "off",
+            "CAREER_ADVISOR_SEARCH_IN_THREAD": "on" if in_thread else "off",
+        }
+        bot = BotProcess(standin, Path(scratch) / "data", Path(scratch) / "bot.log",
+                         log_level="WARNING", extra_env=env).start()
+        try:
+            bot.wait_until_polling(60)
+            timeout = 120.0 if rate is None else users * messages / rate + 60
+            elapsed, latencies = drive(standin, scripted, rate, timeout)
+            log_errors = [line for line in bot.log().splitlines() if " ERROR " in line]
+            errors = sum(not is_reply(e) for e in standin.errors) + len(log_errors)
+            for line in log_errors[:3]:
+                print(f"  bot log: {line[:300]}", file=sys.stderr)
+        finally:
+            bot.stop()
+    lost, duplicates, different = tally(scripted)
+    total = sum(len(u.steps) for u in scripted)
+    return Result(label, total, elapsed, latencies, lost, duplicates, different, errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=20, help="per user (flood limit: 20)")
+    parser.add_argument("--rate", type=float, default=100.0, help="offered updates/s, phase 2")
+    parser.add_argument("--latency-updates", type=int, default=2000)
+    parser.add_argument("--thread", choices=("off", "on", "both"), default="both")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    dialogue = Dialogue()
+    dialogue.warm_up()
+    print("Telegram rate limits OFF in the bot under test (CAREER_ADVISOR_RATE_LIMIT=off);")
+    print(f"{args.users} users x {args.messages} updates, mixed text, commands and buttons.")
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.thread]
+    results: list[Result] = []
+    for in_thread in modes:
+        where = "worker thread" if in_thread else "event loop"
+        results.append(run_phase(
+            f"throughput, answers on {where}", dialogue, args.users, args.messages, None,
+            in_thread, args.seed, 10_000,
+        ))
+        print(results[-1].line(), flush=True)
+        latency_users = max(1, args.latency_updates // args.messages)
+        results.append(run_phase(
+            f"{args.rate:.0f}/s offered, answers on {where}", dialogue, latency_users,
+            args.messages, args.rate, in_thread, args.seed + 1, 500_000,
+        ))
+        print(results[-1].line(), flush=True)
+    failed = any(r.lost or r.duplicates or r.different for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

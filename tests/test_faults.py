@@ -1,0 +1,110 @@
+"""Faults on the way out: which failed sends are retried (only those that cannot have
+arrived), how often, and that a retry never sends a reply twice. Offline: the API call is a
+scripted coroutine and sleeping is recorded, not done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.delivery import RETRY_DELAYS, RetryingLimiter, certainly_not_delivered
+
+
+def chained(error: Exception, cause: BaseException) -> Exception:
+    error.__cause__ = cause
+    return error
+
+
+SAFE_TO_RETRY = [
+    NetworkError("Bad Gateway"),  # a 5xx answer: PTB raises it without a cause
+    NetworkError("Internal Server Error (500)"),
+    chained(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")),
+    chained(TimedOut(), httpx.ConnectTimeout("slow connect")),
+    chained(TimedOut(), httpx.PoolTimeout("pool full")),
+    chained(
+        NetworkError("httpx.RemoteProtocolError: disconnected"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    ),
+]
+NOT_TO_RETRY = [
+    chained(TimedOut(), httpx.ReadTimeout("slow answer")),  # sent; probably delivered
+    BadRequest("Message is not modified"),  # a NetworkError subclass in PTB
+    BadRequest("Can't parse entities"),
+    Forbidden("bot was blocked by the user"),
+    RetryAfter(3),  # the rate limiter's business
+]
+
+
+@pytest.mark.parametrize("error", SAFE_TO_RETRY, ids=repr)
+def test_failures_before_delivery_are_safe_to_retry(error: Exception) -> None:
+    assert certainly_not_delivered(error)
+
+
+@pytest.mark.parametrize("error", NOT_TO_RETRY, ids=repr)
+def test_ambiguous_or_final_failures_are_not_retried(error: Exception) -> None:
+    assert not certainly_not_delivered(error)
+
+
+class ScriptedCall:
+    """An API call that fails with the given errors, then succeeds; counts attempts."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.attempts = 0
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return {"message_id": 1}
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.waited: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waited.append(seconds)
+
+
+async def send(limiter: RetryingLimiter, call: ScriptedCall) -> Any:
+    return await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": 1}, None)
+
+
+async def test_a_5xx_then_success_delivers_once() -> None:
+    sleeps = Sleeps()
+    call = ScriptedCall(NetworkError("Bad Gateway"), NetworkError("Bad Gateway"))
+    assert await send(RetryingLimiter(sleep=sleeps), call) == {"message_id": 1}
+    assert call.attempts == 3
+    assert sleeps.waited == list(RETRY_DELAYS[:2])
+
+
+async def test_retries_are_bounded_then_the_error_goes_on() -> None:
+    call = ScriptedCall(*[NetworkError("Bad Gateway")] * 10)
+    with pytest.raises(NetworkError):
+        await send(RetryingLimiter(sleep=Sleeps()), call)
+    assert call.attempts == len(RETRY_DELAYS) + 1
+
+
+async def test_a_read_timeout_is_not_retried_so_a_slow_success_is_not_sent_twice() -> None:
+    call = ScriptedCall(chained(TimedOut(), httpx.ReadTimeout("slow")))
+    with pytest.raises(TimedOut):
+        await send(RetryingLimiter(sleep=Sleeps()), call)
+    assert call.attempts == 1
+
+
+async def test_a_bad_request_is_not_retried() -> None:
+    call = ScriptedCall(BadRequest("Message is not modified"))
+    with pytest.raises(BadRequest):
+        await send(RetryingLimiter(sleep=Sleeps()), call)
+    assert call.attempts == 1
+
+
+async def test_without_telegram_limits_a_429_is_waited_out_here() -> None:
+    sleeps = Sleeps()
+    call = ScriptedCall(RetryAfter(2))
+    assert await send(RetryingLimiter(sleep=sleeps), call) == {"message_id": 1}
+    assert call.attempts == 2 and sleeps.waited == [pytest.approx(2.1)]
