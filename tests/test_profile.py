@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.profile import (
     PROFILE_LEVELS,
@@ -155,3 +157,24 @@ def test_the_profile_is_the_default_for_salary_and_roadmap(knowledge) -> None:
     assert "start at Specialization and advanced topics" in valid(roadmap)
     typed = roadmap_command(knowledge.roadmap, "", frozenset(), profile)
     assert "start at Specialization and advanced topics" in valid(typed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(max_size=60),
+    data=st.one_of(
+        st.none(),
+        st.text(),
+        st.dictionaries(
+            st.sampled_from(["region", "level", "x"]),
+            st.one_of(st.text(max_size=10), st.integers()),
+        ),
+    ),
+)
+def test_anything_typed_pressed_or_stored_is_harmless(text: str, data: Any) -> None:
+    profile = Profile.from_dict(data)
+    reply, updated = profile_command(text, profile)
+    valid(reply)
+    reply, updated = profile_button(text, updated)
+    valid(reply)
+    assert Profile.from_dict(updated.to_dict()) == updated

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.profile import Profile
 from bot.reply import Reply
@@ -287,3 +289,27 @@ def test_a_huge_stage_drops_quotes_to_fit() -> None:
 )
 def test_roadmap_level_from_text(text: str, level: str | None) -> None:
     assert roadmap_level_from_text(text) == level
+
+
+_IDS = st.sampled_from(["found", "tools", "math", "ghost", "", "o", "s", "t", "💥"])
+_PAYLOADS = st.one_of(st.text(max_size=40), st.lists(_IDS, max_size=4).map(":".join))
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payload=_PAYLOADS, progress=st.frozensets(_IDS, max_size=4))
+def test_any_payload_and_progress_give_a_valid_reply(roadmap, payload: str, progress) -> None:
+    reply, updated = roadmap_button(roadmap, payload, progress)
+    valid(reply)
+    assert reply.edit
+    assert len(updated ^ progress) <= 1  # at most the one toggled item changed
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=st.text(max_size=80))
+def test_any_arguments_or_text_give_a_valid_reply(roadmap, args: str) -> None:
+    valid(roadmap_command(roadmap, args, NOTHING, Profile(level="senior")))
+    assert roadmap_level_from_text(args) in (None, "beginner", "intermediate", "advanced")

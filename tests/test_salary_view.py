@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.profile import Profile
 from bot.reply import Reply
@@ -323,3 +325,31 @@ def test_parse_reports_unknown_words_and_ignores_filler() -> None:
     parsed = parse_salary_filters("for a senior ML engineer in pk please")
     assert parsed.filters == SalaryFilters("pakistan", "senior")
     assert parsed.unknown == ("please",)
+
+
+_WORDS = st.sampled_from(
+    ["pk", "india", "US", "usa", "senior", "intern", "all", "in", "mid", "<b>", "&", "salary", "x"]
+)
+_ANY_TEXT = st.one_of(st.text(max_size=80), st.lists(_WORDS, max_size=6).map(" ".join))
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=_ANY_TEXT)
+def test_any_arguments_or_question_give_a_valid_reply(knowledge, args: str) -> None:
+    for profile in (NO_PROFILE, Profile("us", "beginner")):
+        valid(salary_command(knowledge.salaries, args, profile, rates=knowledge.exchange_rates))
+        filters = salary_filters_from_text(args)
+        if filters is not None:
+            valid(salary_answer(knowledge.salaries, filters, profile))
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payload=st.one_of(st.text(max_size=60), _ANY_TEXT.map(lambda text: "f:" + text)))
+def test_any_payload_gives_a_valid_reply(knowledge, payload: str) -> None:
+    reply = salary_button(knowledge.salaries, payload, Profile("india", "mid"))
+    valid(reply)
+    assert reply.edit
