@@ -7,12 +7,12 @@ three views, so "pk", "sr" or "fresher" mean the same thing everywhere.
 from __future__ import annotations
 
 import difflib
-import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.answer import escape  # one escaping rule for every view
 from bot.reply import Button, ButtonRows, Reply
 
 PREFIX = "prof:"
@@ -129,10 +129,6 @@ def match_word(word: str, vocabulary: Mapping[str, str], fuzzy: bool = True) -> 
         if close:
             return vocabulary[close[0]]
     return None
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 @dataclass(frozen=True)
