@@ -19,6 +19,7 @@ from bot.roadmap_view import roadmap_button, roadmap_command, roadmap_level_from
 from bot.salary_view import salary_answer, salary_button, salary_command, salary_filters_from_text
 from knowledge.questions import SuggestedQuestion, SuggestedQuestions, load_questions
 from retrieval.chunking import Passage
+from retrieval.search import SearchResult
 
 MAX_INPUT_CHARS = 2000  # longer messages are cut before anything else looks at them
 MAX_RELATED = 3
@@ -124,7 +125,8 @@ class Dialogue:
     def search_answer(self, question: str) -> Turn:
         """A question answered from the article passages only, in a fresh chat (`ask` uses
         this: its JSON promises the cited passages, which the /salary view does not give)."""
-        return self._ask(ChatState(), " ".join(question[:MAX_INPUT_CHARS].split()))
+        text = " ".join(question[:MAX_INPUT_CHARS].split())
+        return self._ask(ChatState(), self.advisor.engine.search(text))
 
     # Free text -------------------------------------------------------------------------------
 
@@ -148,7 +150,9 @@ class Dialogue:
     ) -> Turn:
         """Pay and roadmap questions get the structured views; the rest the article search."""
         knowledge = self.advisor.knowledge
-        topic = self._topic(question)
+        engine = self.advisor.engine
+        result = engine.search(question)  # searched once: its query also gives the topic
+        topic = engine.scope.topic(result.query)
         filters = salary_filters_from_text(question) if topic == "salary" else None
         if filters is not None:
             reply = salary_answer(
@@ -166,15 +170,12 @@ class Dialogue:
                 titles=knowledge.article_titles,
             )
             return Turn(reply, state.remember(question, "roadmap", ()))
-        return self._ask(state, question, shown_as)
+        return self._ask(state, result, shown_as)
 
-    def _topic(self, question: str) -> str:
-        engine = self.advisor.engine
-        return engine.scope.topic(engine.analyzer.analyze(question))
-
-    def _ask(self, state: ChatState, question: str, shown_as: str | None = None) -> Turn:
-        """Search a question and answer it, remembering it for follow-ups and buttons."""
-        answer = self.advisor.answer(question)
+    def _ask(self, state: ChatState, result: SearchResult, shown_as: str | None = None) -> Turn:
+        """Answer a searched question, remembering it for follow-ups and buttons."""
+        question = result.question
+        answer = compose(result)
         if not answer.in_scope:
             return Turn(Reply(answer.html, buttons=self._example_buttons()), state, answer)
         shown = tuple(c.passage_id for c in answer.citations)

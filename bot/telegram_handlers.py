@@ -23,7 +23,7 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
 from bot.conversation import ChatState, UserState
-from bot.dialogue import Command, Dialogue, Incoming, Media, Press, Text
+from bot.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.log_redaction import redact
 from bot.reply import Reply
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
 USER_STATE_KEY = "user"  # in user_data: UserState.to_dict() (profile, roadmap progress)
+MENU_COMMANDS = frozenset(name for name, _ in COMMANDS)
 ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                "animation", "location", "contact", "poll")
@@ -136,7 +137,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name, addressee, args = match.groups()
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the group
-    if _is_group(message) and not addressee and name.lower() not in _known(context):
+    if _is_group(message) and not addressee and name.lower() not in MENU_COMMANDS:
         return  # in a group, an unknown bare /command is probably for someone else
     await answer(update, context, Command(name.lower(), args.strip()))
 
@@ -220,12 +221,6 @@ def _update_id(update: object) -> str:
 
 def _is_group(message: Message) -> bool:
     return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
-def _known(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
-    from bot.dialogue import COMMANDS
-
-    return {name for name, _ in COMMANDS}
 
 
 def _mentions_bot(message: Message, username: str | None) -> bool:
