@@ -24,6 +24,8 @@ SETS = {
     "eval": EVAL_SET,
     "paraphrase": Path(__file__).with_name("paraphrase_set.yaml"),
     "fresh": Path(__file__).with_name("fresh_set.yaml"),
+    # Written blind before a round of engine changes; only its totals are looked at.
+    "holdout": Path(__file__).with_name("holdout_set.yaml"),
 }
 
 
