@@ -82,7 +82,11 @@ def _edit_distance_within(a: str, b: str, limit: int) -> bool:
 
 class QueryAnalyzer:
     def __init__(
-        self, vocabulary: Vocabulary, known_tokens: frozenset[str], known_words: frozenset[str]
+        self,
+        vocabulary: Vocabulary,
+        known_tokens: frozenset[str],
+        known_words: frozenset[str],
+        english_words: frozenset[str] = frozenset(),
     ) -> None:
         self._corrections = {normalize(k): v for k, v in vocabulary.corrections.items()}
         phrases = sorted(vocabulary.expansions, key=len, reverse=True)
@@ -107,9 +111,13 @@ class QueryAnalyzer:
             if word.isalpha() and len(word) >= 4:
                 self._by_length.setdefault(len(word), []).append(word)
         self._known_words = known_words | vocabulary_words
+        # Real English words are never "fixed": "sentence" is not a typo of "sequence",
+        # nor "teach" of "tech" or "matter" of "master".
+        self._english = english_words
 
     def correct_word(self, token: str) -> str | None:
-        """The article word one or two edits away from an unknown word, if any."""
+        """The article word one or two edits away from an unknown word, if any: the
+        nearest, and of those the longest."""
         if token not in self._correction_cache:
             if len(self._correction_cache) > 10_000:
                 self._correction_cache.clear()
@@ -118,7 +126,12 @@ class QueryAnalyzer:
 
     def _fix_word(self, match: re.Match[str]) -> str:
         word = match.group(0)
-        if word in self._known_words or word in STOP_WORDS or not word.isalpha():
+        if (
+            word in self._known_words
+            or word in STOP_WORDS
+            or word in self._english
+            or not word.isalpha()
+        ):
             return word
         stems = tokenize(word)
         if not stems or stems[0] in self._known:
@@ -128,17 +141,19 @@ class QueryAnalyzer:
     def _closest(self, token: str) -> str | None:
         if len(token) < 4 or not token.isalpha():
             return None
-        limit = 1 if len(token) < 7 else 2
-        best: str | None = None
-        for length in range(len(token) - limit, len(token) + limit + 1):
-            for candidate in self._by_length.get(length, ()):
-                if candidate[0] != token[0]:
-                    continue
-                if _edit_distance_within(token, candidate, limit) and (
-                    best is None or len(candidate) > len(best)
-                ):
-                    best = candidate
-        return best
+        for limit in range(1, (1 if len(token) < 7 else 2) + 1):
+            best: str | None = None
+            for length in range(len(token) - limit, len(token) + limit + 1):
+                for candidate in self._by_length.get(length, ()):
+                    if candidate[0] != token[0]:
+                        continue
+                    if _edit_distance_within(token, candidate, limit) and (
+                        best is None or len(candidate) > len(best)
+                    ):
+                        best = candidate
+            if best is not None:
+                return best
+        return None
 
     def analyze(self, question: str) -> Query:
         text = normalize(question)[:MAX_QUESTION_CHARS]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge import KnowledgeBase
+from knowledge.english_words import load_english_words
 from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
 from retrieval.query import Query, QueryAnalyzer
@@ -192,7 +193,12 @@ class SearchEngine:
             for word, _ in words(text)
             if word.isalpha()
         )
-        self.analyzer = QueryAnalyzer(knowledge.vocabulary, self.index.vocabulary, article_words)
+        self.analyzer = QueryAnalyzer(
+            knowledge.vocabulary,
+            self.index.vocabulary,
+            article_words,
+            load_english_words(knowledge.root),
+        )
         self.scope = ScopeClassifier(knowledge.scope)
 
     def search(self, question: str, limit: int = 10) -> SearchResult:

@@ -96,3 +96,51 @@ def test_in_a_long_message_the_asking_sentence_weighs_most(engine) -> None:
 )
 def test_everyday_phrasings_expand(engine, question: str, expected: str) -> None:
     assert expected in engine.analyzer.analyze(question).terms
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "not_wanted"),
+    [
+        ("how do I write a good sentence", "sentence", "sequence"),
+        ("can you teach me to knit", "teach", "tech"),
+        ("which subjects matter most", "matter", "master"),
+        ("how to fix a leaking tap", "leaking", "learning"),
+        ("I feel stuck", "stuck", "stack"),
+        ("I keep hearing about it", "hearing", "hiring"),
+    ],
+)
+def test_real_english_words_are_not_corrected(
+    engine, question: str, kept: str, not_wanted: str
+) -> None:
+    text = engine.analyzer.analyze(question).text
+    assert kept in text.split()
+    assert not_wanted not in text.split()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("kagle competitions", "kaggle"),
+        ("portfolo tips", "portfolio"),
+        ("computer vison", "vision"),
+        ("specilization options", "specialization"),  # the nearest word, not a longer one
+        ("professional organisations", "organizations"),  # British spelling to the articles'
+    ],
+)
+def test_non_words_near_an_article_word_are_corrected(
+    engine, question: str, expected: str
+) -> None:
+    assert expected in engine.analyzer.analyze(question).text.split()
+
+
+def test_the_english_word_list_is_loaded_and_checked(knowledge_copy) -> None:
+    from knowledge import KnowledgeError
+    from knowledge.english_words import load_english_words
+
+    words = load_english_words(knowledge_copy)
+    assert {"sentence", "teach", "matter", "portfolio"} <= words
+    assert "kagle" not in words
+    assert all(word.isalpha() and word.islower() for word in words)
+    (knowledge_copy / "english_words.txt").write_text("# a comment\nfine\nNot Fine\n")
+    with pytest.raises(KnowledgeError, match=r"english_words.txt: line 3"):
+        load_english_words(knowledge_copy)
