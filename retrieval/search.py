@@ -31,11 +31,16 @@ EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
+# Names of the bot's own domain say what every question is about, not which passage
+# answers it: "AI jobs" asks about ML jobs, not about passages that say "AI" most.
+DOMAIN_NAMES = frozenset({"ai", "artifici", "intellig", "artifici_intellig"})
 DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
 DIVERSE_TOP = 3
 DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
 # A question that names a country prefers the articles written about it.
 REGION_BOOST = 0.3
+# A country named only in the story around the question ("my sister lives in Lahore.
+# which skills ...") counts less: the boost is scaled by the cue's weight squared.
 REGION_CUES = {  # tokens that name a region: (in the question or its expansions, user's own)
     "pakistan": ({"pakistan"}, {"pkr"}),
     "india": ({"india"}, {"₹", "lakh", "crore"}),
@@ -243,16 +248,23 @@ class SearchEngine:
         """Words in most passages ("machine", "learning") say little about which one fits."""
         common = COMMON_SHARE * self.index.size
         return {
-            term: weight * (COMMON_WEIGHT if self.index.document_frequency(term) > common else 1.0)
+            term: weight
+            * (
+                COMMON_WEIGHT
+                if term in DOMAIN_NAMES or self.index.document_frequency(term) > common
+                else 1.0
+            )
             for term, weight in query.terms.items()
         }
 
-    def _regions(self, query: Query) -> list[str]:
-        return [
-            region
-            for region, (names, own_words) in REGION_CUES.items()
-            if names & query.terms.keys() or own_words & set(query.tokens)
-        ]
+    def _regions(self, query: Query) -> dict[str, float]:
+        """The regions a question names, each with how plainly (1 in what it asks)."""
+        found = {}
+        for region, (names, own_words) in REGION_CUES.items():
+            cues = (names & query.terms.keys()) | (own_words & set(query.tokens))
+            if cues:
+                found[region] = min(1.0, max(query.terms.get(cue, 1.0) for cue in cues))
+        return found
 
     def _term_weight(self, token: str) -> float:
         return max(self.index.idf(token), MIN_TERM_WEIGHT)
@@ -285,8 +297,8 @@ class SearchEngine:
         # passage's best line in one vectorised pass.
         best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
         total += UNIT_WEIGHT * best_line
-        for region in self._regions(query):
-            total[self._in_region[region]] *= 1.0 + REGION_BOOST
+        for region, strength in self._regions(query).items():
+            total[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
         if query.subject:
             match = self._definition_match(frozenset(query.subject))
             total += DEFINITION_BOOST * match * total.max()
