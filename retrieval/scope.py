@@ -106,18 +106,26 @@ class ScopeClassifier:
             )
         if off_spans:
             return ScopeDecision(MessageKind.OFF_TOPIC, "about another field")
-        career_hits = len(_find(self._career, outside))
-        career_hits += len(_find(self._career, tuple(t for t in query.terms if t not in tokens)))
+        own_hits = len(_find(self._career, outside))
+        # Career words the vocabulary added ("per month" -> salary, "get into" ->
+        # roadmap) help a question the user anchored, but cannot anchor one alone:
+        # "how much rent per month in karachi" names nothing of the career itself.
+        added = tuple(t for t in query.terms if t not in tokens)
+        career_hits = own_hits + len(_find(self._career, added))
         unknown = len(query.unknown)
         content = [t for t in tokens if not t.isdigit()]
         if career_hits:
-            if unknown > career_hits or (unknown and unknown == career_hits and len(content) <= 4):
+            if unknown > own_hits or (unknown and unknown == own_hits and len(content) <= 4):
                 return ScopeDecision(MessageKind.OFF_TOPIC, "about something the articles lack")
+            if not own_hits:
+                return ScopeDecision(MessageKind.QUESTION, "a career phrasing")
             return ScopeDecision(MessageKind.QUESTION, "a career question", anchored=True)
         if len(content) < _MIN_CONTENT_TOKENS:
             return ScopeDecision(MessageKind.OFF_TOPIC, "no words to search for")
-        if unknown * 3 > len(content):
-            return ScopeDecision(MessageKind.OFF_TOPIC, "mostly words the articles lack")
+        # Naming neither the domain nor the career, a question with words no article
+        # uses is about something else ("what qualities make a good husband").
+        if unknown:
+            return ScopeDecision(MessageKind.OFF_TOPIC, "words the articles lack")
         return ScopeDecision(MessageKind.QUESTION, "words the articles use")
 
     def topic(self, query: Query) -> str:

@@ -92,7 +92,12 @@ def test_in_a_long_message_the_asking_sentence_weighs_most(engine) -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [("tips for my cv", "resum"), ("how to get hired", "search"), ("perks of the job", "bonus"),
-     ("is it future proof", "demand"), ("grad school for ML?", "master")],
+     ("is it future proof", "demand"), ("grad school for ML?", "master"),
+     ("how do teams ship models", "deploy"), ("a novice in ML", "beginn"),
+     ("can I switch careers into ML", "roadmap"), ("ML without going to university", "bootcamp"),
+     ("what qualities does an MLE need", "trait"), ("will ML still be around years from now",
+     "demand"), ("ML starting salary", "entri"), ("how to stand out to employers", "portfolio"),
+     ("ML engineer w/o a degree", "without")],
 )
 def test_everyday_phrasings_expand(engine, question: str, expected: str) -> None:
     assert expected in engine.analyzer.analyze(question).terms

@@ -15,6 +15,17 @@ OFF_TOPIC = (
     "best civil engineering universities",
     "how do I learn the violin",  # a career word, and a word no article uses
     "a good name for my dog",  # everyday words that happen to occur, and one that does not
+    # Vocabulary phrasings ("per month" -> salary, "too late" -> demand, "on my own" ->
+    # self-learning) help questions the user anchored but do not anchor one alone.
+    "how much rent per month in karachi",
+    "is it too late to learn piano at 30",
+    "how to teach myself guitar on my own",
+    "what qualities make a good husband",  # no career word, and a word no article uses
+    "how do I get into shape",
+    "how to make money online fast",
+    "how do I pass my driving test",
+    "is a career in marketing good",
+    "how to switch careers into nursing",
     "",
     "???",
 )
@@ -26,6 +37,12 @@ IN_SCOPE = (
     "can machine learning help doctors diagnose diseases?",
     "what is overfitting",
     "intership tips",
+    # no ML word, but the job hunt in everyday words
+    "how do recruiters screen candidates",
+    "how much do interns get paid",
+    "are hackathons useful",
+    "i'm self taught, will anyone hire me",
+    "so what do MLEs actually get paid to do all day?",
 )
 
 
