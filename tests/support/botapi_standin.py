@@ -306,7 +306,10 @@ def _entity_from_dict(raw: Any) -> Entity:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    block_on_close = False  # long-polling handlers must not delay close()
+    block_on_close = False
+    # socketserver's default backlog of 5 overflows when a bot opens dozens of connections at
+    # once; Linux then resets them after the request was written (a spurious ReadError)
+    request_queue_size = 1024  # long-polling handlers must not delay close()
     standin: BotApiStandIn
 
 
