@@ -1,6 +1,6 @@
 """Telegram handlers: each turns an update into a dialogue event and sends the reply.
 
-They hold no logic of their own beyond Telegram's: who is addressed, typing indicators,
+They hold no logic of their own beyond Telegram's: who is addressed, the typing indicator,
 splitting, buttons. The wiring (which handler gets which update) is in `bot.telegram_app`.
 """
 
@@ -18,7 +18,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
@@ -28,6 +28,7 @@ from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.log_redaction import redact
 from bot.reply import Reply
 from bot.splitting import split_html
+from bot.typing_indicator import typing_while_slow
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +105,9 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inco
     message = update.effective_message
     if message is None or not await admitted(update, context):
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    reply = await respond(update, context, event)
-    await send_reply(message, reply, quote=_is_group(message))
+    async with typing_while_slow(context.bot, message.chat_id):
+        reply = await respond(update, context, event)
+        await send_reply(message, reply, quote=_is_group(message))
 
 
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

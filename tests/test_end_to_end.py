@@ -107,7 +107,12 @@ def test_a_scripted_conversation_covers_every_feature(
 
     answer = chat.press(welcome, "Which certifications?")
     assert "[1]" in answer["text"] and "Sources" in answer["text"]
-    assert any(a.action == "typing" for a in standin.chat_actions)
+    assert standin.chat_actions == []  # fast replies need no "typing…"
+
+    standin.delay_next("sendMessage", 1.0)  # a slow network: the reply takes a second
+    slow = chat.say("what does an ML engineer do?")
+    assert "[1]" in slow["text"]
+    assert [(a.chat_id, a.action) for a in standin.chat_actions] == [(PRIVATE, "typing")]
 
     sources = chat.press(answer, "Why?")
     assert "The passages behind my answer" in sources["text"]

@@ -4,6 +4,8 @@ what the bot sent."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +18,7 @@ from bot.dialogue import COMMANDS, Dialogue, Turn
 from bot.reply import Reply
 from bot.telegram_app import build_application
 from bot.telegram_handlers import ERROR_NOTE
+from bot.typing_indicator import TYPING_DELAY
 from tests.support import updates
 from tests.support.botapi_standin import DEFAULT_TOKEN
 from tests.support.recording_request import RecordingRequest, buttons_of
@@ -61,17 +64,46 @@ async def test_start_welcomes_with_example_question_buttons(app, request_recorde
     assert_valid_for_telegram(request_recorder)
 
 
-async def test_a_question_gets_typing_then_a_cited_answer(app, request_recorder) -> None:
+async def test_a_question_gets_a_cited_answer_at_once(app, request_recorder) -> None:
     await process(app, updates.message_update("what certifications should I get?"))
     methods = [call.method for call in request_recorder.calls]
-    assert methods == ["sendChatAction", "sendMessage"]
-    assert request_recorder.calls[0].params["action"] == "typing"
+    assert methods == ["sendMessage"]  # no "typing…" for a reply that is out at once
     text = request_recorder.texts()[0]
     assert "[1]" in text and "<b>Sources</b>" in text
     labels = [label for label, _ in buttons_of(request_recorder.sent()[0])]
     assert labels[:2] == ["More ▸", "Why? Show sources"]
     assert 1 <= len(labels) - 2 <= 3  # related questions
     assert_valid_for_telegram(request_recorder)
+
+
+async def test_a_slow_answer_shows_typing_until_it_is_sent(app, request_recorder) -> None:
+    app.search_in_thread = True  # the event loop stays free while the answer is worked out
+    answer_now = app.dialogue.respond
+
+    def answer_slowly(*args: Any) -> Turn:
+        time.sleep(TYPING_DELAY + 0.3)
+        return answer_now(*args)
+
+    app.dialogue.respond = answer_slowly
+    await process(app, updates.message_update("what certifications should I get?"))
+    methods = [call.method for call in request_recorder.calls]
+    assert methods == ["sendChatAction", "sendMessage"]
+    assert request_recorder.calls[0].params["action"] == "typing"
+
+
+async def test_typing_is_renewed_while_a_send_keeps_waiting(
+    app, request_recorder, monkeypatch
+) -> None:
+    monkeypatch.setattr("bot.typing_indicator.TYPING_RENEWAL", 0.2)
+    request_recorder.delays["sendMessage"] = TYPING_DELAY + 0.5
+    await process(app, updates.message_update("what certifications should I get?"))
+    methods = [call.method for call in request_recorder.calls]
+    assert methods[0] == "sendMessage"
+    assert methods[1:] == ["sendChatAction"] * (len(methods) - 1)
+    assert len(methods) - 1 in (2, 3)  # at 0.3 s, then every 0.2 s until the send returns
+    request_recorder.clear()
+    await asyncio.sleep(0.5)
+    assert request_recorder.calls == []  # and not after
 
 
 async def test_follow_up_uses_the_previous_question(app, request_recorder) -> None:

@@ -6,6 +6,7 @@ answers them with Telegram-shaped JSON instead of going to the network.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -37,6 +38,7 @@ class Call:
 class RecordingRequest(BaseRequest):
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.delays: dict[str, float] = {}  # method -> seconds its answer takes
         self._message_ids = itertools.count(1000)
 
     @property
@@ -62,6 +64,8 @@ class RecordingRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data is not None else {}
         self.calls.append(Call(name, dict(params)))
+        if name in self.delays:
+            await asyncio.sleep(self.delays[name])
         body = {"ok": True, "result": self._result(name, params)}
         return 200, json.dumps(body).encode()
 
