@@ -7,9 +7,10 @@ first attempt cannot have been delivered:
 - an HTTP error answer (5xx): Telegram answered, and said it did not do it;
 - a failure to connect, a full connection pool, or a timeout while still writing the request:
   Telegram never had the whole request;
-- a connection closed with no answer at all. This one is ambiguous in principle; it is retried
-  because a lost answer is worse for the user than a rare duplicate, and because it is what a
-  restarting proxy or a stale keep-alive connection looks like.
+- a connection closed or reset with no answer at all. This one is ambiguous in principle; it
+  is retried because a lost answer is worse for the user than a rare duplicate, and because it
+  is what a restarting proxy, a stale keep-alive connection or an overflowing listen queue
+  (reset after the request was written) looks like.
 
 A *read* timeout is not retried: the request was sent and the answer was merely slow, which
 usually means it succeeded, and retrying would send the reply twice. It is logged instead.
@@ -40,6 +41,7 @@ _NOT_SENT_CAUSES = (
     httpx.PoolTimeout,
     httpx.WriteTimeout,
     httpx.RemoteProtocolError,  # closed without an answer, see above
+    httpx.ReadError,  # reset without an answer, see above
 )
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]

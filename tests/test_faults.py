@@ -28,6 +28,7 @@ SAFE_TO_RETRY = [
         NetworkError("httpx.RemoteProtocolError: disconnected"),
         httpx.RemoteProtocolError("Server disconnected without sending a response."),
     ),
+    chained(NetworkError("httpx.ReadError: "), httpx.ReadError("connection reset by peer")),
 ]
 NOT_TO_RETRY = [
     chained(TimedOut(), httpx.ReadTimeout("slow answer")),  # sent; probably delivered
