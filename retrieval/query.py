@@ -65,18 +65,22 @@ class Query:
 
 
 def _edit_distance_within(a: str, b: str, limit: int) -> bool:
+    """Whether a and b are at most limit edits apart; swapping two neighbouring
+    letters ("salray" for "salary") is one edit."""
     if abs(len(a) - len(b)) > limit:
         return False
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, char_a in enumerate(a, start=1):
         current = [i]
         for j, char_b in enumerate(b, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        if min(current) > limit:
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit and (i == len(a) or min(previous) > limit):
             return False
-        previous = current
+        before, previous = previous, current
     return previous[-1] <= limit
 
 

@@ -130,6 +130,8 @@ def test_real_english_words_are_not_corrected(
         ("computer vison", "vision"),
         ("specilization options", "specialization"),  # the nearest word, not a longer one
         ("professional organisations", "organizations"),  # British spelling to the articles'
+        ("salray in pakistan", "salary"),  # two letters swapped is one edit
+        ("ml enigneer", "engineer"),
     ],
 )
 def test_non_words_near_an_article_word_are_corrected(
@@ -149,3 +151,13 @@ def test_the_english_word_list_is_loaded_and_checked(knowledge_copy) -> None:
     (knowledge_copy / "english_words.txt").write_text("# a comment\nfine\nNot Fine\n")
     with pytest.raises(KnowledgeError, match=r"english_words.txt: line 3"):
         load_english_words(knowledge_copy)
+
+
+def test_edit_distance_counts_a_swap_of_neighbours_as_one_edit() -> None:
+    from retrieval.query import _edit_distance_within
+
+    assert _edit_distance_within("salray", "salary", 1)
+    assert _edit_distance_within("lern", "learn", 1)
+    assert not _edit_distance_within("slaray", "salary", 1)  # a swap and more
+    assert _edit_distance_within("slaray", "salary", 2)
+    assert not _edit_distance_within("python", "salary", 2)
