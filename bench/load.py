@@ -17,6 +17,7 @@ measured. `--thread both` compares answering on the event loop with `asyncio.to_
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -124,6 +125,8 @@ class Result:
     duplicates: int
     different: int
     errors: int
+    bot_cpu: float  # seconds of CPU the bot process used during the run
+    standin_cpu: float  # seconds of CPU this process (stand-in and driver) used
 
     def line(self) -> str:
         ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
@@ -134,6 +137,32 @@ class Result:
             f"  p99 {p99:7.1f} ms  errors {self.errors}  lost {self.lost}"
             f"  duplicates {self.duplicates}  wrong {self.different}"
         )
+
+    def cpu_line(self) -> str:
+        """CPU per update, and the rate two idle cores could sustain at that cost.
+
+        The bot is one Python process (one core at most); the stand-in and driver share the
+        other. On a shared, busy machine the rate measured above is lower than this bound.
+        """
+        bot_ms = self.bot_cpu * 1000 / self.updates
+        standin_ms = self.standin_cpu * 1000 / self.updates
+        bound = min(1000 / bot_ms, 2000 / (bot_ms + standin_ms)) if bot_ms else float("nan")
+        return (
+            f"{'':<34} CPU per update: bot {bot_ms:.2f} ms, stand-in and driver"
+            f" {standin_ms:.2f} ms; two idle cores would sustain ~{bound:.0f} updates/s"
+        )
+
+
+def process_cpu_seconds(pid: int | None = None) -> float:
+    """User plus system CPU time of a process (this one by default); 0 where /proc is absent."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drive(
@@ -168,13 +197,13 @@ def drive(
 
     unfinished = sum(len(u.steps) for u in users)
     while time.monotonic() < deadline and unfinished:
-        calls = standin.calls
-        for call in calls[seen_calls:]:
+        calls = standin.calls_since(seen_calls)
+        for call in calls:
             if is_reply(call) and (user := by_chat.get(int(call.params["chat_id"]))):
                 user.replies_seen.append((call.at, str(call.params["text"])))
                 last_reply = max(last_reply, call.at)
                 unfinished -= mark_done(user)
-        seen_calls = len(calls)
+        seen_calls += len(calls)
         if rate is None:
             for user in users:
                 if user.next_step < len(user.steps) and due(user):
@@ -192,7 +221,7 @@ def drive(
                 offered += 1
         time.sleep(0.002)  # the stand-in shares this process: leave it the GIL
     time.sleep(0.5)  # let late duplicates arrive
-    for call in standin.calls[seen_calls:]:
+    for call in standin.calls_since(seen_calls):
         if is_reply(call):
             user = by_chat.get(int(call.params["chat_id"]))
             if user is not None:
@@ -255,7 +284,11 @@ def run_phase(
         try:
             bot.wait_until_polling(60)
             timeout = 120.0 if rate is None else users * messages / rate + 60
+            assert bot.process is not None
+            bot_before, own_before = process_cpu_seconds(bot.process.pid), process_cpu_seconds()
             elapsed, latencies = drive(standin, scripted, rate, timeout)
+            bot_cpu = process_cpu_seconds(bot.process.pid) - bot_before
+            standin_cpu = process_cpu_seconds() - own_before
             log_errors = [line for line in bot.log().splitlines() if " ERROR " in line]
             errors = sum(not is_reply(e) for e in standin.errors) + len(log_errors)
             for line in log_errors[:3]:
@@ -264,7 +297,10 @@ def run_phase(
             bot.stop()
     lost, duplicates, different = tally(scripted)
     total = sum(len(u.steps) for u in scripted)
-    return Result(label, total, elapsed, latencies, lost, duplicates, different, errors)
+    return Result(
+        label, total, elapsed, latencies, lost, duplicates, different, errors, bot_cpu,
+        standin_cpu,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             f"throughput, answers on {where}", dialogue, args.users, args.messages, None,
             in_thread, args.seed, 10_000,
         ))
-        print(results[-1].line(), flush=True)
+        print(results[-1].line())
+        print(results[-1].cpu_line(), flush=True)
         latency_users = max(1, args.latency_updates // args.messages)
         results.append(run_phase(
             f"{args.rate:.0f}/s offered, answers on {where}", dialogue, latency_users,

@@ -31,6 +31,7 @@ import itertools
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -306,11 +307,17 @@ def _entity_from_dict(raw: Any) -> Entity:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    block_on_close = False
+    block_on_close = False  # long-polling handlers must not delay close()
     # socketserver's default backlog of 5 overflows when a bot opens dozens of connections at
     # once; Linux then resets them after the request was written (a spurious ReadError)
-    request_queue_size = 1024  # long-polling handlers must not delay close()
+    request_queue_size = 1024
     standin: BotApiStandIn
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client closing its keep-alive connection is normal; report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -694,6 +701,11 @@ class BotApiStandIn:
         """Every request so far, in the order they were answered."""
         with self._lock:
             return list(self._calls)
+
+    def calls_since(self, start: int) -> list[RecordedCall]:
+        """The requests answered after the first ``start``: cheap to poll, unlike ``calls``."""
+        with self._lock:
+            return self._calls[start:]
 
     def calls_to(self, method: str) -> list[RecordedCall]:
         with self._lock:
