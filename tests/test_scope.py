@@ -43,6 +43,7 @@ IN_SCOPE = (
     "are hackathons useful",
     "i'm self taught, will anyone hire me",
     "so what do MLEs actually get paid to do all day?",
+    "how competitive is the job market",  # "marketing" as a field must not catch "market"
 )
 
 
