@@ -133,7 +133,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or not message.text:
         return
     match = re.match(r"/([A-Za-z0-9_]+)(?:@(\w+))?\s*(.*)", message.text, re.DOTALL)
-    if match is None:
+    if match is None:  # "/" alone or "/?": Telegram marks it a command; it is not one
+        await on_text(update, context)
         return
     name, addressee, args = match.groups()
     if addressee and addressee.lower() != (context.bot.username or "").lower():

@@ -252,3 +252,10 @@ async def test_one_failing_update_gets_an_apology_and_the_bot_goes_on(
     request_recorder.clear()
     await process(app, updates.message_update("what skills do I need?"))
     assert "[1]" in request_recorder.texts()[0]
+
+
+async def test_a_lone_slash_is_answered_like_text(app, request_recorder) -> None:
+    await process(app, updates.message_update("/"))
+    [sent] = request_recorder.sent()
+    assert sent.params["text"]
+    assert_valid_for_telegram(request_recorder)
