@@ -21,10 +21,17 @@ in which nothing changed costs none.
 Crash safety and the loss bound. The file is replaced with ``os.replace`` only after the new
 content is fully written and fsynced to a temporary file in the same directory (the directory
 is fsynced too), so after a ``kill -9`` or power cut the file holds either the previous or the
-next complete state, never a mix. A ``kill -9`` loses what was processed since the last
-completed write: at most the updates handled in the last ``update_interval`` seconds (default
-1 s) plus the few milliseconds a write takes. To make one change durable at once, a handler
-can call :func:`save_now`.
+next complete state, never a mix.
+
+Between those snapshots, :meth:`JsonFilePersistence.record` appends each update's new user and
+chat data to a journal (``<name>.journal``, one JSON line per update) before the bot replies.
+An append is one ``write`` to the kernel, without fsync: it survives the process being killed
+(``kill -9``, an out-of-memory kill, a crash), since the kernel still holds and writes it, but
+not a power cut. On start the snapshot is read and the journal replayed over it, ignoring a
+last line cut short by a kill. So a ``kill -9`` loses no completed update; a power cut loses
+at most the last ``update_interval`` seconds (default 1 s). Each snapshot seals the journal
+written so far (``<name>.journal.<n>``) and deletes it once the snapshot is on disk, so the
+journal never holds more than a few seconds of updates.
 
 A file that cannot be read or parsed is moved aside as ``<name>.corrupt-<UTC time>``, a
 WARNING is logged, and the bot starts with empty data instead of failing. Data must be plain
@@ -126,6 +133,12 @@ def _parse_document(document: Any) -> tuple[dict[int, JsonDict], dict[int, JsonD
     )
 
 
+def _journal_number(path: Path) -> int:
+    """The number of a sealed journal ``<name>.journal.<n>``; 0 for anything else."""
+    suffix = path.name.rsplit(".", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 0
+
+
 def _fsync_directory(directory: Path) -> None:
     """Make the rename itself durable; not every platform can open a directory."""
     try:
@@ -164,6 +177,9 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         self._chat_data: dict[int, JsonDict] = {}
         self._bot_data: JsonDict = {}
         self._unsaved = False
+        self._journal: int | None = None  # file descriptor of the open journal
+        self._sealed: list[Path] = []  # journals the next snapshot makes redundant
+        self._journal_failed = False
         self._writer: asyncio.Task[None] | None = None
         self._last_write_error: Exception | None = None
         self._warned_about_conversations = False
@@ -174,9 +190,7 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     # ------------------------------------------------------------------ loading
 
-    def _load_once(self) -> None:
-        if self._loaded:
-            return
+    def _load_snapshot(self) -> None:
         self._loaded = True
         self._remove_leftover_temp_files()
         try:
@@ -196,6 +210,12 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
             self._set_aside(f"it is not a state file: {error}")
         except ValueError as error:  # json.JSONDecodeError
             self._set_aside(f"it is not valid JSON: {error}")
+
+    def _load_once(self) -> None:
+        if self._loaded:
+            return
+        self._load_snapshot()
+        self._replay_journals()
 
     def _remove_leftover_temp_files(self) -> None:
         """Temporary files of a write that was killed midway; the state file itself is whole."""
@@ -257,10 +277,12 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     # ------------------------------------------------------------------ PTB: writing
 
     async def update_user_data(self, user_id: int, data: JsonDict) -> None:
-        self._store_entry(self._user_data, user_id, data, "user_data")
+        if self._store_entry(self._user_data, user_id, data, "user_data"):
+            self._mark_unsaved()
 
     async def update_chat_data(self, chat_id: int, data: JsonDict) -> None:
-        self._store_entry(self._chat_data, chat_id, data, "chat_data")
+        if self._store_entry(self._chat_data, chat_id, data, "chat_data"):
+            self._mark_unsaved()
 
     async def update_bot_data(self, data: JsonDict) -> None:
         self._load_once()
@@ -310,17 +332,154 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     def _store_entry(
         self, store: dict[int, JsonDict], key: int, data: JsonDict, section: str
-    ) -> None:
+    ) -> bool:
+        """Hold ``data`` for ``key``; whether that changed anything (then it is unsaved)."""
         self._load_once()
         _check_json_value(data, f"{section}[{key}]")
         if not data:
             # An empty dict is what PTB creates on first access; storing it adds nothing.
-            if store.pop(key, None) is not None:
-                self._mark_unsaved()
-            return
-        if store.get(key) != data:
+            if store.pop(key, None) is None:
+                return False
+        elif store.get(key) != data:
             store[key] = copy.deepcopy(data)
-            self._mark_unsaved()
+        else:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ the journal
+
+    @property
+    def journal_path(self) -> Path:
+        return self._path.with_name(f"{self._path.name}.journal")
+
+    def record(
+        self,
+        *,
+        chat_id: int | None = None,
+        chat_data: JsonDict | None = None,
+        user_id: int | None = None,
+        user_data: JsonDict | None = None,
+    ) -> None:
+        """Make one update's new chat and user data survive a kill, before the bot replies.
+
+        Held here at once and appended to the journal; the next persistence run writes them
+        into the snapshot. Raises TypeError, like ``update_*``, for data JSON cannot hold.
+        """
+        entry: JsonDict = {}
+        changes = (
+            ("chat", self._chat_data, chat_id, chat_data),
+            ("user", self._user_data, user_id, user_data),
+        )
+        for name, store, key, data in changes:
+            if key is None or data is None:
+                continue
+            if self._store_entry(store, key, data, f"{name}_data"):
+                entry[name] = [key, data]
+        if not entry:
+            return
+        self._unsaved = True  # the snapshot follows at the next persistence run
+        line = json.dumps(entry, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        self._append_to_journal(line.encode("utf-8") + b"\n")
+
+    def _append_to_journal(self, line: bytes) -> None:
+        try:
+            if self._journal is None:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                self._journal = os.open(
+                    self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+                )
+            written = 0
+            while written < len(line):
+                written += os.write(self._journal, line[written:])
+        except OSError as error:
+            # The change is still held and goes into the next snapshot; only the kill-safety
+            # between snapshots is lost, so say so once rather than fail the update.
+            if not self._journal_failed:
+                self._journal_failed = True
+                _LOGGER.warning(
+                    "Could not append to the journal %s (%s); until it works again, a crash "
+                    "loses up to %.0f s of updates", self.journal_path,
+                    error.strerror or error, self.update_interval,
+                )
+            return
+        if self._journal_failed:
+            self._journal_failed = False
+            _LOGGER.warning("Appending to the journal %s works again", self.journal_path)
+
+    def _seal_journal(self) -> None:
+        """Close the journal and rename it aside: the snapshot about to be written covers it."""
+        if self._journal is None:
+            return
+        os.close(self._journal)
+        self._journal = None
+        number = 1 + max((_journal_number(p) for p in self._journal_files()), default=0)
+        sealed = self._sealed_path(number)
+        try:
+            os.rename(self.journal_path, sealed)
+        except OSError as error:
+            _LOGGER.warning("Could not seal the journal %s: %s", self.journal_path, error)
+            return
+        self._sealed.append(sealed)
+
+    def _sealed_path(self, number: int) -> Path:
+        return self.journal_path.with_name(f"{self.journal_path.name}.{number}")
+
+    def _delete_sealed(self, covered: list[Path]) -> None:
+        for sealed in covered:
+            with contextlib.suppress(OSError):
+                sealed.unlink()
+            self._sealed.remove(sealed)
+
+    def _journal_files(self) -> list[Path]:
+        """Sealed journals, oldest first."""
+        pattern = f"{glob.escape(self.journal_path.name)}.*"
+        found = [p for p in self._path.parent.glob(pattern) if _journal_number(p)]
+        return sorted(found, key=_journal_number)
+
+    def _replay_journals(self) -> None:
+        """Apply the journals left by a run that ended without its last snapshot."""
+        if not self._path.parent.is_dir():
+            return
+        if self.journal_path.exists():  # the last run's open journal: seal it, it is done
+            number = 1 + max((_journal_number(p) for p in self._journal_files()), default=0)
+            with contextlib.suppress(OSError):
+                os.rename(self.journal_path, self._sealed_path(number))
+        sealed = self._journal_files()
+        replayed = sum(self._replay(journal) for journal in sealed)
+        # the next snapshot holds all of it; then these files go
+        self._sealed = sealed
+        if replayed:
+            self._unsaved = True
+            _LOGGER.info("Replayed %d updates from the journal over %s", replayed, self._path)
+
+    def _replay(self, journal: Path) -> int:
+        try:
+            lines = journal.read_bytes().split(b"\n")
+        except OSError as error:
+            _LOGGER.warning("Could not read the journal %s: %s", journal, error)
+            return 0
+        replayed = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line.decode("utf-8"))
+                for name, store in (("chat", self._chat_data), ("user", self._user_data)):
+                    if name in entry:
+                        key, data = entry[name]
+                        if not isinstance(key, int) or not isinstance(data, dict):
+                            raise ValueError(f"{name} is not [id, object]")
+                        if data:
+                            store[key] = data
+                        else:
+                            store.pop(key, None)
+            except (ValueError, TypeError, KeyError) as error:
+                if number < len(lines):  # the last line may be cut short by a kill; others not
+                    _LOGGER.warning("Skipped line %d of the journal %s: %s",
+                                    number, journal.name, error)
+                continue
+            replayed += 1
+        return replayed
 
     # ------------------------------------------------------------------ the writer
 
@@ -355,7 +514,10 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         await asyncio.sleep(0)
         while self._unsaved:
             self._unsaved = False
-            payload = self._serialise()  # in the loop thread, so the snapshot is consistent
+            # in the loop thread, so the snapshot holds exactly what the sealed journals hold
+            self._seal_journal()
+            covered = list(self._sealed)
+            payload = self._serialise()
             try:
                 await asyncio.to_thread(self._write_atomically, payload)
             except Exception as error:  # kept and retried, never lost in an unawaited task
@@ -369,6 +531,7 @@ class JsonFilePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
             if self._last_write_error is not None:
                 _LOGGER.warning("Saved the state file %s again after a failure", self._path)
                 self._last_write_error = None
+            self._delete_sealed(covered)
 
     def _serialise(self) -> bytes:
         document = {

@@ -26,6 +26,7 @@ from bot.conversation import ChatState, UserState
 from bot.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.log_redaction import redact
+from bot.persistence import JsonFilePersistence
 from bot.reply import Reply
 from bot.splitting import split_html
 from bot.typing_indicator import typing_while_slow
@@ -94,10 +95,22 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inc
         turn = await asyncio.to_thread(dialogue.respond, state, event, user)
     else:
         turn = dialogue.respond(state, event, user)
-    if turn.state != state:
+    chat_changed = turn.state != state
+    user_changed = turn.user is not None and turn.user != user
+    if chat_changed:
         chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
-    if turn.user is not None and turn.user != user:
+    if turn.user is not None and user_changed:
         user_data[USER_STATE_KEY] = turn.user.to_dict()
+    persistence = context.application.persistence
+    if isinstance(persistence, JsonFilePersistence) and (chat_changed or user_changed):
+        # on disk before the reply goes out, so a crash never forgets an answered update
+        chat, sender = update.effective_chat, update.effective_user
+        persistence.record(
+            chat_id=chat.id if chat is not None and chat_changed else None,
+            chat_data=chat_data,
+            user_id=sender.id if sender is not None and user_changed else None,
+            user_data=user_data,
+        )
     return turn.reply
 
 

@@ -551,3 +551,126 @@ async def test_save_now_from_a_handler_writes_before_the_handler_returns(
             assert users[1001]["last_question"] == "save now"
             assert chats[1001] == {"history": ["save now"]}
             assert bot_data == {"total": 1}
+
+
+# ---------------------------------------------------------------------------- the journal
+
+
+async def test_recorded_updates_survive_a_kill_before_any_snapshot(state_file: Path) -> None:
+    persistence = JsonFilePersistence(state_file)
+    await persistence.get_chat_data()
+    persistence.record(chat_id=5, chat_data={"turn": 1}, user_id=7, user_data={"p": "a"})
+    persistence.record(chat_id=5, chat_data={"turn": 2})
+    persistence.record(chat_id=6, chat_data={"turn": 1})
+    persistence.record(chat_id=6, chat_data={})  # /reset: dropped again
+    assert not state_file.exists()  # no snapshot yet; the process "dies" here
+    users, chats, _ = await _fresh_load(state_file)
+    assert chats == {5: {"turn": 2}} and users == {7: {"p": "a"}}
+
+
+async def test_unchanged_data_are_not_journaled(state_file: Path) -> None:
+    persistence = JsonFilePersistence(state_file)
+    persistence.record(chat_id=5, chat_data={"turn": 1})
+    size = persistence.journal_path.stat().st_size
+    persistence.record(chat_id=5, chat_data={"turn": 1})
+    assert persistence.journal_path.stat().st_size == size
+
+
+async def test_a_snapshot_replaces_the_journal(state_file: Path) -> None:
+    persistence = JsonFilePersistence(state_file)
+    persistence.record(chat_id=5, chat_data={"turn": 1})
+    await persistence.write_pending()
+    assert _other_files(state_file.parent) == []  # sealed into the snapshot, then deleted
+    persistence.record(chat_id=5, chat_data={"turn": 2})  # a new journal after the snapshot
+    assert _other_files(state_file.parent) == ["state.json.journal"]
+    await persistence.write_pending()
+    assert _other_files(state_file.parent) == []
+    assert json.loads(state_file.read_text("utf-8"))["chat_data"] == {"5": {"turn": 2}}
+
+
+async def test_a_line_cut_short_by_a_kill_is_ignored(
+    state_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    persistence = JsonFilePersistence(state_file)
+    persistence.record(chat_id=5, chat_data={"turn": 1})
+    persistence.record(chat_id=5, chat_data={"turn": 2})
+    with persistence.journal_path.open("ab") as journal:
+        journal.write(b'{"chat":[5,{"turn":3')  # the kill came mid-write
+    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+        assert (await _fresh_load(state_file))[1] == {5: {"turn": 2}}
+    assert not caplog.records  # a torn last line is expected, not a warning
+
+
+async def test_a_damaged_line_inside_the_journal_is_skipped_with_a_warning(
+    state_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    persistence = JsonFilePersistence(state_file)
+    persistence.record(chat_id=5, chat_data={"turn": 1})
+    with persistence.journal_path.open("ab") as journal:
+        journal.write(b'{"chat":["five",{}]}\nnot json\n')
+    persistence.record(chat_id=6, chat_data={"turn": 1})
+    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+        chats = (await _fresh_load(state_file))[1]
+    assert chats == {5: {"turn": 1}, 6: {"turn": 1}}
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "Skipped line 2 of the journal state.json.journal.1",  # sealed when loaded
+        "Skipped line 3 of the journal state.json.journal.1",
+    ]
+
+
+async def test_a_failed_snapshot_keeps_the_sealed_journal_until_one_succeeds(
+    state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    persistence = JsonFilePersistence(state_file)
+    persistence.record(chat_id=5, chat_data={"turn": 1})
+
+    def failing_fsync(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="No space"):
+        await persistence.write_pending()
+    monkeypatch.undo()
+    assert _other_files(state_file.parent) == ["state.json.journal.1"]
+    persistence.record(chat_id=5, chat_data={"turn": 2})  # goes to a new journal
+    assert _other_files(state_file.parent) == ["state.json.journal", "state.json.journal.1"]
+    await persistence.flush()
+    assert _other_files(state_file.parent) == []
+    assert (await _fresh_load(state_file))[1] == {5: {"turn": 2}}
+
+
+async def test_journals_of_a_killed_run_replay_in_order(state_file: Path) -> None:
+    killed = JsonFilePersistence(state_file)
+    killed.record(chat_id=5, chat_data={"turn": 1})
+    killed._seal_journal()  # as a snapshot that never finished would have left it
+    killed.record(chat_id=5, chat_data={"turn": 2})
+    assert _other_files(state_file.parent) == ["state.json.journal", "state.json.journal.1"]
+    assert (await _fresh_load(state_file))[1] == {5: {"turn": 2}}
+
+
+async def test_replayed_updates_are_written_into_the_next_snapshot(state_file: Path) -> None:
+    JsonFilePersistence(state_file).record(user_id=7, user_data={"p": "a"})
+    restarted = JsonFilePersistence(state_file)
+    assert await restarted.get_user_data() == {7: {"p": "a"}}
+    await restarted.update_bot_data({})  # PTB's persistence run
+    await restarted.write_pending()
+    assert _other_files(state_file.parent) == []
+    assert json.loads(state_file.read_text("utf-8"))["user_data"] == {"7": {"p": "a"}}
+
+
+async def test_a_journal_that_cannot_be_written_is_reported_once(
+    state_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    persistence = JsonFilePersistence(state_file)
+
+    def failing_write(descriptor: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", failing_write)
+    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+        persistence.record(chat_id=5, chat_data={"turn": 1})
+        persistence.record(chat_id=5, chat_data={"turn": 2})
+    monkeypatch.undo()
+    assert len(caplog.records) == 1 and "a crash loses up to 1 s" in caplog.text
+    await persistence.flush()  # the change still reaches the snapshot
+    assert (await _fresh_load(state_file))[1] == {5: {"turn": 2}}
