@@ -16,14 +16,26 @@ Variable                       Setting     Default and rules
                                            load tests against a stand-in
 ``CAREER_ADVISOR_SEARCH_IN_``  search_in_  ``off``; ``on`` runs each answer in a worker thread
 ``THREAD``                     thread      (see ``bench.load`` for why it is off)
+``CAREER_ADVISOR_WEBHOOK_``    webhook_    none (long polling); when set, webhook mode replaces
+``URL``                        url         polling: the public ``https://`` URL Telegram posts
+                                           updates to; its path is the path served locally
+``CAREER_ADVISOR_WEBHOOK_``    webhook_    none; required with ``..._WEBHOOK_URL``: 16 to 256 of
+``SECRET``                     secret      ``A-Z a-z 0-9 _ -``; Telegram sends it in the
+                                           ``X-Telegram-Bot-Api-Secret-Token`` header, requests
+                                           without it are refused; redacted like the token
+``CAREER_ADVISOR_WEBHOOK_``    webhook_    ``127.0.0.1``; the IP address or host name the
+``LISTEN``                     listen      webhook server binds to (the reverse proxy's target)
+``CAREER_ADVISOR_WEBHOOK_``    webhook_    ``8443``; the local port, 1 to 65535
+``PORT``                       port
 =============================  ==========  =================================================
 
 Every problem raises :class:`ConfigError` with a one-line message that names the variable and
-never contains the token, so it can be printed or logged as it is.
+never contains the token or the webhook secret, so it can be printed or logged as it is.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -31,18 +43,32 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
     "DEFAULT_LOG_LEVEL",
+    "DEFAULT_WEBHOOK_LISTEN",
+    "DEFAULT_WEBHOOK_PORT",
     "ENV_API_BASE_URL",
     "ENV_DATA_DIR",
     "ENV_LOG_LEVEL",
     "ENV_RATE_LIMIT",
     "ENV_SEARCH_IN_THREAD",
     "ENV_TOKEN",
+    "ENV_WEBHOOK_LISTEN",
+    "ENV_WEBHOOK_PORT",
+    "ENV_WEBHOOK_SECRET",
+    "ENV_WEBHOOK_URL",
     "LOG_LEVELS",
     "RATE_LIMITS",
     "ConfigError",
@@ -56,6 +82,10 @@ ENV_DATA_DIR = "CAREER_ADVISOR_DATA_DIR"
 ENV_LOG_LEVEL = "LOG_LEVEL"
 ENV_RATE_LIMIT = "CAREER_ADVISOR_RATE_LIMIT"
 ENV_SEARCH_IN_THREAD = "CAREER_ADVISOR_SEARCH_IN_THREAD"
+ENV_WEBHOOK_URL = "CAREER_ADVISOR_WEBHOOK_URL"
+ENV_WEBHOOK_SECRET = "CAREER_ADVISOR_WEBHOOK_SECRET"
+ENV_WEBHOOK_LISTEN = "CAREER_ADVISOR_WEBHOOK_LISTEN"
+ENV_WEBHOOK_PORT = "CAREER_ADVISOR_WEBHOOK_PORT"
 RATE_LIMITS = ("telegram", "off")
 _SWITCHES = {"on": True, "off": False, "1": True, "0": False, "true": True, "false": False}
 
@@ -63,10 +93,23 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_LOG_LEVEL = "INFO"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PERSISTENCE_FILE_NAME = "state.json"
+# Only the local side of the reverse proxy by default: the webhook server speaks plain HTTP and
+# must not be reachable from outside without the proxy's TLS in front of it.
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
+DEFAULT_WEBHOOK_PORT = 8443
 
 # BotFather gives "<bot id>:<35 characters>"; allow some slack in the secret's length so a
 # future format change (or a test token such as the stand-in's) is not rejected.
 _TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,64}")
+# Telegram allows 1 to 256 of these characters in a webhook secret_token. The minimum here is
+# higher: the secret is all that tells Telegram's requests from anyone else's, so it must be
+# hard to guess, and every occurrence of it is redacted from the logs, which would mangle
+# ordinary log text if a secret of a few letters were allowed.
+_WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
+WEBHOOK_SECRET_MIN_LENGTH = 16
+WEBHOOK_SECRET_MAX_LENGTH = 256
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST_NAME_SHAPE = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
 
 _FIELD_TO_ENV = {
     "token": ENV_TOKEN,
@@ -75,6 +118,10 @@ _FIELD_TO_ENV = {
     "log_level": ENV_LOG_LEVEL,
     "rate_limit": ENV_RATE_LIMIT,
     "search_in_thread": ENV_SEARCH_IN_THREAD,
+    "webhook_url": ENV_WEBHOOK_URL,
+    "webhook_secret": ENV_WEBHOOK_SECRET,
+    "webhook_listen": ENV_WEBHOOK_LISTEN,
+    "webhook_port": ENV_WEBHOOK_PORT,
 }
 
 
@@ -99,6 +146,11 @@ class Settings(BaseModel):
     log_level: str = DEFAULT_LOG_LEVEL
     rate_limit: str = "telegram"
     search_in_thread: bool = False
+    # webhook_url comes before webhook_secret: the secret's check reads the validated URL.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
+    webhook_port: int = DEFAULT_WEBHOOK_PORT
 
     @field_validator("token", mode="before")
     @classmethod
@@ -179,6 +231,95 @@ class Settings(BaseModel):
             raise _problem("switch_unknown", "must be on or off")
         return _SWITCHES[choice]
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise _problem("webhook_url_type", "must be a string")
+        value = value.strip()
+        if not value:
+            return None  # no webhook: long polling
+        try:
+            parts = urlsplit(value)
+            usable = parts.scheme.lower() == "https" and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            usable = False
+        # Not quoted back, like the API URL: a URL can carry credentials or a secret path.
+        if not usable:
+            raise _problem(
+                "webhook_url_invalid",
+                "is not a usable webhook URL: Telegram needs https:// with a host, "
+                "such as https://bot.example.com/telegram",
+            )
+        if parts.fragment:
+            raise _problem(
+                "webhook_url_fragment", "must not have a #fragment: it is never sent to a server"
+            )
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _check_webhook_secret(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None and not isinstance(value, str):
+            raise _problem("webhook_secret_type", "must be a string")
+        value = value.strip() if value is not None else ""
+        if not value:
+            # Without the secret anyone who finds the webhook URL could post forged updates.
+            if info.data.get("webhook_url") is not None:
+                raise _problem(
+                    "webhook_secret_missing",
+                    f"is required when {ENV_WEBHOOK_URL} is set: "
+                    f"{WEBHOOK_SECRET_MIN_LENGTH} to {WEBHOOK_SECRET_MAX_LENGTH} random "
+                    "characters from A-Z a-z 0-9 _ -",
+                )
+            return None
+        # The messages give the rules, never the value: it is a secret.
+        if not _WEBHOOK_SECRET_SHAPE.fullmatch(value):
+            raise _problem(
+                "webhook_secret_characters",
+                "may only contain A-Z a-z 0-9 _ - (Telegram's rule for secret_token)",
+            )
+        if not WEBHOOK_SECRET_MIN_LENGTH <= len(value) <= WEBHOOK_SECRET_MAX_LENGTH:
+            raise _problem(
+                "webhook_secret_length",
+                f"must have {WEBHOOK_SECRET_MIN_LENGTH} to {WEBHOOK_SECRET_MAX_LENGTH} "
+                f"characters, not {len(value)}",
+            )
+        return value
+
+    @field_validator("webhook_listen", mode="before")
+    @classmethod
+    def _check_webhook_listen(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise _problem("webhook_listen_type", "must be a string")
+        value = value.strip()
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass
+        if not _HOST_NAME_SHAPE.fullmatch(value):
+            raise _problem(
+                "webhook_listen_invalid",
+                f"is {value!r}, expected an IP address such as {DEFAULT_WEBHOOK_LISTEN} "
+                "or a host name",
+            )
+        return value
+
+    @field_validator("webhook_port", mode="before")
+    @classmethod
+    def _check_webhook_port(cls, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,5}\s*", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            shown = value.strip() if isinstance(value, str) else value
+            raise _problem("webhook_port_invalid", f"is {shown!r}, expected a port from 1 to 65535")
+        return value
+
     @property
     def persistence_file(self) -> Path:
         """The JSON file that holds user, chat and bot data between runs."""
@@ -187,7 +328,26 @@ class Settings(BaseModel):
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line: hand them to ``configure_logging``."""
-        return (self.token.get_secret_value(),) if self.token is not None else ()
+        return tuple(
+            secret.get_secret_value()
+            for secret in (self.token, self.webhook_secret)
+            if secret is not None
+        )
+
+    @property
+    def webhook_enabled(self) -> bool:
+        """Whether Telegram posts updates to a webhook (set up by ``run_telegram``) or is polled."""
+        return self.webhook_url is not None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the local webhook server answers on: that of the public URL, ``/`` if none.
+
+        The reverse proxy is expected to forward the request path unchanged.
+        """
+        if self.webhook_url is None:
+            raise ValueError(f"{ENV_WEBHOOK_URL} is not set")
+        return urlsplit(self.webhook_url).path or "/"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -217,6 +377,12 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         fields["rate_limit"] = rate_limit
     if (in_thread := given(ENV_SEARCH_IN_THREAD)) is not None:
         fields["search_in_thread"] = in_thread
+    fields["webhook_url"] = environ.get(ENV_WEBHOOK_URL)
+    fields["webhook_secret"] = environ.get(ENV_WEBHOOK_SECRET)
+    if (listen := given(ENV_WEBHOOK_LISTEN)) is not None:
+        fields["webhook_listen"] = listen
+    if (port := given(ENV_WEBHOOK_PORT)) is not None:
+        fields["webhook_port"] = port
     try:
         return Settings(**fields)
     except ValidationError as error:

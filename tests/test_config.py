@@ -9,6 +9,8 @@ from pydantic import SecretStr, ValidationError
 
 from bot.config import (
     DEFAULT_API_BASE_URL,
+    DEFAULT_WEBHOOK_LISTEN,
+    DEFAULT_WEBHOOK_PORT,
     ConfigError,
     Settings,
     load_settings,
@@ -29,6 +31,11 @@ def test_defaults_without_any_variable(tmp_path: Path, monkeypatch: pytest.Monke
     assert settings.data_dir.is_absolute()
     assert settings.log_level == "INFO"
     assert settings.persistence_file == tmp_path / "data" / "state.json"
+    assert not settings.webhook_enabled
+    assert settings.webhook_url is None
+    assert settings.webhook_secret is None
+    assert settings.webhook_listen == DEFAULT_WEBHOOK_LISTEN == "127.0.0.1"
+    assert settings.webhook_port == DEFAULT_WEBHOOK_PORT == 8443
 
 
 @pytest.mark.parametrize("token", [DEFAULT_TOKEN, BOTFATHER_SHAPED_TOKEN])
@@ -180,3 +187,200 @@ def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert settings.secrets == (DEFAULT_TOKEN,)
     assert settings.log_level == "DEBUG"
     assert settings.data_dir == tmp_path
+
+
+# ---------------------------------------------------------------- webhook mode
+
+WEBHOOK_SECRET = "Webhook_secret-0123456789abcdef"
+
+
+def webhook_environ(**overrides: str) -> dict[str, str]:
+    environ = {
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "CAREER_ADVISOR_WEBHOOK_URL": "https://bot.example.com/telegram/hook",
+        "CAREER_ADVISOR_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    environ.update(overrides)
+    return {name: value for name, value in environ.items() if value != "<unset>"}
+
+
+def test_webhook_settings_are_read_and_the_secret_kept_secret() -> None:
+    settings = load_settings(
+        webhook_environ(
+            CAREER_ADVISOR_WEBHOOK_LISTEN=" 0.0.0.0 ", CAREER_ADVISOR_WEBHOOK_PORT=" 8080 "
+        )
+    )
+    assert settings.webhook_enabled
+    assert settings.webhook_url == "https://bot.example.com/telegram/hook"
+    assert settings.webhook_path == "/telegram/hook"
+    assert isinstance(settings.webhook_secret, SecretStr)
+    assert settings.webhook_secret.get_secret_value() == WEBHOOK_SECRET
+    assert settings.webhook_listen == "0.0.0.0"
+    assert settings.webhook_port == 8080
+    # registered for log redaction exactly like the token
+    assert settings.secrets == (DEFAULT_TOKEN, WEBHOOK_SECRET)
+    assert WEBHOOK_SECRET not in repr(settings)
+    assert WEBHOOK_SECRET not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://bot.example.com", "/"),
+        ("https://bot.example.com:8443/", "/"),
+        ("HTTPS://bot.example.com/a.b/c-d?x=1", "/a.b/c-d"),
+        ("  https://[2001:db8::1]:88/hook  ", "/hook"),
+    ],
+)
+def test_webhook_path_is_that_of_the_public_url(url: str, path: str) -> None:
+    settings = load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_URL=url))
+    assert settings.webhook_url == url.strip()
+    assert settings.webhook_path == path
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_webhook_url_means_polling(blank: str) -> None:
+    settings = load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_URL=blank))
+    assert not settings.webhook_enabled
+    with pytest.raises(ValueError, match="CAREER_ADVISOR_WEBHOOK_URL is not set"):
+        _ = settings.webhook_path
+
+
+@pytest.mark.parametrize("missing", ["<unset>", "", "   "])
+def test_webhook_url_without_a_secret_is_refused(missing: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_SECRET=missing))
+    assert str(caught.value) == (
+        "CAREER_ADVISOR_WEBHOOK_SECRET is required when CAREER_ADVISOR_WEBHOOK_URL is set: "
+        "16 to 256 random characters from A-Z a-z 0-9 _ -"
+    )
+
+
+def test_a_secret_without_a_webhook_url_is_checked_but_polling_stays() -> None:
+    settings = load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_URL="<unset>"))
+    assert not settings.webhook_enabled
+    assert settings.secrets == (DEFAULT_TOKEN, WEBHOOK_SECRET)  # redacted all the same
+    with pytest.raises(ConfigError, match=r"^CAREER_ADVISOR_WEBHOOK_SECRET may only contain"):
+        load_settings(
+            webhook_environ(
+                CAREER_ADVISOR_WEBHOOK_URL="<unset>", CAREER_ADVISOR_WEBHOOK_SECRET="a b" * 8
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "Webhook secret 0123456789abcdef",  # a space inside
+        "Webhook_secret:0123456789abcdef",
+        "Webhook_secret.0123456789abcdef",
+        "Webhook_secret/0123456789abcdef",
+        "Webhook_secret+0123456789abcdef",
+        "Webhook_secret=0123456789abcdef",
+        "Webhook_secret-0123456789abcdé",
+    ],
+)
+def test_webhook_secret_with_other_characters_is_refused_without_echoing_it(
+    secret: str,
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_SECRET=secret))
+    message = str(caught.value)
+    assert message == (
+        "CAREER_ADVISOR_WEBHOOK_SECRET may only contain A-Z a-z 0-9 _ - "
+        "(Telegram's rule for secret_token)"
+    )
+    assert caught.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("length", "accepted"), [(1, False), (15, False), (16, True), (256, True), (257, False)]
+)
+def test_webhook_secret_length(length: int, accepted: bool) -> None:
+    secret = ("Ab3_-" * 60)[:length]
+    environ = webhook_environ(CAREER_ADVISOR_WEBHOOK_SECRET=secret)
+    if accepted:
+        settings = load_settings(environ)
+        assert settings.webhook_secret is not None
+        assert settings.webhook_secret.get_secret_value() == secret
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ)
+    # the message gives the length, never the secret
+    assert str(caught.value) == (
+        f"CAREER_ADVISOR_WEBHOOK_SECRET must have 16 to 256 characters, not {length}"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bot.example.com/hook",  # Telegram posts to HTTPS only
+        "bot.example.com/hook",
+        "https:///hook",
+        "https://bot.example.com:port/hook",
+        "https://[::1/hook",
+        "ftp://bot.example.com/hook",
+    ],
+)
+def test_webhook_url_must_be_https_with_a_host(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_URL=url))
+    message = str(caught.value)
+    assert message.startswith("CAREER_ADVISOR_WEBHOOK_URL is not a usable webhook URL")
+    assert "\n" not in message
+    assert url not in message
+
+
+def test_webhook_url_with_a_fragment_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^CAREER_ADVISOR_WEBHOOK_URL must not have a #fragment"):
+        load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_URL="https://bot.example.com/h#x"))
+
+
+@pytest.mark.parametrize(
+    ("listen", "expected"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("::", "::"),
+        ("0:0::1", "::1"),
+        ("localhost", "localhost"),
+        ("proxy-target.internal", "proxy-target.internal"),
+    ],
+)
+def test_webhook_listen_takes_an_address_or_a_host_name(listen: str, expected: str) -> None:
+    settings = load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_LISTEN=listen))
+    assert settings.webhook_listen == expected
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:8443", "http://127.0.0.1", "a host", "-x", "a..b"])
+def test_bad_webhook_listen_is_refused(listen: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_LISTEN=listen))
+    assert str(caught.value) == (
+        f"CAREER_ADVISOR_WEBHOOK_LISTEN is {listen!r}, expected an IP address such as "
+        "127.0.0.1 or a host name"
+    )
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "-1", "84 43", "8443.0", "https", "1e3"])
+def test_bad_webhook_port_is_refused(port: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_PORT=port))
+    message = str(caught.value)
+    assert message.startswith("CAREER_ADVISOR_WEBHOOK_PORT is ")
+    assert message.endswith("expected a port from 1 to 65535")
+
+
+@pytest.mark.parametrize("port", ["1", "80", "8443", "65535"])
+def test_webhook_port_range(port: str) -> None:
+    assert load_settings(webhook_environ(CAREER_ADVISOR_WEBHOOK_PORT=port)).webhook_port == int(
+        port
+    )
+
+
+def test_blank_webhook_listen_and_port_take_their_defaults() -> None:
+    settings = load_settings(
+        webhook_environ(CAREER_ADVISOR_WEBHOOK_LISTEN=" ", CAREER_ADVISOR_WEBHOOK_PORT="")
+    )
+    assert settings.webhook_listen == DEFAULT_WEBHOOK_LISTEN
+    assert settings.webhook_port == DEFAULT_WEBHOOK_PORT
