@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -117,6 +118,33 @@ async def _on_startup(application: Application) -> None:
 
 
 def run_telegram(settings: Settings, dialogue: Dialogue) -> None:
-    """Long polling until SIGINT/SIGTERM; PTB then stops cleanly and saves the state."""
+    """Webhook or long polling until SIGINT/SIGTERM; PTB then stops cleanly and saves the state.
+
+    In webhook mode PTB registers ``settings.webhook_url`` with Telegram (setWebhook, with the
+    secret) and serves plain HTTP on the listen address and port, for a reverse proxy that
+    terminates TLS. Its server answers 403 to a request whose X-Telegram-Bot-Api-Secret-Token
+    header is missing or wrong (tests/test_webhook.py checks this). The webhook stays
+    registered after a stop, so Telegram keeps the updates until the bot is back.
+    """
     application = build_application(settings, dialogue)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if not settings.webhook_enabled:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    assert settings.webhook_url is not None and settings.webhook_secret is not None  # validated
+    logger.info(
+        "Webhook mode: serving %s on %s port %d for %s",
+        settings.webhook_path,
+        settings.webhook_listen,
+        settings.webhook_port,
+        settings.webhook_url,
+    )
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        # PTB's server routes on this path as a regular expression: escape it so a "." or "+"
+        # in the public URL's path matches only itself.
+        url_path=re.escape(settings.webhook_path),
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
