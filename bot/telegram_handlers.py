@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
 USER_STATE_KEY = "user"  # in user_data: UserState.to_dict() (profile, roadmap progress)
+HANDLED_KEY = "handled"  # in chat_data: ids of the chat's latest updates, to apply each once
+HANDLED_KEPT = 16
 MENU_COMMANDS = frozenset(name for name, _ in COMMANDS)
 ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
@@ -84,10 +86,23 @@ async def send_reply(message: Message, reply: Reply, quote: bool) -> None:
         )
 
 
-async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> Reply:
-    """Run the dialogue for this chat and user, and keep their new state."""
+async def respond(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming
+) -> Reply | None:
+    """Run the dialogue for this chat and user, and keep their new state.
+
+    None for an update this chat has already applied: Telegram delivers again an update the
+    bot fetched but had not yet confirmed when it was killed, and applying it twice would,
+    say, untick a roadmap item it had ticked.
+    """
     chat_data = context.chat_data if context.chat_data is not None else {}
     user_data = context.user_data if context.user_data is not None else {}
+    handled = chat_data.get(HANDLED_KEY)
+    handled = handled if isinstance(handled, list) else []
+    if update.update_id in handled:
+        logger.info("update %s was applied before a restart; not applying it again",
+                    update.update_id)
+        return None
     state = ChatState.from_dict(chat_data.get(CHAT_STATE_KEY))
     user = UserState.from_dict(user_data.get(USER_STATE_KEY))
     dialogue = dialogue_of(context)
@@ -95,18 +110,18 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inc
         turn = await asyncio.to_thread(dialogue.respond, state, event, user)
     else:
         turn = dialogue.respond(state, event, user)
-    chat_changed = turn.state != state
-    user_changed = turn.user is not None and turn.user != user
-    if chat_changed:
+    chat_data[HANDLED_KEY] = [*handled, update.update_id][-HANDLED_KEPT:]
+    if turn.state != state:
         chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
+    user_changed = turn.user is not None and turn.user != user
     if turn.user is not None and user_changed:
         user_data[USER_STATE_KEY] = turn.user.to_dict()
     persistence = context.application.persistence
-    if isinstance(persistence, JsonFilePersistence) and (chat_changed or user_changed):
+    if isinstance(persistence, JsonFilePersistence):
         # on disk before the reply goes out, so a crash never forgets an answered update
         chat, sender = update.effective_chat, update.effective_user
         persistence.record(
-            chat_id=chat.id if chat is not None and chat_changed else None,
+            chat_id=chat.id if chat is not None else None,
             chat_data=chat_data,
             user_id=sender.id if sender is not None and user_changed else None,
             user_data=user_data,
@@ -120,7 +135,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inco
         return
     async with typing_while_slow(context.bot, message.chat_id):
         reply = await respond(update, context, event)
-        await send_reply(message, reply, quote=_is_group(message))
+        if reply is not None:
+            await send_reply(message, reply, quote=_is_group(message))
 
 
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -193,6 +209,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()  # at once, so the button stops spinning
     reply = await respond(update, context, Press(query.data or ""))
+    if reply is None:
+        return
     message = query.message
     if reply.edit and isinstance(message, Message):
         try:

@@ -259,3 +259,13 @@ async def test_a_lone_slash_is_answered_like_text(app, request_recorder) -> None
     [sent] = request_recorder.sent()
     assert sent.params["text"]
     assert_valid_for_telegram(request_recorder)
+
+
+async def test_an_update_delivered_twice_is_applied_once(app, request_recorder) -> None:
+    """Telegram sends again an update fetched but not confirmed before a crash."""
+    first = updates.message_update("what certifications should I get?")
+    await process(app, first)
+    await process(app, first)
+    assert len(request_recorder.sent()) == 1
+    await process(app, updates.message_update("tell me more"))
+    assert "More on:" in request_recorder.texts()[-1]
