@@ -25,6 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
@@ -35,13 +36,20 @@ logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds before each retry; their count bounds the retries
 MAX_RETRY_AFTER = 30.0  # a longer "retry after" than this is not waited for
+# The transport's failures behind PTB's TimedOut/NetworkError: aiohttp's (bot.telegram_http,
+# what the bot uses) and httpx's (PTB's default transport, kept so the policy holds for both).
 _NOT_SENT_CAUSES = (
+    aiohttp.ClientConnectorError,  # could not connect
+    aiohttp.ConnectionTimeoutError,  # no pooled connection, or connecting, in time
+    aiohttp.ServerDisconnectedError,  # closed without an answer, see above
+    aiohttp.ClientOSError,  # reset without an answer, see above
+    aiohttp.ClientConnectionResetError,  # closing before the request was written
     httpx.ConnectError,
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
     httpx.WriteTimeout,
-    httpx.RemoteProtocolError,  # closed without an answer, see above
-    httpx.ReadError,  # reset without an answer, see above
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
 )
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
@@ -56,7 +64,7 @@ def certainly_not_delivered(error: BaseException) -> bool:
     if isinstance(error, TimedOut):
         return isinstance(cause, _NOT_SENT_CAUSES)
     if isinstance(error, NetworkError):
-        # PTB raises a bare NetworkError for a 5xx answer; httpx failures are chained.
+        # PTB raises a bare NetworkError for a 5xx answer; transport failures are chained.
         return cause is None or isinstance(cause, _NOT_SENT_CAUSES)
     return False
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -29,9 +30,15 @@ SAFE_TO_RETRY = [
         httpx.RemoteProtocolError("Server disconnected without sending a response."),
     ),
     chained(NetworkError("httpx.ReadError: "), httpx.ReadError("connection reset by peer")),
+    # the same failures from aiohttp, the bot's transport (bot.telegram_http)
+    chained(TimedOut(), aiohttp.ConnectionTimeoutError("no connection in time")),
+    chained(NetworkError("aiohttp"), aiohttp.ServerDisconnectedError()),
+    chained(NetworkError("aiohttp"), aiohttp.ClientOSError(104, "Connection reset by peer")),
 ]
 NOT_TO_RETRY = [
     chained(TimedOut(), httpx.ReadTimeout("slow answer")),  # sent; probably delivered
+    chained(TimedOut(), aiohttp.SocketTimeoutError("slow answer")),
+    chained(NetworkError("aiohttp"), aiohttp.ClientPayloadError("answer cut short")),
     BadRequest("Message is not modified"),  # a NetworkError subclass in PTB
     BadRequest("Can't parse entities"),
     Forbidden("bot was blocked by the user"),
