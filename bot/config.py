@@ -14,8 +14,9 @@ Variable                       Setting     Default and rules
 ``CAREER_ADVISOR_RATE_LIMIT``  rate_limit  ``telegram``: outgoing calls keep to Telegram's limits
                                            (~30 messages/s, 1/s per chat); ``off`` only for
                                            load tests against a stand-in
-``CAREER_ADVISOR_SEARCH_IN_``  search_in_  ``off``; ``on`` runs each answer in a worker thread
-``THREAD``                     thread      (see ``bench.load`` for why it is off)
+``CAREER_ADVISOR_SEARCH_IN_``  search_in_  ``off``: answers on the event loop, but messages over
+``THREAD``                     thread      300 characters in a worker thread; ``on``: every
+                                           answer in a worker thread (slower; see bench.load)
 ``CAREER_ADVISOR_WEBHOOK_``    webhook_    none (long polling); when set, webhook mode replaces
 ``URL``                        url         polling: the public ``https://`` URL Telegram posts
                                            updates to; its path is the path served locally

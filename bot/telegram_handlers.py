@@ -37,6 +37,9 @@ CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
 USER_STATE_KEY = "user"  # in user_data: UserState.to_dict() (profile, roadmap progress)
 HANDLED_KEY = "handled"  # in chat_data: ids of the chat's latest updates, to apply each once
 HANDLED_KEPT = 16
+# A question is answered on the event loop (about 1 ms; a thread hop costs more than it saves,
+# see bench.load), but a long message takes up to ~15 ms, too long to hold up every other chat.
+LONG_TEXT = 300  # characters
 MENU_COMMANDS = frozenset(name for name, _ in COMMANDS)
 ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
@@ -106,7 +109,8 @@ async def respond(
     state = ChatState.from_dict(chat_data.get(CHAT_STATE_KEY))
     user = UserState.from_dict(user_data.get(USER_STATE_KEY))
     dialogue = dialogue_of(context)
-    if getattr(context.application, "search_in_thread", False):
+    long_text = isinstance(event, Text) and len(event.text) > LONG_TEXT
+    if long_text or getattr(context.application, "search_in_thread", False):
         turn = await asyncio.to_thread(dialogue.respond, state, event, user)
     else:
         turn = dialogue.respond(state, event, user)

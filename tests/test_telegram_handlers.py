@@ -17,7 +17,7 @@ from bot.config import load_settings
 from bot.dialogue import COMMANDS, Dialogue, Turn
 from bot.reply import Reply
 from bot.telegram_app import build_application
-from bot.telegram_handlers import ERROR_NOTE
+from bot.telegram_handlers import ERROR_NOTE, LONG_TEXT
 from bot.typing_indicator import TYPING_DELAY
 from tests.support import updates
 from tests.support.botapi_standin import DEFAULT_TOKEN
@@ -269,3 +269,23 @@ async def test_an_update_delivered_twice_is_applied_once(app, request_recorder) 
     assert len(request_recorder.sent()) == 1
     await process(app, updates.message_update("tell me more"))
     assert "More on:" in request_recorder.texts()[-1]
+
+
+async def test_long_messages_are_answered_off_the_event_loop(
+    app, request_recorder, monkeypatch
+) -> None:
+    threads: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def recording_to_thread(function: Any, *args: Any) -> Any:
+        threads.append(args[1].text)
+        return await to_thread(function, *args)
+
+    monkeypatch.setattr("bot.telegram_handlers.asyncio.to_thread", recording_to_thread)
+    short = "what certifications should I get?"
+    long = "I have been a web developer for five years and " * 8 + short
+    assert len(short) <= LONG_TEXT < len(long)
+    await process(app, updates.message_update(short))
+    await process(app, updates.message_update(long))
+    assert threads == [long]
+    assert len(request_recorder.sent()) == 2
