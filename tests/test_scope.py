@@ -28,6 +28,30 @@ OFF_TOPIC = (
     "how to switch careers into nursing",
     "",
     "???",
+    # Words of worry about a career (age, difficulty, talent) do not pull another
+    # subject into scope.
+    "how do I become a pilot",
+    "how much does a teacher earn",
+    "what's the capital of france",
+    "who won the cricket match",
+    "how to cook biryani",
+    "write me a poem",
+    "how do i lose weight",
+    "how to fix my wifi",
+    "recommend a good movie",
+    "how old is the earth",
+    "is it going to rain tomorrow",
+    "how to become a lawyer",
+    "how do i get a visa for canada",
+    "translate hello to urdu",
+    "how hard is it to learn guitar",
+    "is it too hard to become a pilot",
+    "how old is my dog",
+    "am i too old to play football",
+    "best pizza in Karachi",
+    "how to become a doctor",
+    "should I invest in the stock market",
+    "what is blockchain",
 )
 IN_SCOPE = (
     "what certifications should I get",
@@ -45,6 +69,36 @@ IN_SCOPE = (
     "so what do MLEs actually get paid to do all day?",
     "how competitive is the job market",  # "marketing" as a field must not catch "market"
 )
+# Short, vague career worries: in a bot about one career they are about that career,
+# though the articles never use words like "old", "stressful" or "genius".
+VAGUE_CAREER_QUESTIONS = (
+    "is a phd overkill",
+    "how many hours a day should i study",
+    "is this field stressful",
+    "do i need to be a genius at math",
+    "is 25 too old to start",
+    "is it too late to start at 30",
+    "is 40 too old for this",
+    "am i too old to switch",
+    "can i do this without a degree",
+    "is the work boring",
+    "do you need to be smart",
+    "how long does it take",
+    "is it hard to get hired",
+    "is it worth it",
+    "is it a good career for introverts",
+    "how much math do i need",
+    "can i learn this on my own",
+    "what do i need to get started",
+    "where do i begin",
+    "is the pay good",
+    "is the job market saturated",
+    "how long until i get a job",
+    "should i quit my job to study",
+    "do companies hire without experience",
+    "is it a stable career",
+    "am i smart enough",
+)
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)
@@ -56,7 +110,7 @@ def test_off_topic_is_declined_politely_without_citations(advisor, question: str
     assert "certifications" in answer.html  # says what the bot can do
 
 
-@pytest.mark.parametrize("question", IN_SCOPE)
+@pytest.mark.parametrize("question", IN_SCOPE + VAGUE_CAREER_QUESTIONS)
 def test_career_questions_are_answered(advisor, question: str) -> None:
     answer = advisor.answer(question)
     assert answer.in_scope
@@ -80,3 +134,18 @@ def test_thanks_get_a_thanks(advisor) -> None:
 
 def test_a_greeting_with_a_question_is_a_question(advisor) -> None:
     assert advisor.answer("hi, what certifications should I get?").in_scope
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("is a phd overkill", "Qualifications"),
+        ("is this field stressful", "Challenges"),
+        ("do i need to be a genius at math", "Characteristics"),
+        ("am i smart enough", "Characteristics"),
+        ("is it a good career for introverts", "Soft Skills"),
+    ],
+)
+def test_vague_career_worries_get_the_passage_on_them(advisor, question: str, section: str) -> None:
+    answer = advisor.answer(question)
+    assert any(section in c.section for c in answer.citations[:3])
