@@ -27,7 +27,12 @@ class BotProcess:
         self.standin = standin
         self.log_file = log_file
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+            # the bot's own settings come from here only, never from the environment running
+            # the tests (a webhook URL there would switch the bot to webhook mode)
+            **{
+                k: v for k, v in os.environ.items()
+                if not k.startswith(("TELEGRAM_", "CAREER_ADVISOR_"))
+            },
             "TELEGRAM_BOT_TOKEN": standin.token,
             "TELEGRAM_API_BASE_URL": standin.base_url,
             "CAREER_ADVISOR_DATA_DIR": str(data_dir),
