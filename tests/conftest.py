@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ import pytest
 from bot.advisor import Advisor
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from retrieval.search import SearchEngine
+from tests.support.botapi_standin import BotApiStandIn
+
+
+@pytest.fixture
+def standin() -> Iterator[BotApiStandIn]:
+    """A Bot API stand-in on 127.0.0.1, closed after the test."""
+    with BotApiStandIn() as api:
+        yield api
 
 
 @pytest.fixture(scope="session")

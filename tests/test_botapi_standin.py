@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -29,12 +29,6 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from tests.support.botapi_standin import DEFAULT_TOKEN, DEFAULT_USER_ID, BotApiStandIn
 
 CHAT = 4242
-
-
-@pytest.fixture
-def standin() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn() as server:
-        yield server
 
 
 @pytest.fixture

@@ -25,12 +25,6 @@ TIMEOUT = 20.0
 
 
 @pytest.fixture
-def standin() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture
 def bot(standin: BotApiStandIn, tmp_path: Path) -> Iterator[BotProcess]:
     process = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log")
     process.start().wait_until_polling()

@@ -35,12 +35,6 @@ QUESTIONS = ("/help", "/start", "/salary us", "/sources", "/roadmap")
 
 
 @pytest.fixture
-def standin() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture
 def bot(standin: BotApiStandIn, tmp_path: Path) -> Iterator[BotProcess]:
     """The bot with production settings: Telegram's rate limits on, logging at DEBUG."""
     process = BotProcess(

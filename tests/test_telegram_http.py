@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -19,11 +19,9 @@ from tests.support.botapi_standin import BotApiStandIn, UploadedFile
 CHAT = 4242
 
 
-@pytest.fixture
-def standin() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn() as server:
-        server.register_chat(CHAT)
-        yield server
+@pytest.fixture(autouse=True)
+def known_chat(standin: BotApiStandIn) -> None:
+    standin.register_chat(CHAT)
 
 
 def bot_for(standin: BotApiStandIn, request: AiohttpRequest) -> Bot:

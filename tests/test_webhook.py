@@ -14,11 +14,9 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.config import ENV_WEBHOOK_LISTEN, ENV_WEBHOOK_PORT, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL
 from tests.support.bot_process import BotProcess
@@ -84,12 +82,6 @@ def webhook_env(port: int) -> dict[str, str]:
         ENV_WEBHOOK_LISTEN: "127.0.0.1",
         ENV_WEBHOOK_PORT: str(port),
     }
-
-
-@pytest.fixture
-def standin() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn() as api:
-        yield api
 
 
 def start_webhook_bot(standin: BotApiStandIn, tmp_path: Path, port: int) -> BotProcess:
