@@ -26,13 +26,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bot.conversation import ChatState, UserState
 from bot.dialogue import Dialogue, Incoming, Press, Text, parse_typed
-from bot.splitting import split_html
 from tests.support.bot_process import BotProcess
 from tests.support.botapi_standin import BotApiStandIn
+from tests.support.replies import expected_texts, is_reply, latest_with_button
 
 QUESTIONS = (
     "what skills does an ML engineer need?",
@@ -49,14 +48,6 @@ QUESTIONS = (
 )
 FOLLOW_UPS = ("tell me more", "why?", "and in the US?", "what about senior level?")
 COMMANDS = ("/start", "/help", "/salary india", "/roadmap", "/profile", "/sources", "/nonsense")
-REPLY_METHODS = ("sendMessage", "editMessageText")
-
-
-def is_reply(call: Any) -> bool:
-    """A reply the user sees; an edit to the very same view counts (it is unchanged)."""
-    if call.method not in REPLY_METHODS:
-        return False
-    return call.ok or (call.status == 400 and "not modified" in (call.description or ""))
 
 
 @dataclass
@@ -102,10 +93,7 @@ def script_user(dialogue: Dialogue, chat_id: int, length: int, rng: random.Rando
         turn = dialogue.respond(state, event, user_state)
         state, user_state = turn.state, turn.user or user_state
         reply = turn.reply
-        expected = [reply.html] if reply.edit and isinstance(event, Press) else split_html(
-            reply.html
-        )
-        steps.append(Step(event, raw, expected or ["…"]))
+        steps.append(Step(event, raw, expected_texts(event, reply)))
         buttons = [button.data for button in reply.button_list]
     user = User(chat_id, steps)
     total = 0
@@ -242,14 +230,6 @@ def mark_done(user: User) -> int:
         user.done_steps += 1
         stamped += 1
     return stamped
-
-
-def latest_with_button(standin: BotApiStandIn, chat_id: int, data: str) -> int:
-    for message in reversed(standin.sent_messages(chat_id)):
-        rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-        if any(button.get("callback_data") == data for row in rows for button in row):
-            return int(message["message_id"])
-    raise LookupError(f"no message in chat {chat_id} has a button {data!r}")
 
 
 def tally(users: list[User]) -> tuple[int, int, int]:

@@ -20,10 +20,10 @@ from bot.config import PERSISTENCE_FILE_NAME
 from bot.conversation import ChatState, UserState
 from bot.dialogue import Dialogue, Incoming, Press, parse_typed
 from bot.persistence import JsonFilePersistence
-from bot.splitting import split_html
 from bot.telegram_handlers import CHAT_STATE_KEY, USER_STATE_KEY
 from tests.support.bot_process import BotProcess
 from tests.support.botapi_standin import DEFAULT_USER_ID, BotApiStandIn
+from tests.support.replies import expected_texts, is_reply, latest_with_button
 
 CHAT = DEFAULT_USER_ID  # a private chat: chat id and user id are the same
 TYPED = (
@@ -32,10 +32,6 @@ TYPED = (
     "/roadmap", "/profile", "/salary", "/start",
 )
 KILLS = 6
-
-
-def expected_texts(event: Incoming, html: str, edit: bool) -> list[str]:
-    return [html] if edit and isinstance(event, Press) else split_html(html) or ["…"]
 
 
 class Driver:
@@ -49,13 +45,8 @@ class Driver:
         self.rng = random.Random(20261121)
 
     def replies(self) -> list[Any]:
-        """Every reply the user has seen: sent messages and edits, in order (an edit to the
-        very same view counts: Telegram refuses it as "not modified", and nothing changes)."""
-        return [
-            c for c in self.standin.calls
-            if c.method in ("sendMessage", "editMessageText")
-            and (c.ok or "not modified" in (c.description or ""))
-        ]
+        """Every reply the user has seen: sent messages and edits, in order."""
+        return [call for call in self.standin.calls if is_reply(call)]
 
     def next_event(self) -> tuple[Incoming, str]:
         if self.buttons and self.rng.random() < 0.4:
@@ -66,22 +57,15 @@ class Driver:
 
     def send(self, event: Incoming, raw: str) -> None:
         if isinstance(event, Press):
-            message = self._message_with_button(raw)
+            message = latest_with_button(self.standin, CHAT, raw)
             self.standin.push_callback(CHAT, message, raw)
         else:
             self.standin.push_message(CHAT, raw)
 
-    def _message_with_button(self, data: str) -> int:
-        for message in reversed(self.standin.sent_messages(CHAT)):
-            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-            if any(b.get("callback_data") == data for row in rows for b in row):
-                return int(message["message_id"])
-        raise LookupError(data)
-
     def advance(self, event: Incoming) -> tuple[ChatState, UserState, list[str], list[str]]:
         """The state, user state, reply texts and buttons that `event` must lead to."""
         turn = self.dialogue.respond(self.state, event, self.user)
-        texts = expected_texts(event, turn.reply.html, turn.reply.edit)
+        texts = expected_texts(event, turn.reply)
         buttons = [button.data for button in turn.reply.button_list]
         return turn.state, turn.user or self.user, texts, buttons
 
