@@ -26,6 +26,8 @@ SETS = {
     "fresh": Path(__file__).with_name("fresh_set.yaml"),
     # Written blind before a round of engine changes; only its totals are looked at.
     "holdout": Path(__file__).with_name("holdout_set.yaml"),
+    # Written by someone who read only the articles, never the engine or other sets.
+    "blind": Path(__file__).with_name("blind_set.yaml"),
 }
 
 
