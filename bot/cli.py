@@ -110,7 +110,9 @@ def run_default() -> int:
     from bot.telegram_app import run_telegram
 
     configure_logging(settings.log_level, settings.secrets)
-    run_telegram(settings, Dialogue())
+    dialogue = Dialogue()
+    dialogue.warm_up()  # a knowledge problem found while indexing stops the bot before it polls
+    run_telegram(settings, dialogue)
     return 0
 
 

@@ -78,7 +78,7 @@ def _folded_articles(info: ValidationInfo) -> dict[str, str] | None:
     return folded
 
 
-def _check_article(article_id: str, info: ValidationInfo) -> str:
+def check_article(article_id: str, info: ValidationInfo) -> str:
     texts = _article_texts(info)
     if texts is not None and article_id not in texts:
         known = ", ".join(sorted(texts))
@@ -86,7 +86,7 @@ def _check_article(article_id: str, info: ValidationInfo) -> str:
     return article_id
 
 
-def _check_quote(quote: str, article_id: str | None, info: ValidationInfo) -> str:
+def check_quote(quote: str, article_id: str | None, info: ValidationInfo) -> str:
     folded = _folded_articles(info)
     if folded is None or article_id is None or article_id not in folded:
         return quote  # the article id itself is reported by its own field
@@ -119,12 +119,12 @@ class SourceQuote(StrictModel):
     @field_validator("article")
     @classmethod
     def _known_article(cls, article: str, info: ValidationInfo) -> str:
-        return _check_article(article, info)
+        return check_article(article, info)
 
     @field_validator("quote")
     @classmethod
     def _quote_in_article(cls, quote: str, info: ValidationInfo) -> str:
-        return _check_quote(quote, info.data.get("article"), info)
+        return check_quote(quote, info.data.get("article"), info)
 
 
 class RoadmapItem(StrictModel):
@@ -241,12 +241,12 @@ class SalaryFigure(StrictModel):
     @field_validator("source")
     @classmethod
     def _known_article(cls, source: str, info: ValidationInfo) -> str:
-        return _check_article(source, info)
+        return check_article(source, info)
 
     @field_validator("quote")
     @classmethod
     def _quote_in_article(cls, quote: str, info: ValidationInfo) -> str:
-        quote = _check_quote(quote, info.data.get("source"), info)
+        quote = check_quote(quote, info.data.get("source"), info)
         written = info.data.get("written")
         if written is not None and fold_whitespace(written) not in fold_whitespace(quote):
             raise ValueError(f"the quote does not contain the written figure {written!r}")

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.asked_models import AskedFile
 from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_rates
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
 
@@ -29,6 +30,7 @@ class KnowledgeBase:
     roadmap: Roadmap
     salaries: Salaries
     exchange_rates: ExchangeRates | None = None  # optional file: no rates, no dollar estimates
+    asked: tuple[AskedFile, ...] = ()  # what people ask that passages answer (asked/*.yaml)
 
     @property
     def article_titles(self) -> dict[str, str]:
@@ -65,7 +67,7 @@ def _validate(model: type[ModelT], path: Path, context: dict[str, Any] | None = 
 
 def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Read catalogue.yaml, the article files, vocabulary.yaml, scope.yaml, roadmap.yaml,
-    salaries.yaml and (if present) exchange_rates.yaml under root."""
+    salaries.yaml and (if present) exchange_rates.yaml and asked/*.yaml under root."""
     catalogue = _validate(Catalogue, root / "catalogue.yaml")
     articles = []
     for index, entry in enumerate(catalogue.articles):
@@ -102,4 +104,7 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         roadmap=_validate(Roadmap, root / "roadmap.yaml", context()),
         salaries=salaries,
         exchange_rates=exchange_rates,
+        asked=tuple(
+            _validate(AskedFile, path, context()) for path in sorted(root.glob("asked/*.yaml"))
+        ),
     )

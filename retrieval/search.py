@@ -9,6 +9,7 @@ import numpy as np
 
 from knowledge import KnowledgeBase
 from knowledge.english_words import load_english_words
+from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
 from retrieval.query import Query, QueryAnalyzer
@@ -27,6 +28,7 @@ MIN_SCORE_WITH_UNKNOWN_WORDS = 12.0
 LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
+ASK_WEIGHT = 1.0  # how much the best matching "asked" question adds to a passage's score
 EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
@@ -167,6 +169,20 @@ class SearchEngine:
                 unit_documents.append(heading_tokens or [EMPTY_LINE])
                 unit_owner.append(number)
         self.unit_index = BM25Index(unit_documents)
+        # What people ask that a passage answers, one small document per ask, so a
+        # question is scored against the ask most like it.
+        ask_owner: list[int] = []
+        ask_documents: list[list[str]] = []
+        for number, asks in enumerate(asks_by_passage(self.passages, knowledge.asked)):
+            for ask in asks:
+                if ask_tokens := with_bigrams(tokenize(ask)):
+                    ask_documents.append(ask_tokens)
+                    ask_owner.append(number)
+            if not ask_owner or ask_owner[-1] != number:
+                ask_documents.append([EMPTY_LINE])
+                ask_owner.append(number)
+        self.ask_index = BM25Index(ask_documents)
+        self._first_ask = np.searchsorted(ask_owner, np.arange(len(self.passages)))
         article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
         self._in_region = {
             region: np.array([region in found for found in article_regions])
@@ -189,18 +205,19 @@ class SearchEngine:
         self._token_sets = [frozenset(doc) for doc in documents]
         # Words the bot knows: the articles' and its scope lists' (never "fix" "weather").
         scope = knowledge.scope
+        asked_texts = [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
         scope_text = " ".join(
             (*scope.domain_terms, *scope.career_terms, *scope.off_domain_terms, *scope.greetings)
         )
         article_words = frozenset(
             word
-            for text in (*(p.text for p in self.passages), scope_text)
+            for text in (*(p.text for p in self.passages), scope_text, *asked_texts)
             for word, _ in words(text)
             if word.isalpha()
         )
         self.analyzer = QueryAnalyzer(
             knowledge.vocabulary,
-            self.index.vocabulary,
+            self.index.vocabulary | (self.ask_index.vocabulary - {EMPTY_LINE}),
             article_words,
             load_english_words(knowledge.root),
         )
@@ -297,6 +314,9 @@ class SearchEngine:
         # passage's best line in one vectorised pass.
         best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
         total += UNIT_WEIGHT * best_line
+        total += ASK_WEIGHT * np.maximum.reduceat(
+            self.ask_index.dense_scores(terms), self._first_ask
+        )
         for region, strength in self._regions(query).items():
             total[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
         if query.subject:
