@@ -21,6 +21,8 @@ _LANGUAGE_CONTEXT = re.compile(r"\b(python|sql|java|julia|matlab|language|langua
 # A capital "R" standing alone after the first word is the language ("is R any good").
 _CAPITAL_R = re.compile(r"(?<=\S )R(?![\w'’])")
 _LOWER_R = re.compile(r"(?<![\w'])r(?![\w'])")
+# "US" and "U.S." are the country; lower-cased they would be the stop word "us".
+_CAPITAL_US = re.compile(r"(?<![\w.])U\.?S\.?(?![\w'])")
 
 # A question that asks what something is: "what is X", "define X", "X meaning",
 # "X in simple words", "what does X do". The subject X is matched against what the
@@ -62,6 +64,7 @@ class Query:
     terms: dict[str, float]  # tokens and expansions with their weights
     unknown: tuple[str, ...]  # user tokens that no passage contains
     subject: tuple[str, ...] = ()  # what a "what is X" question asks to define, tokenized
+    story: frozenset[str] = frozenset()  # terms only in the story around the asking sentences
 
 
 def _edit_distance_within(a: str, b: str, limit: int) -> bool:
@@ -160,7 +163,7 @@ class QueryAnalyzer:
         return None
 
     def analyze(self, question: str) -> Query:
-        text = normalize(question)[:MAX_QUESTION_CHARS]
+        text = _CAPITAL_US.sub("USA", normalize(question)[:MAX_QUESTION_CHARS])
         lowered = self._correction_pattern.sub(
             lambda match: self._corrections[match.group(1)], text.lower()
         )
@@ -176,13 +179,19 @@ class QueryAnalyzer:
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(subject_text if subject else lowered)
         focus = self._asking_part(lowered)
+        story: set[str] = set()
         if focus and not subject:
             focus_terms = self._weighted_terms(focus)
-            for term in terms:
-                if term not in focus_terms:
-                    terms[term] *= CONTEXT_WEIGHT
+            story = {term for term in terms if term not in focus_terms}
+            for term in story:
+                terms[term] *= CONTEXT_WEIGHT
         return Query(
-            text=lowered, tokens=tuple(tokens), terms=terms, unknown=tuple(unknown), subject=subject
+            text=lowered,
+            tokens=tuple(tokens),
+            terms=terms,
+            unknown=tuple(unknown),
+            subject=subject,
+            story=frozenset(story),
         )
 
     def _subject_tokens(self, subject_text: str) -> tuple[str, ...]:

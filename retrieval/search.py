@@ -41,8 +41,9 @@ DIVERSE_TOP = 3
 DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
 # A question that names a country prefers the articles written about it.
 REGION_BOOST = 0.3
+REGION_IN_STORY = 0.7
 # A country named only in the story around the question ("my sister lives in Lahore.
-# which skills ...") counts less: the boost is scaled by the cue's weight squared.
+# which skills ...") counts less: the boost is scaled by REGION_IN_STORY squared.
 REGION_CUES = {  # tokens that name a region: (in the question or its expansions, user's own)
     "pakistan": ({"pakistan"}, {"pkr"}),
     "india": ({"india"}, {"₹", "lakh", "crore"}),
@@ -275,12 +276,13 @@ class SearchEngine:
         }
 
     def _regions(self, query: Query) -> dict[str, float]:
-        """The regions a question names, each with how plainly (1 in what it asks)."""
+        """The regions a question names, each with how plainly: 1 in what it asks,
+        less when only the story around the question names it."""
         found = {}
         for region, (names, own_words) in REGION_CUES.items():
             cues = (names & query.terms.keys()) | (own_words & set(query.tokens))
             if cues:
-                found[region] = min(1.0, max(query.terms.get(cue, 1.0) for cue in cues))
+                found[region] = REGION_IN_STORY if cues <= query.story else 1.0
         return found
 
     def _term_weight(self, token: str) -> float:

@@ -42,6 +42,19 @@ def test_lowercase_r_next_to_python_is_the_language(engine) -> None:
     assert "r" in engine.analyzer.analyze("python or r?").tokens
 
 
+@pytest.mark.parametrize(
+    "question", ["ML salary in the US?", "what does the U.S. pay an MLE", "USA vs India salary"]
+)
+def test_capital_us_is_the_country(engine, question: str) -> None:
+    query = engine.analyzer.analyze(question)
+    assert "usa" in query.tokens
+    assert engine._regions(query)["us"] == 1.0
+
+
+def test_lowercase_us_is_a_pronoun(engine) -> None:
+    assert "usa" not in engine.analyzer.analyze("tell us about ML salaries").tokens
+
+
 def test_capital_r_mid_sentence_is_the_language(engine) -> None:
     assert "r" in engine.analyzer.analyze("is R any good for machine learning").tokens
     assert "r" not in engine.analyzer.analyze("r u sure about that").tokens
