@@ -36,7 +36,7 @@ _DEFINITION_QUESTIONS = (
     re.compile(r"^(?:define|definition of|meaning of) (?:an? |the )?(?P<subject>.+)$"),
     re.compile(
         rf"^{_WHAT} (?:does|do) (?:people mean by )?(?:an? |the )?(?P<subject>.+?)"
-        r"(?: (?:actually |really )?(?:mean|do|work on))?$"
+        r"(?: (?:actually |really )?(?P<asks_meaning>mean|do|work on))?$"
     ),
     re.compile(
         r"^(?P<subject>.+?) (?:meaning|definition|in (?:simple|plain) (?:words|terms|english)"
@@ -65,6 +65,9 @@ class Query:
     unknown: tuple[str, ...]  # user tokens that no passage contains
     subject: tuple[str, ...] = ()  # what a "what is X" question asks to define, tokenized
     story: frozenset[str] = frozenset()  # terms only in the story around the asking sentences
+    # The question only asks what the subject is ("what is X", "define X"), rather than
+    # something about it ("what do i need to get started").
+    asks_definition: bool = False
 
 
 def _edit_distance_within(a: str, b: str, limit: int) -> bool:
@@ -174,7 +177,7 @@ class QueryAnalyzer:
         lowered = _WORD.sub(self._fix_word, lowered)
         tokens = tokenize(lowered)
         unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
-        subject_text = self._definition_subject(lowered)
+        subject_text, asks_definition = self._definition_subject(lowered)
         subject = self._subject_tokens(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(subject_text if subject else lowered)
@@ -192,6 +195,7 @@ class QueryAnalyzer:
             unknown=tuple(unknown),
             subject=subject,
             story=frozenset(story),
+            asks_definition=bool(subject) and asks_definition,
         )
 
     def _subject_tokens(self, subject_text: str) -> tuple[str, ...]:
@@ -241,8 +245,9 @@ class QueryAnalyzer:
         return " ".join(asking) if len(asking) < len(sentences) else ""
 
     @staticmethod
-    def _definition_subject(lowered: str) -> str:
-        """X when the question asks what X is, else ""."""
+    def _definition_subject(lowered: str) -> tuple[str, bool]:
+        """X when the question asks about X as a definition question does, else "";
+        and whether it asks only what X is ("what does X do" may ask about X's work)."""
         text = re.sub(r"[?!.]+$", "", " ".join(lowered.split())).strip()
         text = _DEFINITION_LEAD.sub("", text)
         for pattern in _DEFINITION_QUESTIONS:
@@ -250,6 +255,9 @@ class QueryAnalyzer:
             if match:
                 break
         else:
-            return ""
+            return "", False
         subject = _DEFINITION_TAIL.sub("", match.group("subject")).strip()
-        return subject if len(subject.split()) <= MAX_SUBJECT_WORDS else ""
+        if len(subject.split()) > MAX_SUBJECT_WORDS:
+            return "", False
+        groups = match.groupdict()
+        return subject, "asks_meaning" not in groups or groups["asks_meaning"] == "mean"

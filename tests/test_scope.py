@@ -52,6 +52,11 @@ OFF_TOPIC = (
     "how to become a doctor",
     "should I invest in the stock market",
     "what is blockchain",
+    # "What is X" of an outside X that no article defines, though its words occur.
+    "what is the meaning of life",
+    "what is life",
+    "meaning of love",
+    "what is a good life",
 )
 IN_SCOPE = (
     "what certifications should I get",
@@ -68,6 +73,11 @@ IN_SCOPE = (
     "i'm self taught, will anyone hire me",
     "so what do MLEs actually get paid to do all day?",
     "how competitive is the job market",  # "marketing" as a field must not catch "market"
+    # "What is X" where X names the domain, or an article defines X.
+    "what is an SVM used for",
+    "what is a random forest",
+    "what is reinforcement learning",
+    "what is the meaning of overfitting",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
 # though the articles never use words like "old", "stressful" or "genius".
