@@ -28,7 +28,7 @@ MIN_SCORE_WITH_UNKNOWN_WORDS = 12.0
 LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
-ASK_WEIGHT = 1.0  # how much the best matching "asked" question adds to a passage's score
+ASK_WEIGHT = 1.0  # how much the match with a passage's asked questions adds to its score
 EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
@@ -170,20 +170,14 @@ class SearchEngine:
                 unit_documents.append(heading_tokens or [EMPTY_LINE])
                 unit_owner.append(number)
         self.unit_index = BM25Index(unit_documents)
-        # What people ask that a passage answers, one small document per ask, so a
-        # question is scored against the ask most like it.
-        ask_owner: list[int] = []
-        ask_documents: list[list[str]] = []
-        for number, asks in enumerate(asks_by_passage(self.passages, knowledge.asked)):
-            for ask in asks:
-                if ask_tokens := with_bigrams(tokenize(ask)):
-                    ask_documents.append(ask_tokens)
-                    ask_owner.append(number)
-            if not ask_owner or ask_owner[-1] != number:
-                ask_documents.append([EMPTY_LINE])
-                ask_owner.append(number)
-        self.ask_index = BM25Index(ask_documents)
-        self._first_ask = np.searchsorted(ask_owner, np.arange(len(self.passages)))
+        # What people ask that a passage answers, all its asks as one document: a
+        # question phrased like several of them is matched on all their words.
+        self.ask_index = BM25Index(
+            [
+                [token for ask in asks for token in with_bigrams(tokenize(ask))] or [EMPTY_LINE]
+                for asks in asks_by_passage(self.passages, knowledge.asked)
+            ]
+        )
         article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
         self._in_region = {
             region: np.array([region in found for found in article_regions])
@@ -327,9 +321,7 @@ class SearchEngine:
         # passage's best line in one vectorised pass.
         best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
         total += UNIT_WEIGHT * best_line
-        total += ASK_WEIGHT * np.maximum.reduceat(
-            self.ask_index.dense_scores(terms), self._first_ask
-        )
+        total += ASK_WEIGHT * self.ask_index.dense_scores(terms)
         for region, strength in self._regions(query).items():
             total[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
         if query.subject:
