@@ -221,6 +221,8 @@ class SearchEngine:
     def search(self, question: str, limit: int = 10) -> SearchResult:
         query = self.analyzer.analyze(question)
         decision = self.scope.classify(question, query)
+        if self._asks_undefined_outsider(decision, query):
+            decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
         topic = self.scope.topic(query) if decision.kind == MessageKind.QUESTION else decision.kind
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
@@ -228,16 +230,13 @@ class SearchEngine:
             if not hits or hits[0].score < self._min_score(decision, query):
                 decision = ScopeDecision(MessageKind.OFF_TOPIC, "no passage matches well")
                 topic, hits = MessageKind.OFF_TOPIC, ()
-            elif self._asks_undefined_outsider(decision, query):
-                decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
-                topic, hits = MessageKind.OFF_TOPIC, ()
         return SearchResult(question, query, decision, str(topic), hits)
 
     def _asks_undefined_outsider(self, decision: ScopeDecision, query: Query) -> bool:
         """ "What is X?" where X names neither the domain nor the career and no article
         defines X ("what is the meaning of life", "what is love"): passages that merely
         use X's words would not answer it."""
-        if decision.anchored or not query.asks_definition:
+        if decision.kind != MessageKind.QUESTION or decision.anchored or not query.asks_definition:
             return False
         return self._definition_match(frozenset(query.subject)).max() < MIN_DEFINITION_MATCH
 
