@@ -128,7 +128,17 @@ def test_career_questions_are_answered(advisor, question: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "greeting", ["hi", "Hello!", "assalam o alaikum", "hey there bot", "heyyy", "hellooo"]
+    "greeting",
+    [
+        "hi",
+        "Hello!",
+        "assalam o alaikum",
+        "hey there bot",
+        "heyyy",
+        "hellooo",
+        "assalam o alaikum, kaise ho?",  # Roman Urdu/Hindi: "how are you?"
+        "kya haal hai",
+    ],
 )
 def test_greetings_get_a_greeting(advisor, greeting: str) -> None:
     answer = advisor.answer(greeting)
@@ -140,6 +150,9 @@ def test_greetings_get_a_greeting(advisor, greeting: str) -> None:
 def test_thanks_get_a_thanks(advisor) -> None:
     assert advisor.answer("thanks a lot!").intent == "thanks"
     assert advisor.answer("thanksss").intent == "thanks"
+    assert advisor.answer("thanks a lot bro that helped").intent == "thanks"
+    assert advisor.answer("that was helpful, thanks").intent == "thanks"
+    assert advisor.answer("is ML helpful for doctors").in_scope
 
 
 def test_a_greeting_with_a_question_is_a_question(advisor) -> None:
