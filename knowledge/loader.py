@@ -14,6 +14,9 @@ from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_ra
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
+# libyaml's parser when PyYAML has it: the knowledge files are read at every start, and
+# the pure-Python parser took most of the loading time.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -40,7 +43,7 @@ class KnowledgeBase:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError as error:
         raise KnowledgeError(f"{path.name}: file not found") from error
     except yaml.YAMLError as error:
