@@ -22,7 +22,7 @@ def choices_text(reply: Reply) -> str:
 
 def read_event(text: str, last: Reply | None) -> Incoming:
     """A typed number picks a button of the last reply; anything else is a message."""
-    if last is not None and text.isdigit() and 1 <= int(text) <= len(last.button_list):
+    if last is not None and text.isdecimal() and 1 <= int(text) <= len(last.button_list):
         return Press(last.button_list[int(text) - 1].data)
     return parse_typed(text)
 

@@ -287,7 +287,7 @@ class Dialogue:
                 question = self.questions.by_id(payload)
                 if question is not None:
                     return self._question(state, question.text, user)
-            case "more" | "why" if payload.isdigit():
+            case "more" | "why" if payload.isdecimal():
                 exchange = state.find(int(payload))
                 if exchange is not None:
                     action = self._more if prefix == "more" else self._why

@@ -136,7 +136,7 @@ def _parse_document(document: Any) -> tuple[dict[int, JsonDict], dict[int, JsonD
 def _journal_number(path: Path) -> int:
     """The number of a sealed journal ``<name>.journal.<n>``; 0 for anything else."""
     suffix = path.name.rsplit(".", 1)[-1]
-    return int(suffix) if suffix.isdigit() else 0
+    return int(suffix) if suffix.isdecimal() else 0
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -265,7 +265,7 @@ def _stage_buttons(roadmap: Roadmap, stage: RoadmapStage, progress: frozenset[st
 def _stage_named(roadmap: Roadmap, vocabulary: list[str]) -> RoadmapStage | None:
     """A stage named in a command: by id, number or a word of its title ("/roadmap tools")."""
     for word in vocabulary:
-        if word.isdigit() and 1 <= int(word) <= len(roadmap.stages):
+        if word.isdecimal() and 1 <= int(word) <= len(roadmap.stages):
             return roadmap.stages[int(word) - 1]
         for stage in roadmap.stages:
             title_words = [w for w in words(stage.title) if len(w) > 3]

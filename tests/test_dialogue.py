@@ -433,3 +433,20 @@ def test_roadmap_for_a_beginner_opens_the_first_stage(dialogue) -> None:
 def test_damaged_user_state_is_an_empty_profile() -> None:
     for stored in (None, [], {"version": 1, "profile": "x", "progress": [1, 2]}):
         assert UserState.from_dict(stored) == UserState()
+
+
+@pytest.mark.parametrize("data", ["more:²", "why:³", "more:½"])
+def test_a_button_number_that_is_a_digit_but_not_decimal_is_an_unknown_button(
+    dialogue, data: str
+) -> None:
+    # "²".isdigit() is true, but int("²") fails: found by the hostile-input property test.
+    unknown = dialogue.respond(ChatState(), Press("more:abc")).reply.html
+    assert dialogue.respond(ChatState(), Press(data)).reply.html == unknown
+
+
+def test_a_superscript_digit_in_the_terminal_chat_or_roadmap_is_no_number(dialogue) -> None:
+    assert "<b>" in dialogue.respond(ChatState(), Command("roadmap", "²")).reply.html
+    stdout = io.StringIO()
+    stdin = io.StringIO("what certifications should I get\n²\nquit\n")
+    assert run_chat(stdin, stdout, dialogue) == 0
+    assert stdout.getvalue().count("Type a number to choose") >= 2  # "²" was answered
