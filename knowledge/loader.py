@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from knowledge.asked_models import AskedFile
 from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_rates
+from knowledge.lexicon import Lexicon, LexiconFile
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
@@ -34,6 +35,7 @@ class KnowledgeBase:
     salaries: Salaries
     exchange_rates: ExchangeRates | None = None  # optional file: no rates, no dollar estimates
     asked: tuple[AskedFile, ...] = ()  # what people ask that passages answer (asked/*.yaml)
+    lexicon: Lexicon | None = None  # places, levels and pay units (lexicon.yaml)
 
     @property
     def article_titles(self) -> dict[str, str]:
@@ -57,7 +59,10 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return path or "(top level)"
 
 
-def _validate(model: type[ModelT], path: Path, context: dict[str, Any] | None = None) -> ModelT:
+def validate_file(
+    model: type[ModelT], path: Path, context: dict[str, Any] | None = None
+) -> ModelT:
+    """A knowledge file read and validated; a problem is a KnowledgeError naming the field."""
     data = _read_yaml(path)
     try:
         return model.model_validate(data, context=context)
@@ -70,8 +75,8 @@ def _validate(model: type[ModelT], path: Path, context: dict[str, Any] | None = 
 
 def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Read catalogue.yaml, the article files, vocabulary.yaml, scope.yaml, roadmap.yaml,
-    salaries.yaml and (if present) exchange_rates.yaml and asked/*.yaml under root."""
-    catalogue = _validate(Catalogue, root / "catalogue.yaml")
+    salaries.yaml, lexicon.yaml and (if present) exchange_rates.yaml and asked/*.yaml under root."""
+    catalogue = validate_file(Catalogue, root / "catalogue.yaml")
     articles = []
     for index, entry in enumerate(catalogue.articles):
         path = root / "articles" / entry.file
@@ -91,23 +96,24 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     def context() -> dict[str, Any]:
         return {"articles": {article.entry.id: article.text for article in articles}}
 
-    salaries = _validate(Salaries, root / "salaries.yaml", context())
+    salaries = validate_file(Salaries, root / "salaries.yaml", context())
     rates_path = root / "exchange_rates.yaml"
     exchange_rates = None
     if rates_path.exists():
-        exchange_rates = _validate(ExchangeRates, rates_path, context())
+        exchange_rates = validate_file(ExchangeRates, rates_path, context())
         missing = missing_rates(exchange_rates, salaries)
         if missing:
             raise KnowledgeError(f"{rates_path.name}: per_usd: no rate for {', '.join(missing)}")
     return KnowledgeBase(
         articles=tuple(articles),
-        vocabulary=_validate(Vocabulary, root / "vocabulary.yaml"),
-        scope=_validate(Scope, root / "scope.yaml"),
+        vocabulary=validate_file(Vocabulary, root / "vocabulary.yaml"),
+        scope=validate_file(Scope, root / "scope.yaml"),
         root=root,
-        roadmap=_validate(Roadmap, root / "roadmap.yaml", context()),
+        roadmap=validate_file(Roadmap, root / "roadmap.yaml", context()),
         salaries=salaries,
         exchange_rates=exchange_rates,
+        lexicon=Lexicon(validate_file(LexiconFile, root / "lexicon.yaml")),
         asked=tuple(
-            _validate(AskedFile, path, context()) for path in sorted(root.glob("asked/*.yaml"))
+            validate_file(AskedFile, path, context()) for path in sorted(root.glob("asked/*.yaml"))
         ),
     )

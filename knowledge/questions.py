@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 # The loader's validation gives errors that name the file and field, like every knowledge file.
-from knowledge.loader import KNOWLEDGE_DIR, _validate
+from knowledge.loader import KNOWLEDGE_DIR, validate_file
 from knowledge.models import StrictModel, Term
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=30)]
@@ -49,5 +49,5 @@ class SuggestedQuestions(StrictModel):
 
 
 def load_questions(root: Path = KNOWLEDGE_DIR) -> SuggestedQuestions:
-    return _validate(SuggestedQuestions, root / "questions.yaml")
+    return validate_file(SuggestedQuestions, root / "questions.yaml")
 

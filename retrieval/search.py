@@ -67,6 +67,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Understanding:
+    """A message as search reads it: the analysed query, the scope decision, the topic."""
+
+    question: str
+    query: Query
+    decision: ScopeDecision
+    topic: str
+
+
+@dataclass(frozen=True)
 class SearchResult:
     question: str
     query: Query
@@ -218,12 +228,22 @@ class SearchEngine:
         )
         self.scope = ScopeClassifier(knowledge.scope)
 
-    def search(self, question: str, limit: int = 10) -> SearchResult:
+    def understand(self, question: str) -> Understanding:
+        """What a message asks, before any ranking: its query, scope and topic."""
         query = self.analyzer.analyze(question)
         decision = self.scope.classify(question, query)
         if self._asks_undefined_outsider(decision, query):
             decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
         topic = self.scope.topic(query) if decision.kind == MessageKind.QUESTION else decision.kind
+        return Understanding(question, query, decision, str(topic))
+
+    def search(
+        self, question: str, limit: int = 10, understood: Understanding | None = None
+    ) -> SearchResult:
+        """Rank passages for a question (already understood, or understood here)."""
+        if understood is None or understood.question != question:
+            understood = self.understand(question)
+        query, decision, topic = understood.query, understood.decision, understood.topic
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
             hits = self._rank(query, limit)
@@ -287,6 +307,11 @@ class SearchEngine:
             cues = (names & query.terms.keys()) | (own_words & set(query.tokens))
             if cues:
                 found[region] = REGION_IN_STORY if cues <= query.story else 1.0
+        # A city names its country ("salary in Lahore"), from the one lexicon.
+        if self.knowledge.lexicon is not None:
+            for region in self.knowledge.lexicon.regions_in(query.text):
+                if region in REGION_CUES:
+                    found.setdefault(region, 1.0)
         return found
 
     def _term_weight(self, token: str) -> float:
