@@ -60,6 +60,9 @@ class Scope(StrictModel):
     career_terms: tuple[Term, ...] = Field(min_length=1)
     off_domain_terms: tuple[Term, ...] = Field(min_length=1)
     injection_phrases: tuple[Term, ...]
+    task_terms: tuple[Term, ...] = ()
+    hands_on_terms: tuple[Term, ...] = ()
+    career_anchors: tuple[Term, ...] = ()
     greetings: tuple[Term, ...] = Field(min_length=1)
     thanks: tuple[Term, ...] = Field(min_length=1)
     topics: dict[Term, tuple[Term, ...]] = Field(min_length=1)

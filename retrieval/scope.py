@@ -14,7 +14,8 @@ from retrieval.tokenize import normalize, tokenize
 _GREETING_FILLER = frozenset(
     """
     there bot everyone all guys sir bro dear friend buddy team again advisor career so
-    much a lot very
+    much a lot very bhai yaar ji jee janab dost bhaiya bhaijaan madam ok okay bahut bohat
+    bohot boht
     """.split()
 )
 _MIN_CONTENT_TOKENS = 1
@@ -51,6 +52,11 @@ def _find(phrases: list[tuple[str, ...]], tokens: tuple[str, ...]) -> list[tuple
     return spans
 
 
+def _words_and_numbers(text: str) -> list[str]:
+    """Words with their digits ("gpt-4" -> "gpt 4"), for phrases that name versions."""
+    return re.findall(r"[a-z0-9']+", normalize(text).lower())
+
+
 def _plain_words(text: str) -> list[str]:
     return re.findall(r"[a-z']+", normalize(text).lower())
 
@@ -66,6 +72,21 @@ class ScopeClassifier:
         self._thanks = sorted(thanks, key=len, reverse=True)
         self._greetings_or_thanks = sorted(greetings | thanks, key=len, reverse=True)
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
+        self._tasks = tuple(" ".join(_words_and_numbers(t)) for t in scope.task_terms)
+        self._hands_on = tuple(" ".join(_words_and_numbers(t)) for t in scope.hands_on_terms)
+        self._anchors = tuple(" ".join(_words_and_numbers(t)) for t in scope.career_anchors)
+
+    @staticmethod
+    def _says(padded: str, phrases: tuple[str, ...]) -> bool:
+        return any(f" {phrase} " in padded for phrase in phrases if phrase)
+
+    def _asks_for_a_task(self, words: list[str]) -> bool:
+        """A request for something other than career advice: a joke, a laptop, homework,
+        or hands-on ML work done or fixed, unless the message also names the career."""
+        padded = f" {' '.join(words)} "
+        if self._says(padded, self._tasks):
+            return True
+        return self._says(padded, self._hands_on) and not self._says(padded, self._anchors)
 
     @staticmethod
     def _only(words: list[str], phrases: list[tuple[str, ...]]) -> bool:
@@ -94,6 +115,8 @@ class ScopeClassifier:
         joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot")
+        if self._asks_for_a_task(_words_and_numbers(raw)):
+            return ScopeDecision(MessageKind.OFF_TOPIC, "asks for a task, not career advice")
         tokens = query.tokens
         off_spans = _find(self._off_domain, tokens)
         outside = tuple(
