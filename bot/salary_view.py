@@ -1,27 +1,25 @@
-"""/salary: every salary figure in the articles, by region and level, each line cited.
+"""/salary and typed pay questions: what ML engineers earn, answered like an advisor would.
 
-Figures are shown as the source writes them (its currency, unit and period), then as a yearly
-amount computed from the structured data, and, when exchange rates are loaded, as an
-approximate US-dollar amount. Where several sources cover a region, the spread across them is
-shown instead of picking one.
+The first line answers: it names the region and level asked about and, for one region and one
+level, gives the article's figure itself, cited. A one-region reply shows only that region's
+figures, so never an amount in another region's currency (unless US$ is asked for). Every
+figure is shown as its article words it; what is computed from it follows in brackets: Indian
+pay in lakh a year, a monthly or yearly equivalent when asked, ≈ US$ when asked or when
+regions are compared. Notes are short and only those that apply to the figures shown.
+
+Words for regions (and their cities), levels and pay units come from the lexicon
+(knowledge/lexicon.yaml), so "Lahore", "fresher" or "LPA" mean what they mean elsewhere.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.answer import Citation
-from bot.profile import (
-    REGION_FLAGS,
-    REGION_NAMES,
-    REGION_WORDS,
-    Profile,
-    escape,
-    match_word,
-    words,
-)
+from bot.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
 from bot.reply import Button, ButtonRows, Reply
 from knowledge.career_models import (
     SALARY_LEVELS,
@@ -30,6 +28,8 @@ from knowledge.career_models import (
     Salaries,
     SalaryFigure,
 )
+from knowledge.english_words import load_english_words
+from knowledge.lexicon import Lexicon, load_lexicon
 
 PREFIX = "sal:"
 TELEGRAM_LIMIT = 4096
@@ -40,7 +40,16 @@ LEVEL_GROUPS: dict[str, tuple[str, ...]] = {
     **{level: (level,) for level in SALARY_LEVELS},
     "early": ("internship", "entry"),
 }
-LEVEL_NAMES: dict[str, str] = {
+# The lexicon's career levels on this view's scale.
+LEXICON_LEVELS: dict[str, str] = {
+    "beginner": "early",
+    "internship": "internship",
+    "entry": "entry",
+    "mid": "mid",
+    "senior": "senior",
+}
+OVERALL = "overall"
+LEVEL_NAMES: dict[str, str] = {  # a figure line's label
     "internship": "Internship",
     "entry": "Entry level",
     "mid": "Mid level",
@@ -48,6 +57,15 @@ LEVEL_NAMES: dict[str, str] = {
     "overall": "Overall",
     "early": "Internship and entry",
 }
+LEVEL_HEADINGS: dict[str, str] = {  # who is paid, for the first line
+    "internship": "ML engineering interns",
+    "entry": "Entry-level ML engineers",
+    "mid": "Mid-level ML engineers",
+    "senior": "Senior ML engineers",
+    "overall": "ML engineers overall",
+    "early": "ML interns and entry-level engineers",
+}
+ALL_LEVELS_HEADING = "ML engineer salaries"
 LEVEL_BUTTONS: tuple[tuple[str, str], ...] = (
     ("internship", "Intern"),
     ("entry", "Entry"),
@@ -61,37 +79,10 @@ PROFILE_SALARY_LEVEL: dict[str, str] = {
     "mid": "mid",
     "senior": "senior",
 }
-SALARY_LEVEL_WORDS: dict[str, str] = {
-    "intern": "internship",
-    "internship": "internship",
-    "trainee": "internship",
-    "stipend": "internship",
-    "entry": "entry",
-    "junior": "entry",
-    "jr": "entry",
-    "fresher": "entry",
-    "graduate": "entry",
-    "grad": "entry",
-    "starting": "entry",
-    "beginner": "early",
-    "newbie": "early",
-    "novice": "early",
-    "student": "early",
-    "mid": "mid",
-    "middle": "mid",
-    "midlevel": "mid",
-    "intermediate": "mid",
-    "senior": "senior",
-    "sr": "senior",
-    "lead": "senior",
-    "experienced": "senior",
-    "overall": "overall",
-    "average": "overall",
-    "avg": "overall",
-    "typical": "overall",
-    "general": "overall",
-}
 ALL_WORDS = frozenset({"all", "any", "every", "everything", "everywhere", "overview"})
+# Shorthands a /salary command may use that the lexicon leaves out on purpose: in free text
+# "us" is the pronoun and "in" a preposition; in "/salary us" or "/salary in" they are places.
+COMMAND_REGION_WORDS: dict[str, str] = {"us": "us", "ind": "india"}
 # Words a command may carry that are not filters ("/salary for a senior ML engineer in pk").
 COMMAND_FILLER = frozenset(
     {
@@ -113,17 +104,36 @@ _HOW_MUCH = re.compile(
     r"\b(?:make|makes|earn|earns|get\s+paid|paid)\b",
     re.IGNORECASE,
 )
-_UPPERCASE_US = re.compile(r"\bU\.?S\b|\bUSA\b")
+# Figure places the lexicon names differently ("SF" is a city word, the figure says
+# "San Francisco"), so a city asked about finds its figure.
+CITY_PLACES: dict[str, str] = {
+    "sf": "san francisco",
+    "bay area": "san francisco",
+    "silicon valley": "san francisco",
+    "nyc": "new york",
+    "new york city": "new york",
+}
 CURRENCY_SIGNS = {"PKR": "PKR ", "INR": "₹", "USD": "$"}
+USD_SIGN = "US$"  # for converted amounts, so they never read as an article's own dollars
+LAKH = 100_000
+_PERIOD_WORDS = re.compile(r"month|annum|annual|year", re.IGNORECASE)
 STALE_NOTE = "That button is out of date; here is the current view."
+MORE_NOTE = "<i>(more figures: narrow the filters)</i>"
 
 
 @dataclass(frozen=True)
 class SalaryFilters:
-    """What to show. None: not given (the profile decides); "all": explicitly everything."""
+    """What to show. None: not given (the profile decides); "all": explicitly everything.
+
+    units: how amounts are wanted ("month", "year", "lakh", "usd"); uncovered: places the
+    articles give nothing for ("Germany"); city: the city the region was named by ("Lahore").
+    """
 
     region: str | None = None
     level: str | None = None
+    units: frozenset[str] = frozenset()
+    uncovered: tuple[str, ...] = ()
+    city: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,36 +143,96 @@ class ParsedFilters:
     clashes: tuple[str, ...] = ()  # e.g. two different regions in one request
 
 
-def parse_salary_filters(text: str, *, free_text: bool = False) -> ParsedFilters:
-    """Filters in any order, case and common spelling: "pk senior", "Entry US", "interns"."""
-    regions: list[str] = []
+# Reading filters ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _misspelling_tables(lexicon: Lexicon) -> tuple[dict[str, str], dict[str, str]]:
+    """Single region and level words a misspelling may be matched to (not cities: "settle"
+    is too close to "seattle")."""
+    data = lexicon.data
+    regions = {word: region for region, entry in data.regions.items() for word in entry.words}
+    levels = {
+        word: LEXICON_LEVELS[level] for level, entry in data.levels.items() for word in entry.words
+    }
+    levels.update(dict.fromkeys(data.overall_words, OVERALL))
+
+    def single(table: dict[str, str]) -> dict[str, str]:
+        return {word: value for word, value in table.items() if word.isalpha()}
+
+    return single(regions), single(levels)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    return load_english_words()
+
+
+def _misspelled(word: str, table: Mapping[str, str], free_text: bool) -> str | None:
+    """A word's value by plural or close spelling; English words ("experience") are left
+    alone, and in free text only longer words are guessed at."""
+    if word in _english_words():
+        return match_word(word, table, fuzzy=False)
+    return match_word(word, table, fuzzy=len(word) >= 6 if free_text else True)
+
+
+def _distinct_levels(levels: list[str]) -> list[str]:
+    distinct = list(dict.fromkeys(levels))
+    if len(distinct) > 1 and OVERALL in distinct:  # "average pay of a fresher": entry
+        distinct.remove(OVERALL)
+    if "early" in distinct and any(level in LEVEL_GROUPS["early"] for level in distinct):
+        distinct.remove("early")  # "a fresh graduate with no experience": entry
+    return distinct
+
+
+def _city(text: str, region: str | None, lexicon: Lexicon) -> str | None:
+    """The city the region was named by, as typed ("lahore" -> "Lahore", "sf" -> "SF")."""
+    mention = next(
+        (m for m in lexicon.region_mentions(text) if m.is_city and m.value == region), None
+    )
+    if mention is None:
+        return None
+    typed = " ".join(mention.phrase.split())
+    if not typed.islower():
+        return typed
+    return typed.upper() if len(typed) <= 3 else typed.title()
+
+
+def parse_salary_filters(
+    text: str, *, free_text: bool = False, lexicon: Lexicon | None = None
+) -> ParsedFilters:
+    """Filters in any order, case and common spelling: "pk senior", "Entry US", "Lahore"."""
+    lexicon = lexicon or load_lexicon()
+    regions = list(lexicon.regions_in(text))
+    levels = [LEXICON_LEVELS[level] for level in lexicon.levels_in(text)]
+    if lexicon.asks_overall(text):
+        levels.append(OVERALL)
+    region_table, level_table = _misspelling_tables(lexicon)
     bare_in = False  # "in" alone: India in "/salary in", a preposition in "/salary entry in us"
-    levels: list[str] = []
-    unknown: list[str] = []
     everything = False
-    says_us = _UPPERCASE_US.search(text) is not None
-    for word in words(text):
+    unknown: list[str] = []
+    for word in lexicon.leftover_words(text):
         if word in ALL_WORDS:
             everything = True
-            continue
-        if word == "in":
+        elif word == "in":
             bare_in = not free_text
-            continue
-        if free_text and (word in SALARY_CUES or (word == "us" and not says_us)):
+        elif not free_text and word in COMMAND_REGION_WORDS:
+            regions.append(COMMAND_REGION_WORDS[word])
+        elif free_text and (word in SALARY_CUES or word == "us"):
             continue  # "how much do they pay us": a pronoun, not the country
-        fuzzy = len(word) >= 6 if free_text else True
-        region = match_word(word, REGION_WORDS, fuzzy)
-        level = match_word(word, SALARY_LEVEL_WORDS, fuzzy) if region is None else None
-        if region is not None:
+        elif (region := _misspelled(word, region_table, free_text)) is not None:
             regions.append(region)
-        elif level is not None:
+        elif (level := _misspelled(word, level_table, free_text)) is not None:
             levels.append(level)
         elif not free_text and word not in COMMAND_FILLER:
             unknown.append(word)
     if bare_in and not regions:
         regions.append("india")
     distinct_regions = list(dict.fromkeys(regions))
-    distinct_levels = list(dict.fromkeys(levels))
+    if len(distinct_regions) == 2 and "global" in distinct_regions and free_text:
+        # "I want to work abroad ... what's the pay in the US": the country is the question.
+        distinct_regions.remove("global")
+    distinct_levels = _distinct_levels(levels)
     clashes: list[str] = []
     if len(distinct_regions) > 1:
         clashes.append("regions " + " and ".join(REGION_NAMES[r] for r in distinct_regions))
@@ -173,31 +243,41 @@ def parse_salary_filters(text: str, *, free_text: bool = False) -> ParsedFilters
     if everything:
         region = region or ALL
         level = level or ALL
-    return ParsedFilters(
-        SalaryFilters(region, level), tuple(dict.fromkeys(unknown)), tuple(clashes)
+    filters = SalaryFilters(
+        region,
+        level,
+        units=lexicon.units_in(text),
+        uncovered=lexicon.uncovered_in(text),
+        city=_city(text, region, lexicon),
     )
+    return ParsedFilters(filters, tuple(dict.fromkeys(unknown)), tuple(clashes))
 
 
-def salary_filters_from_text(text: str) -> SalaryFilters | None:
+def salary_filters_from_text(text: str, *, lexicon: Lexicon | None = None) -> SalaryFilters | None:
     """Filters from a typed question about pay, or None when the text is not about pay."""
-    vocabulary = words(text)
+    cues = dict.fromkeys(SALARY_CUES, "pay")
     asks_pay = any(
-        word in SALARY_CUES or match_word(word, dict.fromkeys(SALARY_CUES, "x"), len(word) >= 5)
-        for word in vocabulary
+        word in SALARY_CUES or match_word(word, cues, len(word) >= 5)
+        for word in re.findall(r"[a-z0-9]+", text.lower())
     )
     if not asks_pay and _HOW_MUCH.search(text) is None:
         return None
-    parsed = parse_salary_filters(text, free_text=True)
+    parsed = parse_salary_filters(text, free_text=True, lexicon=lexicon)
     filters = parsed.filters
     if parsed.clashes:  # "India or Pakistan?": show every region rather than guess
+        regions_clash = any(clash.startswith("regions") for clash in parsed.clashes)
+        levels_clash = any(clash.startswith("levels") for clash in parsed.clashes)
         filters = SalaryFilters(
-            ALL if any("regions" in c for c in parsed.clashes) else filters.region,
-            ALL if any("levels" in c for c in parsed.clashes) else filters.level,
+            ALL if regions_clash else filters.region,
+            ALL if levels_clash else filters.level,
+            units=filters.units,
+            uncovered=filters.uncovered,
+            city=None if regions_clash else filters.city,
         )
     return filters
 
 
-# Views --------------------------------------------------------------------------------------
+# Entry points -------------------------------------------------------------------------------
 
 
 def salary_command(
@@ -207,12 +287,13 @@ def salary_command(
     *,
     titles: Mapping[str, str] | None = None,
     rates: ExchangeRates | None = None,
+    lexicon: Lexicon | None = None,
 ) -> Reply:
-    """/salary [filters]: the overview, filtered; unknown filters get the list of valid ones."""
-    parsed = parse_salary_filters(args)
+    """/salary [filters]: the answer for the filters; unknown filters get the valid ones."""
+    parsed = parse_salary_filters(args, lexicon=lexicon)
     if parsed.unknown or parsed.clashes:
         return _help_reply(parsed)
-    return _overview(salaries, parsed.filters, profile, titles=titles, rates=rates)
+    return _overview(salaries, parsed.filters, profile, titles=titles, rates=rates, lexicon=lexicon)
 
 
 def salary_answer(
@@ -222,9 +303,10 @@ def salary_answer(
     *,
     titles: Mapping[str, str] | None = None,
     rates: ExchangeRates | None = None,
+    lexicon: Lexicon | None = None,
 ) -> Reply:
     """The answer to a typed pay question, from the same data and filters as /salary."""
-    return _overview(salaries, filters, profile, titles=titles, rates=rates)
+    return _overview(salaries, filters, profile, titles=titles, rates=rates, lexicon=lexicon)
 
 
 def salary_button(
@@ -234,6 +316,7 @@ def salary_button(
     *,
     titles: Mapping[str, str] | None = None,
     rates: ExchangeRates | None = None,
+    lexicon: Lexicon | None = None,
 ) -> Reply:
     """A press: "f:<region|all>:<level|all>" or "me" (the profile's defaults)."""
     parts = payload.split(":")
@@ -249,7 +332,10 @@ def salary_button(
         filters = SalaryFilters(parts[1], parts[2])
     else:
         filters, note = SalaryFilters(), STALE_NOTE
-    return _overview(salaries, filters, profile, titles=titles, rates=rates, edit=True, note=note)
+    return _overview(
+        salaries, filters, profile, titles=titles, rates=rates, lexicon=lexicon, edit=True,
+        note=note,
+    )  # fmt: skip
 
 
 def _help_reply(parsed: ParsedFilters) -> Reply:
@@ -261,13 +347,18 @@ def _help_reply(parsed: ParsedFilters) -> Reply:
         lines.append(f"Please pick one of the {escape(' / '.join(parsed.clashes))}.")
     lines += [
         "",
-        "<b>Regions</b>: pakistan (pk), india (in), us (usa, america), global",
+        "<b>Regions</b>: pakistan (pk), india (in), us (usa, america), global, "
+        "or a city (Lahore, Bangalore, New York)",
         "<b>Levels</b>: intern, entry (junior, fresher), mid, senior (sr), overall (average)",
+        "<b>Units</b>: per month, per year, lpa, usd",
         "Or <code>all</code> for everything. In any order, for example:",
         "<code>/salary india</code> · <code>/salary pk senior</code> · "
-        "<code>/salary entry us</code> · <code>/salary intern</code>",
+        "<code>/salary entry us</code> · <code>/salary karachi per year</code>",
     ]
     return Reply("\n".join(lines), _filter_buttons(None, None))
+
+
+# What to show -------------------------------------------------------------------------------
 
 
 def _resolve(filters: SalaryFilters, profile: Profile) -> tuple[str | None, str | None, bool]:
@@ -289,12 +380,376 @@ def _resolve(filters: SalaryFilters, profile: Profile) -> tuple[str | None, str 
 def _select(
     figures: Iterable[SalaryFigure], region: str | None, level: str | None
 ) -> list[SalaryFigure]:
+    """The figures for a region and level (None: any), lowest level first."""
     levels = LEVEL_GROUPS[level] if level else SALARY_LEVELS
-    return [
+    chosen = [
         figure
         for figure in figures
         if (region is None or figure.region == region) and figure.level in levels
     ]
+    return sorted(chosen, key=lambda figure: SALARY_LEVELS.index(figure.level))
+
+
+def _for_city(figure: SalaryFigure, city: str | None) -> bool:
+    if city is None or figure.place is None:
+        return False
+    asked = city.lower()
+    return CITY_PLACES.get(asked, asked) in figure.place.lower()
+
+
+# Rendering ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Render:
+    """One reply being written: how amounts are wanted, and what has been shown so far
+    (the articles cited, computed conversions, ≈ US$) so that only notes that apply follow."""
+
+    units: frozenset[str]
+    rates: ExchangeRates | None
+    compare: bool  # several regions side by side: ≈ US$ makes them comparable
+    numbers: dict[str, int] = field(default_factory=dict)
+    quotes: dict[str, list[str]] = field(default_factory=dict)
+    figures: list[SalaryFigure] = field(default_factory=list)
+    computed: dict[str, None] = field(default_factory=dict)  # an ordered set
+    usd_shown: bool = False
+
+    def cite(self, figure: SalaryFigure) -> int:
+        number = self.numbers.setdefault(figure.source, len(self.numbers) + 1)
+        quotes = self.quotes.setdefault(figure.source, [])
+        if figure.quote not in quotes:
+            quotes.append(figure.quote)
+        return number
+
+    def wants_usd(self, figure: SalaryFigure) -> bool:
+        if self.rates is None or figure.currency == "USD":
+            return False
+        return "usd" in self.units or self.compare
+
+    # One figure -------------------------------------------------------------------------
+
+    def figure_text(self, figure: SalaryFigure, *, usd: bool = True) -> str:
+        """As written (and where), then what is computed from it, in brackets."""
+        self.figures.append(figure)
+        text = escape(figure.written)
+        if figure.place:
+            text += f" in {escape(figure.place)}"
+        extras = [str(figure.year)] if figure.year else []
+        extras += self._conversions(figure, usd=usd)
+        if extras:
+            text += f" ({escape('; '.join(extras))})"  # the qualifier comes from the data
+        return text
+
+    def _conversions(self, figure: SalaryFigure, *, usd: bool) -> list[str]:
+        found = []
+        sign = CURRENCY_SIGNS[figure.currency]
+        yearly = _amounts(figure)
+        if figure.currency == "INR" and figure.unit == "one":  # pay in India is told in lakh
+            found.append(_range_text(yearly, sign, figure, scale=LAKH) + " a year")
+            self.computed["1 lakh = 100,000"] = None
+        if figure.period == "month" and self.units & {"year", "lakh"}:
+            self.computed["monthly × 12"] = None
+            if "lakh" in self.units:
+                self.computed["1 lakh = 100,000"] = None
+                found.append(_range_text(yearly, sign, figure, scale=LAKH) + " a year")
+            else:
+                found.append(_range_text(yearly, sign, figure) + " a year")
+        monthly = figure.period == "month" or "month" in self.units
+        if figure.period == "year" and "month" in self.units:
+            self.computed["yearly ÷ 12, rounded"] = None
+            found.append(f"≈ {_range_text(_per_month(yearly), sign, figure)} a month")
+        if usd and self.wants_usd(figure):
+            assert self.rates is not None
+            divisor = 12 if monthly else 1
+            in_usd = [
+                None if value is None else self.rates.to_usd(value / divisor, figure.currency)
+                for value in yearly
+            ]
+            rounded = [None if value is None else _round_sensibly(value) for value in in_usd]
+            period = "a month" if monthly else "a year"
+            found.append(f"≈ {_range_text(rounded, USD_SIGN, figure)} {period}")
+            self.usd_shown = True
+        return found
+
+    # Lines ------------------------------------------------------------------------------
+
+    def items_text(self, figures: Sequence[SalaryFigure]) -> str:
+        """Figures of one line: those of one source and place joined by "or", each source's
+        figures followed by its citation."""
+        by_source: dict[str, dict[str | None, list[SalaryFigure]]] = {}
+        for figure in figures:
+            by_source.setdefault(figure.source, {}).setdefault(figure.place, []).append(figure)
+        parts = []
+        for places in by_source.values():
+            items = [self._same_place(group) for group in places.values()]
+            parts.append(f"{'; '.join(items)} [{self.cite(next(iter(places.values()))[0])}]")
+        return "; ".join(parts)
+
+    def _same_place(self, figures: list[SalaryFigure]) -> str:
+        # "exceeding ₹1 crore or $120,000+ in the U.S., Europe and Singapore": one place once.
+        place = figures[0].place
+        # "₹1 crore (or $120,000+)": the article's own dollars make a conversion needless.
+        usd = not any(figure.currency == "USD" for figure in figures)
+        texts = [self.figure_text(figure, usd=usd) for figure in figures]
+        if place and len(texts) > 1:
+            where = f" in {escape(place)}"
+            texts = [text.replace(where, "", 1) for text in texts[:-1]] + texts[-1:]
+        return " or ".join(texts)
+
+    def level_lines(self, figures: Sequence[SalaryFigure]) -> list[str]:
+        """One line per level: "• Entry level (0-2 years): … [1]"."""
+        lines = []
+        for level in SALARY_LEVELS:
+            at_level = [figure for figure in figures if figure.level == level]
+            if at_level:
+                lines.append(f"• {_label(at_level)}: {self.items_text(at_level)}")
+        return lines
+
+    def spread_lines(self, figures: Sequence[SalaryFigure]) -> list[str]:
+        """The range across sources, per currency, when more than one source covers it."""
+        lines = []
+        for currency in dict.fromkeys(figure.currency for figure in figures):
+            same = [figure for figure in figures if figure.currency == currency]
+            sources = list(dict.fromkeys(figure.source for figure in same))
+            if len(sources) < 2:
+                continue
+            low = min(min(figure.annual_amounts) for figure in same)
+            high = max(max(figure.annual_amounts) for figure in same)
+            top_open = any(f.open_ended and max(f.annual_amounts) == high for f in same)
+            scale = 1
+            if currency == "INR":  # said in lakh, as Indian pay is
+                scale = LAKH
+                self.computed["1 lakh = 100,000"] = None
+            span = _span_text(low, high, CURRENCY_SIGNS[currency], top_open, scale)
+            cited = "".join(
+                f"[{self.numbers[source]}]"
+                for source in sorted(sources, key=self.numbers.__getitem__)
+            )
+            lines.append(
+                f"↔ <i>The {len(sources)} sources differ; together they span "
+                f"{escape(span)} a year</i> {cited}"
+            )
+        return lines
+
+    # Notes ------------------------------------------------------------------------------
+
+    def notes(self) -> list[str]:
+        """At most two short lines, each only when it applies to a figure shown."""
+        lines = [line for line in (self._provenance(), self._computed()) if line]
+        if not lines:
+            return []
+        return ["", "<b>Note</b>", *(f"<i>{line}</i>" for line in lines)]
+
+    def _provenance(self) -> str:
+        parts = []
+        undated = [figure for figure in self.figures if figure.year is None]
+        if undated and len(undated) < len(self.figures):
+            parts.append("Figures without a year are undated and may be out of date.")
+        elif undated:
+            several = len({figure.source for figure in undated}) > 1
+            parts.append(
+                f"{'The articles give' if several else 'The article gives'} no date, "
+                "so the figures may be out of date."
+            )
+        sampled = list({f.source: f for f in self.figures if f.sample_size}.values())
+        sizes = ", ".join(f"{figure.sample_size:,} salaries" for figure in sampled)
+        if sampled and len(sampled) < len({figure.source for figure in self.figures}):
+            # Worth saying only beside figures that do not say it: they are not equal.
+            cited = "".join(f"[{self.numbers[figure.source]}]" for figure in sampled)
+            parts.append(f"Only {cited} gives a sample size ({sizes}).")
+        elif sampled:
+            parts.append(f"Based on {sizes}.")
+        return " ".join(parts)
+
+    def _computed(self) -> str:
+        parts = []
+        if self.computed:
+            parts.append(f"Computed: {'; '.join(self.computed)}.")
+        if self.usd_shown and self.rates is not None:
+            parts.append(
+                f"≈ {USD_SIGN} at {escape(self.rates.note)} ({self.rates.as_of.isoformat()}), "
+                "not from the articles."
+            )
+        return " ".join(parts)
+
+    def sources(self, titles: Mapping[str, str] | None) -> tuple[list[str], list[Citation]]:
+        lines = [""]
+        citations = []
+        for source, number in self.numbers.items():
+            title = (titles or {}).get(source, source)
+            lines.append(f"[{number}] {escape(title)}")
+            citations.append(
+                Citation(
+                    n=number,
+                    passage_id=f"salaries:{source}",  # not a search passage: the quotes
+                    doc_id=source,
+                    title=title,
+                    section="Salary figures",
+                    text="\n".join(self.quotes[source]),
+                    score=1.0,  # a direct citation of the figure's own sentence
+                )
+            )
+        return lines, citations
+
+
+def _amounts(figure: SalaryFigure) -> list[float | None]:
+    return [figure.annual_min, figure.annual_max, figure.annual_average]
+
+
+def _per_month(yearly: Sequence[float | None]) -> list[float | None]:
+    return [None if value is None else _round_sensibly(value / 12) for value in yearly]
+
+
+def _round_sensibly(amount: float) -> float:
+    """Computed amounts to two or three significant figures: they are estimates."""
+    step = 10 if amount < 1_000 else 100 if amount < 100_000 else 1_000
+    return round(amount / step) * step
+
+
+def _number(amount: float, scale: int) -> str:
+    if scale == 1:
+        return f"{amount:,.0f}"
+    return f"{amount / scale:,.1f}".removesuffix(".0")
+
+
+def _span_text(low: float, high: float, sign: str, open_ended: bool, scale: int = 1) -> str:
+    unit = " lakh" if scale == LAKH else ""
+    plus = "+" if open_ended else ""
+    return f"{sign}{_number(low, scale)}–{_number(high, scale)}{plus}{unit}"
+
+
+def _range_text(
+    amounts: Sequence[float | None], sign: str, figure: SalaryFigure, scale: int = 1
+) -> str:
+    """Computed amounts (low, high, average) as "₹4–9 lakh" or "US$290–540"."""
+    low, high, average = amounts
+    unit = " lakh" if scale == LAKH else ""
+    plus = "+" if figure.open_ended else ""
+    if low is not None and high is not None:
+        text = f"{sign}{_number(low, scale)}–{_number(high, scale)}{plus}{unit}"
+    elif low is not None:
+        text = f"{sign}{_number(low, scale)}{plus}{unit}"
+    elif high is not None:
+        text = f"up to {sign}{_number(high, scale)}{unit}"
+    else:
+        text = ""
+    if average is not None:
+        qualifier = f"{figure.qualifier} " if figure.qualifier else ""
+        mean = f"{qualifier}{sign}{_number(average, scale)}{unit}"
+        text = f"{text}, average {mean}" if text else mean  # "an average of" is in the words
+    return text
+
+
+def _label(figures: Sequence[SalaryFigure]) -> str:
+    """The level, and the experience when every figure gives the same: "Entry level (0-2 years)"."""
+    label = LEVEL_NAMES[figures[0].level]
+    experiences = {figure.experience for figure in figures}
+    if len(experiences) == 1 and None not in experiences:
+        label += f" ({experiences.pop()})"
+    return escape(label)
+
+
+def _period_tag(figures: Iterable[SalaryFigure]) -> str:
+    """The period, as ", per year", when a figure's words do not say it ("$120,000-$150,000")."""
+    unsaid = {f.period for f in figures if not _PERIOD_WORDS.search(f.written)}
+    return f", per {unsaid.pop()}" if len(unsaid) == 1 else ""
+
+
+def _where(region: str, lexicon: Lexicon) -> str:
+    """Where, after who: "in 🇵🇰 Pakistan", "in the 🇺🇸 US", "🌍 worldwide"."""
+    entry = lexicon.region(region)
+    name = entry.name
+    if region == "global":
+        return f"{entry.flag} {name}"
+    if name.startswith("the "):
+        return f"in the {entry.flag} {name.removeprefix('the ')}"
+    return f"in {entry.flag} {name}"
+
+
+def _region_title(region: str, lexicon: Lexicon) -> str:
+    entry = lexicon.region(region)
+    return f"{entry.flag} {REGION_NAMES[region] if region != 'global' else 'Worldwide'}"
+
+
+def _heading(region: str | None, level: str | None, lexicon: Lexicon) -> str:
+    who = LEVEL_HEADINGS[level] if level else ALL_LEVELS_HEADING
+    return f"{who} {_where(region, lexicon)}" if region else f"{who}, by region"
+
+
+def _place_list(names: Sequence[str]) -> str:
+    if len(names) <= 2:
+        return " or ".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# Layouts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Layout:
+    """A reply in three parts, so that a long one can drop figure lines from the body."""
+
+    head: list[str]
+    body: list[str] = field(default_factory=list)
+
+    def html(self, tail: list[str]) -> str:
+        text = "\n".join([*self.head, *self.body, *tail])
+        if len(text) <= TELEGRAM_LIMIT:
+            return text
+        body = list(self.body)
+        while body and len("\n".join([*self.head, *body, MORE_NOTE, *tail])) > TELEGRAM_LIMIT:
+            body.pop()
+        return "\n".join([*self.head, *body, MORE_NOTE, *tail])
+
+
+def _one_level(
+    render: _Render,
+    figures: list[SalaryFigure],
+    region: str,
+    level: str,
+    lexicon: Lexicon,
+    city: str | None,
+) -> _Layout:
+    """One region, one level: the first line gives the figure (the asked city's first)."""
+    figures = sorted(figures, key=lambda figure: not _for_city(figure, city))
+    first = [f for f in figures if (f.source, f.place) == (figures[0].source, figures[0].place)]
+    rest = [figure for figure in figures if figure not in first]
+    heading = escape(_heading(region, level, lexicon))
+    answer = render.items_text(first)
+    layout = _Layout([f"💰 <b>{heading}</b>{_period_tag(figures)}: {answer}"])
+    for figure in rest:
+        layout.body.append(f"• {render.items_text([figure])}")
+    layout.body += render.spread_lines(figures)
+    return layout
+
+
+def _one_region(
+    render: _Render, figures: list[SalaryFigure], region: str, level: str | None, lexicon: Lexicon
+) -> _Layout:
+    """One region, several levels: a heading, then a line per level."""
+    heading = escape(_heading(region, level, lexicon))
+    layout = _Layout([f"💰 <b>{heading}</b>{_period_tag(figures)}"])
+    layout.body = render.level_lines(figures) + render.spread_lines(figures)
+    return layout
+
+
+def _by_region(
+    render: _Render, figures: list[SalaryFigure], level: str | None, lexicon: Lexicon
+) -> _Layout:
+    """Several regions: a line per region for one level, else a block per region."""
+    layout = _Layout([f"💰 <b>{escape(_heading(None, level, lexicon))}</b>"])
+    single_level = level is not None and len(LEVEL_GROUPS[level]) == 1
+    for region in SALARY_REGIONS:
+        group = [figure for figure in figures if figure.region == region]
+        if not group:
+            continue
+        title = escape(_region_title(region, lexicon)) + _period_tag(group)
+        if single_level:
+            layout.body.append(f"• {title}: {render.items_text(group)}")
+            continue
+        layout.body += ["", f"<b>{title}</b>", *render.level_lines(group)]
+        layout.body += render.spread_lines(group)
+    return layout
 
 
 def _overview(
@@ -304,187 +759,142 @@ def _overview(
     *,
     titles: Mapping[str, str] | None,
     rates: ExchangeRates | None,
+    lexicon: Lexicon | None = None,
     edit: bool = False,
     note: str = "",
 ) -> Reply:
+    lexicon = lexicon or load_lexicon()
+    if filters.uncovered and filters.region is None:
+        return _uncovered(salaries, filters, titles=titles, rates=rates, lexicon=lexicon)
     region, level, used_profile = _resolve(filters, profile)
+    asked_city = filters.city if region == filters.region else None
+    city_figure = next(
+        (f for f in _select(salaries.figures, region, None) if _for_city(f, asked_city)), None
+    )
+    if city_figure is not None and filters.level is None:
+        # "Pay in San Francisco": the city's own figure answers, whatever the profile's level.
+        level, used_profile = city_figure.level, False
+    buttons = _filter_buttons(region, level)  # what was asked, even when it has no figure
     shown = _select(salaries.figures, region, level)
-    fallback = ""
-    if not shown:  # say so, then show the nearest thing the articles do have
-        wanted = f"{LEVEL_NAMES[level] if level else 'any'} figures"
-        where = REGION_NAMES[region] if region else "any region"
-        fallback = f"The articles give no {wanted.lower()} for {where}; here is what they give."
-        shown = _select(salaries.figures, region, None) or _select(salaries.figures, None, level)
-    lines = [_header(region, level, used_profile)]
+    if shown:
+        render = _Render(filters.units, rates, compare=region is None)
+        layout = _layout(render, shown, region, level, lexicon, asked_city)
+    else:  # say so, then the nearest thing the articles do have
+        asked = escape(_heading(region, level, lexicon))
+        region, level, shown = _nearest(salaries.figures, region, level)
+        render = _Render(filters.units, rates, compare=region is None)
+        if region is None:
+            layout = _by_region(render, shown, level, lexicon)
+            intro = "What they give:"
+        else:
+            layout = _one_region(render, shown, region, level, lexicon)
+            intro = f"What they give {escape(_where(region, lexicon))}{_period_tag(shown)}:"
+        layout.head = [f"💰 <b>{asked}</b>: the articles give no figure.", intro]
+    layout.head[1:1] = _second_lines(
+        filters, region, shown, used_profile, note, lexicon, city_figure
+    )
+    tail, citations = _tail(render, titles)
+    return Reply(layout.html(tail), buttons, tuple(citations), edit=edit)
+
+
+def _nearest(
+    figures: Sequence[SalaryFigure], region: str | None, level: str | None
+) -> tuple[str | None, str | None, list[SalaryFigure]]:
+    """Region, level and figures to show when the articles have none for those asked: an
+    intern in India sees entry pay; else every level of the region; else the level anywhere."""
+    if level in LEVEL_GROUPS["early"] and (early := _select(figures, region, "early")):
+        return region, "early", early
+    if in_region := _select(figures, region, None):
+        return region, None, in_region
+    if anywhere := _select(figures, None, level):
+        return None, level, anywhere
+    return None, None, _select(figures, None, None)
+
+
+def _layout(
+    render: _Render,
+    shown: list[SalaryFigure],
+    region: str | None,
+    level: str | None,
+    lexicon: Lexicon,
+    city: str | None,
+) -> _Layout:
+    if region is None:
+        return _by_region(render, shown, level, lexicon)
+    levels_shown = {figure.level for figure in shown}
+    if level is not None and len(levels_shown) == 1:  # a beginner in the US: entry pay only
+        return _one_level(render, shown, region, levels_shown.pop(), lexicon, city)
+    return _one_region(render, shown, region, level, lexicon)
+
+
+def _second_lines(
+    filters: SalaryFilters,
+    region: str | None,
+    shown: Sequence[SalaryFigure],
+    used_profile: bool,
+    note: str,
+    lexicon: Lexicon,
+    city_figure: SalaryFigure | None,
+) -> list[str]:
+    """Short italic lines under the first: a stale button, the profile, a city, a place."""
+    lines = []
     if note:
         lines.append(f"<i>{escape(note)}</i>")
-    if fallback:
-        lines.append(f"<i>{escape(fallback)}</i>")
-    numbers: dict[str, int] = {}
-    quotes: dict[str, list[str]] = {}
-    for group_region in SALARY_REGIONS:
-        group = _ordered([figure for figure in shown if figure.region == group_region])
-        if not group:
-            continue
-        lines += ["", f"<b>{REGION_FLAGS[group_region]} {REGION_NAMES[group_region]}</b>"]
-        for figure in group:
-            number = numbers.setdefault(figure.source, len(numbers) + 1)
-            quotes.setdefault(figure.source, [])
-            if figure.quote not in quotes[figure.source]:
-                quotes[figure.source].append(figure.quote)
-            lines.append(f"• {_figure_line(figure, rates)} [{number}]")
-        lines += _spread_lines(group, numbers)
-    lines += ["", "<b>Keep in mind</b>"]
-    lines += [f"• {line}" for line in _caveats(salaries, numbers, rates)]
-    lines += ["", "<b>Sources</b>"]
-    citations = []
-    for source, number in numbers.items():
-        title = (titles or {}).get(source, source)
-        lines.append(f"[{number}] {escape(title)}")
-        citations.append(
-            Citation(
-                n=number,
-                passage_id=f"salaries:{source}",  # not a search passage: the figures' quotes
-                doc_id=source,
-                title=title,
-                section="Salary figures",
-                text="\n".join(quotes[source]),
-                score=1.0,  # a direct citation of the figure's own sentence, not a search hit
-            )
-        )
-    text = _fit("\n".join(lines))
-    return Reply(text, _filter_buttons(region, level), tuple(citations), edit=edit)
-
-
-def _header(region: str | None, level: str | None, used_profile: bool) -> str:
-    where = f"{REGION_FLAGS[region]} {REGION_NAMES[region]}" if region else "all regions"
-    which = LEVEL_NAMES[level] if level else "all levels"
-    header = f"💰 <b>ML engineer salaries</b> · {escape(where)} · {escape(which.lower())}"
     if used_profile:
-        header += "\n<i>Filtered by your /profile; tap “All” to see more.</i>"
-    return header
-
-
-def _ordered(figures: list[SalaryFigure]) -> list[SalaryFigure]:
-    return sorted(figures, key=lambda figure: SALARY_LEVELS.index(figure.level))
-
-
-def _label(figure: SalaryFigure) -> str:
-    parts = [LEVEL_NAMES[figure.level]]
-    if figure.experience:
-        parts.append(figure.experience)
-    if figure.place:
-        parts.append(figure.place)
-    return escape(", ".join(parts))
-
-
-def _money(amount: float, currency: str) -> str:
-    return f"{CURRENCY_SIGNS[currency]}{amount:,.0f}"
-
-
-def _amount_text(
-    low: float | None,
-    high: float | None,
-    average: float | None,
-    currency: str,
-    open_ended: bool = False,
-    qualifier: str | None = None,
-) -> str:
-    plus = "+" if open_ended else ""
-    if low is not None and high is not None:
-        text = f"{_money(low, currency)}–{high:,.0f}{plus}"
-    elif low is not None:
-        text = f"{_money(low, currency)}{plus}"
-    elif high is not None:
-        text = f"up to {_money(high, currency)}"
-    else:
-        text = ""
-    if average is not None:
-        mean = f"{qualifier + ' ' if qualifier else ''}{_money(average, currency)}"
-        text = f"{text}, average {mean}" if text else f"average {mean}"
-    return text
-
-
-def _round_usd(amount: float) -> float:
-    step = 10 if amount < 10_000 else 100
-    return round(amount / step) * step
-
-
-def _figure_line(figure: SalaryFigure, rates: ExchangeRates | None) -> str:
-    """Label: as written → yearly amount (≈ US$)."""
-    written = escape(figure.written)
-    yearly = _amount_text(
-        figure.annual_min,
-        figure.annual_max,
-        figure.annual_average,
-        figure.currency,
-        figure.open_ended,
-        figure.qualifier,
-    )
-    line = f"{_label(figure)}: {written}"
-    restated = figure.period != "year" or figure.unit != "one"
-    if restated:
-        line += f" → <b>{escape(yearly)} a year</b>"
-    if rates is not None and figure.currency != "USD":
-        usd = [
-            None if amount is None else rates.to_usd(amount, figure.currency)
-            for amount in (figure.annual_min, figure.annual_max, figure.annual_average)
-        ]
-        rounded = [None if value is None else _round_usd(value) for value in usd]
-        in_usd = _amount_text(*rounded, "USD", figure.open_ended, figure.qualifier)
-        line += f" (≈ {escape(in_usd)}{'' if restated else ' a year'})"
-    return line
-
-
-def _spread_lines(group: list[SalaryFigure], numbers: Mapping[str, int]) -> list[str]:
-    """The range across sources, per currency, when more than one source covers a region."""
-    lines = []
-    for currency in dict.fromkeys(figure.currency for figure in group):
-        same = [figure for figure in group if figure.currency == currency]
-        sources = list(dict.fromkeys(figure.source for figure in same))
-        if len(sources) < 2:
-            continue
-        low = min(min(figure.annual_amounts) for figure in same)
-        high = max(max(figure.annual_amounts) for figure in same)
-        open_top = any(figure.open_ended and max(figure.annual_amounts) == high for figure in same)
-        cited = "".join(f"[{n}]" for n in sorted(numbers[source] for source in sources))
-        spread = _amount_text(low, high, None, currency, open_top)
+        lines.append("<i>Filtered by your /profile; tap “All” to see more.</i>")
+    city = filters.city if region is not None and region == filters.region else None
+    if region is not None and city and not any(_for_city(figure, city) for figure in shown):
+        line = f"These are for {escape(lexicon.region(region).name)} as a whole; "
+        if city_figure is not None:  # "sf entry": its only San Francisco figure is overall
+            level = LEVEL_NAMES[city_figure.level].lower()
+            line += f"for {escape(city)} the articles give only {level} pay."
+        else:
+            line += f"the articles give no figures for {escape(city)} alone."
+        lines.append(f"<i>{line}</i>")
+    if filters.uncovered and region is not None:
         lines.append(
-            f"↔ <i>The {len(sources)} sources differ; together they span "
-            f"{escape(spread)} a year</i> {cited}"
+            f"<i>The articles give nothing for {escape(_place_list(filters.uncovered))}.</i>"
         )
     return lines
 
 
-def _caveats(
-    salaries: Salaries, numbers: Mapping[str, int], rates: ExchangeRates | None
-) -> list[str]:
-    lines = [escape(caveat) for caveat in salaries.caveats]
-    with_figures = {figure.source for figure in salaries.figures}
-    sampled = [figure for figure in salaries.figures if figure.sample_size]
-    sampled_sources = {figure.source for figure in sampled}
-    if not sampled:
-        lines.append("None of the sources says how many salaries its figures are based on.")
-    else:
-        details = "; ".join(
-            f"{figure.sample_size:,} salaries"
-            + (f" [{numbers[figure.source]}]" if figure.source in numbers else "")
-            for figure in sampled
-        )
-        count = "one" if len(sampled_sources) == 1 else str(len(sampled_sources))
-        lines.append(
-            f"Only {count} of the {len(with_figures)} sources with figures states a sample size "
-            f"({details})."
-        )
-    lines.append(
-        "Yearly amounts are computed: monthly × 12; 1 lakh = 100,000; 1 crore = 10,000,000."
+def _uncovered(
+    salaries: Salaries,
+    filters: SalaryFilters,
+    *,
+    titles: Mapping[str, str] | None,
+    rates: ExchangeRates | None,
+    lexicon: Lexicon,
+) -> Reply:
+    """A country the articles don't cover: say so first, then the worldwide figures."""
+    level = filters.level if filters.level not in (None, ALL) else None
+    nearest = _select(salaries.figures, "global", level) or _select(
+        salaries.figures, "global", None
     )
-    if rates is not None:
-        lines.append(
-            f"≈ dollar amounts are approximate, at exchange rates as of "
-            f"{rates.as_of.isoformat()} ({escape(rates.note)}), not from the articles."
+    places = " ".join(figure.place or "" for figure in nearest).lower()
+    named = [name for name in filters.uncovered if name.lower() in places]
+    unnamed = [name for name in filters.uncovered if name not in named]
+    head = []
+    if unnamed:
+        head.append(f"The articles don't give ML salaries for {escape(_place_list(unnamed))}.")
+    if named:
+        head.append(
+            f"The articles give no separate ML salaries for {escape(_place_list(named))}; "
+            "they count it among global markets."
         )
-    return lines
+    render = _Render(filters.units, rates, compare=False)
+    if nearest:
+        head.append(
+            f"The nearest they give, {escape(_where('global', lexicon))}{_period_tag(nearest)}:"
+        )
+    layout = _Layout(head, render.level_lines(nearest))
+    tail, citations = _tail(render, titles)
+    return Reply(layout.html(tail), _filter_buttons(None, level), tuple(citations))
+
+
+def _tail(render: _Render, titles: Mapping[str, str] | None) -> tuple[list[str], list[Citation]]:
+    sources, citations = render.sources(titles)
+    return [*render.notes(), *sources], citations
 
 
 def _filter_buttons(region: str | None, level: str | None) -> ButtonRows:
@@ -510,15 +920,3 @@ def _filter_buttons(region: str | None, level: str | None) -> ButtonRows:
     ]
     level_row.append(Button(mark(current_level == ALL, "All"), f"{PREFIX}f:{current_region}:{ALL}"))
     return (tuple(region_row), tuple(level_row))
-
-
-def _fit(text: str) -> str:
-    """Keep a reply within Telegram's limit by dropping whole figure lines from the end."""
-    if len(text) <= TELEGRAM_LIMIT:
-        return text
-    lines = text.split("\n")
-    keep_from = lines.index("<b>Keep in mind</b>") - 1
-    head, tail = lines[:keep_from], lines[keep_from:]
-    while len("\n".join(head + tail)) > TELEGRAM_LIMIT - 40 and len(head) > 2:
-        head.pop()
-    return "\n".join([*head, "<i>(more figures: narrow the filters)</i>", *tail])

@@ -9,6 +9,7 @@ quote it cannot back up.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
@@ -84,6 +85,22 @@ def check_article(article_id: str, info: ValidationInfo) -> str:
         known = ", ".join(sorted(texts))
         raise ValueError(f"unknown article {article_id!r} (known: {known})")
     return article_id
+
+
+# Where a sentence ends in whitespace-folded article text: . ! or ? before a space, or a list
+# bullet between items (the articles' salary lists are bullets without full stops).
+_SENTENCE_BREAK = re.compile(r"[.!?](?= )| [-•] ")
+
+
+def sentence_around(text: str, part: str) -> str | None:
+    """The sentence(s) of text that contain part (both whitespace-folded), or None."""
+    start = text.find(part)
+    if start < 0:
+        return None
+    begin = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+    # From the part's last character on, so a full stop ending the part ends the sentence.
+    stop = _SENTENCE_BREAK.search(text, max(start, start + len(part) - 1))
+    return text[begin : stop.start() + 1 if stop else len(text)].strip()
 
 
 def check_quote(quote: str, article_id: str | None, info: ValidationInfo) -> str:
@@ -237,6 +254,9 @@ class SalaryFigure(StrictModel):
     sample_size: int | None = Field(default=None, gt=0)
     written: Text
     quote: Text
+    # The year the article gives the figure for ("the best job in 2019"): shown with it, since
+    # a dated figure can be judged for its age. After quote: its check reads the quote.
+    year: int | None = Field(default=None, ge=1990, le=2100)
 
     @field_validator("source")
     @classmethod
@@ -251,6 +271,25 @@ class SalaryFigure(StrictModel):
         if written is not None and fold_whitespace(written) not in fold_whitespace(quote):
             raise ValueError(f"the quote does not contain the written figure {written!r}")
         return quote
+
+    @field_validator("year")
+    @classmethod
+    def _year_in_article(cls, year: int | None, info: ValidationInfo) -> int | None:
+        # A year the article does not state next to the figure would be a guess.
+        quote = info.data.get("quote")
+        if year is None or quote is None:
+            return year
+        said = re.compile(rf"(?<!\d){year}(?!\d)")
+        if said.search(quote):
+            return year
+        folded = _folded_articles(info)
+        article = None if folded is None else folded.get(info.data.get("source", ""))
+        if article is None:
+            return year  # no articles to check against (the source is reported by its field)
+        sentence = sentence_around(article, fold_whitespace(quote))
+        if sentence is None or not said.search(sentence):
+            raise ValueError(f"year {year} is not in the quote or the article sentence around it")
+        return year
 
     @model_validator(mode="after")
     def _consistent_amounts(self) -> SalaryFigure:
@@ -287,9 +326,9 @@ class SalaryFigure(StrictModel):
 
 
 class Salaries(StrictModel):
-    """Every salary figure in the articles, and caveats that hold for all of them."""
+    """Every salary figure in the articles. Caveats are not stored: the view words them from
+    the figures it shows (no year, a sample size or none, computed amounts)."""
 
-    caveats: tuple[Text, ...] = ()
     figures: tuple[SalaryFigure, ...] = Field(min_length=1)
 
     @field_validator("figures")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from knowledge import KnowledgeBase, KnowledgeError, annual_amount, load_knowledge
-from knowledge.career_models import UNIT_MULTIPLIERS, fold_whitespace
+from knowledge.career_models import UNIT_MULTIPLIERS, fold_whitespace, sentence_around
 
 # A currency figure: a currency marker, then a number, maybe "lakh"/"crore", maybe a range
 # ("– 40,000", "-2 crore", "to ₹900,000"). Bare "3.3 lakhs" counts too (lakh implies rupees).
@@ -170,6 +170,27 @@ def test_the_one_stated_sample_size(knowledge) -> None:
     assert [(figure.id, figure.sample_size) for figure in sampled] == [("in-overall", 1300)]
 
 
+def test_years_are_set_where_the_article_gives_one(knowledge) -> None:
+    dated = {figure.id: figure.year for figure in knowledge.salaries.figures if figure.year}
+    assert dated == {"us-avg": 2019}  # "the best job in 2019 for a reason: they earn ..."
+    texts = {article.entry.id: fold_whitespace(article.text) for article in knowledge.articles}
+    for figure in knowledge.salaries.figures:
+        sentence = sentence_around(texts[figure.source], fold_whitespace(figure.quote))
+        assert sentence is not None, figure.id
+        years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", sentence))
+        # Every year stated beside a figure is on it; none is made up.
+        assert years == ({str(figure.year)} if figure.year else set()), figure.id
+
+
+def test_the_sentence_around_a_quote() -> None:
+    text = "Salaries vary. In 2019 it was the best job: they earn $1. Then - item A - item B"
+    assert sentence_around(text, "they earn $1.") == "In 2019 it was the best job: they earn $1."
+    assert sentence_around(text, "they earn") == "In 2019 it was the best job: they earn $1."
+    assert sentence_around(text, "item A") == "item A"  # list bullets end a sentence too
+    assert sentence_around(text, "Salaries") == "Salaries vary."
+    assert sentence_around(text, "not there") is None
+
+
 @pytest.mark.parametrize(
     ("amount", "unit", "period", "expected"),
     [
@@ -241,6 +262,12 @@ def _figure(index: int, **changes: Any) -> Callable[[Any], None]:
         (_figure(7, average=-3), r"figures\[7\]\.average: Input should be greater than 0"),
         (_figure(11, average=99), r"figures\[11\]: .*average 99 is outside min-max"),
         (_figure(1, id="pk-intern"), r"salaries\.yaml: figures: .*duplicate figure id"),
+        # us-top follows the "best job in 2019" sentence but is not in it.
+        (_figure(8, year=2019), r"figures\[8\]\.year: .*year 2019 is not in the quote or the"),
+        (_figure(7, year=2020), r"figures\[7\]\.year: .*year 2020 is not in the quote"),
+        (_figure(7, year=1066), r"figures\[7\]\.year: Input should be greater than or equal"),
+        (_figure(7, year="soon"), r"figures\[7\]\.year: Input should be a valid integer"),
+        (lambda data: data.update(caveats=["x"]), r"caveats: Extra inputs are not permitted"),
     ],
 )
 def test_a_broken_figure_names_file_and_field(
@@ -249,6 +276,16 @@ def test_a_broken_figure_names_file_and_field(
     _edit(knowledge_copy, "salaries.yaml", edit)
     with pytest.raises(KnowledgeError, match=message):
         load_knowledge(knowledge_copy)
+
+
+def test_a_year_in_the_quote_itself_is_accepted(knowledge_copy: Path) -> None:
+    sentence = (
+        "Indeed named Machine Learning Engineer is the best job in 2019 for a reason: they earn "
+        "an average of $148,485 in the United States, according to the site."
+    )
+    _edit(knowledge_copy, "salaries.yaml", _figure(7, quote=sentence, year=2019))
+    figure = load_knowledge(knowledge_copy).salaries.figures[7]
+    assert (figure.id, figure.year, figure.quote) == ("us-avg", 2019, sentence)
 
 
 def test_a_figure_without_amounts_is_refused(knowledge_copy: Path) -> None:
