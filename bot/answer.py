@@ -1,46 +1,73 @@
-"""Template a search result into a reply: a lead line, cited points, and sources.
+"""Template a search result into a reply a person calls an answer.
 
-No language model: every point is a verbatim excerpt of a cited passage.
+The reply opens with one or two sentences that answer the question, taken verbatim from
+the best-matching passage and cited; then a few more points, the user's region first and
+the same point from several articles merged under all their citations; then the sources.
+When the articles do not cover what was asked, the first line says so plainly.
+
+No language model: every point is a verbatim span of a cited passage.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from retrieval.chunking import Passage
+from bot.points import Point, passage_points
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import split_sentences
-from retrieval.structure import split_label, strip_list_marker
-from retrieval.tokenize import tokenize
+from retrieval.tokenize import STOP_WORDS, tokenize
 
 TELEGRAM_LIMIT = 4096
 MAX_SOURCES = 3
 RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of the best
-MAX_POINTS_PER_SOURCE = 4
-MAX_POINT_CHARS = 700
-MAX_LIST_POINTS = 6  # a short section whose heading matches the question is shown whole
-
-TOPIC_LEADS = {
-    "salary": "💰 What ML engineers earn, according to the articles",
-    "certifications": "🎓 Certifications the articles recommend",
-    "education": "🎓 What the articles say about education and degrees",
-    "experience": "🛠 How to get practical experience",
-    "roadmap": "🗺 Steps on the road to becoming an ML engineer",
-    "skills": "🧰 Skills an ML engineer needs",
-    "role": "👩‍💻 What an ML engineer does",
-    "career": "📈 Career paths and growth for ML engineers",
-    "comparison": "⚖️ How the roles compare",
-    "general": "📚 Here is what the articles say",
-}
-REGION_NAMES = {"pakistan": "Pakistan", "india": "India", "usa": "the US"}
-
-EXAMPLES = (
-    "What certifications should I get?",
-    "Do I need a master's degree?",
-    "How much do ML engineers earn in India?",
+MAX_POINTS = 3  # after the opening sentences; "More" gives the rest
+MAX_POINTS_WHEN_UNCOVERED = 2
+MAX_POINT_CHARS = 160  # a longer point is cut to its first sentences
+MAX_LEAD_CHARS = 280
+BODY_BUDGET = 540  # visible characters of opening and points; "More" gives the rest
+EXTRA_POINT_SHARE = 0.5  # a passage's second point must be this relevant, against the best
+SAME_POINT_OVERLAP = 0.6  # points sharing this share of their words say the same thing
+RANK_DECAY = 0.3  # a lower-ranked passage's sentence needs this much more to lead
+# A sentence that leans on the one before it ("This will provide ...") reads badly first.
+_LEANS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|here)\b", re.IGNORECASE)
+_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:years|months|weeks))\b|\bhow much time\b",
+                            re.IGNORECASE)
+_DURATION = re.compile(r"\b\d+(?:\s*[-–+]\s*\d+)?\+?\s*(?:years?|months?|weeks?)\b",
+                       re.IGNORECASE)
+# Words that answer "do I need X?" one way or the other.
+_STANCE = re.compile(
+    r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory|essential)|optional|"
+    r"necessary|required|essential|crucial|mandatory|must|helpful|can help|beneficial|"
+    r"recommended|preferred|not a must)\b",
+    re.IGNORECASE,
 )
+# "Which language should I learn first?" is answered by the sentence that recommends one.
+_ASKS_CHOICE = re.compile(
+    r"^(?:which|what)\b[^?]*\b(?:should|to|do i|must|best|first|recommend)", re.IGNORECASE
+)
+_RECOMMENDS = re.compile(
+    r"\b(?:preferred|recommended|most popular|essential|the best|highly|start with|first|key)\b",
+    re.IGNORECASE,
+)
+_NOT_ALWAYS = re.compile(
+    r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory)|optional)\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"^(?:do|does|did|is|are|can|could|should|must|will|would|am|have|has)\b", re.IGNORECASE
+)
+_NEED = re.compile(r"\b(?:need|needed|necessary|required|require|must|mandatory|compulsory)\b",
+                   re.IGNORECASE)
+# Money in a region's currency: a reply about one country shows none of the others'.
+CURRENCY_MARKERS: dict[str, re.Pattern[str]] = {
+    "pakistan": re.compile(r"\bPKR\b|\bRs\.?\s?\d", re.IGNORECASE),
+    "india": re.compile(r"₹|\bINR\b|\blakhs?\b|\bcrores?\b|\bLPA\b", re.IGNORECASE),
+    "us": re.compile(r"\$\s?\d|\bUSD\b"),
+}
+
 CAPABILITIES = (
     "I answer questions about becoming a machine-learning engineer: the role, skills, "
     "education, certifications, experience, salaries in Pakistan, India and the US, "
@@ -66,54 +93,35 @@ class Answer:
     intent: str
     html: str
     citations: tuple[Citation, ...]
+    coverage: str = "full"  # "full" | "partial" | "none"; declines are "none"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What the articles don't cover of a question, and whether anything else of it is."""
+
+    missing: str  # in plain words: "working hours", "Germany", "how long a switch takes"
+    coverage: str  # "partial" or "none"
+    wording: str = "cover"  # "The articles don't <wording> <missing>."
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """What the dialogue read from the message, for the reply's shape."""
+
+    region: str | None = None  # the one covered region the user asked about
+    region_doc_ids: frozenset[str] = frozenset()  # articles written about that region
+    gap: Gap | None = None
+    suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
 
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _display(unit: str) -> str:
-    """A unit as a point: list markers off, a leading "Label:" in bold."""
-    label = split_label(unit)
-    if label:
-        return f"<b>{escape(label[0])}</b>: {escape(label[1])}"
-    return escape(strip_list_marker(unit))
-
-
-def _relevance(text: str, terms: dict[str, float]) -> float:
-    return sum(terms.get(token, 0.0) for token in set(tokenize(text)))
-
-
-def select_points(passage: Passage, terms: dict[str, float]) -> list[str]:
-    """The units of a passage that answer the question, in article order."""
-    units: list[str] = []
-    for unit in passage.units:
-        if unit in passage.headings:
-            continue
-        units.extend(split_sentences(unit) if len(unit) > MAX_POINT_CHARS else [unit])
-    if not units:
-        return []
-    heading = " ".join(passage.section[-1:] + passage.headings)
-    if _relevance(heading, terms) >= 1.0 and len(units) <= MAX_LIST_POINTS:
-        return units  # the passage is about what was asked: all of it answers
-    scored = [(_relevance(unit, terms), position) for position, unit in enumerate(units)]
-    best = max(score for score, _ in scored)
-    if best <= 0:
-        chosen = [0, 1][: len(units)]
-    else:
-        ranked = sorted(scored, key=lambda item: (-item[0], item[1]))
-        chosen = [
-            position for score, position in ranked[:MAX_POINTS_PER_SOURCE] if score >= best * 0.5
-        ]
-    return [units[position] for position in sorted(chosen)]
-
-
-def _lead(result: SearchResult) -> str:
-    lead = TOPIC_LEADS.get(result.topic, TOPIC_LEADS["general"])
-    regions = [name for token, name in REGION_NAMES.items() if token in result.query.tokens]
-    if result.topic == "salary" and len(regions) == 1:
-        lead = f"💰 What ML engineers earn in {regions[0]}, according to the articles"
-    return f"<b>{escape(lead)}:</b>"
+def visible_text(reply_html: str) -> str:
+    """What a person sees of an HTML reply: tags off, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", reply_html))
 
 
 def cited_hits(hits: tuple[Hit, ...]) -> list[Hit]:
@@ -123,51 +131,314 @@ def cited_hits(hits: tuple[Hit, ...]) -> list[Hit]:
     return [hit for hit in hits[:MAX_SOURCES] if hit.score >= best * RELATIVE_SCORE]
 
 
-def decline_html(result: SearchResult) -> str:
-    if result.decision.kind == MessageKind.GREETING:
-        return (
-            "👋 <b>Hi! I'm Career Advisor.</b>\n"
-            f"{escape(CAPABILITIES)}\n\nTry: <i>{escape(EXAMPLES[0])}</i>"
-        )
-    if result.decision.kind == MessageKind.THANKS:
-        return "You're welcome! Ask me anything else about becoming an ML engineer. 🙂"
-    return (
-        "Sorry, that is outside what I know. "
-        f"{escape(CAPABILITIES)}\n\nYou could ask, for example: <i>{escape(EXAMPLES[0])}</i>"
+# Choosing what to show ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    point: Point
+    source: int  # citation number of its passage
+    relevance: float
+
+
+def _content_tokens(text: str) -> frozenset[str]:
+    return frozenset(t for t in tokenize(text) if t not in STOP_WORDS)
+
+
+def _relevance(text: str, terms: dict[str, float]) -> float:
+    return sum(terms.get(token, 0.0) for token in set(tokenize(text)))
+
+
+def _other_region_money(text: str, region: str | None) -> bool:
+    if region is None or region not in CURRENCY_MARKERS:
+        return False
+    return any(
+        pattern.search(text) for other, pattern in CURRENCY_MARKERS.items() if other != region
     )
 
 
-def compose(result: SearchResult) -> Answer:
-    if not result.in_scope:
-        return Answer(result.question, False, result.topic, decline_html(result), ())
-    lines = [_lead(result), ""]
-    citations: list[Citation] = []
-    for number, hit in enumerate(cited_hits(result.hits), start=1):
-        passage = hit.passage
-        for point in select_points(passage, result.query.terms):
-            lines.append(f"• {_display(point)} [{number}]")
-        citations.append(
-            Citation(
-                n=number,
-                passage_id=passage.id,
-                doc_id=passage.doc_id,
-                title=passage.title,
-                section=passage.section_label,
-                text=passage.text,
-                score=round(hit.score, 3),
+def _shorten(text: str, limit: int) -> str:
+    """The first sentences of a point that fit the limit (at least one)."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in split_sentences(text):
+        if kept and len(kept) + 1 + len(sentence) > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    if len(kept) > limit and "; " in kept:  # one long list of items: whole items, then "…"
+        cut = kept.rfind("; ", 0, limit)
+        if cut > limit // 3:
+            return kept[:cut] + "; …"
+    return kept
+
+
+def _lead(
+    candidates: list[_Candidate], question: str, terms: dict[str, float]
+) -> tuple[_Candidate, str] | None:
+    """The sentence that best answers the question, with its point: a yes/no question about
+    needing something prefers a sentence that takes a stance ("not always necessary")."""
+    asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
+    asks_duration = bool(_ASKS_DURATION.search(question))
+    asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
+    best: tuple[float, int, _Candidate, str] | None = None
+    for order, candidate in enumerate(candidates):
+        for sentence in split_sentences(candidate.point.text):
+            score = _relevance(sentence, terms) + 0.5 * _relevance(candidate.point.label, terms)
+            score *= 1.0 - RANK_DECAY * (candidate.source - 1)
+            if asks_need and _STANCE.search(sentence):
+                score *= 3.0
+            if asks_duration and _DURATION.search(sentence):
+                score *= 2.0
+            if asks_choice and _RECOMMENDS.search(sentence):
+                score *= 1.5
+            if _LEANS_BACK.match(sentence) and not candidate.point.text.startswith(sentence):
+                score *= 0.4
+            if score > 0 and (best is None or score > best[0]):
+                best = (score, order, candidate, sentence)
+    if best is None:
+        return (candidates[0], _shorten(candidates[0].point.text, MAX_LEAD_CHARS)) if (
+            candidates
+        ) else None
+    _, _, candidate, sentence = best
+    text = candidate.point.text
+    start = text.index(sentence)
+    # A short opening sentence takes the next one with it: "X is optional. It helps when ...".
+    following = text[start + len(sentence) :].strip()
+    if len(sentence) < 90 and following:
+        nxt = split_sentences(following)[0]
+        if len(sentence) + len(nxt) < MAX_LEAD_CHARS:
+            sentence = f"{sentence} {nxt}"
+    return candidate, sentence
+
+
+def _same_point(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) >= SAME_POINT_OVERLAP * min(len(a), len(b))
+
+
+@dataclass
+class _Shown:
+    text: str  # plain, unescaped
+    label: str
+    sources: list[int]
+    tokens: frozenset[str]
+    region_first: bool
+    order: tuple[int, int]
+
+
+def _choose_points(
+    candidates: list[_Candidate],
+    lead: _Candidate | None,
+    lead_text: str,
+    limit: int,
+    context: AnswerContext,
+    doc_of_source: dict[int, str],
+    lead_sources: list[int],
+) -> list[_Shown]:
+    """The best further points: each cited passage gives at least its best one; the same
+    point from two articles is shown once under both citations."""
+    lead_tokens = _content_tokens(lead_text)
+    ranked = sorted(
+        candidates,
+        key=lambda c: (-c.relevance * (1.0 - RANK_DECAY * (c.source - 1)), c.source,
+                       c.point.position),
+    )
+    shown: list[_Shown] = []
+    best_of_source: dict[int, _Candidate] = {}
+    for candidate in ranked:
+        best_of_source.setdefault(candidate.source, candidate)
+    # Beyond each passage's best point, only points about as relevant as the best ones.
+    top = max((c.relevance for c in candidates), default=0.0)
+    extras = [
+        c for c in ranked
+        if c not in best_of_source.values() and c.relevance >= EXTRA_POINT_SHARE * top
+    ]
+    ordered = list(best_of_source.values()) + extras
+    for candidate in ordered:
+        if lead is not None and candidate is lead:
+            continue
+        text = _shorten(candidate.point.text, MAX_POINT_CHARS)
+        tokens = _content_tokens(text)
+        if _same_point(tokens, lead_tokens):
+            if candidate.source not in lead_sources:
+                lead_sources.append(candidate.source)  # another article says the same
+            continue
+        twin = next((s for s in shown if _same_point(tokens, s.tokens)), None)
+        if twin is not None:
+            if candidate.source not in twin.sources:
+                twin.sources.append(candidate.source)
+            continue
+        represented = any(candidate.source in s.sources for s in shown)
+        if len(shown) >= limit and represented:
+            continue  # full; but every cited passage keeps one point
+        shown.append(
+            _Shown(
+                text,
+                candidate.point.label,
+                [candidate.source],
+                tokens,
+                doc_of_source[candidate.source] in context.region_doc_ids,
+                (candidate.source, candidate.point.position),
             )
         )
-    lines += ["", "<b>Sources</b>"]
-    lines += [f"[{c.n}] {escape(c.title)}, {escape(c.section)}" for c in citations]
-    text = "\n".join(lines)
-    if len(text) > TELEGRAM_LIMIT:  # keep whole points; drop the last ones
-        text = _fit(lines)
-    return Answer(result.question, True, result.topic, text, tuple(citations))
+    shown.sort(key=lambda s: (not s.region_first, s.order))
+    return shown
+
+
+def _fit_points(points: list[_Shown], lead_sources: list[int], spent: int) -> list[_Shown]:
+    """Every cited passage keeps its best point; further points only while the reply is
+    short ("More" gives the rest)."""
+    kept: list[_Shown] = []
+    covered = set(lead_sources)
+    for point in points:
+        size = len(point.label) + len(point.text) + 8
+        if covered.issuperset(point.sources) and kept and spent + size > BODY_BUDGET:
+            continue
+        kept.append(point)
+        covered.update(point.sources)
+        spent += size
+    return kept
+
+
+def _lead_html(lead: tuple[_Candidate, str], question: str, sources: list[int]) -> str:
+    """The opening: the answering sentence, its label when it starts the point, and a plain
+    "Not always." before a sentence that says so to a "do I need" question."""
+    candidate, sentence = lead
+    opener = escape(sentence)
+    if candidate.point.label and candidate.point.text.startswith(sentence):
+        opener = f"<b>{escape(candidate.point.label)}</b>: {opener}"
+    if _NOT_ALWAYS.search(sentence) and _YES_NO.match(question.strip()):
+        opener = f"<b>Not always.</b> {opener}"
+    return f"{opener} {_marks(sources)}"
+
+
+def _marks(sources: list[int]) -> str:
+    """The point's own passage first (its text is quoted from that one), then the others."""
+    ordered = sources[:1] + sorted(sources[1:])
+    return "".join(f"[{n}]" for n in ordered)
+
+
+def _point_html(shown: _Shown) -> str:
+    body = escape(shown.text)
+    if shown.label:
+        body = f"<b>{escape(shown.label)}</b>: {body}"
+    agree = f" <i>({len(shown.sources)} articles)</i>" if len(shown.sources) > 1 else ""
+    return f"• {body} {_marks(shown.sources)}{agree}"
+
+
+COVERED_SUBJECTS = (
+    "They cover the ML engineer's role, skills, education, certifications, practical "
+    "experience, salaries in Pakistan, India and the US, and roadmaps."
+)
+
+
+def _gap_line(gap: Gap) -> str:
+    said = f"<b>The articles don't {escape(gap.wording)} {escape(gap.missing)}.</b>"
+    if gap.coverage == "none":
+        return f"{said}\n{escape(COVERED_SUBJECTS)}"
+    return f"{said} What they do say:"
+
+
+def compose(result: SearchResult, context: AnswerContext | None = None) -> Answer:
+    """The reply to a searched question."""
+    context = context or AnswerContext()
+    if not result.in_scope:
+        return Answer(
+            result.question, False, result.topic, decline_html(result, context), (), "none"
+        )
+    hits = cited_hits(result.hits)
+    terms = result.query.terms
+    candidates: list[_Candidate] = []
+    doc_of_source: dict[int, str] = {}
+    for number, hit in enumerate(hits, start=1):
+        doc_of_source[number] = hit.passage.doc_id
+        for point in passage_points(hit.passage):
+            if _other_region_money(point.plain, context.region):
+                continue
+            relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
+            candidates.append(_Candidate(point, number, relevance))
+    gap = context.gap
+    if gap is not None and gap.coverage == "none":
+        # Nothing cited would answer it: say so, with no quotes dressed up as an answer.
+        return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
+    lead = _lead(candidates, result.question, terms)
+    lead_sources = [lead[0].source] if lead is not None else []
+    limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
+    points = _fit_points(
+        _choose_points(
+            candidates, lead[0] if lead else None, lead[1] if lead else "", limit, context,
+            doc_of_source, lead_sources,
+        ),
+        lead_sources,
+        len(lead[1]) if lead is not None else 0,
+    )
+    # Sources are numbered in rank order among those the reply actually quotes.
+    used = set(lead_sources) | {n for point in points for n in point.sources}
+    renumber = {old: new for new, old in enumerate(sorted(used), start=1)}
+    lines: list[str] = [_gap_line(gap)] if gap is not None else []
+    if lead is not None:
+        lines.append(_lead_html(lead, result.question, [renumber[n] for n in lead_sources]))
+    if points:
+        lines.append("")
+        for point in points:
+            point.sources = [renumber[n] for n in point.sources]
+            lines.append(_point_html(point))
+    citations = [
+        Citation(
+            n=renumber[number],
+            passage_id=hit.passage.id,
+            doc_id=hit.passage.doc_id,
+            title=hit.passage.title,
+            section=hit.passage.section_label,
+            text=hit.passage.text,
+            score=round(hit.score, 3),
+        )
+        for number, hit in enumerate(hits, start=1)
+        if number in renumber
+    ]
+    lines += ["", _sources_line(citations)]
+    text = _fit(lines)
+    return Answer(
+        result.question, True, result.topic, text, tuple(citations),
+        gap.coverage if gap is not None else "full",
+    )
+
+
+def _sources_line(citations: list[Citation]) -> str:
+    """The articles quoted, each once with all its numbers; "Why?" shows each passage whole,
+    with its section."""
+    numbers: dict[str, list[int]] = {}
+    for citation in citations:
+        numbers.setdefault(citation.title, []).append(citation.n)
+    parts = [f"{_marks(ns)} {escape(title)}" for title, ns in numbers.items()]
+    return "<i>Sources:</i>\n" + "\n".join(parts)
 
 
 def _fit(lines: list[str]) -> str:
-    sources_at = lines.index("<b>Sources</b>")
-    head, tail = lines[: sources_at - 1], lines[sources_at - 1 :]
-    while len("\n".join(head + tail)) > TELEGRAM_LIMIT and len(head) > 3:
+    """Within Telegram's limit: whole points dropped from the end, the sources kept."""
+    head, tail = lines[:-1], lines[-1:]
+    while len("\n".join(head + tail)) > TELEGRAM_LIMIT and len(head) > 1:
         head.pop()
     return "\n".join(head + tail)
+
+
+# Declines -------------------------------------------------------------------------------------
+
+
+def decline_html(result: SearchResult, context: AnswerContext | None = None) -> str:
+    context = context or AnswerContext()
+    examples = context.suggestions or ("What certifications should I get?",)
+    if result.decision.kind == MessageKind.GREETING:
+        return (
+            "👋 <b>Hi! I'm Career Advisor.</b>\n"
+            f"{escape(CAPABILITIES)}\n\nTry: <i>{escape(examples[0])}</i>"
+        )
+    if result.decision.kind == MessageKind.THANKS:
+        return "You're welcome! Ask me anything else about becoming an ML engineer. 🙂"
+    tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples[:3])
+    return (
+        "Sorry, that is outside what I can help with: I answer questions about becoming a "
+        "machine-learning engineer (role, skills, education, certifications, experience, "
+        "salaries in Pakistan, India and the US, roadmaps), from the articles I cite.\n\n"
+        f"You could ask:\n{tries}"
+    )

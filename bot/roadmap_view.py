@@ -9,34 +9,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.answer import Citation
+from bot.points import clean_unit
 from bot.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
 from bot.reply import Button, ButtonRows, Reply
 from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, RoadmapStage
+from knowledge.lexicon import load_lexicon
 
 PREFIX = "rm:"
 TELEGRAM_LIMIT = 4096
 MAX_QUOTE_CHARS = 150
+STAGE_READABLE_CHARS = 2100  # HTML characters of a stage view: about 1,400 visible
 STALE_NOTE = "That button is out of date; here is the current roadmap."
 
-ROADMAP_LEVEL_WORDS: dict[str, str] = {
+# Career levels (the one lexicon's) -> the roadmap stage to start from; the stage names
+# themselves also work ("/roadmap intermediate").
+STAGE_FOR_LEVEL: dict[str, str] = {
     "beginner": "beginner",
-    "newbie": "beginner",
-    "novice": "beginner",
-    "student": "beginner",
-    "starter": "beginner",
-    "fresher": "beginner",
-    "scratch": "beginner",
-    "zero": "beginner",
-    "intermediate": "intermediate",
+    "internship": "beginner",
+    "entry": "intermediate",
     "mid": "intermediate",
-    "middle": "intermediate",
-    "midlevel": "intermediate",
-    "junior": "intermediate",
-    "advanced": "advanced",
     "senior": "advanced",
-    "sr": "advanced",
-    "expert": "advanced",
-    "experienced": "advanced",
+}
+ROADMAP_LEVEL_WORDS: dict[str, str] = {
+    **{word: STAGE_FOR_LEVEL[level] for word, level in load_lexicon().word_table("levels").items()},
+    "intermediate": "intermediate",
+    "advanced": "advanced",
 }
 LEVEL_NAMES = {"beginner": "a beginner", "intermediate": "intermediate", "advanced": "advanced"}
 # Words that make a free-text message a request for a roadmap or a starting point.
@@ -154,6 +151,16 @@ def _overview_buttons(
 # Stage view -----------------------------------------------------------------------------------
 
 
+def _shown_quote(quote: str) -> str | None:
+    """A quote as shown: without an outline's "Explain that" (a verbatim sub-span), or
+    None when it is only an instruction to the article's writer."""
+    cleaned = clean_unit(" ".join(quote.split()))
+    if cleaned is None:
+        return None
+    label, text = cleaned
+    return f"{label}: {text}" if label else text
+
+
 def _shorten(quote: str) -> str:
     quote = " ".join(quote.split())
     if len(quote) <= MAX_QUOTE_CHARS:
@@ -171,10 +178,11 @@ def _stage_view(
     note: str = "",
     edit: bool = True,
 ) -> Reply:
-    # Quotes make a stage long; show fewer per item until it fits Telegram's limit.
-    for quotes_per_item in (2, 1, 0):
+    # Quotes make a stage long; show fewer per item until it reads at a glance ("Why?"
+    # shows every quote behind the stage).
+    for quotes_per_item in (1, 0):
         text, citations = _stage_text(roadmap, stage, progress, titles, note, quotes_per_item)
-        if len(text) <= TELEGRAM_LIMIT:
+        if len(text) <= STAGE_READABLE_CHARS:
             break
     return Reply(text, _stage_buttons(roadmap, stage, progress), citations, edit=edit)
 
@@ -215,7 +223,11 @@ def _stage_text(
         lines.append(escape(item.detail))
         if item.resources:
             lines.append(f"📚 {escape(', '.join(item.resources))}")
-        shown = list(dict.fromkeys((s.article, s.quote) for s in item.sources))
+        shown = [
+            (article, quote)
+            for article, raw in dict.fromkeys((s.article, s.quote) for s in item.sources)
+            if (quote := _shown_quote(raw)) is not None
+        ]
         for article, quote in shown[:quotes_per_item]:
             lines.append(f"<i>“{escape(_shorten(quote))}”</i> [{numbers[article]}]")
     lines += ["", "<b>Sources</b>"]

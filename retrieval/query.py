@@ -68,6 +68,9 @@ class Query:
     # The question only asks what the subject is ("what is X", "define X"), rather than
     # something about it ("what do i need to get started").
     asks_definition: bool = False
+    # The user's words that the vocabulary knows as a phrase ("ml eng", "data sci"): known
+    # to the bot even where no article spells them so.
+    phrased: frozenset[str] = frozenset()
 
 
 def _edit_distance_within(a: str, b: str, limit: int) -> bool:
@@ -196,6 +199,11 @@ class QueryAnalyzer:
             subject=subject,
             story=frozenset(story),
             asks_definition=bool(subject) and asks_definition,
+            phrased=frozenset(
+                token
+                for match in self._phrase_pattern.finditer(lowered)
+                for token in tokenize(match.group(1))
+            ),
         )
 
     def _subject_tokens(self, subject_text: str) -> tuple[str, ...]:

@@ -6,6 +6,9 @@ import re
 import pytest
 
 from bench.quality import fold
+from bot.answer import visible_text
+from bot.dialogue import Dialogue
+from bot.points import clean_sentence, passage_points
 from tests.support.telegram_html import parse_telegram_html, telegram_length
 
 QUESTIONS = (
@@ -16,7 +19,22 @@ QUESTIONS = (
     "skills for <b>ML</b> & data <script>alert(1)</script>",
     "what does an MLE do all day " + "really " * 400,
 )
+_MARKS = re.compile(r"((?:\[\d+\])+)(?: <i>\(\d+ articles\)</i>)?$")
 
+
+def _quoted_lines(answer_html: str) -> list[tuple[str, list[int]]]:
+    """Each cited line of a reply (the opening and the points): its text and citations."""
+    found = []
+    for line in answer_html.split("\n\n")[0].splitlines() + answer_html.splitlines():
+        match = _MARKS.search(line)
+        if not match or line.startswith("["):
+            continue
+        body = re.sub(r"^• ", "", line[: match.start()].strip())
+        body = re.sub(r"^<b>Not always\.</b> ", "", body)
+        body = re.sub(r"^<b>[^<]*</b>: ", "", body)  # a "Label:" is the passage's own
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        found.append((html.unescape(body), numbers))
+    return found
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -27,47 +45,115 @@ def test_reply_is_valid_telegram_html_within_the_limit(advisor, question: str) -
 
 
 @pytest.mark.parametrize("question", QUESTIONS[:4])
-def test_every_point_is_an_excerpt_of_its_cited_passage(advisor, question: str) -> None:
+def test_every_quoted_line_is_a_verbatim_span_of_each_passage_it_cites(
+    advisor, question: str
+) -> None:
     answer = advisor.answer(question)
     cited = {c.n: fold(c.text) for c in answer.citations}
-    points = [line for line in answer.html.splitlines() if line.startswith("• ")]
-    assert points
-    for point in points:
-        match = re.fullmatch(r"• (.*) \[(\d+)\]", point)
-        assert match, point
-        text = html.unescape(re.sub(r"</?b>", "", match.group(1)))
-        assert fold(text) in cited[int(match.group(2))], point
+    lines = _quoted_lines(answer.html)
+    assert lines
+    for text, numbers in lines:
+        for number in numbers:
+            # A line merged from several articles is verbatim in the first; the others
+            # say the same thing in nearly the same words.
+            if number == numbers[0]:
+                # List items are joined on one line, a long list cut after an item with "…".
+                for part in re.split(r"; |, ", text.removesuffix("; …")):
+                    assert fold(part) in cited[number], (text, number)
 
 
-def test_reply_leads_with_the_topic_then_points_then_sources(advisor) -> None:
-    answer = advisor.answer("what certifications should I get")
+def test_reply_opens_with_an_answer_then_points_then_sources(advisor) -> None:
+    answer = advisor.answer("do i really need a masters")
     lines = answer.html.splitlines()
-    assert "Certifications" in lines[0]
-    assert lines[2].startswith("• ")
-    assert "<b>Sources</b>" in lines
+    assert lines[0].startswith("<b>Not always.</b>")
+    assert "not always necessary" in lines[0] or "not always required" in lines[0]
+    assert "<i>Sources:</i>" in lines
     for citation in answer.citations:
         assert f"[{citation.n}] {html.escape(citation.title, quote=False)}" in answer.html
 
 
-def test_citations_are_numbered_and_carry_the_full_passage(advisor, engine) -> None:
-    answer = advisor.answer("how much do ML engineers make in Pakistan")
+def test_replies_are_short(advisor) -> None:
+    dialogue = Dialogue(advisor)
+    lengths = sorted(len(visible_text(dialogue.search_answer(q).reply.html)) for q in QUESTIONS[:5])
+    assert lengths[len(lengths) // 2] <= 700
+    assert lengths[-1] <= 1400
+
+
+def test_citations_are_numbered_in_order_and_carry_the_full_passage(advisor, engine) -> None:
+    answer = advisor.answer("what skills does an ML engineer need")
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert 1 <= len(answer.citations) <= 3
     texts = {p.text for p in engine.passages}
     for citation in answer.citations:
         assert citation.text in texts
         assert citation.doc_id and citation.title and citation.section
+        assert f"[{citation.n}]" in answer.html.split("<i>Sources:</i>")[0]
 
 
-def test_salary_in_pakistan_cites_the_pkr_figures(advisor) -> None:
+def test_a_one_region_question_shows_no_other_regions_money(advisor) -> None:
     answer = advisor.answer("how much do ML engineers make in Pakistan")
     assert answer.intent == "salary"
     assert "PKR" in answer.html
+    assert "₹" not in answer.html and "lakh" not in answer.html
     assert answer.citations[0].doc_id == "pakistan-roadmap"
 
 
 def test_article_text_is_escaped(advisor) -> None:
-    # The Sources line of the step-by-step guide contains "Bootcamps & Certifications".
-    answer = advisor.answer("are bootcamps a good way in, and which certifications count?")
+    # The step-by-step guide's label "Python & R" opens the answer.
+    answer = advisor.answer("python vs R for machine learning")
     assert "&amp;" in answer.html
     assert " & " not in re.sub(r"<[^>]+>", "", answer.html)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        (
+            "Explain that internships are a great way to gain experience.",
+            "internships are a great way to gain experience.",
+        ),
+        ("Note that entry-level engineers earn more.", "entry-level engineers earn more."),
+        ("Highlight the importance of foundational skills.", None),
+        ("Let's delve into the details of each role:", None),
+        ("Below is a detailed outline of the degree courses.", None),
+        ("Imagine a world where machines assist doctors.", None),
+        ("By following this roadmap, you can build a successful career.", None),
+        ("Preview the article’s focus on roles, steps, and salary potential.", None),
+        ("b.", None),
+        ("Python is the preferred language.", "Python is the preferred language."),
+        ("Cover letters are read by recruiters.", "Cover letters are read by recruiters."),
+    ],
+)
+def test_writing_instructions_and_filler_are_never_shown(sentence: str, shown: str | None) -> None:
+    assert clean_sentence(sentence) == shown
+
+
+def test_an_instruction_after_a_label_gives_up_its_object() -> None:
+    assert clean_sentence("Recommend courses from Coursera or edX.", first_after_label=True) == (
+        "courses from Coursera or edX."
+    )
+    assert (
+        clean_sentence("Encourage readers to showcase their work.", first_after_label=True) is None
+    )
+
+
+def test_bare_labels_head_their_items_and_short_items_share_a_line(engine) -> None:
+    for passage in engine.passages:
+        for point in passage_points(passage):
+            assert not point.text.endswith(":"), point
+            assert len(re.findall(r"[A-Za-z]", point.text)) >= 3, point
+    skills = next(p for p in engine.passages if p.id == "pakistan-roadmap#9")
+    points = passage_points(skills)
+    assert points[0].label == "Specializations"
+    assert "Deep Learning" in points[0].text
+
+
+def test_one_word_items_are_joined_under_their_heading(engine) -> None:
+    joined = [
+        point
+        for passage in engine.passages
+        for point in passage_points(passage)
+        if ", " in point.text and "PyTorch" in point.text
+    ]
+    assert joined
+    assert all(len(point.text.split()) > 2 for point in joined)

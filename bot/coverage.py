@@ -1,0 +1,194 @@
+"""What of a question the articles don't cover, found before the reply is written.
+
+Three general signs, none tied to particular wordings of a question:
+- a place the articles give nothing for ("Germany", "Dubai"), with no covered region named;
+- words that no article uses at all ("visa", "hours", "layoffs"): the subject is absent;
+- an answer of a kind the cited passages cannot give: "how long / how many months" needs a
+  duration, and none of them states one;
+plus the lexicon's short list of subjects whose words the articles use in another sense
+("remote" appears only in "remote sensing").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.answer import Gap
+from knowledge.lexicon import Lexicon
+from retrieval.query import Query
+from retrieval.sentences import split_sentences
+from retrieval.tokenize import STOP_WORDS, tokenize
+
+# Words that say what every question here is about, not what it asks.
+_GENERIC_TEXT = (
+    "machine learning ml engineer engineers engineering ai artificial intelligence career "
+    "careers job jobs work working become becoming field role people person data science "
+    "scientist get good best need much many really also want like know tell please one"
+)
+GENERIC = frozenset(tokenize(_GENERIC_TEXT))
+ABSENT_SHARE = 1 / 3
+# Where a question is asked about is context, not its subject.
+_PLACE_TOKENS = frozenset(tokenize("pakistan india usa us america indian pakistani american"))
+_PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
+                          "ctc lpa lakh money compensation stipend wage"))
+_ASKS_DURATION = re.compile(
+    r"\bhow (?:long|many (?:months|years|weeks|days))\b|\bhow much time\b|\btime (?:does it|it) "
+    r"takes?\b|\btimeline\b|\btime frame\b|\btimeframe\b|\bin (?:\d+|a few|six|three) months\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\b\d+(?:\s*[-–+]\s*\d+)?\+?\s*(?:years?|months?|weeks?)\b|\bwithin (?:a few )?months\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# Everyday verbs, adverbs and adjectives that say how something is asked, never what about:
+# an article lacking "worth" or "exactly" does not lack the subject.
+_NOT_SUBJECTS = frozenset(
+    tokenize(
+        "worth worthwhile put pick picked choose chose later exactly actually basically "
+        "honestly seriously literally definitely probably possible possibly usually typically "
+        "generally mostly kind sort thing things stuff lot lots bit little enough okay ok fine "
+        "true false right wrong sure able try trying tried mean means meant say said tell told "
+        "think thought feel felt guess hope wish wonder wondering confused confusing idea "
+        "ideas advice suggestion suggestions tips tip help helpful useful start started "
+        "starting go going went come coming make making made take taking took give giving "
+        "keep keeping let show showing look looking find finding use using used way ways "
+        "first next last still already ever never always often sometimes soon yet since "
+        "anyone someone everyone anything something everything nothing else either neither "
+        "kinda gimme soo crack sounds dream loving realistic forgot needs heavy revise "
+        "stuck super bother inside outside actual actually nobody somebody folks pull fill "
+        "purely worried worry kill killing bump bumps reel eventually heard hear hearing "
+        "argue argues passing family friend friends cousin sister brother parents teacher "
+        "circle messy cleaning living matter matters ready hype cheap free waste contacts "
+        "hey hi hello thanks bro bhai yaar sir madam guys please pls plz asap quick quickly "
+        "easy easier hard harder difficult better worse big small long short high low new old "
+        "real exact exactly specific specifically particular particularly sure certain "
+        "currently nowadays today now days year years month months week weeks time times"
+    )
+)
+
+
+def _user_phrase(question: str, stems: set[str]) -> str:
+    """The user's own words for the missing stems: runs of neighbouring words kept together
+    ("H-1B visa"), a lone word in quotes (“nervous”), several joined with "or"."""
+    runs: list[list[str]] = []
+    previous = -2
+    for position, word in enumerate(_WORD.findall(question)):
+        if not set(tokenize(word.lower())) & stems:
+            continue
+        if position == previous + 1:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        previous = position
+    phrases = [" ".join(run) for run in runs]
+    if len(phrases) == 1 and " " not in phrases[0]:
+        return f"“{phrases[0]}”"
+    if len(phrases) > 1:
+        return ", ".join(phrases[:-1]) + " or " + phrases[-1]
+    return phrases[0] if phrases else ""
+
+
+def _content(query: Query, leave_out: Iterable[str] = ()) -> set[str]:
+    skip = GENERIC | STOP_WORDS | set(leave_out)
+    return {t for t in query.tokens if t not in skip and not t.isdigit()}
+
+
+def find_gap(
+    question: str,
+    query: Query,
+    lexicon: Lexicon,
+    article_vocabulary: frozenset[str],
+    cited_texts: list[str],
+    english_words: frozenset[str] = frozenset(),
+) -> Gap | None:
+    """What the articles don't cover of the question, or None when they cover all of it."""
+    places = lexicon.uncovered_in(question)
+    covered_regions = [r for r in lexicon.regions_in(question) if r != "global"]
+    if places and not covered_regions:
+        place_words = {t for p in places for t in tokenize(p)} | {
+            t for word in _WORD.findall(question) if lexicon.uncovered_in(word)
+            for t in tokenize(word)
+        }
+        rest = _content(query, place_words)
+        names = " or ".join(places)
+        if not rest or rest <= _PAY:
+            return Gap(names, "none", "give figures for" if rest else "cover")
+        return Gap(names, "partial", "cover")
+    topic = lexicon.uncovered_topic_in(question)
+    if topic is not None:
+        phrases = lexicon.uncovered_topic_phrases(topic)
+        topic_words = {token for phrase in phrases for token in tokenize(phrase)}
+        return Gap(topic, _level(query, topic_words, cited_texts))
+    if _ASKS_DURATION.search(question) and not _states_duration(query, cited_texts):
+        return Gap("how long it takes", "partial", "say")
+    return absent_gap(question, query, article_vocabulary, cited_texts, english_words)
+
+
+def absent_gap(
+    question: str,
+    query: Query,
+    article_vocabulary: frozenset[str],
+    cited_texts: list[str],
+    english_words: frozenset[str] = frozenset(),
+) -> Gap | None:
+    """A gap for words no article uses, when they carry a good share of what is asked (a
+    word the articles lack in a long story is rarely what is asked)."""
+    absent = _absent_words(question, query, article_vocabulary, english_words)
+    asked = {
+        token for token in _content(query) - _NOT_SUBJECTS - _PAY - query.phrased
+        if len(token) > 2 and token not in _PLACE_TOKENS
+    }
+    if absent and len(absent) >= ABSENT_SHARE * len(asked | absent):
+        return Gap(_user_phrase(question, absent), _level(query, absent, cited_texts), "mention")
+    return None
+
+
+def _absent_words(
+    question: str, query: Query, article_vocabulary: frozenset[str], english: frozenset[str]
+) -> set[str]:
+    """Stems of the question's words that the bot does not know at all: in no article, in
+    no question people ask of a passage (knowledge/asked), in no vocabulary entry. Such a
+    word ("visa", "layoffs", "GRE") names a subject the articles lack; a word merely absent
+    from the articles ("matter", "ready") is usually a way of asking about what they have."""
+    unknown = set(query.unknown) - query.story  # words of the story around the question
+    absent: set[str] = set()
+    for word in _WORD.findall(question):
+        acronym = word.isupper() and len(word) >= 3  # "GRE", "OPT": short but a subject
+        for token in tokenize(word.lower()):
+            if token not in unknown or token in article_vocabulary or token in _NOT_SUBJECTS:
+                continue
+            if len(token) <= 2 or (len(token) == 3 and not acronym and word.lower() not in english):
+                continue
+            if token in _PLACE_TOKENS or not token.isalpha():
+                continue
+            if not acronym and word.lower() not in english:
+                continue  # slang, a typo or a name ("kinda", "smth"): not a subject
+            absent.add(token)
+    return absent
+
+
+def _states_duration(query: Query, cited_texts: list[str]) -> bool:
+    """Whether a cited sentence gives a duration for what was asked: "(0-2 years)" in a pay
+    table does not say how long a career switch takes."""
+    subject = _content(query) - _NOT_SUBJECTS
+    for text in cited_texts:
+        for sentence in split_sentences(text):
+            if _DURATION.search(sentence) and (
+                not subject or subject & set(tokenize(sentence))
+            ):
+                return True
+    return False
+
+
+def remaining_terms(query: Query, gap_words: Iterable[str]) -> set[str]:
+    """What a question asks besides the part the articles don't cover."""
+    return _content(query, gap_words)
+
+
+def _level(query: Query, missing: Iterable[str], cited_texts: list[str]) -> str:
+    """ "partial" when something else the question asks is in the cited passages."""
+    rest = _content(query, missing)
+    cited = {t for text in cited_texts for t in tokenize(text)}
+    return "partial" if rest & cited else "none"
