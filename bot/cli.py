@@ -19,6 +19,7 @@ def turn_json(question: str, turn: Turn) -> str:
             "question": question,
             "in_scope": answer.in_scope if answer else False,
             "intent": answer.intent if answer else "dialogue",
+            "coverage": answer.coverage if answer else "full",
             "answer_html": turn.reply.html,
             "citations": [
                 {

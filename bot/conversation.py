@@ -13,6 +13,7 @@ from typing import Any
 from bot.profile import Profile
 
 HISTORY_LIMIT = 20  # answers whose More/Sources buttons still work
+VIEWS = frozenset({"answer", "salary", "roadmap"})
 STATE_VERSION = 1
 
 
@@ -25,15 +26,26 @@ class Exchange:
     topic: str
     cited: tuple[str, ...]  # every passage id cited for this question, in order
     shown: tuple[str, ...]  # the passages cited in the latest reply ("why?" shows these)
+    # Which reply it was: "answer" (searched passages), "salary" or "roadmap" (a view, with
+    # the region and level it showed), so a follow-up can re-aim whatever came last.
+    view: str = "answer"
+    region: str | None = None
+    level: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "question": self.question,
             "topic": self.topic,
             "cited": list(self.cited),
             "shown": list(self.shown),
+            "view": self.view,
         }
+        if self.region is not None:
+            data["region"] = self.region
+        if self.level is not None:
+            data["level"] = self.level
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Exchange | None:
@@ -49,7 +61,14 @@ class Exchange:
             and _strings(shown)
         ):
             return None
-        return cls(number, question, topic, tuple(cited), tuple(shown))
+        view, region, level = data.get("view", "answer"), data.get("region"), data.get("level")
+        if view not in VIEWS:
+            view = "answer"
+        return cls(
+            number, question, topic, tuple(cited), tuple(shown), view,
+            region if isinstance(region, str) else None,
+            level if isinstance(level, str) else None,
+        )
 
 
 def _strings(value: Any) -> bool:
@@ -70,8 +89,16 @@ class ChatState:
     def find(self, exchange_id: int) -> Exchange | None:
         return next((e for e in self.history if e.id == exchange_id), None)
 
-    def remember(self, question: str, topic: str, shown: tuple[str, ...]) -> ChatState:
-        exchange = Exchange(self.next_id, question, topic, shown, shown)
+    def remember(
+        self,
+        question: str,
+        topic: str,
+        shown: tuple[str, ...],
+        view: str = "answer",
+        region: str | None = None,
+        level: str | None = None,
+    ) -> ChatState:
+        exchange = Exchange(self.next_id, question, topic, shown, shown, view, region, level)
         history = (*self.history, exchange)[-HISTORY_LIMIT:]
         return ChatState(history, self.next_id + 1)
 

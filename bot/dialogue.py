@@ -10,13 +10,24 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.advisor import Advisor
-from bot.answer import CAPABILITIES, Answer, compose, escape
+from bot.answer import CAPABILITIES, Answer, AnswerContext, Gap, cited_hits, compose, escape
 from bot.conversation import ChatState, Exchange, UserState
-from bot.follow_up import FollowUp, classify_follow_up, refine
+from bot.coverage import absent_gap, find_gap
+from bot.follow_up import read_refinement, refine
 from bot.profile import profile_button, profile_command, profile_prompt
+from bot.reading import Kind, MessageReader, Reading
 from bot.reply import Button, ButtonRows, Reply
 from bot.roadmap_view import roadmap_button, roadmap_command, roadmap_level_from_text
-from bot.salary_view import salary_answer, salary_button, salary_command, salary_filters_from_text
+from bot.salary_view import (
+    SalaryFilters,
+    parse_salary_filters,
+    salary_answer,
+    salary_button,
+    salary_command,
+    salary_filters_from_text,
+)
+from knowledge.english_words import load_english_words
+from knowledge.lexicon import load_lexicon
 from knowledge.questions import SuggestedQuestion, SuggestedQuestions, load_questions
 from retrieval.chunking import Passage
 from retrieval.search import SearchResult
@@ -24,8 +35,34 @@ from retrieval.search import SearchResult
 MAX_INPUT_CHARS = 2000  # longer messages are cut before anything else looks at them
 MAX_RELATED = 3
 MORE_SEARCH_DEPTH = 12
-# "Which cert should a beginner start with?" is about certifications, not the whole roadmap.
-ROADMAP_TOPICS = frozenset({"roadmap", "general", "career"})
+# A career level named in a follow-up -> the salary view's level filter.
+SALARY_LEVEL_FOR = {
+    "beginner": "early", "internship": "internship", "entry": "entry", "mid": "mid",
+    "senior": "senior",
+}
+# Questions a declined message is offered instead, fitting the user's region.
+DECLINE_SUGGESTIONS: dict[str, tuple[str, ...]] = {
+    "": (
+        "What certifications should I get?",
+        "Do I need a master's degree?",
+        "What skills does an ML engineer need?",
+    ),
+    "pakistan": (
+        "How much do ML engineers earn in Pakistan?",
+        "Which universities in Pakistan are good for ML?",
+        "What certifications should I get?",
+    ),
+    "india": (
+        "What is the salary of a fresher ML engineer in India?",
+        "How do I become an ML engineer in India?",
+        "What certifications should I get?",
+    ),
+    "us": (
+        "How much do ML engineers earn in the US?",
+        "Do I need a master's degree?",
+        "What skills does an ML engineer need?",
+    ),
+}
 START_EXAMPLES = ("certs", "masters", "pay-india")
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -101,6 +138,16 @@ class Dialogue:
             self.advisor.knowledge.root
         )
         self._passages: dict[str, Passage] | None = None
+        self._vocabulary: frozenset[str] | None = None
+        lexicon = self.advisor.knowledge.lexicon
+        self.lexicon = lexicon if lexicon is not None else load_lexicon()
+        self._reader: MessageReader | None = None
+
+    @property
+    def reader(self) -> MessageReader:
+        if self._reader is None:  # built on first use: the index is built with it
+            self._reader = MessageReader(self.advisor.engine, self.lexicon)
+        return self._reader
 
     def warm_up(self) -> None:
         """Build the search index now rather than on the first question."""
@@ -122,73 +169,172 @@ class Dialogue:
                 raise TypeError(f"not a dialogue event: {event!r}")
         return turn if turn.user is not None else replace(turn, user=user)
 
-    def search_answer(self, question: str) -> Turn:
-        """A question answered from the article passages only, in a fresh chat (`ask` uses
-        this: its JSON promises the cited passages, which the /salary view does not give)."""
-        text = " ".join(question[:MAX_INPUT_CHARS].split())
-        return self._ask(ChatState(), self.advisor.engine.search(text))
+    def search_answer(self, question: str, user: UserState | None = None) -> Turn:
+        """A question answered in a fresh chat, as the first message of a conversation
+        (`ask` uses this): the same reading, views and replies as Telegram."""
+        return self.respond(ChatState(), Text(question), user)
 
     # Free text -------------------------------------------------------------------------------
 
     def _text(self, state: ChatState, raw: str, user: UserState) -> Turn:
-        text = " ".join(raw[:MAX_INPUT_CHARS].split())
-        if not text:
-            return Turn(Reply(EMPTY_NOTE), state)
+        reading = self.reader.read(raw[:MAX_INPUT_CHARS], state.last)
         last = state.last
-        match classify_follow_up(text, last is not None):
-            case FollowUp.MORE:
-                return self._more(state, last) if last else Turn(Reply(NOTHING_YET_NOTE), state)
-            case FollowUp.WHY:
+        match reading.kind:
+            case Kind.EMPTY:
+                return Turn(Reply(EMPTY_NOTE), state)
+            case Kind.MORE:
+                if last is None:
+                    return Turn(Reply(NOTHING_YET_NOTE), state)
+                return self._more(state, last, user)
+            case Kind.WHY:
                 return self._why(state, last) if last else Turn(Reply(NOTHING_YET_NOTE), state)
-            case FollowUp.REFINE if last is not None:
-                question = refine(last.question, text)
-                return self._question(state, question, user, shown_as=question)
-        return self._question(state, text, user)
+            case Kind.REFINE if last is not None:
+                return self._refine(state, last, reading, user)
+            case Kind.PROFILE:
+                reply, profile = profile_command("", user.profile)
+                return Turn(reply, state, user=replace(user, profile=profile))
+        return self._answer(state, reading, user)
 
-    def _question(
-        self, state: ChatState, question: str, user: UserState, shown_as: str | None = None
+    def _answer(
+        self, state: ChatState, reading: Reading, user: UserState, shown_as: str | None = None
     ) -> Turn:
-        """Pay and roadmap questions get the structured views; the rest the article search."""
-        knowledge = self.advisor.knowledge
-        engine = self.advisor.engine
-        result = engine.search(question)  # searched once: its query also gives the topic
-        topic = engine.scope.topic(result.query)
-        filters = salary_filters_from_text(question) if topic == "salary" else None
-        if filters is not None:
-            reply = salary_answer(
-                knowledge.salaries,
-                filters,
-                user.profile,
-                titles=knowledge.article_titles,
-                rates=knowledge.exchange_rates,
-            )
-            return Turn(reply, state.remember(question, "salary", ()))
-        level = roadmap_level_from_text(question)
-        if level is not None and topic in ROADMAP_TOPICS:
-            reply = roadmap_command(
-                knowledge.roadmap, level, user.progress, user.profile,
-                titles=knowledge.article_titles,
-            )
-            return Turn(reply, state.remember(question, "roadmap", ()))
-        return self._ask(state, result, shown_as)
+        """Pay and roadmap requests get their views; every other message the articles."""
+        if reading.kind == Kind.SALARY:
+            filters = salary_filters_from_text(reading.text) or SalaryFilters()
+            gap = None
+            if reading.understood is not None:  # "income tax on ML salaries": say so first
+                gap = absent_gap(
+                    reading.text, reading.understood.query, self._article_vocabulary(), [],
+                    self._english_words(),
+                )
+            return self._salary(state, reading.text, filters, user, gap)
+        if reading.kind == Kind.ROADMAP:
+            level = roadmap_level_from_text(reading.text) or ""
+            return self._roadmap(state, reading.text, level, user)
+        result = self.advisor.engine.search(reading.text, understood=reading.understood)
+        return self._ask(state, result, reading, user, shown_as)
 
-    def _ask(self, state: ChatState, result: SearchResult, shown_as: str | None = None) -> Turn:
+    def _refine(
+        self, state: ChatState, last: Exchange, reading: Reading, user: UserState
+    ) -> Turn:
+        """A follow-up re-aims whatever came last: a view keeps its other filter, a question
+        is asked again with the new region, level or subject."""
+        lexicon = self.lexicon
+        refinement = read_refinement(reading.text, lexicon)
+        region = refinement.regions[0] if refinement.regions else None
+        level = refinement.levels[0] if refinement.levels else None
+        question = refine(last.question, reading.text, lexicon)
+        if last.view == "salary" and not refinement.detail:
+            filters = SalaryFilters(
+                region or last.region, SALARY_LEVEL_FOR[level] if level else last.level
+            )
+            return self._salary(state, question, filters, user)
+        if last.view == "roadmap" and level and not refinement.detail:
+            return self._roadmap(state, question, level, user)
+        again = self.reader.read(question, None)
+        if again.kind in (Kind.MORE, Kind.WHY, Kind.REFINE, Kind.EMPTY, Kind.PROFILE):
+            again = replace(again, kind=Kind.QUESTION, understood=None)
+        return self._answer(state, again, user, shown_as=question)
+
+    def _salary(
+        self,
+        state: ChatState,
+        question: str,
+        filters: SalaryFilters,
+        user: UserState,
+        gap: Gap | None = None,
+    ) -> Turn:
+        knowledge = self.advisor.knowledge
+        reply = salary_answer(
+            knowledge.salaries, filters, user.profile,
+            titles=knowledge.article_titles, rates=knowledge.exchange_rates,
+        )
+        coverage = "full"
+        if filters.uncovered and filters.region is None:
+            coverage = "partial" if reply.citations else "none"
+        if gap is not None:  # what the figures don't answer, said before them
+            coverage = "partial"
+            said = f"<b>The articles don't {escape(gap.wording)} {escape(gap.missing)}.</b>"
+            reply = replace(reply, html=f"{said} What they give on pay:\n\n{reply.html}")
+        answer = Answer(question, True, "salary", reply.html, reply.citations, coverage)
+        new_state = state.remember(
+            question, "salary", (), view="salary", region=filters.region, level=filters.level
+        )
+        return Turn(reply, new_state, answer)
+
+    def _roadmap(self, state: ChatState, question: str, level: str, user: UserState) -> Turn:
+        knowledge = self.advisor.knowledge
+        reply = roadmap_command(
+            knowledge.roadmap, level, user.progress, user.profile,
+            titles=knowledge.article_titles,
+        )
+        answer = Answer(question, True, "roadmap", reply.html, reply.citations, "full")
+        new_state = state.remember(question, "roadmap", (), view="roadmap", level=level or None)
+        return Turn(reply, new_state, answer)
+
+    def _ask(
+        self,
+        state: ChatState,
+        result: SearchResult,
+        reading: Reading | None = None,
+        user: UserState | None = None,
+        shown_as: str | None = None,
+    ) -> Turn:
         """Answer a searched question, remembering it for follow-ups and buttons."""
-        question = result.question
-        answer = compose(result)
+        context = self._context(result, reading, user or UserState())
+        answer = compose(result, context)
         if not answer.in_scope:
             return Turn(Reply(answer.html, buttons=self._example_buttons()), state, answer)
         shown = tuple(c.passage_id for c in answer.citations)
-        new_state = state.remember(question, answer.intent, shown)
+        new_state = state.remember(result.question, answer.intent, shown)
         exchange = new_state.last
         assert exchange is not None
         html = answer.html
         if shown_as:  # a follow-up: say how it was understood
-            html = f"<i>↪ {escape(shown_as)}</i>\n\n{html}"
+            html = f"<i>↪ {escape(shown_as)}</i>\n{html}"
         reply = Reply(html, self._answer_buttons(exchange), answer.citations)
-        return Turn(reply, new_state, answer)
+        return Turn(reply, new_state, replace(answer, html=html))
 
-    def _more(self, state: ChatState, exchange: Exchange) -> Turn:
+    def _context(
+        self, result: SearchResult, reading: Reading | None, user: UserState
+    ) -> AnswerContext:
+        """The reply's shape from the reading: the user's region, and what isn't covered."""
+        lexicon = self.lexicon
+        named = reading.region if reading is not None else None
+        if named is None and reading is None:
+            countries = [r for r in lexicon.regions_in(result.question) if r != "global"]
+            named = countries[0] if len(countries) == 1 else None
+        home = named or user.profile.region
+        region_docs = frozenset(
+            article.entry.id
+            for article in self.advisor.knowledge.articles
+            if home is not None and home in article.entry.regions
+        )
+        suggestions = DECLINE_SUGGESTIONS.get(home or "", DECLINE_SUGGESTIONS[""])
+        if not result.in_scope:
+            return AnswerContext(named, region_docs, None, suggestions)
+        cited = [hit.passage.text for hit in cited_hits(result.hits)]
+        gap = find_gap(
+            result.question, result.query, lexicon, self._article_vocabulary(), cited,
+            self._english_words(),
+        )
+        return AnswerContext(named, region_docs, gap, suggestions)
+
+    def _english_words(self) -> frozenset[str]:
+        return load_english_words(self.advisor.knowledge.root)
+
+    def _article_vocabulary(self) -> frozenset[str]:
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(self.advisor.engine.index.vocabulary)
+        return self._vocabulary
+
+    def _more(self, state: ChatState, exchange: Exchange, user: UserState | None = None) -> Turn:
+        user = user or UserState()
+        if exchange.view == "salary":  # more of a pay view: every level of that region
+            filters = SalaryFilters(exchange.region or "all", "all")
+            return self._salary(state, exchange.question, filters, user)
+        if exchange.view == "roadmap":
+            return self._roadmap(state, exchange.question, "", user)
         result = self.advisor.engine.search(exchange.question, limit=MORE_SEARCH_DEPTH)
         unseen = tuple(hit for hit in result.hits if hit.passage.id not in exchange.cited)
         if not result.in_scope or not unseen:
@@ -208,7 +354,9 @@ class Dialogue:
     def _why(self, state: ChatState, exchange: Exchange) -> Turn:
         passages = self._passage_by_id()
         found = [passages[pid] for pid in exchange.shown if pid in passages]
-        if not exchange.shown:  # a /salary or /roadmap view: its figures cite their quotes
+        if exchange.view in ("salary", "roadmap"):
+            return self._view_sources(state, exchange)
+        if not exchange.shown:
             return Turn(Reply(VIEW_SOURCES_NOTE), state)
         if not found:
             return Turn(Reply(STALE_NOTE), state)
@@ -220,6 +368,26 @@ class Dialogue:
             )
         buttons = ((Button("More ▸", f"more:{exchange.id}"),),)
         return Turn(Reply("\n\n".join(parts), buttons), state)
+
+    def _view_sources(self, state: ChatState, exchange: Exchange) -> Turn:
+        """ "Why?" after a /salary or /roadmap view: the article sentences behind it."""
+        if exchange.view == "salary":
+            filters = SalaryFilters(exchange.region, exchange.level)
+            view = self._salary(ChatState(), exchange.question, filters, UserState()).reply
+            what = "those salary figures"
+        else:
+            view = self._roadmap(ChatState(), exchange.question, exchange.level or "", UserState())
+            view = view.reply
+            what = "that roadmap"
+        if not view.citations:
+            return Turn(Reply(VIEW_SOURCES_NOTE), state)
+        parts = [f"<b>Where {what} come from</b>, quoted from the articles:"]
+        for citation in view.citations:
+            parts.append(
+                f"<b>[{citation.n}] {escape(citation.title)}</b>\n"
+                f"<blockquote>{escape(citation.text)}</blockquote>"
+            )
+        return Turn(Reply("\n\n".join(parts)), state)
 
     # Commands --------------------------------------------------------------------------------
 
@@ -240,13 +408,19 @@ class Dialogue:
                 reply = roadmap_command(
                     knowledge.roadmap, args, user.progress, user.profile, titles=titles
                 )
-                return Turn(reply, state)
+                remembered = state.remember(f"/roadmap {args}".strip(), "roadmap", (),
+                                            view="roadmap", level=args.strip() or None)
+                return Turn(reply, remembered)
             case "salary":
                 reply = salary_command(
                     knowledge.salaries, args, user.profile, titles=titles,
                     rates=knowledge.exchange_rates,
                 )
-                return Turn(reply, state)
+                filters = parse_salary_filters(args).filters
+                remembered = state.remember(f"/salary {args}".strip(), "salary", (),
+                                            view="salary", region=filters.region,
+                                            level=filters.level)
+                return Turn(reply, remembered)
             case "profile":
                 reply, profile = profile_command(args, user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
@@ -286,12 +460,13 @@ class Dialogue:
             case "ask":
                 question = self.questions.by_id(payload)
                 if question is not None:
-                    return self._question(state, question.text, user)
+                    return self._text(state, question.text, user)
             case "more" | "why" if payload.isdecimal():
                 exchange = state.find(int(payload))
                 if exchange is not None:
-                    action = self._more if prefix == "more" else self._why
-                    return action(state, exchange)
+                    if prefix == "more":
+                        return self._more(state, exchange, user)
+                    return self._why(state, exchange)
         return Turn(Reply(STALE_NOTE, self._example_buttons()), state)
 
     def _answer_buttons(self, exchange: Exchange) -> ButtonRows:
@@ -368,15 +543,29 @@ def welcome_html() -> str:
     )
 
 
+# Each command with the arguments it takes, for /help.
+COMMAND_USAGE: tuple[tuple[str, str], ...] = (
+    ("/start", "welcome and example questions"),
+    ("/help", "this message"),
+    ("/salary", "pay in Pakistan, India and the US"),
+    ("/salary pk senior", "one region and level (pk, india, us; intern, entry, mid, senior)"),
+    ("/roadmap", "the steps, with your progress"),
+    ("/roadmap beginner", "start at your stage (beginner, intermediate, advanced)"),
+    ("/profile india mid", "save your region and level for /salary and /roadmap"),
+    ("/sources", "the articles I answer from"),
+    ("/reset", "forget this chat's context"),
+)
+
+
 def help_html() -> str:
-    commands = "\n".join(f"/{name} — {escape(text)}" for name, text in COMMANDS)
+    usage = "\n".join(f"<code>{escape(c)}</code> — {escape(text)}" for c, text in COMMAND_USAGE)
     return (
         "<b>How to use Career Advisor</b>\n\n"
         "Ask any question about becoming an ML engineer, in your own words. Every answer "
-        "cites the articles it comes from.\n\n"
-        "After an answer you can say <i>tell me more</i>, ask <i>why?</i> to see the sources "
-        "in full, or follow up with <i>and in India?</i> or <i>what about senior level?</i>\n\n"
-        f"<b>Commands</b>\n{commands}"
+        "cites the articles it comes from, and says so when they don't cover something.\n\n"
+        "After an answer you can say <i>elaborate</i>, ask <i>where did you get this?</i>, "
+        "or follow up with <i>and for Pakistan?</i> or <i>what about senior level?</i>\n\n"
+        f"<b>Commands</b>\n{usage}"
     )
 
 

@@ -1,52 +1,101 @@
-"""Reading a message in the light of the last answer: "tell me more", "why?", "and in India?"."""
+"""Reading a message in the light of the last reply: "elaborate", "where did you get this",
+"ok and for pakistan?", "what about senior level?"."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
+
+from knowledge.lexicon import Lexicon
 
 
 class FollowUp(StrEnum):
     MORE = "more"  # the next passages on the same question
-    WHY = "why"  # the cited passages in full
-    REFINE = "refine"  # the same question with a new region, level or detail
+    WHY = "why"  # the sources behind the last reply
+    REFINE = "refine"  # the last question with a new region, level or detail
     NONE = "none"  # a question of its own
 
 
 _MORE = re.compile(
-    r"^(?:(?:please\s+)?tell me more|more(?: please| info(?:rmation)?| details)?|go on|continue|"
-    r"keep going|anything else|what else|say more|elaborate|more on that)\W*$",
+    r"^(?:(?:ok(?:ay)?|and|so|pls|please|hmm+)[\s,]+)*(?:"
+    r"(?:please\s+)?tell me more(?: about (?:it|that|this|them))?|more(?: please| info(?:rmation)?"
+    r"| details?| on (?:that|this|it))?|go on|continue|keep going|anything else|what else|"
+    r"say more|elaborate(?: (?:on )?(?:it|that|this|more|please))?|(?:can you |could you |pls |"
+    r"please )?(?:explain|expand)(?: (?:on )?(?:it|that|this))? (?:more|further|in detail)|"
+    r"(?:give me |i want |need )?more details?(?: please)?|details please|go deeper|"
+    r"(?:can you |could you )?expand(?: on (?:it|that|this))?|and\?|then\?|next)\W*$",
     re.IGNORECASE,
 )
 _WHY = re.compile(
-    r"^(?:why|how so|sources?|citations?|says who|proof|where(?: is| does)? (?:that|this) "
-    r"(?:come )?from|what(?:'s| is) (?:the|your) sources?|show (?:me )?(?:the )?sources?|"
-    r"(?:can you )?cite (?:it|that|them|your sources?))\W*$",
+    r"^(?:(?:ok(?:ay)?|and|but|so|hmm+)[\s,]+)*(?:why|how so|why is that|sources?(?: please)?|"
+    r"citations?|references?|says who|proof|how do you know(?: (?:this|that))?|"
+    r"where(?: did)? you get (?:this|that|it|these|those)(?: from)?|"
+    r"where(?: is| does| do| are)? (?:that|this|it|these|those|the figures|the numbers) "
+    r"(?:come )?from|what(?:'s| is| are) (?:the|your) sources?|which articles?|"
+    r"show (?:me )?(?:the |your )?sources?|(?:can you )?cite (?:it|that|them|your sources?)|"
+    r"is (?:this|that) (?:true|correct|right|accurate))\W*$",
     re.IGNORECASE,
 )
-# Openers that make a short message lean on the previous question.
+# Openers that make a short message lean on the previous one.
 _CONNECTIVE = re.compile(
-    r"^(?:and|but|also|ok(?:ay)?|so)?\s*(?:what|how) about\s+|^(?:and|also|same)\s+(?:for\s+)?|"
-    r"^(?:and\s+)?(?:in|for)\s+(?=\S)",
+    r"^(?:(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|hmm+|same|now)[\s,]+)*"
+    r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at)\s+(?=\S)",
     re.IGNORECASE,
 )
-REGION_WORDS = frozenset(
-    {"pakistan", "pk", "india", "indian", "us", "usa", "america", "american", "states", "uk"}
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|hmm+|same|now)[\s,]+)+",
+    re.IGNORECASE,
 )
-LEVEL_WORDS = frozenset(
-    {
-        "senior", "sr", "junior", "jr", "entry", "fresher", "freshers", "mid", "intern",
-        "internship", "interns", "lead", "principal", "beginner", "experienced", "level",
-    }
+FILLER_WORDS = frozenset(
+    "and ok okay but also so then same now what how about for in at the a an level levels "
+    "role roles please pls what's ones one guys people engineers engineer is are of".split()
 )
-MAX_REFINEMENT_WORDS = 6
+MAX_REFINEMENT_WORDS = 7
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What a follow-up changes: a region, a level, and any other words it adds."""
+
+    regions: tuple[str, ...]
+    levels: tuple[str, ...]
+    detail: str  # the follow-up without its opener and its region and level words
+    new_subject: bool = False  # "what about X?" asks about X; "and for X?" narrows the last
+    preposition: str = "for"  # how "and in X?" / "and for X?" attaches X
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text.casefold())
+    return re.findall(r"[a-z0-9+'-]+", text.casefold())
 
 
-def classify_follow_up(text: str, has_previous: bool) -> FollowUp:
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return " ".join(text.split())
+
+
+_NEW_SUBJECT = re.compile(r"\b(?:what|how) about\b", re.IGNORECASE)
+_ATTACHES = re.compile(r"\b(in|for|at)\s+\S+\W*$", re.IGNORECASE)
+
+
+def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
+    opener = _CONNECTIVE.match(text.strip())
+    new_subject = bool(opener and _NEW_SUBJECT.search(opener.group(0)))
+    attaches = _ATTACHES.search(opener.group(0)) if opener else None
+    preposition = attaches.group(1).lower() if attaches else "for"
+    body = _CONNECTIVE.sub("", text.strip())
+    body = _LEADING_FILLER.sub("", body).strip(" ?!.")
+    spans = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(body)]
+    spans += lexicon.level_spans(body)
+    detail = _without(body, spans)
+    detail = " ".join(w for w in detail.split() if w.lower().strip("?!.,") not in FILLER_WORDS)
+    return Refinement(
+        lexicon.regions_in(body), lexicon.levels_in(body), detail, new_subject, preposition
+    )
+
+
+def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> FollowUp:
     stripped = text.strip()
     if _MORE.match(stripped):
         return FollowUp.MORE
@@ -54,34 +103,47 @@ def classify_follow_up(text: str, has_previous: bool) -> FollowUp:
         return FollowUp.WHY
     if not has_previous:
         return FollowUp.NONE
-    tokens = _words(stripped)
-    if not tokens or len(tokens) > MAX_REFINEMENT_WORDS:
+    words = _words(stripped)
+    if not words or len(words) > MAX_REFINEMENT_WORDS:
         return FollowUp.NONE
-    if _CONNECTIVE.match(stripped):
-        return FollowUp.REFINE
-    if all(token in REGION_WORDS | LEVEL_WORDS for token in tokens):
-        return FollowUp.REFINE  # "India?", "senior level?"
+    refinement = read_refinement(stripped, lexicon)
+    names_something = bool(refinement.regions or refinement.levels)
+    if names_something and not refinement.detail:
+        return FollowUp.REFINE  # "India?", "senior level?", "ok and for pakistan?"
+    if _CONNECTIVE.match(stripped) and len(refinement.detail.split()) <= 3:
+        return FollowUp.REFINE  # "what about certifications?"
     return FollowUp.NONE
 
 
-def refine(previous: str, follow_up: str) -> str:
-    """The previous question, re-aimed by a follow-up: its region or level words replaced."""
-    detail = _CONNECTIVE.sub("", follow_up.strip()).strip(" ?!.")
-    detail_words = set(_words(detail))
-    kept = previous.rstrip(" ?!.")
-    for vocabulary in (REGION_WORDS, LEVEL_WORDS):
-        if detail_words & vocabulary:
-            kept = _drop_words(kept, vocabulary)
-    if _words(detail)[:1] and _words(detail)[0] in REGION_WORDS:
-        detail = f"in {detail}"  # "India?" reads as "... in India?"
-    return f"{kept} {detail}?".strip()
+def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
+    """The previous question, re-aimed: its region and level replaced by the follow-up's;
+    "what about X?" asks about X in the same place, "and for X?" asks the same for X."""
+    refinement = read_refinement(follow_up, lexicon)
+    base = previous.strip().rstrip(" ?!.")
+    regions = refinement.regions
+    if refinement.detail and refinement.new_subject:
+        regions = regions or lexicon.regions_in(previous)
+        base = refinement.detail
+    if refinement.regions:
+        base = _drop_regions(base, lexicon)
+    if refinement.levels:
+        base = _without(base, lexicon.level_spans(base))
+    base = re.sub(r"\s+(?:in|for|at|of)(?:\s+the)?\s*$", "", base)
+    parts = [base]
+    if refinement.detail and not refinement.new_subject:
+        parts.append(f"{refinement.preposition} {refinement.detail}")
+    if refinement.levels:
+        parts.append(lexicon.level_phrase(refinement.levels[0]))
+    if regions and (refinement.regions or refinement.new_subject):
+        parts.append(f"in {lexicon.region(regions[0]).name}")
+    return " ".join(parts).strip() + "?"
 
 
-def _drop_words(text: str, vocabulary: frozenset[str]) -> str:
-    kept = [
-        token
-        for token in text.split()
-        if re.sub(r"\W", "", token).lower() not in vocabulary
-    ]
-    # "in the US" loses "US" and should lose its dangling "in the" too.
-    return re.sub(r"\s+(?:in|for|at)(?:\s+the)?\s*$", "", " ".join(kept))
+def _drop_regions(text: str, lexicon: Lexicon) -> str:
+    """ "... in the US" loses "US" and its dangling "in the" too."""
+    spans = []
+    for mention in lexicon.region_mentions(text):
+        start = mention.start
+        before = re.search(r"(?:\b(?:in|for|at)\s+(?:the\s+)?)$", text[:start], re.IGNORECASE)
+        spans.append((before.start() if before else start, mention.start + len(mention.phrase)))
+    return _without(text, spans)

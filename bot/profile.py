@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.answer import escape  # one escaping rule for every view
 from bot.reply import Button, ButtonRows, Reply
+from knowledge.lexicon import load_lexicon
 
 PREFIX = "prof:"
 
@@ -48,54 +49,23 @@ ROADMAP_LEVEL_FOR: dict[str, str] = {
     "senior": "advanced",
 }
 
+_LEXICON = load_lexicon()
+# Single words a command may use ("/profile pk sr"); phrases are folded by words() below.
 REGION_WORDS: dict[str, str] = {
-    "pk": "pakistan",
-    "pak": "pakistan",
-    "pakistan": "pakistan",
-    "pakistani": "pakistan",
+    **{w: r for w, r in _LEXICON.word_table("regions").items() if " " not in w},
     "in": "india",  # only in commands: in free text "in" is just a preposition
     "ind": "india",
-    "india": "india",
-    "indian": "india",
-    "bharat": "india",
     "us": "us",
-    "usa": "us",
-    "america": "us",
-    "american": "us",
-    "states": "us",
     "unitedstates": "us",
-    "global": "global",
-    "world": "global",
-    "worldwide": "global",
-    "international": "global",
-    "abroad": "global",
 }
+# A profile's level is where the person is; an intern is still a beginner here.
 PROFILE_LEVEL_WORDS: dict[str, str] = {
-    "beginner": "beginner",
+    **{
+        w: ("beginner" if level == "internship" else level)
+        for w, level in _LEXICON.word_table("levels").items()
+        if " " not in w
+    },
     "begin": "beginner",
-    "newbie": "beginner",
-    "novice": "beginner",
-    "student": "beginner",
-    "starter": "beginner",
-    "learner": "beginner",
-    "intern": "beginner",
-    "internship": "beginner",
-    "entry": "entry",
-    "junior": "entry",
-    "jr": "entry",
-    "fresher": "entry",
-    "graduate": "entry",
-    "grad": "entry",
-    "mid": "mid",
-    "middle": "mid",
-    "midlevel": "mid",
-    "intermediate": "mid",
-    "senior": "senior",
-    "sr": "senior",
-    "lead": "senior",
-    "experienced": "senior",
-    "advanced": "senior",
-    "expert": "senior",
 }
 # Spelled-out forms folded to one word before matching.
 _PHRASES = (

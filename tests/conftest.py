@@ -10,8 +10,15 @@ import pytest
 
 from bot.advisor import Advisor
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
+from knowledge.lexicon import Lexicon
 from retrieval.search import SearchEngine
 from tests.support.botapi_standin import BotApiStandIn
+
+
+@pytest.fixture(autouse=True)
+def _data_dir_of_the_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the project's own ./data (the terminal chat saves there)."""
+    monkeypatch.setenv("CAREER_ADVISOR_DATA_DIR", str(tmp_path / "data"))
 
 
 @pytest.fixture
@@ -24,6 +31,12 @@ def standin() -> Iterator[BotApiStandIn]:
 @pytest.fixture(scope="session")
 def knowledge() -> KnowledgeBase:
     return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def lexicon(knowledge: KnowledgeBase) -> Lexicon:
+    assert knowledge.lexicon is not None
+    return knowledge.lexicon
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"question", "in_scope", "intent", "answer_html", "citations"}
+KEYS = {"question", "in_scope", "intent", "coverage", "answer_html", "citations"}
 CITATION_KEYS = {"n", "doc_id", "title", "section", "text", "score"}
 
 

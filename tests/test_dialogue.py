@@ -139,6 +139,9 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("go on", FollowUp.MORE),
         ("why", FollowUp.WHY),
         ("what's your source?", FollowUp.WHY),
+        ("where did you get this", FollowUp.WHY),
+        ("elaborate", FollowUp.MORE),
+        ("ok and for pakistan?", FollowUp.REFINE),
         ("and in India?", FollowUp.REFINE),
         ("what about senior level?", FollowUp.REFINE),
         ("India?", FollowUp.REFINE),
@@ -147,12 +150,12 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("more money in data science or ML engineering?", FollowUp.NONE),
     ],
 )
-def test_follow_up_kinds(text: str, expected: FollowUp) -> None:
-    assert classify_follow_up(text, has_previous=True) == expected
+def test_follow_up_kinds(text: str, expected: FollowUp, lexicon) -> None:
+    assert classify_follow_up(text, True, lexicon) == expected
 
 
-def test_refinements_need_a_previous_question() -> None:
-    assert classify_follow_up("and in India?", has_previous=False) == FollowUp.NONE
+def test_refinements_need_a_previous_question(lexicon) -> None:
+    assert classify_follow_up("and in India?", False, lexicon) == FollowUp.NONE
 
 
 @pytest.mark.parametrize(
@@ -163,13 +166,19 @@ def test_refinements_need_a_previous_question() -> None:
         ("How much do ML engineers earn in the US?", "India?",
          "How much do ML engineers earn in India?"),
         ("salary of a junior ML engineer in India", "what about senior level?",
-         "salary of a ML engineer in India senior level?"),
+         "salary of a ML engineer in India at senior level?"),
         ("what skills do I need", "and for data scientists?",
-         "what skills do I need data scientists?"),
+         "what skills do I need for data scientists?"),
+        ("what skills do I need in India", "what about certifications?",
+         "certifications in India?"),
+        ("what certifications should I get", "ok and for pakistan?",
+         "what certifications should I get in Pakistan?"),
     ],
 )
-def test_refine_replaces_region_and_level(previous: str, follow_up: str, expected: str) -> None:
-    assert refine(previous, follow_up) == expected
+def test_refine_replaces_region_and_level(
+    previous: str, follow_up: str, expected: str, lexicon
+) -> None:
+    assert refine(previous, follow_up, lexicon) == expected
 
 
 # Related questions ---------------------------------------------------------------------------

@@ -69,7 +69,7 @@ async def test_a_question_gets_a_cited_answer_at_once(app, request_recorder) -> 
     methods = [call.method for call in request_recorder.calls]
     assert methods == ["sendMessage"]  # no "typing…" for a reply that is out at once
     text = request_recorder.texts()[0]
-    assert "[1]" in text and "<b>Sources</b>" in text
+    assert "[1]" in text and "<i>Sources:</i>" in text
     labels = [label for label, _ in buttons_of(request_recorder.sent()[0])]
     assert labels[:2] == ["More ▸", "Why? Show sources"]
     assert 1 <= len(labels) - 2 <= 3  # related questions

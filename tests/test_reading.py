@@ -1,0 +1,154 @@
+"""The message read once, follow-ups of any reply, honest coverage and off-topic requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import visible_text
+from bot.conversation import ChatState, UserState
+from bot.dialogue import Dialogue, Text, Turn
+from bot.profile import Profile
+from bot.reading import Kind
+
+
+@pytest.fixture(scope="module")
+def dialogue(advisor) -> Dialogue:
+    return Dialogue(advisor)
+
+
+def chat(dialogue: Dialogue, *messages: str, user: UserState | None = None) -> list[Turn]:
+    state, user = ChatState(), user or UserState()
+    turns = []
+    for message in messages:
+        event = Text(message)
+        if message.startswith("/"):
+            from bot.dialogue import parse_typed
+
+            event = parse_typed(message)
+        turn = dialogue.respond(state, event, user)
+        state, user = turn.state, turn.user or user
+        turns.append(turn)
+    return turns
+
+
+def first_line(turn: Turn) -> str:
+    return visible_text(turn.reply.html).strip().splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "region", "levels", "units"),
+    [
+        ("ML engineer salary in Lahore per month", Kind.SALARY, "pakistan", (), {"month"}),
+        ("fresher package in Bengaluru LPA", Kind.SALARY, "india", ("entry",), {"lakh"}),
+        ("senior MLE pay in San Francisco", Kind.SALARY, "us", ("senior",), set()),
+        ("what certifications should I get", Kind.QUESTION, None, (), set()),
+        ("tell me a joke about neural networks", Kind.OFF_TOPIC, None, (), set()),
+        ("assalam o alaikum bhai, kya haal hai?", Kind.GREETING, None, (), set()),
+    ],
+)
+def test_one_reading_gives_kind_region_level_and_units(
+    dialogue, text, kind, region, levels, units
+) -> None:
+    reading = dialogue.reader.read(text, None)
+    assert reading.kind == kind
+    assert reading.region == region
+    assert reading.levels == levels
+    assert reading.units == units
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "tell me a joke about neural networks",
+        "best laptop for deep learning under 200k",
+        "fix my CUDA out of memory error please",
+        "write python code for linear regression",
+        "can you do my ML homework on gradient descent",
+        "train a model for me on my dataset",
+    ],
+)
+def test_requests_that_use_ml_words_are_declined_without_citations(dialogue, message) -> None:
+    turn = dialogue.search_answer(message)
+    assert turn.answer is not None and not turn.answer.in_scope
+    assert not turn.reply.citations
+    assert "outside what I can help with" in turn.reply.html
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do ML engineers write code all day?",
+        "is debugging a big part of an ML engineer's job?",
+        "what skills does an ML engineer need",
+    ],
+)
+def test_career_questions_about_hands_on_work_are_still_answered(dialogue, question) -> None:
+    turn = dialogue.search_answer(question)
+    assert turn.answer is not None and turn.answer.in_scope
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("what are the working hours of an ML engineer", "working hours"),
+        ("can I work remotely as an ML engineer?", "remote work"),
+        ("do ML engineers need a visa to work abroad", "visa"),
+        ("how many months does it take to switch into ML?", "how long"),
+    ],
+)
+def test_what_the_articles_dont_cover_is_said_first(dialogue, question, missing) -> None:
+    turn = dialogue.search_answer(question)
+    assert turn.answer is not None and turn.answer.coverage in ("partial", "none")
+    line = first_line(turn)
+    assert line.startswith("The articles don't")
+    assert missing in line.lower() or missing in visible_text(turn.reply.html).lower()
+
+
+def test_a_covered_question_has_full_coverage_and_answers_first(dialogue) -> None:
+    turn = dialogue.search_answer("do i really need a masters")
+    assert turn.answer is not None and turn.answer.coverage == "full"
+    assert first_line(turn).startswith("Not always.")
+
+
+def test_a_follow_up_re_aims_a_salary_view(dialogue) -> None:
+    turns = chat(dialogue, "/salary india", "what about senior level?")
+    text = visible_text(turns[-1].reply.html)
+    assert "₹" in text and "PKR" not in text
+    assert "senior" in text.lower()
+
+
+def test_a_region_follow_up_after_a_pay_question_keeps_to_the_new_region(dialogue) -> None:
+    turns = chat(dialogue, "how much do ML engineers earn in India", "ok and for pakistan?")
+    text = visible_text(turns[-1].reply.html)
+    assert "PKR" in text and "₹" not in text
+
+
+def test_why_after_a_view_shows_the_quotes_behind_it(dialogue) -> None:
+    turns = chat(dialogue, "/salary pk", "where did you get this")
+    assert "come from" in turns[-1].reply.html
+    assert "<blockquote>" in turns[-1].reply.html
+    assert "PKR" in turns[-1].reply.html
+
+
+def test_elaborate_gives_more_of_the_last_answer(dialogue) -> None:
+    turns = chat(dialogue, "what skills do I need", "elaborate")
+    assert "More on" in turns[-1].reply.html
+    first = {c.passage_id for c in turns[0].reply.citations}
+    assert first.isdisjoint({c.passage_id for c in turns[-1].reply.citations})
+
+
+def test_a_region_follow_up_of_a_question_reads_well(dialogue) -> None:
+    turns = chat(dialogue, "what certifications should I get?", "and in India?")
+    assert "↪ what certifications should I get in India?" in turns[-1].reply.html
+
+
+def test_help_shows_command_arguments(dialogue) -> None:
+    html = chat(dialogue, "/help")[0].reply.html
+    for usage in ("/salary pk senior", "/roadmap beginner", "/profile india mid"):
+        assert usage in html
+
+
+def test_a_decline_suggests_questions_for_the_users_region(dialogue) -> None:
+    user = UserState(profile=Profile(region="pakistan"))
+    turn = chat(dialogue, "tell me a joke about neural networks", user=user)[0]
+    assert "Pakistan" in visible_text(turn.reply.html)
