@@ -1,13 +1,18 @@
-"""A chat in the terminal: the same dialogue as Telegram, buttons shown as numbered choices."""
+"""A chat in the terminal: the same dialogue as Telegram, buttons shown as numbered choices.
+
+As in Telegram, every reply is given the user's state (profile, roadmap progress) and both the
+chat's and the user's new state are kept, in a :class:`~bot.terminal_store.TerminalStore`, so
+they survive a restart.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from bot.conversation import ChatState
-from bot.dialogue import Command, Dialogue, Incoming, Press, parse_typed
+from bot.dialogue import Command, Dialogue, Incoming, Press, Turn, parse_typed
 from bot.reply import Reply
 from bot.terminal import html_to_terminal
+from bot.terminal_store import TerminalStore, default_store
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", "bye"})
 
@@ -27,17 +32,51 @@ def read_event(text: str, last: Reply | None) -> Incoming:
     return parse_typed(text)
 
 
-def run_chat(stdin: TextIO, stdout: TextIO, dialogue: Dialogue | None = None) -> int:
+class TerminalSession:
+    """The one chat and one user of the terminal, saved after every update that changes them."""
+
+    def __init__(self, dialogue: Dialogue, store: TerminalStore) -> None:
+        self.dialogue = dialogue
+        self.store = store
+        self.chat, self.user = store.load()
+
+    def respond(self, event: Incoming) -> Turn:
+        turn = self.dialogue.respond(self.chat, event, self.user)
+        user = turn.user if turn.user is not None else self.user
+        if turn.state != self.chat or user != self.user:
+            self.chat, self.user = turn.state, user
+            self.store.save(self.chat, self.user)
+        return turn
+
+
+def run_chat(
+    stdin: TextIO,
+    stdout: TextIO,
+    dialogue: Dialogue | None = None,
+    store: TerminalStore | None = None,
+) -> int:
+    """Chat until end of input or a quit word. Without `store`, the state is kept in the data
+    directory (CAREER_ADVISOR_DATA_DIR, ./data by default), and that store is closed at the end;
+    a store passed in stays open, for its owner to close."""
+    own_store = store is None
+    store = store if store is not None else default_store()
+    try:
+        session = TerminalSession(dialogue if dialogue is not None else Dialogue(), store)
+        return converse(session, stdin, stdout)
+    finally:
+        if own_store:
+            store.close()
+
+
+def converse(session: TerminalSession, stdin: TextIO, stdout: TextIO) -> int:
     interactive = stdin.isatty()
     color = stdout.isatty()
-    dialogue = dialogue if dialogue is not None else Dialogue()
-    state = ChatState()
 
     def show(reply: Reply) -> None:
         stdout.write("\n" + html_to_terminal(reply.html, color=color) + choices_text(reply) + "\n")
         stdout.flush()
 
-    turn = dialogue.respond(state, Command("start"))
+    turn = session.respond(Command("start"))
     show(turn.reply)
     stdout.write("(Type 'quit' to leave; commands such as /salary and /help work here too.)\n")
     last: Reply | None = turn.reply
@@ -53,8 +92,8 @@ def run_chat(stdin: TextIO, stdout: TextIO, dialogue: Dialogue | None = None) ->
             continue
         if text.lower() in QUIT_WORDS:
             break
-        turn = dialogue.respond(state, read_event(text, last))
-        state, last = turn.state, turn.reply
+        turn = session.respond(read_event(text, last))
+        last = turn.reply
         show(turn.reply)
     stdout.write("Good luck on your ML journey!\n")
     return 0
