@@ -1,0 +1,50 @@
+"""bench.replies as a test: no defect of any class, and short replies, over every question
+set and the development reply probes (the held-out probes are only run by hand)."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+import yaml
+
+from bench.quality import SETS
+from bench.replies import DEFECT_KINDS, MAX_MEDIAN_CHARS, PROBES, Tally, run
+from bot.dialogue import Dialogue
+
+
+@pytest.fixture(scope="module")
+def tally(advisor) -> Tally:
+    probes = yaml.safe_load(PROBES["dev"].read_text(encoding="utf-8"))
+    return run(Dialogue(advisor), probes, list(SETS))
+
+
+@pytest.mark.parametrize("kind", DEFECT_KINDS)
+def test_no_reply_has_this_defect(tally: Tally, kind: str) -> None:
+    assert tally.defects[kind] == 0, f"{kind}: e.g. {tally.examples.get(kind)!r}"
+
+
+def test_the_median_reply_is_short(tally: Tally) -> None:
+    assert tally.replies > 600
+    assert statistics.median(tally.lengths) <= MAX_MEDIAN_CHARS
+
+
+def test_the_bench_sees_defects_where_there_are_some() -> None:
+    """The checks are not vacuous: a reply with each defect is counted."""
+    from bench.replies import check_reply, region_defect
+    from bot.conversation import ChatState
+    from bot.dialogue import Turn
+    from bot.reply import Reply
+
+    bad = (
+        "• Role Overview: Explain that engineers build models. [1]\n"
+        "• Let's delve into the details of each role: [1]\n"
+        "• Projects and Portfolio: [3]\n"
+        "• PyTorch [2]\n"
+        "• PyTorch [2]\n"
+    )
+    tally = Tally()
+    text = check_reply(tally, "q", Turn(Reply(bad), ChatState()))
+    region_defect(tally, "q", "india", text + " PKR 80,000")
+    for kind in DEFECT_KINDS[:6]:
+        assert tally.defects[kind] >= 1, kind
