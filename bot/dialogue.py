@@ -17,7 +17,12 @@ from bot.follow_up import read_refinement, refine
 from bot.profile import profile_button, profile_command, profile_prompt
 from bot.reading import Kind, MessageReader, Reading
 from bot.reply import Button, ButtonRows, Reply
-from bot.roadmap_view import roadmap_button, roadmap_command, roadmap_level_from_text
+from bot.roadmap_view import (
+    roadmap_button,
+    roadmap_command,
+    roadmap_level_from_text,
+    roadmap_sources,
+)
 from bot.salary_view import (
     SalaryFilters,
     parse_salary_filters,
@@ -190,6 +195,14 @@ class Dialogue:
                 return self._why(state, last) if last else Turn(Reply(NOTHING_YET_NOTE), state)
             case Kind.REFINE if last is not None:
                 return self._refine(state, last, reading, user)
+            case Kind.CONTEXT if last is not None:
+                # "how long does it take?" after a question on master's degrees: asked about
+                # the same subject, and shown so.
+                question = f"{reading.text.rstrip(' ?')} ({last.question.rstrip(' ?')})?"
+                again = self.reader.read(question, None)
+                if again.kind in (Kind.MORE, Kind.WHY, Kind.REFINE, Kind.EMPTY, Kind.PROFILE):
+                    again = replace(again, kind=Kind.QUESTION, understood=None)
+                return self._answer(state, again, user, shown_as=question)
             case Kind.PROFILE:
                 reply, profile = profile_command("", user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
@@ -225,8 +238,12 @@ class Dialogue:
         level = refinement.levels[0] if refinement.levels else None
         question = refine(last.question, reading.text, lexicon)
         if last.view == "salary" and not refinement.detail:
+            said = parse_salary_filters(reading.text, free_text=True, lexicon=lexicon).filters
             filters = SalaryFilters(
-                region or last.region, SALARY_LEVEL_FOR[level] if level else last.level
+                region or last.region,
+                SALARY_LEVEL_FOR[level] if level else last.level,
+                units=refinement.units,
+                city=said.city,
             )
             return self._salary(state, question, filters, user)
         if last.view == "roadmap" and level and not refinement.detail:
@@ -378,11 +395,14 @@ class Dialogue:
         else:
             view = self._roadmap(ChatState(), exchange.question, exchange.level or "", UserState())
             view = view.reply
-            what = "that roadmap"
-        if not view.citations:
+            what = "that roadmap's steps"
+        citations = view.citations or roadmap_sources(
+            self.advisor.knowledge.roadmap, self.advisor.knowledge.article_titles
+        )
+        if not citations:
             return Turn(Reply(VIEW_SOURCES_NOTE), state)
         parts = [f"<b>Where {what} come from</b>, quoted from the articles:"]
-        for citation in view.citations:
+        for citation in citations:
             parts.append(
                 f"<b>[{citation.n}] {escape(citation.title)}</b>\n"
                 f"<blockquote>{escape(citation.text)}</blockquote>"

@@ -49,7 +49,9 @@ _LEADING_FILLER = re.compile(
 )
 FILLER_WORDS = frozenset(
     "and ok okay but also so then same now what how about for in at the a an level levels "
-    "role roles please pls what's ones one guys people engineers engineer is are of".split()
+    "role roles please pls what's ones one guys people engineers engineer is are of after "
+    "specifically exactly only just there here city wise side that this it or those these "
+    "them given figures numbers".split()
 )
 MAX_REFINEMENT_WORDS = 7
 
@@ -61,6 +63,7 @@ class Refinement:
     regions: tuple[str, ...]
     levels: tuple[str, ...]
     detail: str  # the follow-up without its opener and its region and level words
+    units: frozenset[str] = frozenset()  # "per month?", "in LPA?"
     new_subject: bool = False  # "what about X?" asks about X; "and for X?" narrows the last
     preposition: str = "for"  # how "and in X?" / "and for X?" attaches X
 
@@ -75,6 +78,16 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(text.split())
 
 
+# A short message that points back ("how long does it take?", "which one first?").
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|those|these|them|one|ones)\b", re.IGNORECASE)
+MAX_POINTING_WORDS = 7
+
+
+def points_back(text: str) -> bool:
+    """Whether a short message leans on the last one through a pronoun."""
+    return len(_words(text)) <= MAX_POINTING_WORDS and bool(_POINTS_BACK.search(text))
+
+
 _NEW_SUBJECT = re.compile(r"\b(?:what|how) about\b", re.IGNORECASE)
 _ATTACHES = re.compile(r"\b(in|for|at)\s+\S+\W*$", re.IGNORECASE)
 
@@ -87,11 +100,12 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     body = _CONNECTIVE.sub("", text.strip())
     body = _LEADING_FILLER.sub("", body).strip(" ?!.")
     spans = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(body)]
-    spans += lexicon.level_spans(body)
+    spans += lexicon.level_spans(body) + lexicon.unit_spans(body)
     detail = _without(body, spans)
     detail = " ".join(w for w in detail.split() if w.lower().strip("?!.,") not in FILLER_WORDS)
     return Refinement(
-        lexicon.regions_in(body), lexicon.levels_in(body), detail, new_subject, preposition
+        lexicon.regions_in(body), lexicon.levels_in(body), detail, lexicon.units_in(body),
+        new_subject, preposition,
     )
 
 
@@ -107,7 +121,7 @@ def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> Follo
     if not words or len(words) > MAX_REFINEMENT_WORDS:
         return FollowUp.NONE
     refinement = read_refinement(stripped, lexicon)
-    names_something = bool(refinement.regions or refinement.levels)
+    names_something = bool(refinement.regions or refinement.levels or refinement.units)
     if names_something and not refinement.detail:
         return FollowUp.REFINE  # "India?", "senior level?", "ok and for pakistan?"
     if _CONNECTIVE.match(stripped) and len(refinement.detail.split()) <= 3:

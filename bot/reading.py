@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.conversation import Exchange
-from bot.follow_up import FollowUp, classify_follow_up
+from bot.follow_up import FollowUp, classify_follow_up, points_back
 from bot.roadmap_view import roadmap_level_from_text
 from bot.salary_view import salary_filters_from_text
 from knowledge.lexicon import Lexicon
@@ -35,6 +35,20 @@ _COST = re.compile(
 )
 
 
+# Declines that stand whatever came before: "tell me a joke about it" is still a joke.
+_FIRM_DECLINES = frozenset(
+    {"asks for a task, not career advice", "instructions to the bot", "about another field"}
+)
+
+
+def _could_lean_back(understood: Understanding) -> bool:
+    """A message that names nothing of the career itself and is not a firm decline."""
+    decision = understood.decision
+    if decision.anchored or decision.reason in _FIRM_DECLINES:
+        return False
+    return decision.kind in (MessageKind.QUESTION, MessageKind.OFF_TOPIC)
+
+
 class Kind(StrEnum):
     EMPTY = "empty"
     GREETING = "greeting"
@@ -42,6 +56,7 @@ class Kind(StrEnum):
     MORE = "more"
     WHY = "why"
     REFINE = "refine"
+    CONTEXT = "context"  # a short question that points back: asked about the last subject
     SALARY = "salary"
     ROADMAP = "roadmap"
     PROFILE = "profile"
@@ -100,6 +115,8 @@ class MessageReader:
             return Reading(text, Kind.PROFILE, **names)
         understood = self.engine.understand(text)
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
+        if last is not None and points_back(text) and _could_lean_back(understood):
+            return Reading(text, Kind.CONTEXT, **names)
         if kind == Kind.QUESTION:
             asks_pay = understood.topic == "salary" and not _COST.search(text)
             if asks_pay and salary_filters_from_text(text) is not None:

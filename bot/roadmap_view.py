@@ -89,6 +89,33 @@ def roadmap_level_from_text(text: str) -> str | None:
     return levels.pop() if len(levels) == 1 else None
 
 
+def roadmap_sources(
+    roadmap: Roadmap, titles: Mapping[str, str] | None = None, per_article: int = 3
+) -> tuple[Citation, ...]:
+    """The article sentences behind the whole roadmap, a few per article (for "where did
+    you get this?" after the overview)."""
+    quotes: dict[str, list[str]] = {}
+    for stage in roadmap.stages:
+        for item in stage.items:
+            for source in item.sources:
+                shown = _shown_quote(source.quote)
+                found = quotes.setdefault(source.article, [])
+                if shown is not None and shown not in found and len(found) < per_article:
+                    found.append(shown)
+    return tuple(
+        Citation(
+            n=number,
+            passage_id=f"roadmap:all:{article}",
+            doc_id=article,
+            title=_titles(titles).get(article, article),
+            section="Roadmap",
+            text="\n".join(found),
+            score=1.0,
+        )
+        for number, (article, found) in enumerate(quotes.items(), start=1)
+    )
+
+
 # Overview -------------------------------------------------------------------------------------
 
 

@@ -185,6 +185,10 @@ class Lexicon:
         """Where level words stand in a text, to take them out of a re-aimed question."""
         return [(m.start(), m.end()) for _, m in self._find("levels", text)]
 
+    def unit_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where pay-unit words stand in a text ("per month", "LPA")."""
+        return [(m.start(), m.end()) for _, m in self._find("units", text)]
+
     def units_in(self, text: str) -> frozenset[str]:
         return frozenset(value for value, _ in self._find("units", text))
 

@@ -19,6 +19,7 @@ _GREETING_FILLER = frozenset(
     """.split()
 )
 _MIN_CONTENT_TOKENS = 1
+MAX_SMALL_TALK_WORDS = 14  # longer, and a greeting is the opening of something else
 _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 
 
@@ -76,6 +77,22 @@ class ScopeClassifier:
         self._hands_on = tuple(" ".join(_words_and_numbers(t)) for t in scope.hands_on_terms)
         self._anchors = tuple(" ".join(_words_and_numbers(t)) for t in scope.career_anchors)
 
+    def _social_kind(self, said: list[str], query: Query) -> MessageKind | None:
+        """ "hi sir good morning, aap se kuch poochna tha", "arre wah, mast answer tha bhai,
+        thanks a lot": a greeting or thanks wrapped in small talk, in any language, that
+        names nothing of the domain or the career, is a greeting or thanks."""
+        padded = f" {' '.join(said)} "
+        thanks = any(f" {' '.join(p)} " in padded for p in self._thanks)
+        greeting = thanks or any(
+            f" {' '.join(p)} " in padded for p in self._greetings_or_thanks
+        )
+        if not greeting or len(said) > MAX_SMALL_TALK_WORDS:
+            return None
+        named = (self._domain, self._career, self._off_domain)
+        if any(_find(phrases, query.tokens) for phrases in named):
+            return None
+        return MessageKind.THANKS if thanks else MessageKind.GREETING
+
     @staticmethod
     def _says(padded: str, phrases: tuple[str, ...]) -> bool:
         return any(f" {phrase} " in padded for phrase in phrases if phrase)
@@ -112,6 +129,9 @@ class ScopeClassifier:
             return ScopeDecision(MessageKind.THANKS, "thanks")
         if said and self._only(said, self._greetings_or_thanks):
             return ScopeDecision(MessageKind.GREETING, "greeting")
+        social = self._social_kind(said, query)
+        if social is not None:
+            return ScopeDecision(social, "small talk around a greeting or thanks")
         joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot")

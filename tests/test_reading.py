@@ -152,3 +152,50 @@ def test_a_decline_suggests_questions_for_the_users_region(dialogue) -> None:
     user = UserState(profile=Profile(region="pakistan"))
     turn = chat(dialogue, "tell me a joke about neural networks", user=user)[0]
     assert "Pakistan" in visible_text(turn.reply.html)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("hello ji, kaise ho aap?", "greeting"),
+        ("hi sir good morning, aap se kuch poochna tha", "greeting"),
+        ("arre wah, mast answer tha bhai, thanks a lot", "thanks"),
+        ("JazakAllah khair, Allah aap ko khush rakhe", "thanks"),
+    ],
+)
+def test_greetings_and_thanks_wrapped_in_small_talk(dialogue, message, kind) -> None:
+    turn = dialogue.search_answer(message)
+    assert turn.answer is not None and turn.answer.intent == kind
+
+
+def test_a_greeting_with_a_question_is_a_question(dialogue) -> None:
+    turn = dialogue.search_answer("hi sir, which certifications should I get?")
+    assert turn.answer is not None and turn.answer.in_scope
+
+
+def test_a_short_question_that_points_back_is_about_the_last_subject(dialogue) -> None:
+    first = "Do I need a master's to become an ML engineer?"
+    turns = chat(dialogue, first, "how long does it take?")
+    assert "↪ how long does it take (Do I need a master's" in turns[-1].reply.html
+    assert "2 years" in visible_text(turns[-1].reply.html)
+
+
+def test_a_joke_about_the_last_answer_is_still_declined(dialogue) -> None:
+    turns = chat(dialogue, "what skills do I need", "tell me a joke about it")
+    assert turns[-1].answer is not None and not turns[-1].answer.in_scope
+
+
+def test_a_salary_follow_up_keeps_the_view_and_takes_levels_cities_and_units(dialogue) -> None:
+    turns = chat(dialogue, "salary of a fresher ML engineer in Lahore", "and after 5 years?")
+    text = visible_text(turns[-1].reply.html)
+    assert "Senior" in text and "PKR" in text and "₹" not in text
+    turns = chat(dialogue, "US ML engineer salary?", "and New York?")
+    assert "New York" in visible_text(turns[-1].reply.html).splitlines()[0]
+    turns = chat(dialogue, "/salary india senior", "per month?")
+    assert "a month" in visible_text(turns[-1].reply.html)
+
+
+def test_where_did_you_get_this_after_the_roadmap_overview(dialogue) -> None:
+    turns = chat(dialogue, "/roadmap", "where did you get this")
+    html = turns[-1].reply.html
+    assert "come from" in html and html.count("<blockquote>") >= 3
