@@ -7,7 +7,7 @@ message of a fresh chat, exactly as `ask` does, and counts defects per class. Th
 here are written independently of the bot's own rules, so they measure the replies, not
 the rules.
 
-`--probes holdout` scores the held-out probe file instead of the development one.
+`--probes holdout` scores the held-out probe file instead of the development ones.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ from bot.dialogue import Dialogue, Turn
 from knowledge import KNOWLEDGE_DIR
 from knowledge.lexicon import Lexicon, LexiconFile
 
+_HERE = Path(__file__).parent
+# Probe files by name; each was written blind, from the articles alone. Only the
+# development files are tuned on; the held-out one is run by hand for the figures.
 PROBES = {
-    "dev": Path(__file__).with_name("reply_probes.yaml"),
-    "holdout": Path(__file__).with_name("reply_probes_holdout.yaml"),
+    "dev": (_HERE / "reply_probes.yaml", _HERE / "reply_probes_dev2.yaml"),
+    "holdout": (_HERE / "reply_probes_holdout.yaml",),
 }
 MAX_MEDIAN_CHARS = 700
 
@@ -93,6 +96,7 @@ DEFECT_KINDS = (
     "another region's currency",
     "off-topic probes answered",
     "not-covered probes answered without saying so",
+    "career probes declined",
 )
 
 
@@ -160,6 +164,11 @@ def run(dialogue: Dialogue, probes: dict, sets: list[str]) -> Tally:
         first = text.strip().split("\n", 1)[0]
         if not declined and not _SAYS_NOT_COVERED.search(first):
             tally.flag("not-covered probes answered without saying so", item["text"])
+    for item in probes.get("should_answer", []):
+        turn = dialogue.search_answer(item["text"])
+        check_reply(tally, item["text"], turn)
+        if turn.answer is not None and not turn.answer.in_scope:
+            tally.flag("career probes declined", item["text"])
     for item in probes.get("one_region_pay", []):
         text = check_reply(tally, item["text"], dialogue.search_answer(item["text"]))
         region_defect(tally, item["text"], item["region"], text)
@@ -170,6 +179,15 @@ def run(dialogue: Dialogue, probes: dict, sets: list[str]) -> Tally:
         if any(fold(phrase) in opening for phrase in item["expect"]):
             tally.answer_first_hits += 1
     return tally
+
+
+def load_probes(name: str) -> dict[str, list]:
+    """The probe files of a name, their classes concatenated."""
+    merged: dict[str, list] = {}
+    for path in PROBES[name]:
+        for kind, items in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+            merged.setdefault(kind, []).extend(items)
+    return merged
 
 
 def report(tally: Tally, verbose: bool = False) -> list[str]:
@@ -198,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="an example per defect")
     args = parser.parse_args(argv)
     sets = [s for s in (args.sets or list(SETS)) if s != "none"]
-    probes = yaml.safe_load(PROBES[args.probes].read_text(encoding="utf-8"))
-    tally = run(Dialogue(), probes, sets)
+    tally = run(Dialogue(), load_probes(args.probes), sets)
     print(f"== question sets {', '.join(sets) or '-'}; {args.probes} probes")
     print("\n".join(report(tally, args.verbose)))
     return 0

@@ -215,7 +215,10 @@ class Dialogue:
         if reading.kind == Kind.SALARY:
             filters = salary_filters_from_text(reading.text) or SalaryFilters()
             gap = None
-            if reading.understood is not None:  # "income tax on ML salaries": say so first
+            topic = self.lexicon.uncovered_topic_in(reading.text)
+            if topic is not None:  # "what does Systems Ltd pay": say what isn't covered first
+                gap = Gap(topic, "partial")
+            elif reading.understood is not None:  # "income tax on ML salaries"
                 gap = absent_gap(
                     reading.text, reading.understood.query, self._article_vocabulary(), [],
                     self._english_words(),

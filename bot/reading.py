@@ -123,4 +123,6 @@ class MessageReader:
                 kind = Kind.SALARY
             elif understood.topic in ROADMAP_TOPICS and roadmap_level_from_text(text):
                 kind = Kind.ROADMAP
+            if kind == Kind.ROADMAP and lexicon.uncovered_topic_in(text):
+                kind = Kind.QUESTION  # "too old to start?": say what isn't covered first
         return Reading(text, kind, topic=understood.topic, understood=understood, **names)

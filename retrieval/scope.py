@@ -21,6 +21,10 @@ _GREETING_FILLER = frozenset(
 _MIN_CONTENT_TOKENS = 1
 MAX_SMALL_TALK_WORDS = 14  # longer, and a greeting is the opening of something else
 _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
+# Maths to work out: a matrix "[[2, 1], [1, 2]]", "x^2 + 3x", "2*3 = ?", "dy/dx".
+_MATHS = re.compile(
+    r"\[\s*\[|\b\w\s*\^\s*\d|\d\s*[*/^]\s*\d|\bdy\s*/\s*dx\b|=\s*\?|\bf\(x\)"
+)
 
 
 class MessageKind(StrEnum):
@@ -97,11 +101,12 @@ class ScopeClassifier:
     def _says(padded: str, phrases: tuple[str, ...]) -> bool:
         return any(f" {phrase} " in padded for phrase in phrases if phrase)
 
-    def _asks_for_a_task(self, words: list[str]) -> bool:
+    def _asks_for_a_task(self, words: list[str], raw: str = "") -> bool:
         """A request for something other than career advice: a joke, a laptop, homework,
-        or hands-on ML work done or fixed, unless the message also names the career."""
+        maths to work out, or hands-on ML work done or fixed, unless the message also names
+        the career."""
         padded = f" {' '.join(words)} "
-        if self._says(padded, self._tasks):
+        if self._says(padded, self._tasks) or _MATHS.search(raw):
             return True
         return self._says(padded, self._hands_on) and not self._says(padded, self._anchors)
 
@@ -135,7 +140,7 @@ class ScopeClassifier:
         joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot")
-        if self._asks_for_a_task(_words_and_numbers(raw)):
+        if self._asks_for_a_task(_words_and_numbers(raw), raw):
             return ScopeDecision(MessageKind.OFF_TOPIC, "asks for a task, not career advice")
         tokens = query.tokens
         off_spans = _find(self._off_domain, tokens)

@@ -6,17 +6,15 @@ from __future__ import annotations
 import statistics
 
 import pytest
-import yaml
 
 from bench.quality import SETS
-from bench.replies import DEFECT_KINDS, MAX_MEDIAN_CHARS, PROBES, Tally, run
+from bench.replies import DEFECT_KINDS, MAX_MEDIAN_CHARS, Tally, load_probes, run
 from bot.dialogue import Dialogue
 
 
 @pytest.fixture(scope="module")
 def tally(advisor) -> Tally:
-    probes = yaml.safe_load(PROBES["dev"].read_text(encoding="utf-8"))
-    return run(Dialogue(advisor), probes, list(SETS))
+    return run(Dialogue(advisor), load_probes("dev"), list(SETS))
 
 
 @pytest.mark.parametrize("kind", DEFECT_KINDS)
