@@ -32,7 +32,7 @@ _HERE = Path(__file__).parent
 # Probe files by name; each was written blind, from the articles alone. Only the
 # development files are tuned on; the held-out one is run by hand for the figures.
 PROBES = {
-    "dev": (_HERE / "reply_probes.yaml", _HERE / "reply_probes_dev2.yaml"),
+    "dev": tuple(_HERE / f"reply_probes{suffix}.yaml" for suffix in ("", "_dev2", "_dev3")),
     "holdout": (_HERE / "reply_probes_holdout.yaml",),
 }
 MAX_MEDIAN_CHARS = 700

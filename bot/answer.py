@@ -26,7 +26,7 @@ RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of t
 MAX_POINTS = 3  # after the opening sentences; "More" gives the rest
 MAX_POINTS_WHEN_UNCOVERED = 2
 MAX_POINT_CHARS = 160  # a longer point is cut to its first sentences
-MAX_LEAD_CHARS = 280
+MAX_LEAD_CHARS = 320
 BODY_BUDGET = 540  # visible characters of opening and points; "More" gives the rest
 EXTRA_POINT_SHARE = 0.5  # a passage's second point must be this relevant, against the best
 SAME_POINT_OVERLAP = 0.6  # points sharing this share of their words say the same thing
@@ -51,6 +51,12 @@ _ASKS_CHOICE = re.compile(
 _RECOMMENDS = re.compile(
     r"\b(?:preferred|recommended|most popular|essential|the best|highly|start with|first|key)\b",
     re.IGNORECASE,
+)
+# "ML engineer vs data scientist?" is answered by a sentence that contrasts them.
+_ASKS_COMPARISON = re.compile(r"\b(?:vs\.?|versus|differen\w*|compare\w*|better)\b",
+                              re.IGNORECASE)
+_CONTRASTS = re.compile(  # "X does this, while Y does that": a contrast, not a concession
+    r",\s*(?:while|whereas)\b|\b(?:whereas|unlike|in contrast|rather than)\b", re.IGNORECASE
 )
 _NOT_ALWAYS = re.compile(
     r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory)|optional)\b",
@@ -181,6 +187,7 @@ def _lead(
     asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
     asks_duration = bool(_ASKS_DURATION.search(question))
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
+    asks_comparison = bool(_ASKS_COMPARISON.search(question))
     best: tuple[float, int, _Candidate, str] | None = None
     for order, candidate in enumerate(candidates):
         for sentence in split_sentences(candidate.point.text):
@@ -192,6 +199,8 @@ def _lead(
                 score *= 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
+            if asks_comparison and _CONTRASTS.search(sentence):
+                score *= 2.0
             if _LEANS_BACK.match(sentence) and not candidate.point.text.startswith(sentence):
                 score *= 0.4
             if score > 0 and (best is None or score > best[0]):
@@ -203,6 +212,11 @@ def _lead(
     _, _, candidate, sentence = best
     text = candidate.point.text
     start = text.index(sentence)
+    # A sentence late in its point keeps what leads up to it when that is short: "Python is
+    # the preferred language ... R is also useful" answers "Python or R?" better than its
+    # last sentence alone.
+    if start > 0 and len(text[: start + len(sentence)]) <= MAX_LEAD_CHARS:
+        return candidate, text[: start + len(sentence)]
     # A short opening sentence takes the next one with it: "X is optional. It helps when ...".
     following = text[start + len(sentence) :].strip()
     if len(sentence) < 90 and following:
@@ -313,9 +327,7 @@ def _lead_html(lead: tuple[_Candidate, str], question: str, sources: list[int]) 
 
 
 def _marks(sources: list[int]) -> str:
-    """The point's own passage first (its text is quoted from that one), then the others."""
-    ordered = sources[:1] + sorted(sources[1:])
-    return "".join(f"[{n}]" for n in ordered)
+    return "".join(f"[{n}]" for n in sorted(sources))
 
 
 def _point_html(shown: _Shown) -> str:
@@ -347,7 +359,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
             result.question, False, result.topic, decline_html(result, context), (), "none"
         )
     hits = cited_hits(result.hits)
-    terms = result.query.terms
+    terms = result.weights or result.query.terms
     candidates: list[_Candidate] = []
     doc_of_source: dict[int, str] = {}
     for number, hit in enumerate(hits, start=1):

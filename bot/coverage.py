@@ -188,7 +188,9 @@ def remaining_terms(query: Query, gap_words: Iterable[str]) -> set[str]:
 
 
 def _level(query: Query, missing: Iterable[str], cited_texts: list[str]) -> str:
-    """ "partial" when something else the question asks is in the cited passages."""
-    rest = _content(query, missing)
+    """ "partial" when something else the question asks (in its words or the vocabulary's
+    spelled-out ones: "DSA" -> "data structures") is in the cited passages."""
+    skip = GENERIC | STOP_WORDS | set(missing) | _NOT_SUBJECTS
+    rest = _content(query, missing) | {t for t in query.terms if "_" not in t and t not in skip}
     cited = {t for text in cited_texts for t in tokenize(text)}
     return "partial" if rest & cited else "none"

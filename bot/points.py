@@ -116,7 +116,7 @@ def clean_unit(unit: str) -> tuple[str, str] | None:
         dropped_last = cleaned is None
     if not kept:
         return None
-    return label, " ".join(kept)
+    return label, strip_list_marker(" ".join(kept))  # "Responsibilities: - Collaborating"
 
 
 def _group_label(unit: str, passage: Passage) -> tuple[str, bool] | None:

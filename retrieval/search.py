@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -83,6 +83,9 @@ class SearchResult:
     decision: ScopeDecision
     topic: str
     hits: tuple[Hit, ...]
+    # How much each query term tells passages apart (its weight times its IDF): what a
+    # reply uses to pick the sentence that answers, so "kaggle" outweighs "learning".
+    weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def in_scope(self) -> bool:
@@ -250,7 +253,11 @@ class SearchEngine:
             if not hits or hits[0].score < self._min_score(decision, query):
                 decision = ScopeDecision(MessageKind.OFF_TOPIC, "no passage matches well")
                 topic, hits = MessageKind.OFF_TOPIC, ()
-        return SearchResult(question, query, decision, str(topic), hits)
+        weights = {
+            term: weight * max(self.index.idf(term), MIN_TERM_WEIGHT)
+            for term, weight in self._weighted_terms(query).items()
+        }
+        return SearchResult(question, query, decision, str(topic), hits, weights)
 
     def _asks_undefined_outsider(self, decision: ScopeDecision, query: Query) -> bool:
         """ "What is X?" where X names neither the domain nor the career and no article

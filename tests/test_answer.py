@@ -53,13 +53,11 @@ def test_every_quoted_line_is_a_verbatim_span_of_each_passage_it_cites(
     lines = _quoted_lines(answer.html)
     assert lines
     for text, numbers in lines:
-        for number in numbers:
-            # A line merged from several articles is verbatim in the first; the others
-            # say the same thing in nearly the same words.
-            if number == numbers[0]:
-                # List items are joined on one line, a long list cut after an item with "…".
-                for part in re.split(r"; |, ", text.removesuffix("; …")):
-                    assert fold(part) in cited[number], (text, number)
+        # A line merged from several articles is verbatim in one of them; the others say
+        # the same thing in nearly the same words. List items are joined on one line, and a
+        # long list is cut after an item with "…".
+        parts = re.split(r"; |, ", text.removesuffix("; …"))
+        assert any(all(fold(p) in cited[n] for p in parts) for n in numbers), (text, numbers)
 
 
 def test_reply_opens_with_an_answer_then_points_then_sources(advisor) -> None:
