@@ -6,6 +6,7 @@ and passes it in. Ids that no longer exist in roadmap.yaml are ignored, never an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from bot.answer import Citation
@@ -38,8 +39,16 @@ ROADMAP_LEVEL_WORDS: dict[str, str] = {
 LEVEL_NAMES = {"beginner": "a beginner", "intermediate": "intermediate", "advanced": "advanced"}
 # Words that make a free-text message a request for a roadmap or a starting point.
 ROADMAP_CUES = frozenset(
-    "roadmap roadmaps road path pathway plan steps step start begin guide learn study next "
-    "route journey where".split()
+    "roadmap roadmaps road path pathway plan steps step guide route journey".split()
+)
+# "Where do I start?", "what should I learn next?": asking for the way in, not about
+# something that merely starts ("which job titles do fresh grads start with").
+_ASKS_THE_WAY = re.compile(
+    r"\bwhere (?:do|should|can|would) i (?:start|begin)\b|\bwhere to (?:start|begin)\b|"
+    r"\bhow (?:do i|to|should i|can i) (?:start|begin|get started)\b|"
+    r"\bwhat (?:should|do|must|can) i (?:learn|study|do)(?: next| first)?\b|"
+    r"\bwhat (?:to learn|to study|next)\b|\bnext steps?\b|\bfrom (?:scratch|zero)\b",
+    re.IGNORECASE,
 )
 COMMAND_FILLER = frozenset(
     "a an the for me my i am im show roadmap level stage as to from at of is".split()
@@ -78,7 +87,8 @@ def next_step(
 def roadmap_level_from_text(text: str) -> str | None:
     """ "roadmap for a beginner", "I'm advanced, what next?" -> the level; else None."""
     vocabulary = words(text)
-    if not any(word in ROADMAP_CUES for word in vocabulary) and "road map" not in text.lower():
+    cued = any(word in ROADMAP_CUES for word in vocabulary) or "road map" in text.lower()
+    if not cued and not _ASKS_THE_WAY.search(text):
         return None
     levels = {
         level
