@@ -23,13 +23,16 @@ PREFIX = "prof:"
 PROFILE_REGIONS: tuple[str, ...] = ("pakistan", "india", "us")
 PROFILE_LEVELS: tuple[str, ...] = ("beginner", "entry", "mid", "senior")
 
+# Short labels for buttons and the profile ("US"); sentences use the lexicon's "the US".
 REGION_NAMES: dict[str, str] = {
     "pakistan": "Pakistan",
     "india": "India",
     "us": "US",
     "global": "Global",
 }
-REGION_FLAGS: dict[str, str] = {"pakistan": "🇵🇰", "india": "🇮🇳", "us": "🇺🇸", "global": "🌍"}
+REGION_FLAGS: dict[str, str] = {
+    region: load_lexicon().region(region).flag for region in load_lexicon().regions
+}
 PROFILE_LEVEL_NAMES: dict[str, str] = {
     "beginner": "Beginner (learning, no ML job yet)",
     "entry": "Entry level (0-2 years)",
