@@ -2,10 +2,12 @@
 
 The first line answers: it names the region and level asked about and, for one region and one
 level, gives the article's figure itself, cited. A one-region reply shows only that region's
-figures, so never an amount in another region's currency (unless US$ is asked for). Every
-figure is shown as its article words it; what is computed from it follows in brackets: Indian
-pay in lakh a year, a monthly or yearly equivalent when asked, ≈ US$ when asked or when
-regions are compared. Notes are short and only those that apply to the figures shown.
+figures, so never an amount in another region's currency (unless US$ is asked for). When no
+single region is asked, a compact overview gives one line per region (its entry and senior
+ends, or the level asked) and invites a region for the rest. Every figure is shown as its
+article words it; what is computed from it follows in brackets: Indian pay in lakh a year, a
+monthly or yearly equivalent when asked, ≈ US$ when asked. Notes are short and only those that
+apply to the figures shown.
 
 Words for regions (and their cities), levels and pay units come from the lexicon
 (knowledge/lexicon.yaml), so "Lahore", "fresher" or "LPA" mean what they mean elsewhere.
@@ -66,6 +68,26 @@ LEVEL_HEADINGS: dict[str, str] = {  # who is paid, for the first line
     "early": "ML interns and entry-level engineers",
 }
 ALL_LEVELS_HEADING = "ML engineer salaries"
+# A figure's level inside a region's line of the overview: "entry PKR 80,000 – 150,000 …".
+LINE_LEVELS: dict[str, str] = {
+    "internship": "intern",
+    "entry": "entry",
+    "mid": "mid",
+    "senior": "senior",
+    "overall": "overall",
+}
+# What the articles give no figure of, in "The articles give no senior figure for …".
+MISSING_LEVELS: dict[str, str] = {
+    "internship": "internship",
+    "entry": "entry-level",
+    "mid": "mid-level",
+    "senior": "senior",
+    "overall": "overall",
+    "early": "internship or entry-level",
+}
+CAREER_LEVELS = ("entry", "mid", "senior")  # the ends of a career, for the overview
+ALL_LEVELS_INVITE = "Pick a region below for every level."
+LEVEL_INVITE = "Pick a region below for more detail."
 LEVEL_BUTTONS: tuple[tuple[str, str], ...] = (
     ("internship", "Intern"),
     ("entry", "Entry"),
@@ -407,7 +429,6 @@ class _Render:
 
     units: frozenset[str]
     rates: ExchangeRates | None
-    compare: bool  # several regions side by side: ≈ US$ makes them comparable
     numbers: dict[str, int] = field(default_factory=dict)
     quotes: dict[str, list[str]] = field(default_factory=dict)
     figures: list[SalaryFigure] = field(default_factory=list)
@@ -424,7 +445,7 @@ class _Render:
     def wants_usd(self, figure: SalaryFigure) -> bool:
         if self.rates is None or figure.currency == "USD":
             return False
-        return "usd" in self.units or self.compare
+        return "usd" in self.units
 
     # One figure -------------------------------------------------------------------------
 
@@ -495,6 +516,24 @@ class _Render:
             where = f" in {escape(place)}"
             texts = [text.replace(where, "", 1) for text in texts[:-1]] + texts[-1:]
         return " or ".join(texts)
+
+    def region_line(self, title: str, figures: Sequence[SalaryFigure], *, labelled: bool) -> str:
+        """A region in one line of the overview: its figures in the order given, each level's
+        named when labelled ("entry …; senior …"), each source's followed by its citation."""
+        groups: dict[tuple[str, str, str | None], list[SalaryFigure]] = {}
+        for figure in figures:
+            groups.setdefault((figure.level, figure.source, figure.place), []).append(figure)
+        keys = list(groups)
+        parts = []
+        for index, (level, source, place) in enumerate(keys):
+            group = groups[level, source, place]
+            text = self._same_place(group)
+            if labelled:
+                text = f"{LINE_LEVELS[level]} {text}"
+            if index + 1 == len(keys) or keys[index + 1][1] != source:
+                text += f" [{self.cite(group[0])}]"
+            parts.append(text)
+        return f"{title}: {'; '.join(parts)}"
 
     def level_lines(self, figures: Sequence[SalaryFigure]) -> list[str]:
         """One line per level: "• Entry level (0-2 years): … [1]"."""
@@ -673,7 +712,7 @@ def _region_title(region: str, lexicon: Lexicon) -> str:
 
 def _heading(region: str | None, level: str | None, lexicon: Lexicon) -> str:
     who = LEVEL_HEADINGS[level] if level else ALL_LEVELS_HEADING
-    return f"{who} {_where(region, lexicon)}" if region else f"{who}, by region"
+    return f"{who} {_where(region, lexicon)}" if region else f"{who} by region"
 
 
 def _place_list(names: Sequence[str]) -> str:
@@ -687,19 +726,22 @@ def _place_list(names: Sequence[str]) -> str:
 
 @dataclass
 class _Layout:
-    """A reply in three parts, so that a long one can drop figure lines from the body."""
+    """A reply in parts, so that a long one can drop figure lines from the body; the foot
+    (an invitation to narrow down) is kept with the notes and sources that follow it."""
 
     head: list[str]
     body: list[str] = field(default_factory=list)
+    foot: list[str] = field(default_factory=list)
 
     def html(self, tail: list[str]) -> str:
-        text = "\n".join([*self.head, *self.body, *tail])
+        end = [*self.foot, *tail]
+        text = "\n".join([*self.head, *self.body, *end])
         if len(text) <= TELEGRAM_LIMIT:
             return text
         body = list(self.body)
-        while body and len("\n".join([*self.head, *body, MORE_NOTE, *tail])) > TELEGRAM_LIMIT:
+        while body and len("\n".join([*self.head, *body, MORE_NOTE, *end])) > TELEGRAM_LIMIT:
             body.pop()
-        return "\n".join([*self.head, *body, MORE_NOTE, *tail])
+        return "\n".join([*self.head, *body, MORE_NOTE, *end])
 
 
 def _one_level(
@@ -734,22 +776,45 @@ def _one_region(
 
 
 def _by_region(
-    render: _Render, figures: list[SalaryFigure], level: str | None, lexicon: Lexicon
+    render: _Render,
+    figures: list[SalaryFigure],
+    level: str | None,
+    lexicon: Lexicon,
+    missing: Sequence[str] = (),
 ) -> _Layout:
-    """Several regions: a line per region for one level, else a block per region."""
+    """Several regions, compactly: a line per region with its entry and senior ends (or the
+    level asked), the regions without the level asked, then an invitation to pick one."""
     layout = _Layout([f"💰 <b>{escape(_heading(None, level, lexicon))}</b>"])
-    single_level = level is not None and len(LEVEL_GROUPS[level]) == 1
+    labelled = level is None or len(LEVEL_GROUPS[level]) > 1
     for region in SALARY_REGIONS:
         group = [figure for figure in figures if figure.region == region]
         if not group:
             continue
+        if level is None:
+            group = _ends(group)
         title = escape(_region_title(region, lexicon)) + _period_tag(group)
-        if single_level:
-            layout.body.append(f"• {title}: {render.items_text(group)}")
-            continue
-        layout.body += ["", f"<b>{title}</b>", *render.level_lines(group)]
-        layout.body += render.spread_lines(group)
+        layout.body.append(render.region_line(title, group, labelled=labelled))
+    if level is not None and missing:
+        places = _place_list([_region_title(region, lexicon) for region in missing])
+        layout.body.append(
+            f"<i>The articles give no {MISSING_LEVELS[level]} figure for {escape(places)}.</i>"
+        )
+    layout.foot = [f"<i>{ALL_LEVELS_INVITE if level is None else LEVEL_INVITE}</i>"]
     return layout
+
+
+def _ends(figures: Sequence[SalaryFigure]) -> list[SalaryFigure]:
+    """A region's range in its own figures: entry pay (else overall pay) to the most senior
+    level it gives; each end from one source, the first its article gives."""
+    levels = [level for level in SALARY_LEVELS if any(f.level == level for f in figures)]
+    career = [level for level in CAREER_LEVELS if level in levels]
+    low = "entry" if "entry" in levels else OVERALL if OVERALL in levels else levels[0]
+    high = career[-1] if career else levels[-1]
+    chosen = []
+    for level in dict.fromkeys((low, high)):
+        at_level = [figure for figure in figures if figure.level == level]
+        chosen += [figure for figure in at_level if figure.source == at_level[0].source]
+    return chosen
 
 
 def _overview(
@@ -776,15 +841,15 @@ def _overview(
         level, used_profile = city_figure.level, False
     buttons = _filter_buttons(region, level)  # what was asked, even when it has no figure
     shown = _select(salaries.figures, region, level)
+    render = _Render(filters.units, rates)
     if shown:
-        render = _Render(filters.units, rates, compare=region is None)
-        layout = _layout(render, shown, region, level, lexicon, asked_city)
+        missing = _missing(salaries.figures, shown) if region is None else ()
+        layout = _layout(render, shown, region, level, lexicon, asked_city, missing)
     else:  # say so, then the nearest thing the articles do have
         asked = escape(_heading(region, level, lexicon))
         region, level, shown = _nearest(salaries.figures, region, level)
-        render = _Render(filters.units, rates, compare=region is None)
         if region is None:
-            layout = _by_region(render, shown, level, lexicon)
+            layout = _by_region(render, shown, level, lexicon, _missing(salaries.figures, shown))
             intro = "What they give:"
         else:
             layout = _one_region(render, shown, region, level, lexicon)
@@ -811,6 +876,12 @@ def _nearest(
     return None, None, _select(figures, None, None)
 
 
+def _missing(figures: Sequence[SalaryFigure], shown: Sequence[SalaryFigure]) -> list[str]:
+    """Regions with figures in the articles but none among those shown."""
+    given = {figure.region for figure in figures} - {figure.region for figure in shown}
+    return [region for region in SALARY_REGIONS if region in given]
+
+
 def _layout(
     render: _Render,
     shown: list[SalaryFigure],
@@ -818,9 +889,10 @@ def _layout(
     level: str | None,
     lexicon: Lexicon,
     city: str | None,
+    missing: Sequence[str] = (),
 ) -> _Layout:
     if region is None:
-        return _by_region(render, shown, level, lexicon)
+        return _by_region(render, shown, level, lexicon, missing)
     levels_shown = {figure.level for figure in shown}
     if level is not None and len(levels_shown) == 1:  # a beginner in the US: entry pay only
         return _one_level(render, shown, region, levels_shown.pop(), lexicon, city)
@@ -882,7 +954,7 @@ def _uncovered(
             f"The articles give no separate ML salaries for {escape(_place_list(named))}; "
             "they count it among global markets."
         )
-    render = _Render(filters.units, rates, compare=False)
+    render = _Render(filters.units, rates)
     if nearest:
         head.append(
             f"The nearest they give, {escape(_where('global', lexicon))}{_period_tag(nearest)}:"

@@ -1,5 +1,6 @@
-"""/salary: answers that lead with the figure, one region's figures only, conversions when
-asked, notes only where they apply, filters, buttons, citations and Telegram-valid HTML."""
+"""/salary: answers that lead with the figure, one region's figures only, a compact overview
+of every region, conversions when asked, notes only where they apply, filters, buttons,
+citations and Telegram-valid HTML."""
 
 from __future__ import annotations
 
@@ -38,6 +39,15 @@ CALLBACK = re.compile(
 )
 ONE_REGION_TARGET = 700  # visible characters of a one-region answer without conversions
 ONE_REGION_CEILING = 1400
+OVERVIEW_TARGET = 1200  # visible characters of the every-region overview without conversions
+# The overview's lines, one per region, in this order, by how each begins.
+REGION_LINE_STARTS = {
+    "pakistan": "🇵🇰 Pakistan",
+    "india": "🇮🇳 India",
+    "us": "🇺🇸 US",
+    "global": "🌍 Worldwide",
+}
+MONEY_SIGNS = {"PKR": ("PKR",), "INR": ("₹", "lakh"), "USD": ("$",)}
 
 
 def valid(reply: Reply) -> str:
@@ -50,6 +60,17 @@ def valid(reply: Reply) -> str:
 
 def first_line(reply: Reply) -> str:
     return valid(reply).splitlines()[0]
+
+
+def region_lines(text: str) -> dict[str, str]:
+    """The overview's line of each region it shows."""
+    lines = {}
+    for line in text.splitlines():
+        for region, start in REGION_LINE_STARTS.items():
+            if line.startswith((f"{start}:", f"{start}, per ")):
+                assert region not in lines, f"two lines for {region}"
+                lines[region] = line
+    return lines
 
 
 @pytest.fixture(scope="module")
@@ -270,13 +291,20 @@ def test_dollars_when_asked_labelled_approximate_with_their_date(show, knowledge
     assert "(₹4–9 lakh a year; ≈ US$4,800–10,800 a year)" in india
 
 
-def test_overview_compares_regions_in_approximate_dollars(show, knowledge) -> None:
-    text = valid(show())
-    assert "PKR 20,000 – 40,000 per month (≈ US$70–140 a month) [1]" in text
-    assert f"({knowledge.exchange_rates.as_of.isoformat()})" in text
+def test_overview_converts_to_dollars_only_when_asked(show, ask, knowledge) -> None:
+    date = knowledge.exchange_rates.as_of.isoformat()
+    asked = ask("how much do ML engineers earn?")
+    for text in (valid(show()), valid(show("senior")), valid(asked)):
+        assert "≈" not in text and "market rates" not in text and date not in text
+    usd = valid(show("usd"))
+    assert "entry PKR 80,000 – 150,000 per month (≈ US$290–540 a month);" in usd
+    assert "(₹4–9 lakh a year; ≈ US$4,800–10,800 a year);" in usd
+    assert f"≈ US$ at approximate mid-2024 market rates, rounded ({date})" in usd
+    assert usd.count(date) == 1
     # The article's own dollars next to its crores: no conversion needed.
-    assert "exceeding ₹1 crore or $120,000+ in the U.S., Europe and Singapore [5]" in text
-    without = valid(show(rates=False))
+    assert "overall exceeding ₹1 crore or $120,000+ in the U.S., Europe and Singapore;" in usd
+    assert "entry between $70,000 and $90,000 annually; senior $160,000 or more [3]" in usd
+    without = valid(show("usd", rates=False))
     assert "≈ US$" not in without and "market rates" not in without
 
 
@@ -346,34 +374,187 @@ def test_the_overview_fits_telegram(show) -> None:
 def test_a_reply_over_the_limit_drops_figure_lines_but_keeps_notes_and_sources(
     show, monkeypatch
 ) -> None:
-    monkeypatch.setattr(bot.salary_view, "TELEGRAM_LIMIT", 1200)
-    reply = show()
-    assert len(reply.html) <= 1200
+    monkeypatch.setattr(bot.salary_view, "TELEGRAM_LIMIT", 900)
+    reply = show("india per month usd")
+    assert len(reply.html) <= 900
     text = valid(reply)
     assert "(more figures: narrow the filters)" in text
     assert "\nNote\n" in text and text.rstrip().endswith(reply.citations[-1].title)
+    monkeypatch.setattr(bot.salary_view, "TELEGRAM_LIMIT", 700)
+    overview = show()
+    assert len(overview.html) <= 700
+    text = valid(overview)
+    assert "(more figures: narrow the filters)\nPick a region below for every level." in text
+    assert "\nNote\n" in text and text.rstrip().endswith(overview.citations[-1].title)
+
+
+# The overview of every region ------------------------------------------------------------------
+
+
+OVERVIEW_LEVELS = ["", "all", "intern", "entry", "mid", "senior", "overall", "beginner"]
+
+
+def test_the_overview_has_one_line_per_region_then_an_invitation(show, ask) -> None:
+    reply = show()
+    lines = valid(reply).splitlines()
+    assert lines[0] == "💰 ML engineer salaries by region"
+    assert lines[1:6] == [
+        *region_lines("\n".join(lines)).values(),
+        "Pick a region below for every level.",
+    ]
+    assert [line.split(":")[0] for line in lines[1:5]] == [
+        "🇵🇰 Pakistan", "🇮🇳 India", "🇺🇸 US, per year", "🌍 Worldwide, per year"
+    ]  # fmt: skip
+    assert lines[6:8] == ["", "Note"]
+    assert lines[8] == "The articles give no date, so the figures may be out of date."
+    for same in (show("all"), show("all all"), ask("how much do ML engineers earn?")):
+        assert same.html == reply.html
+    clash = ask("salaries in india or pakistan?")  # several regions: every one, compactly
+    assert clash.html == reply.html
+
+
+@pytest.mark.parametrize("level", OVERVIEW_LEVELS)
+def test_each_regions_currency_appears_only_on_its_own_line(show, knowledge, level) -> None:
+    text = valid(show(level))
+    lines = region_lines(text)
+    assert lines
+    for region, line in lines.items():
+        own = {f.currency for f in knowledge.salaries.figures if f.region == region}
+        for currency, signs in MONEY_SIGNS.items():
+            if currency not in own:
+                for sign in signs:
+                    assert sign not in line, (level, region, sign)
+        assert line.endswith("]") and "US$" not in line
+    for line in text.split("\n[1] ")[0].splitlines():
+        if line not in lines.values():
+            assert not re.search(r"PKR|₹|\$\d", line), line  # amounts only on region lines
+
+
+@pytest.mark.parametrize("level", OVERVIEW_LEVELS)
+def test_the_overview_is_short_for_every_level(show, level) -> None:
+    assert len(valid(show(level))) <= OVERVIEW_TARGET, level
+    for profile in (Profile(level="beginner"), Profile(level="senior")):
+        assert len(valid(show(level, profile))) <= OVERVIEW_TARGET, (level, profile)
+    assert len(valid(show(f"{level} usd"))) <= ONE_REGION_CEILING, level
+
+
+@pytest.mark.parametrize(
+    ("args", "heading"),
+    [
+        ("intern", "💰 ML engineering interns by region"),
+        ("entry", "💰 Entry-level ML engineers by region"),
+        ("mid", "💰 Mid-level ML engineers by region"),
+        ("senior", "💰 Senior ML engineers by region"),
+        ("overall", "💰 ML engineers overall by region"),
+        ("beginner", "💰 ML interns and entry-level engineers by region"),
+        ("all", "💰 ML engineer salaries by region"),
+    ],
+)
+def test_the_overview_first_line_names_the_level_asked(show, args, heading) -> None:
+    assert first_line(show(args)) == heading
+
+
+def test_a_level_asked_gives_that_levels_figure_per_region(show, ask) -> None:
+    text = valid(show("senior"))
+    assert region_lines(text) == {
+        "pakistan": "🇵🇰 Pakistan: PKR 300,000 – 600,000+ per month [1]",
+        "india": (
+            "🇮🇳 India: ₹1,500,000 to ₹3,000,000 per annum or even higher "
+            "(₹15–30+ lakh a year) [2]"
+        ),
+        "us": "🇺🇸 US, per year: $160,000 or more [3]",
+        "global": "🌍 Worldwide: ₹1-2 crore+ annually in top companies [4]",
+    }
+    assert "Pick a region below for more detail." in text
+    assert first_line(ask("What's the salary of an intern?")) == (
+        "💰 ML engineering interns by region"
+    )
+
+
+def test_regions_without_the_level_asked_are_named_once(show) -> None:
+    intern = valid(show("intern"))
+    assert list(region_lines(intern)) == ["pakistan"]
+    assert "The articles give no internship figure for 🇮🇳 India, 🇺🇸 US or 🌍 Worldwide." in (
+        intern
+    )
+    assert "The articles give no mid-level figure for 🌍 Worldwide." in valid(show("mid"))
+    assert "The articles give no overall figure for 🇵🇰 Pakistan." in valid(show("overall"))
+    assert "figure for" not in valid(show()) and "figure for" not in valid(show("senior"))
+    beginner = region_lines(valid(show("beginner")))  # two levels: each figure says its own
+    assert beginner["pakistan"] == (
+        "🇵🇰 Pakistan: intern PKR 20,000 – 40,000 per month; "
+        "entry PKR 80,000 – 150,000 per month [1]"
+    )
+    assert beginner["india"].startswith("🇮🇳 India: entry ₹400,000 to ₹900,000 per annum")
+
+
+def test_the_overview_notes_stay_short_and_apply(show) -> None:
+    overall = valid(show("overall"))
+    assert "Only [1] gives a sample size (1,300 salaries)." in overall
+    assert "an average of $148,485 (2019)" in overall
+    text = valid(show())
+    assert "sample size" not in text and "differ" not in text and "Filtered" not in text
+    assert "Filtered by your /profile" in valid(show("", Profile(level="senior")))
+
+
+def test_pressing_a_region_in_the_overview_gives_its_full_view(show, press) -> None:
+    for level, pressed_level in (("", "all"), ("senior", "senior")):
+        overview = show(level)
+        for button in overview.buttons[0][:-1]:
+            region = button.data.split(":")[2]
+            assert button.data == f"sal:f:{region}:{pressed_level}"
+            reply = press(button.data.removeprefix("sal:"))
+            assert reply.edit and "by region" not in first_line(reply)
+            typed = show(f"{region} {level}")
+            assert reply.html == typed.html and reply.buttons == typed.buttons
+            assert region_lines(valid(reply)) == {}
+    pakistan = valid(press("f:pakistan:all"))
+    assert "PKR 20,000 – 40,000 per month" in pakistan and "PKR 150,000 – 300,000" in pakistan
+    assert valid(press("f:all:all")) == valid(show())
+    assert press("f:all:senior").html == show("senior").html
 
 
 # Every figure, cited ---------------------------------------------------------------------------
 
 
-def test_overview_shows_every_figure_as_written_with_its_source(show, knowledge) -> None:
+def test_overview_gives_each_regions_range_as_written_with_its_source(show, knowledge) -> None:
     reply = show()
     text = valid(reply)
-    for figure in knowledge.salaries.figures:
-        assert fold_whitespace(figure.written) in text, figure.id
-    for region in ("Pakistan", "India", "US", "Worldwide"):
-        assert region in text
-    assert len(reply.citations) == 5
-    assert {c.doc_id for c in reply.citations} == {a.entry.id for a in knowledge.articles}
+    written = {figure.id: fold_whitespace(figure.written) for figure in knowledge.salaries.figures}
+    lines = region_lines(text)
+    assert lines == {
+        "pakistan": f"🇵🇰 Pakistan: entry {written['pk-entry']}; senior {written['pk-senior']} [1]",
+        "india": (
+            f"🇮🇳 India: entry {written['in-entry']} (₹4–9 lakh a year); "
+            f"senior {written['in-senior']} (₹15–30+ lakh a year) [2]"
+        ),
+        "us": f"🇺🇸 US, per year: entry {written['us-entry']}; senior {written['us-senior']} [3]",
+        "global": (
+            f"🌍 Worldwide, per year: overall {written['gl-crore']} or {written['gl-usd']} "
+            f"in the U.S., Europe and Singapore; senior {written['gl-top']} in top companies [4]"
+        ),
+    }
+    assert [c.doc_id for c in reply.citations] == [
+        "pakistan-roadmap", "india-career-guide", "step-by-step-guide", "high-earning-pathway"
+    ]  # fmt: skip
     for citation in reply.citations:
         assert f"[{citation.n}] {citation.title}" in text
         article = next(a for a in knowledge.articles if a.entry.id == citation.doc_id)
         for quote in citation.text.split("\n"):
             assert fold_whitespace(quote) in fold_whitespace(article.text)
-    figure_lines = [line for line in text.split("\n") if line.startswith("• ")]
-    assert figure_lines and all(line.rstrip().endswith("]") for line in figure_lines)
+        shown = [f for f in knowledge.salaries.figures if fold_whitespace(f.quote) in citation.text]
+        assert shown and all(written[figure.id] in text for figure in shown)
     assert not reply.edit
+
+
+def test_every_figure_is_one_region_button_away_from_the_overview(show, press, knowledge) -> None:
+    overview = show()
+    region_buttons = [button.data for button in overview.buttons[0][:-1]]
+    assert region_buttons == [f"sal:f:{region}:all" for region in REGION_LINE_STARTS]
+    pressed = {data: valid(press(data.removeprefix("sal:"))) for data in region_buttons}
+    for figure in knowledge.salaries.figures:
+        text = pressed[f"sal:f:{figure.region}:all"]
+        assert fold_whitespace(figure.written) in text, figure.id
 
 
 def test_every_citation_number_in_a_reply_has_its_source(show) -> None:
@@ -457,7 +638,7 @@ def test_profile_fills_in_missing_filters(show) -> None:
     overridden = valid(show("us", profile))  # typed region wins, level still from the profile
     assert "$160,000 or more" in overridden and "$70,000" not in overridden
     everything = valid(show("all", profile))
-    assert "PKR 20,000" in everything and "$70,000" in everything
+    assert "PKR 80,000" in everything and "$70,000" in everything
     assert "Filtered by your /profile" not in everything
 
 
