@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.answer import Citation
+from bot.answer import Citation, visible_text
 from bot.points import clean_unit
 from bot.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
 from bot.reply import Button, ButtonRows, Reply
@@ -19,7 +19,7 @@ from knowledge.lexicon import load_lexicon
 PREFIX = "rm:"
 TELEGRAM_LIMIT = 4096
 MAX_QUOTE_CHARS = 150
-STAGE_READABLE_CHARS = 2100  # HTML characters of a stage view: about 1,400 visible
+STAGE_READABLE_CHARS = 1400  # visible characters of a stage view; "Why?" has every quote
 STALE_NOTE = "That button is out of date; here is the current roadmap."
 
 # Career levels (the one lexicon's) -> the roadmap stage to start from; the stage names
@@ -219,7 +219,7 @@ def _stage_view(
     # shows every quote behind the stage).
     for quotes_per_item in (1, 0):
         text, citations = _stage_text(roadmap, stage, progress, titles, note, quotes_per_item)
-        if len(text) <= STAGE_READABLE_CHARS:
+        if len(visible_text(text)) <= STAGE_READABLE_CHARS:
             break
     return Reply(text, _stage_buttons(roadmap, stage, progress), citations, edit=edit)
 
