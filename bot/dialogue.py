@@ -312,7 +312,12 @@ class Dialogue:
         html = answer.html
         if shown_as:  # a follow-up: say how it was understood
             html = f"<i>↪ {escape(shown_as)}</i>\n{html}"
-        reply = Reply(html, self._answer_buttons(exchange), answer.citations)
+        # Nothing quoted ("The articles don't cover working hours"): no More or Why, but
+        # questions they do answer.
+        buttons = self._answer_buttons(exchange) if answer.citations else self._related_rows(
+            exchange
+        )
+        reply = Reply(html, buttons, answer.citations)
         return Turn(reply, new_state, replace(answer, html=html))
 
     def _context(

@@ -199,3 +199,9 @@ def test_where_did_you_get_this_after_the_roadmap_overview(dialogue) -> None:
     turns = chat(dialogue, "/roadmap", "where did you get this")
     html = turns[-1].reply.html
     assert "come from" in html and html.count("<blockquote>") >= 3
+
+
+def test_a_reply_that_quotes_nothing_offers_questions_not_more_or_why(dialogue) -> None:
+    turn = dialogue.search_answer("what are the working hours of an ML engineer")
+    data = [button.data for button in turn.reply.button_list]
+    assert data and all(d.startswith("ask:") for d in data)
