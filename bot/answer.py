@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.points import Point, passage_points
 from retrieval.scope import MessageKind
@@ -147,12 +148,17 @@ class _Candidate:
     relevance: float
 
 
+@lru_cache(maxsize=8192)  # the texts are the articles' sentences: tokenized once each
+def _token_set(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
+
+
 def _content_tokens(text: str) -> frozenset[str]:
-    return frozenset(t for t in tokenize(text) if t not in STOP_WORDS)
+    return frozenset(t for t in _token_set(text) if t not in STOP_WORDS)
 
 
 def _relevance(text: str, terms: dict[str, float]) -> float:
-    return sum(terms.get(token, 0.0) for token in set(tokenize(text)))
+    return sum(terms.get(token, 0.0) for token in _token_set(text))
 
 
 def _other_region_money(text: str, region: str | None) -> bool:

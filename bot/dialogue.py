@@ -144,6 +144,7 @@ class Dialogue:
         )
         self._passages: dict[str, Passage] | None = None
         self._vocabulary: frozenset[str] | None = None
+        self._english: frozenset[str] | None = None
         lexicon = self.advisor.knowledge.lexicon
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self._reader: MessageReader | None = None
@@ -346,7 +347,9 @@ class Dialogue:
         return AnswerContext(named, region_docs, gap, suggestions)
 
     def _english_words(self) -> frozenset[str]:
-        return load_english_words(self.advisor.knowledge.root)
+        if self._english is None:
+            self._english = load_english_words(self.advisor.knowledge.root)
+        return self._english
 
     def _article_vocabulary(self) -> frozenset[str]:
         if self._vocabulary is None:

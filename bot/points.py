@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.chunking import Passage
 from retrieval.sentences import split_sentences
@@ -136,7 +137,8 @@ def _is_fragment(label: str, text: str) -> bool:
     return not label and len(text.split()) <= FRAGMENT_WORDS and not text.endswith((".", "!"))
 
 
-def passage_points(passage: Passage) -> list[Point]:
+@lru_cache(maxsize=2048)  # passages never change while the bot runs
+def passage_points(passage: Passage) -> tuple[Point, ...]:
     """A passage's showable points, in article order.
 
     Items under a bare label join it ("Internships: Start with internships ..."), and runs
@@ -168,4 +170,4 @@ def passage_points(passage: Passage) -> list[Point]:
         flush()
         points.append(Point(own_label or (group if labels_all else ""), text, len(points)))
     flush()
-    return points
+    return tuple(points)
