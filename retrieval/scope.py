@@ -21,6 +21,18 @@ _GREETING_FILLER = frozenset(
 _MIN_CONTENT_TOKENS = 1
 MAX_SMALL_TALK_WORDS = 14  # longer, and a greeting is the opening of something else
 _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
+# A request that opens with a verb of doing something for the asker ("write me ...",
+# "can you build ...", "pls fix ..."): hands-on work unless the career is named.
+_DO_IT_FOR_ME = re.compile(
+    r"^(?:(?:please|pls|plz|kindly|hey|hi|yo|bro|bhai|sir|ok|okay|so|now|quickly)[\s,!]+)*"
+    r"(?:(?:can|could|would|will) (?:you|u)(?: please| pls| kindly)? )?"
+    r"(?:write|make|build|create|generate|draw|compose|solve|fix|debug|calculate|compute|"
+    r"translate|summari[sz]e|code|program|implement|train|design|develop|predict|analy[sz]e|"
+    r"review|check|rate|edit|correct|convert|plot|scrape|optimi[sz]e|tune|label|classify|"
+    r"prepare|explain this|tell me a|sing|paint|rewrite|paraphrase|proofread|deploy|host|"
+    r"run|install|set up|setup)\b",
+    re.IGNORECASE,
+)
 # Maths to work out: a matrix "[[2, 1], [1, 2]]", "x^2 + 3x", "2*3 = ?", "dy/dx".
 _MATHS = re.compile(
     r"\[\s*\[|\b\w\s*\^\s*\d|\d\s*[*/^]\s*\d|\bdy\s*/\s*dx\b|=\s*\?|\bf\(x\)"
@@ -108,7 +120,8 @@ class ScopeClassifier:
         padded = f" {' '.join(words)} "
         if self._says(padded, self._tasks) or _MATHS.search(raw):
             return True
-        return self._says(padded, self._hands_on) and not self._says(padded, self._anchors)
+        hands_on = self._says(padded, self._hands_on) or bool(_DO_IT_FOR_ME.match(raw.strip()))
+        return hands_on and not self._says(padded, self._anchors)
 
     @staticmethod
     def _only(words: list[str], phrases: list[tuple[str, ...]]) -> bool:
