@@ -117,6 +117,7 @@ class AnswerContext:
     """What the dialogue read from the message, for the reply's shape."""
 
     region: str | None = None  # the one covered region the user asked about
+    region_name: str | None = None  # as the articles write it: "Pakistan"
     region_doc_ids: frozenset[str] = frozenset()  # articles written about that region
     gap: Gap | None = None
     suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
@@ -186,10 +187,14 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _lead(
-    candidates: list[_Candidate], question: str, terms: dict[str, float]
+    candidates: list[_Candidate],
+    question: str,
+    terms: dict[str, float],
+    region_name: str | None = None,
 ) -> tuple[_Candidate, str] | None:
     """The sentence that best answers the question, with its point: a yes/no question about
-    needing something prefers a sentence that takes a stance ("not always necessary")."""
+    needing something prefers a sentence that takes a stance ("not always necessary"); one
+    asked about a country, a sentence that names it."""
     asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
     asks_duration = bool(_ASKS_DURATION.search(question))
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
@@ -207,6 +212,8 @@ def _lead(
                 score *= 1.5
             if asks_comparison and _CONTRASTS.search(sentence):
                 score *= 2.0
+            if region_name and region_name.lower() in candidate.point.plain.lower():
+                score *= 1.3
             if _LEANS_BACK.match(sentence) and not candidate.point.text.startswith(sentence):
                 score *= 0.4
             if score > 0 and (best is None or score > best[0]):
@@ -379,7 +386,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
     if gap is not None and gap.coverage == "none":
         # Nothing cited would answer it: say so, with no quotes dressed up as an answer.
         return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
-    lead = _lead(candidates, result.question, terms)
+    lead = _lead(candidates, result.question, terms, context.region_name)
     lead_sources = [lead[0].source] if lead is not None else []
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     points = _fit_points(

@@ -337,14 +337,15 @@ class Dialogue:
             if home is not None and home in article.entry.regions
         )
         suggestions = DECLINE_SUGGESTIONS.get(home or "", DECLINE_SUGGESTIONS[""])
+        name = lexicon.region(named).name.removeprefix("the ") if named else None
         if not result.in_scope:
-            return AnswerContext(named, region_docs, None, suggestions)
+            return AnswerContext(named, name, region_docs, None, suggestions)
         cited = [hit.passage.text for hit in cited_hits(result.hits)]
         gap = find_gap(
             result.question, result.query, lexicon, self._article_vocabulary(), cited,
             self._english_words(),
         )
-        return AnswerContext(named, region_docs, gap, suggestions)
+        return AnswerContext(named, name, region_docs, gap, suggestions)
 
     def _english_words(self) -> frozenset[str]:
         if self._english is None:
