@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.limits import fits
 from bot.points import Point, passage_points
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
 
-TELEGRAM_LIMIT = 4096
 MAX_SOURCES = 3
 RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of the best
 MAX_POINTS = 3  # after the opening sentences; "More" gives the rest
@@ -442,7 +442,7 @@ def _sources_line(citations: list[Citation]) -> str:
 def _fit(lines: list[str]) -> str:
     """Within Telegram's limit: whole points dropped from the end, the sources kept."""
     head, tail = lines[:-1], lines[-1:]
-    while len("\n".join(head + tail)) > TELEGRAM_LIMIT and len(head) > 1:
+    while not fits("\n".join(head + tail)) and len(head) > 1:
         head.pop()
     return "\n".join(head + tail)
 

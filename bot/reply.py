@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answer import Citation
-
-CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for a button's callback_data
+from bot.limits import CALLBACK_DATA_LIMIT
 
 
 @dataclass(frozen=True)

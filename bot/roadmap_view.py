@@ -17,7 +17,6 @@ from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, Roadma
 from knowledge.lexicon import load_lexicon
 
 PREFIX = "rm:"
-TELEGRAM_LIMIT = 4096
 MAX_QUOTE_CHARS = 150
 STAGE_READABLE_CHARS = 1400  # visible characters of a stage view; "Why?" has every quote
 STALE_NOTE = "That button is out of date; here is the current roadmap."

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.answer import Citation
+from bot.limits import MESSAGE_LIMIT, utf16_size
 from bot.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
 from bot.reply import Button, ButtonRows, Reply
 from knowledge.career_models import (
@@ -34,7 +35,6 @@ from knowledge.english_words import load_english_words
 from knowledge.lexicon import Lexicon, load_lexicon
 
 PREFIX = "sal:"
-TELEGRAM_LIMIT = 4096
 ALL = "all"
 
 # Levels a filter can name; "early" (internship and entry) is what a beginner wants to see.
@@ -736,10 +736,10 @@ class _Layout:
     def html(self, tail: list[str]) -> str:
         end = [*self.foot, *tail]
         text = "\n".join([*self.head, *self.body, *end])
-        if len(text) <= TELEGRAM_LIMIT:
+        if utf16_size(text) <= MESSAGE_LIMIT:
             return text
         body = list(self.body)
-        while body and len("\n".join([*self.head, *body, MORE_NOTE, *end])) > TELEGRAM_LIMIT:
+        while body and utf16_size("\n".join([*self.head, *body, MORE_NOTE, *end])) > MESSAGE_LIMIT:
             body.pop()
         return "\n".join([*self.head, *body, MORE_NOTE, *end])
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-TELEGRAM_LIMIT = 4096
+from bot.limits import MESSAGE_LIMIT, utf16_size
+
 MAX_TEXT_RUN = 500  # long runs without spaces are cut into runs of this size
 
 _TOKEN = re.compile(
@@ -21,11 +22,7 @@ _TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)")
 OpenTags = tuple[tuple[str, str], ...]  # (name, the opening tag as written)
 
 
-def utf16_size(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Parts of at most `limit` UTF-16 units, in order; one part when the text fits."""
     text = text.strip()
     if utf16_size(text) <= limit:

@@ -22,7 +22,8 @@ from bot.config import load_settings
 from bot.conversation import ChatState, UserState
 from bot.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.flood import FloodGuard
-from bot.reply import CALLBACK_DATA_LIMIT, Reply
+from bot.limits import CALLBACK_DATA_LIMIT
+from bot.reply import Reply
 from bot.splitting import split_html
 from bot.telegram_app import build_application
 from tests.support import updates

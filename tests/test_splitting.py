@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.splitting import split_html, utf16_size
+from bot.limits import utf16_size
+from bot.splitting import split_html
 from tests.support.telegram_html import parse_telegram_html, prepare_message_text
 
 
@@ -114,3 +115,12 @@ def test_real_long_answers_split_cleanly(advisor, limit: int) -> None:
     for part in split_html(answer.html, limit=limit):
         assert utf16_size(part) <= limit
         prepare_message_text(part)
+
+
+def test_emoji_count_twice_against_the_limit() -> None:
+    from bot.limits import MESSAGE_LIMIT, fits
+
+    flags = "🇵🇰" * (MESSAGE_LIMIT // 4)  # each flag is two code points, four UTF-16 units
+    assert len(flags) == MESSAGE_LIMIT // 2 and fits(flags)
+    assert not fits(flags + "x")
+    assert all(utf16_size(part) <= MESSAGE_LIMIT for part in split_html(flags + " x" * 10))
