@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from bench.quality import load_eval_set
 from bot.answer import compose
+from evaluation.quality import load_eval_set
 from knowledge import KnowledgeBase, load_knowledge
 from retrieval.chunking import Passage
 from retrieval.search import SearchEngine

@@ -29,9 +29,9 @@ from pathlib import Path
 
 from bot.conversation import ChatState, UserState
 from bot.dialogue import Dialogue, Incoming, Press, Text, parse_typed
-from tests.support.bot_process import BotProcess
-from tests.support.botapi_standin import BotApiStandIn
-from tests.support.replies import expected_texts, is_reply, latest_with_button
+from standin.bot_process import BotProcess
+from standin.botapi import BotApiStandIn
+from standin.replies import expected_texts, is_reply, latest_with_button
 
 QUESTIONS = (
     "what skills does an ML engineer need?",

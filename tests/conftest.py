@@ -12,7 +12,7 @@ from bot.advisor import Advisor
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from knowledge.lexicon import Lexicon
 from retrieval.search import SearchEngine
-from tests.support.botapi_standin import BotApiStandIn
+from standin.botapi import BotApiStandIn
 
 
 @pytest.fixture(autouse=True)

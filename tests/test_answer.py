@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from bench.quality import fold
 from bot.answer import visible_text
 from bot.dialogue import Dialogue
 from bot.points import clean_sentence, passage_points
-from tests.support.telegram_html import parse_telegram_html, telegram_length
+from evaluation.quality import fold
+from standin.telegram_html import parse_telegram_html, telegram_length
 
 QUESTIONS = (
     "what certifications should I get",

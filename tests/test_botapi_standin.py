@@ -26,7 +26,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from tests.support.botapi_standin import DEFAULT_TOKEN, DEFAULT_USER_ID, BotApiStandIn
+from standin.botapi import DEFAULT_TOKEN, DEFAULT_USER_ID, BotApiStandIn
 
 CHAT = 4242
 

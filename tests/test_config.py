@@ -15,7 +15,7 @@ from bot.config import (
     Settings,
     load_settings,
 )
-from tests.support.botapi_standin import DEFAULT_TOKEN
+from standin.botapi import DEFAULT_TOKEN
 
 BOTFATHER_SHAPED_TOKEN = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"  # 35 characters
 

@@ -21,9 +21,9 @@ from bot.conversation import ChatState, UserState
 from bot.dialogue import Dialogue, Incoming, Press, parse_typed
 from bot.persistence import JsonFilePersistence
 from bot.telegram_handlers import CHAT_STATE_KEY, USER_STATE_KEY
-from tests.support.bot_process import BotProcess
-from tests.support.botapi_standin import DEFAULT_USER_ID, BotApiStandIn
-from tests.support.replies import expected_texts, is_reply, latest_with_button
+from standin.bot_process import BotProcess
+from standin.botapi import DEFAULT_USER_ID, BotApiStandIn
+from standin.replies import expected_texts, is_reply, latest_with_button
 
 CHAT = DEFAULT_USER_ID  # a private chat: chat id and user id are the same
 TYPED = (

@@ -21,7 +21,7 @@ from bot.dialogue import (
 from bot.follow_up import FollowUp, classify_follow_up, refine
 from bot.reply import Button, Reply
 from bot.splitting import split_html
-from tests.support.telegram_html import parse_telegram_html, prepare_message_text
+from standin.telegram_html import parse_telegram_html, prepare_message_text
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from bot.dialogue import COMMANDS
-from tests.support.bot_process import BotProcess
-from tests.support.botapi_standin import DEFAULT_USER_ID, BotApiStandIn
+from standin.bot_process import BotProcess
+from standin.botapi import DEFAULT_USER_ID, BotApiStandIn
 
 PRIVATE = DEFAULT_USER_ID
 GROUP = -100500
@@ -208,7 +208,7 @@ def test_without_a_valid_token_it_says_so_in_one_line(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from tests.support.bot_process import ROOT
+    from standin.bot_process import ROOT
 
     result = subprocess.run(
         [sys.executable, "-m", "bot"],

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from bot.delivery import RETRY_DELAYS
-from tests.support.bot_process import ROOT, BotProcess
-from tests.support.botapi_standin import DEFAULT_USER_ID, BotApiStandIn, RecordedCall
+from standin.bot_process import ROOT, BotProcess
+from standin.botapi import DEFAULT_USER_ID, BotApiStandIn, RecordedCall
 
 CHAT = DEFAULT_USER_ID
 OTHER_CHAT = 2002

@@ -13,8 +13,8 @@ from bot.config import load_settings
 from bot.dialogue import Dialogue
 from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.telegram_app import build_application
+from standin.botapi import DEFAULT_TOKEN
 from tests.support import updates
-from tests.support.botapi_standin import DEFAULT_TOKEN
 from tests.support.recording_request import RecordingRequest
 
 

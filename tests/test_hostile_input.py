@@ -26,10 +26,10 @@ from bot.limits import CALLBACK_DATA_LIMIT
 from bot.reply import Reply
 from bot.splitting import split_html
 from bot.telegram_app import build_application
+from standin.botapi import DEFAULT_TOKEN
+from standin.telegram_html import prepare_message_text
 from tests.support import updates
-from tests.support.botapi_standin import DEFAULT_TOKEN
 from tests.support.recording_request import RecordingRequest, buttons_of
-from tests.support.telegram_html import prepare_message_text
 
 # Totals per run: 1500 texts + 1000 commands + 1000 presses + 300 media + 400 conversations
 # (of up to 6 events each) through the dialogue, and 300 updates through the PTB handlers.

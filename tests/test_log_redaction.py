@@ -18,7 +18,7 @@ from bot.log_redaction import (
     configure_logging,
     redact,
 )
-from tests.support.botapi_standin import DEFAULT_TOKEN, BotApiStandIn
+from standin.botapi import DEFAULT_TOKEN, BotApiStandIn
 
 TOKEN_SECRET_PART = DEFAULT_TOKEN.split(":", 1)[1]
 

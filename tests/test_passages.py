@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bench.quality import fold
+from evaluation.quality import fold
 
 DEBRIS = (
     "eyru 5u",

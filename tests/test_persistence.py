@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.persistence import DEFAULT_UPDATE_INTERVAL, JsonFilePersistence, save_now
-from tests.support.botapi_standin import DEFAULT_TOKEN, BotApiStandIn
+from standin.botapi import DEFAULT_TOKEN, BotApiStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from bot.profile import (
 from bot.reply import Reply
 from bot.roadmap_view import roadmap_button, roadmap_command
 from bot.salary_view import salary_button, salary_command
-from tests.support.telegram_html import prepare_message_text
+from standin.telegram_html import prepare_message_text
 
 
 def valid(reply: Reply) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.quality import SETS, evaluate, fold, load_eval_set
+from evaluation.quality import SETS, evaluate, fold, load_eval_set
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import statistics
 
 import pytest
 
-from bench.quality import SETS
-from bench.replies import DEFECT_KINDS, MAX_MEDIAN_CHARS, Tally, load_probes, run
 from bot.dialogue import Dialogue
+from evaluation.quality import SETS
+from evaluation.replies import DEFECT_KINDS, MAX_MEDIAN_CHARS, Tally, load_probes, run
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +29,10 @@ def test_the_median_reply_is_short(tally: Tally) -> None:
 
 def test_the_bench_sees_defects_where_there_are_some() -> None:
     """The checks are not vacuous: a reply with each defect is counted."""
-    from bench.replies import check_reply, region_defect
     from bot.conversation import ChatState
     from bot.dialogue import Turn
     from bot.reply import Reply
+    from evaluation.replies import check_reply, region_defect
 
     bad = (
         "• Role Overview: Explain that engineers build models. [1]\n"

@@ -12,7 +12,7 @@ from bot.reply import Reply
 from bot.roadmap_view import next_step, roadmap_button, roadmap_command, roadmap_level_from_text
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase
 from knowledge.career_models import Roadmap, fold_whitespace
-from tests.support.telegram_html import prepare_message_text
+from standin.telegram_html import prepare_message_text
 
 NOTHING: frozenset[str] = frozenset()
 NO_PROFILE = Profile()

@@ -25,7 +25,7 @@ from bot.salary_view import (
 )
 from knowledge import KnowledgeBase
 from knowledge.career_models import fold_whitespace
-from tests.support.telegram_html import prepare_message_text
+from standin.telegram_html import prepare_message_text
 
 NO_PROFILE = Profile()
 # What a one-region reply must never show: another region's currency.

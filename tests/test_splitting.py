@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.limits import utf16_size
 from bot.splitting import split_html
-from tests.support.telegram_html import parse_telegram_html, prepare_message_text
+from standin.telegram_html import parse_telegram_html, prepare_message_text
 
 
 def plain_text(html: str) -> str:

@@ -19,10 +19,10 @@ from bot.reply import Reply
 from bot.telegram_app import build_application
 from bot.telegram_handlers import ERROR_NOTE, LONG_TEXT
 from bot.typing_indicator import TYPING_DELAY
+from standin.botapi import DEFAULT_TOKEN
+from standin.telegram_html import prepare_message_text
 from tests.support import updates
-from tests.support.botapi_standin import DEFAULT_TOKEN
 from tests.support.recording_request import RecordingRequest, buttons_of
-from tests.support.telegram_html import prepare_message_text
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of the Telegram HTML parse-mode model in tests/support/telegram_html.py."""
+"""Tests of the Telegram HTML parse-mode model in standin/telegram_html.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support.telegram_html import (
+from standin.telegram_html import (
     MAX_MESSAGE_LENGTH,
     Entity,
     MessageTextError,

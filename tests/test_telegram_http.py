@@ -14,7 +14,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.delivery import certainly_not_delivered
 from bot.telegram_http import AiohttpRequest
-from tests.support.botapi_standin import BotApiStandIn, UploadedFile
+from standin.botapi import BotApiStandIn, UploadedFile
 
 CHAT = 4242
 

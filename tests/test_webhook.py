@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ENV_WEBHOOK_LISTEN, ENV_WEBHOOK_PORT, ENV_WEBHOOK_SECRET, ENV_WEBHOOK_URL
-from tests.support.bot_process import BotProcess
-from tests.support.botapi_standin import BotApiStandIn
+from standin.bot_process import BotProcess
+from standin.botapi import BotApiStandIn
 from tests.support.updates import message_update
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

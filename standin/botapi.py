@@ -42,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.telegram_html import (
+from standin.telegram_html import (
     Entity,
     MessageTextError,
     ParsedText,

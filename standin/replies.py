@@ -8,7 +8,7 @@ from typing import Any
 from bot.dialogue import Incoming, Press
 from bot.reply import Reply
 from bot.splitting import split_html
-from tests.support.botapi_standin import BotApiStandIn
+from standin.botapi import BotApiStandIn
 
 REPLY_METHODS = ("sendMessage", "editMessageText")
 

@@ -1,0 +1,146 @@
+"""Retrieval and scope quality on the evaluation set: `python -m bench.quality`.
+
+A question is a hit at rank k when the k-th citation of the reply (what `ask --json`
+prints) comes from an expected article and contains the expected snippet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.advisor import Advisor
+from bot.answer import Answer
+
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+EVAL_SET = SETS_DIR / "eval_set.yaml"
+# Question sets by name: the main set, and questions phrased differently from it that
+# check whether a ranking change generalizes or only fits the main set.
+SETS = {
+    "eval": EVAL_SET,
+    "paraphrase": SETS_DIR / "paraphrase_set.yaml",
+    "fresh": SETS_DIR / "fresh_set.yaml",
+    # Written blind before a round of engine changes; only its totals are looked at.
+    "holdout": SETS_DIR / "holdout_set.yaml",
+    # Written by someone who read only the articles, never the engine or other sets.
+    "blind": SETS_DIR / "blind_set.yaml",
+}
+
+
+def fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@dataclass
+class Report:
+    questions: int = 0
+    hit_at_1: float = 0.0
+    hit_at_3: float = 0.0
+    mrr: float = 0.0
+    false_declines: float = 0.0
+    off_topic: int = 0
+    off_topic_declined: float = 0.0
+    greetings: int = 0
+    greetings_recognised: float = 0.0
+    misses: list[str] = field(default_factory=list)
+    wrongly_answered: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"in-scope questions      {self.questions}",
+            f"hit@1                   {self.hit_at_1:.3f}",
+            f"hit@3                   {self.hit_at_3:.3f}",
+            f"MRR                     {self.mrr:.3f}",
+            f"false declines          {self.false_declines:.3f}",
+            f"off-topic questions     {self.off_topic}",
+            f"off-topic declined      {self.off_topic_declined:.3f}",
+            f"greetings recognised    {self.greetings_recognised:.3f} of {self.greetings}",
+        ]
+
+
+def first_hit_rank(answer: Answer, expected: list[dict[str, str]]) -> int | None:
+    for citation in answer.citations:
+        text = fold(citation.text)
+        for item in expected:
+            if citation.doc_id == item["doc"] and fold(item["contains"]) in text:
+                return citation.n
+    return None
+
+
+def evaluate(advisor: Advisor, eval_set: dict) -> Report:
+    report = Report()
+    ranks: list[int | None] = []
+    declined = 0
+    for item in eval_set["in_scope"]:
+        answer = advisor.answer(item["q"])
+        if not answer.in_scope:
+            declined += 1
+        rank = first_hit_rank(answer, item["answers"])
+        ranks.append(rank)
+        if rank is None or rank > 1:
+            cited = ", ".join(f"{c.doc_id}:{c.section[:40]}" for c in answer.citations)
+            report.misses.append(f"[{rank}] {item['q']!r} -> {cited or 'declined'}")
+    count = len(ranks)
+    report.questions = count
+    report.hit_at_1 = sum(1 for r in ranks if r == 1) / count
+    report.hit_at_3 = sum(1 for r in ranks if r is not None and r <= 3) / count
+    report.mrr = sum(1 / r for r in ranks if r is not None) / count
+    report.false_declines = declined / count
+    off_topic = eval_set["off_topic"]
+    declined_off = 0
+    for item in off_topic:
+        answer = advisor.answer(item["q"])
+        if answer.in_scope:
+            report.wrongly_answered.append(f"{item['q']!r} ({answer.intent})")
+        else:
+            declined_off += 1
+    report.off_topic = len(off_topic)
+    report.off_topic_declined = declined_off / len(off_topic)
+    greetings = eval_set.get("greetings", [])
+    report.greetings = len(greetings)
+    recognised = sum(
+        1 for item in greetings if advisor.answer(item["q"]).intent in {"greeting", "thanks"}
+    )
+    report.greetings_recognised = recognised / len(greetings) if greetings else 1.0
+    return report
+
+
+def load_eval_set(path: Path = EVAL_SET) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--verbose", "-v", action="store_true", help="list misses")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        choices=[*SETS, "all"],
+        help="question set to score (repeatable; default eval)",
+    )
+    args = parser.parse_args(argv)
+    names = args.sets or ["eval"]
+    if "all" in names:
+        names = list(SETS)
+    advisor = Advisor()
+    for name in names:
+        report = evaluate(advisor, load_eval_set(SETS[name]))
+        if len(names) > 1:
+            print(f"== {name} ({SETS[name].name})")
+        print("\n".join(report.lines()))
+        if args.verbose:
+            print("\nmissed at rank 1:", *report.misses, sep="\n  ")
+            print("\noff-topic answered:", *report.wrongly_answered, sep="\n  ")
+        if len(names) > 1:
+            print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
