@@ -30,7 +30,9 @@ from knowledge.lexicon import Lexicon, LexiconFile
 # Probe files by name; each was written blind, from the articles alone. Only the
 # development files are tuned on; the held-out one is run by hand for the figures.
 PROBES = {
-    "dev": tuple(SETS_DIR / f"reply_probes{suffix}.yaml" for suffix in ("", "_dev2", "_dev3")),
+    "dev": tuple(
+        SETS_DIR / f"reply_probes{suffix}.yaml" for suffix in ("", "_dev2", "_dev3", "_dev4")
+    ),
     "holdout": (SETS_DIR / "reply_probes_holdout.yaml",),
 }
 MAX_MEDIAN_CHARS = 700

@@ -19,6 +19,25 @@ _GREETING_FILLER = frozenset(
     """.split()
 )
 _MIN_CONTENT_TOKENS = 1
+# Domain words that everyday tech messages use too ("AI camera", "as an AI", "a Python list
+# comprehension", "PTCL wifi tech fix"): alone, they do not make a message about the career.
+_AI_NAMES = frozenset(
+    tokenize(
+        "ai artificial intelligence a.i. data python r sql java programming coding tech "
+        "developer cloud engineer engineers aws azure docker git github computer"
+    )
+)
+AI_ONLY_UNKNOWN_SHARE = 0.25
+_LOOSE_TOPICS = frozenset({"comparison"})  # "iPhone vs Samsung" compares, but not careers
+# Words of someone preparing for or working in the field, not using AI for something else:
+# "HEC scholarship for an MS in AI", "age limit for AI engineer posts", "AI startups".
+_STUDYING = frozenset(
+    tokenize(
+        "prepare subjects school college university grade student students fsc later ms "
+        "masters mtech phd bachelors degree scholarship scholarships admission gate posts "
+        "startup startups employer employers hiring"
+    )
+)
 MAX_SMALL_TALK_WORDS = 14  # longer, and a greeting is the opening of something else
 _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 # A request that opens with a verb of doing something for the asker ("write me ...",
@@ -32,6 +51,11 @@ _DO_IT_FOR_ME = re.compile(
     r"prepare|explain this|tell me a|sing|paint|rewrite|paraphrase|proofread|deploy|host|"
     r"run|install|set up|setup)\b",
     re.IGNORECASE,
+)
+# Code pasted into the message: "x % 2 == 0", "result.append(x)", "def f():", "import torch".
+_PASTED_CODE = re.compile(
+    r"==|!=|\w\.\w+\(|\[\s*\]|\bdef \w+\(|^\s*(?:import|from) \w+|\bfor \w+ in \w+:|%>%",
+    re.MULTILINE,
 )
 # Maths to work out: a matrix "[[2, 1], [1, 2]]", "x^2 + 3x", "2*3 = ?", "dy/dx".
 _MATHS = re.compile(
@@ -93,6 +117,24 @@ class ScopeClassifier:
         self._hands_on = tuple(" ".join(_words_and_numbers(t)) for t in scope.hands_on_terms)
         self._anchors = tuple(" ".join(_words_and_numbers(t)) for t in scope.career_anchors)
 
+    def _only_mentions_ai(
+        self, tokens: tuple[str, ...], domain_spans: list[tuple[int, int]], query: Query
+    ) -> bool:
+        """ "Which CCTV has the best AI face detection?", "use your AI to predict the match":
+        a message whose only tie to the domain is the word AI, that names nothing of the
+        career, and whose other words the articles mostly lack is about something else."""
+        named = {tokens[i] for a, b in domain_spans for i in range(a, b)}
+        if not named <= _AI_NAMES or _find(self._career, tokens):
+            return False
+        topics = (phrases for name, phrases in self._topics.items() if name not in _LOOSE_TOPICS)
+        if any(_find(phrases, tokens) for phrases in topics):
+            return False  # "which subjects should I study to do AI later": the way in
+        if _STUDYING & set(tokens):
+            return False
+        content = [t for t in tokens if t not in _AI_NAMES and not t.isdigit()]
+        unknown = [t for t in content if t in query.unknown]
+        return bool(content) and len(unknown) >= AI_ONLY_UNKNOWN_SHARE * len(content)
+
     def _social_kind(self, said: list[str], query: Query) -> MessageKind | None:
         """ "hi sir good morning, aap se kuch poochna tha", "arre wah, mast answer tha bhai,
         thanks a lot": a greeting or thanks wrapped in small talk, in any language, that
@@ -120,7 +162,11 @@ class ScopeClassifier:
         padded = f" {' '.join(words)} "
         if self._says(padded, self._tasks) or _MATHS.search(raw):
             return True
-        hands_on = self._says(padded, self._hands_on) or bool(_DO_IT_FOR_ME.match(raw.strip()))
+        hands_on = (
+            self._says(padded, self._hands_on)
+            or bool(_DO_IT_FOR_ME.match(raw.strip()))
+            or bool(_PASTED_CODE.search(raw))
+        )
         return hands_on and not self._says(padded, self._anchors)
 
     @staticmethod
@@ -161,7 +207,10 @@ class ScopeClassifier:
             token if not any(a <= i < b for a, b in off_spans) else "\0"
             for i, token in enumerate(tokens)
         )
-        if _find(self._domain, outside):
+        domain_spans = _find(self._domain, outside)
+        if domain_spans and self._only_mentions_ai(tokens, domain_spans, query):
+            return ScopeDecision(MessageKind.OFF_TOPIC, "about something else that uses AI")
+        if domain_spans:
             return ScopeDecision(
                 MessageKind.QUESTION, "names the ML domain", anchored=True, names_domain=True
             )
