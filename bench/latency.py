@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from bot.answer import compose
+from bot.core.answer import compose
 from evaluation.quality import load_eval_set
 from knowledge import KnowledgeBase, load_knowledge
 from retrieval.chunking import Passage

@@ -27,8 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.conversation import ChatState, UserState
-from bot.dialogue import Dialogue, Incoming, Press, Text, parse_typed
+from bot.core.conversation import ChatState, UserState
+from bot.core.dialogue import Dialogue, Incoming, Press, Text, parse_typed
 from standin.bot_process import BotProcess
 from standin.botapi import BotApiStandIn
 from standin.replies import expected_texts, is_reply, latest_with_button

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.dialogue import Turn
+from bot.core.dialogue import Turn
 
 
 def turn_json(question: str, turn: Turn) -> str:
@@ -38,9 +38,9 @@ def turn_json(question: str, turn: Turn) -> str:
 
 
 def run_ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.conversation import ChatState
-    from bot.dialogue import Command, Dialogue, parse_typed
-    from bot.terminal import html_to_terminal
+    from bot.core.conversation import ChatState
+    from bot.core.dialogue import Command, Dialogue, parse_typed
+    from bot.terminal.render import html_to_terminal
 
     dialogue = Dialogue()
 
@@ -103,12 +103,12 @@ def run_default() -> int:
         return 2
     if not settings.telegram_enabled:
         print(NO_TOKEN_NOTE, file=sys.stderr)
-        from bot.chat import run_chat
+        from bot.terminal.chat import run_chat
 
         return run_chat(sys.stdin, sys.stdout)
-    from bot.dialogue import Dialogue
-    from bot.log_redaction import configure_logging
-    from bot.telegram_app import run_telegram
+    from bot.core.dialogue import Dialogue
+    from bot.telegram_adapter.app import run_telegram
+    from bot.telegram_adapter.log_redaction import configure_logging
 
     configure_logging(settings.log_level, settings.secrets)
     dialogue = Dialogue()
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             question = " ".join(args.question) if args.question else None
             return run_ask(question, args.json, sys.stdin, sys.stdout)
         if args.command == "chat":
-            from bot.chat import run_chat
+            from bot.terminal.chat import run_chat
 
             return run_chat(sys.stdin, sys.stdout)
         return run_default()

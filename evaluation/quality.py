@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.advisor import Advisor
-from bot.answer import Answer
+from bot.core.advisor import Advisor
+from bot.core.answer import Answer
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 EVAL_SET = SETS_DIR / "eval_set.yaml"

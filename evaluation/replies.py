@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bot.dialogue import Dialogue, Turn
+from bot.core.dialogue import Dialogue, Turn
 from evaluation.quality import SETS, SETS_DIR, fold
 from knowledge import KNOWLEDGE_DIR
 from knowledge.lexicon import Lexicon, LexiconFile

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue import Incoming, Press
-from bot.reply import Reply
-from bot.splitting import split_html
+from bot.core.dialogue import Incoming, Press
+from bot.core.reply import Reply
+from bot.telegram_adapter.splitting import split_html
 from standin.botapi import BotApiStandIn
 
 REPLY_METHODS = ("sendMessage", "editMessageText")

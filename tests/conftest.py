@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor import Advisor
+from bot.core.advisor import Advisor
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from knowledge.lexicon import Lexicon
 from retrieval.search import SearchEngine

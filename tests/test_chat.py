@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat import run_chat
-from bot.conversation import ChatState, UserState
-from bot.dialogue import Command, Dialogue, Press, Text
-from bot.profile import Profile
-from bot.reply import Reply
-from bot.terminal import html_to_terminal
-from bot.terminal_store import DB_FILE_NAME, SESSION_NAME, TerminalStore
+from bot.core.conversation import ChatState, UserState
+from bot.core.dialogue import Command, Dialogue, Press, Text
+from bot.core.profile import Profile
+from bot.core.reply import Reply
+from bot.terminal.chat import run_chat
+from bot.terminal.render import html_to_terminal
+from bot.terminal.store import DB_FILE_NAME, SESSION_NAME, TerminalStore
 
 QUESTION = "what certifications should I get"
 INDIA_SENIOR = UserState(Profile("india", "senior"))

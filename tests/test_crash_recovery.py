@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PERSISTENCE_FILE_NAME
-from bot.conversation import ChatState, UserState
-from bot.dialogue import Dialogue, Incoming, Press, parse_typed
-from bot.persistence import JsonFilePersistence
-from bot.telegram_handlers import CHAT_STATE_KEY, USER_STATE_KEY
+from bot.core.conversation import ChatState, UserState
+from bot.core.dialogue import Dialogue, Incoming, Press, parse_typed
+from bot.telegram_adapter.handlers import CHAT_STATE_KEY, USER_STATE_KEY
+from bot.telegram_adapter.persistence import JsonFilePersistence
 from standin.bot_process import BotProcess
 from standin.botapi import DEFAULT_USER_ID, BotApiStandIn
 from standin.replies import expected_texts, is_reply, latest_with_button

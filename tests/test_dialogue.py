@@ -6,9 +6,8 @@ import io
 
 import pytest
 
-from bot.chat import run_chat
-from bot.conversation import HISTORY_LIMIT, ChatState, Exchange, UserState
-from bot.dialogue import (
+from bot.core.conversation import HISTORY_LIMIT, ChatState, Exchange, UserState
+from bot.core.dialogue import (
     COMMANDS,
     MAX_INPUT_CHARS,
     Command,
@@ -18,9 +17,10 @@ from bot.dialogue import (
     Text,
     parse_typed,
 )
-from bot.follow_up import FollowUp, classify_follow_up, refine
-from bot.reply import Button, Reply
-from bot.splitting import split_html
+from bot.core.follow_up import FollowUp, classify_follow_up, refine
+from bot.core.reply import Button, Reply
+from bot.telegram_adapter.splitting import split_html
+from bot.terminal.chat import run_chat
 from standin.telegram_html import parse_telegram_html, prepare_message_text
 
 

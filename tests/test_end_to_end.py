@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue import COMMANDS
+from bot.core.dialogue import COMMANDS
 from standin.bot_process import BotProcess
 from standin.botapi import DEFAULT_USER_ID, BotApiStandIn
 

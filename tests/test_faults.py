@@ -11,7 +11,7 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery import RETRY_DELAYS, RetryingLimiter, certainly_not_delivered
+from bot.telegram_adapter.delivery import RETRY_DELAYS, RetryingLimiter, certainly_not_delivered
 
 
 def chained(error: Exception, cause: BaseException) -> Exception:
@@ -30,7 +30,7 @@ SAFE_TO_RETRY = [
         httpx.RemoteProtocolError("Server disconnected without sending a response."),
     ),
     chained(NetworkError("httpx.ReadError: "), httpx.ReadError("connection reset by peer")),
-    # the same failures from aiohttp, the bot's transport (bot.telegram_http)
+    # the same failures from aiohttp, the bot's transport (bot.telegram_adapter.transport)
     chained(TimedOut(), aiohttp.ConnectionTimeoutError("no connection in time")),
     chained(NetworkError("aiohttp"), aiohttp.ServerDisconnectedError()),
     chained(NetworkError("aiohttp"), aiohttp.ClientOSError(104, "Connection reset by peer")),

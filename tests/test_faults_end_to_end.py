@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import RETRY_DELAYS
+from bot.telegram_adapter.delivery import RETRY_DELAYS
 from standin.bot_process import ROOT, BotProcess
 from standin.botapi import DEFAULT_USER_ID, BotApiStandIn, RecordedCall
 

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.ext import Application, DictPersistence, PersistenceInput
 
 from bot.config import load_settings
-from bot.dialogue import Dialogue
-from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
-from bot.telegram_app import build_application
+from bot.core.dialogue import Dialogue
+from bot.telegram_adapter.app import build_application
+from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from standin.botapi import DEFAULT_TOKEN
 from tests.support import updates
 from tests.support.recording_request import RecordingRequest

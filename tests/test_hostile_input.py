@@ -19,13 +19,13 @@ from telegram import Update
 from telegram.ext import DictPersistence, PersistenceInput
 
 from bot.config import load_settings
-from bot.conversation import ChatState, UserState
-from bot.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
-from bot.flood import FloodGuard
-from bot.limits import CALLBACK_DATA_LIMIT
-from bot.reply import Reply
-from bot.splitting import split_html
-from bot.telegram_app import build_application
+from bot.core.conversation import ChatState, UserState
+from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
+from bot.core.limits import CALLBACK_DATA_LIMIT
+from bot.core.reply import Reply
+from bot.telegram_adapter.app import build_application
+from bot.telegram_adapter.flood import FloodGuard
+from bot.telegram_adapter.splitting import split_html
 from standin.botapi import DEFAULT_TOKEN
 from standin.telegram_html import prepare_message_text
 from tests.support import updates

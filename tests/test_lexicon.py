@@ -65,9 +65,9 @@ def test_levels_units_and_uncovered_places(lexicon: Lexicon) -> None:
 
 
 def test_one_meaning_of_fresher_everywhere(lexicon: Lexicon) -> None:
-    from bot.profile import PROFILE_LEVEL_WORDS
-    from bot.roadmap_view import ROADMAP_LEVEL_WORDS, STAGE_FOR_LEVEL
-    from bot.salary_view import parse_salary_filters
+    from bot.core.profile import PROFILE_LEVEL_WORDS
+    from bot.core.roadmap_view import ROADMAP_LEVEL_WORDS, STAGE_FOR_LEVEL
+    from bot.core.salary_view import parse_salary_filters
 
     assert lexicon.levels_in("fresher") == ("entry",)
     assert PROFILE_LEVEL_WORDS["fresher"] == "entry"

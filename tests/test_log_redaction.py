@@ -10,8 +10,8 @@ import pytest
 import telegram
 from telegram.error import BadRequest, NetworkError
 
-from bot import log_redaction
-from bot.log_redaction import (
+from bot.telegram_adapter import log_redaction
+from bot.telegram_adapter.log_redaction import (
     REDACTED,
     RedactingFormatter,
     RedactionFilter,

@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.persistence import DEFAULT_UPDATE_INTERVAL, JsonFilePersistence, save_now
+from bot.telegram_adapter.persistence import DEFAULT_UPDATE_INTERVAL, JsonFilePersistence, save_now
 from standin.botapi import DEFAULT_TOKEN, BotApiStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +181,7 @@ async def test_callback_data_and_conversations_are_not_stored(
     assert await persistence.get_callback_data() is None
     await persistence.update_callback_data(([("id", 1.0, {"k": "v"})], {"a": "b"}))
     await persistence.update_conversation("talk", (1, 2), 3)
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         assert await persistence.get_conversations("talk") == {}
         assert await persistence.get_conversations("talk") == {}
     assert sum("does not store conversation states" in r.getMessage() for r in caplog.records) == 1
@@ -203,7 +203,7 @@ async def test_failed_replace_leaves_old_file_intact(
     replaces.failures_left = 1
     await persistence.update_user_data(1, {"version": "new"})
     with (
-        caplog.at_level(logging.ERROR, logger="bot.persistence"),
+        caplog.at_level(logging.ERROR, logger="bot.telegram_adapter.persistence"),
         pytest.raises(OSError, match="No space left"),
     ):
         await persistence.write_pending()
@@ -224,7 +224,7 @@ async def test_flush_at_shutdown_logs_a_failed_write_instead_of_raising(
     persistence = JsonFilePersistence(state_file)
     replaces.failures_left = 2  # the writer's attempt and flush's retry
     await persistence.update_user_data(1, {"v": 1})
-    with caplog.at_level(logging.ERROR, logger="bot.persistence"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram_adapter.persistence"):
         await persistence.flush()
     assert "Could not save the state file" in caplog.text
     assert not state_file.exists()
@@ -255,7 +255,7 @@ async def test_failure_while_writing_the_temp_file_leaves_old_file_intact(
 _WRITER_CHILD = """
 import asyncio, os, sys, time
 from pathlib import Path
-from bot.persistence import JsonFilePersistence
+from bot.telegram_adapter.persistence import JsonFilePersistence
 
 def replace_then_hang(source, destination):
     print("renaming", flush=True)
@@ -307,7 +307,7 @@ async def test_kill_9_at_random_moments_never_leaves_a_broken_file(
     last_counter = 0
     for delay in (0.03, 0.07, 0.13, 0.19, 0.23, 0.29, 0.37, 0.43):
         _run_writer_and_kill(state_file, "loop", delay, wait_for="")
-        with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+        with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
             _, _, bot_data = await _fresh_load(state_file)
         assert not caplog.records, "the file was found corrupt after kill -9"
         assert len(bot_data["blob"]) == 300_000
@@ -324,7 +324,7 @@ async def test_kill_9_just_before_the_rename_keeps_the_previous_state(
     (leftover,) = _other_files(state_file.parent)
     assert leftover.startswith(".state.json.") and leftover.endswith(".tmp")
     assert json.loads((state_file.parent / leftover).read_text())["bot_data"]["counter"] == 2
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         _, _, bot_data = await _fresh_load(state_file)
     assert not caplog.records
     assert bot_data["counter"] == 1  # the last complete write
@@ -355,7 +355,7 @@ async def test_corrupt_file_is_moved_aside(
     state_file.parent.mkdir(parents=True)
     state_file.write_bytes(content)
     persistence = JsonFilePersistence(state_file)
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         assert await persistence.get_user_data() == {}
         assert await persistence.get_chat_data() == {}
         assert await persistence.get_bot_data() == {}
@@ -377,7 +377,7 @@ async def test_unreadable_state_path_is_moved_aside(
     state_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     state_file.mkdir(parents=True)  # a directory where the file should be: reading fails
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         users, _, _ = await _fresh_load(state_file)
     assert users == {}
     assert "could not be read" in caplog.text
@@ -596,7 +596,7 @@ async def test_a_line_cut_short_by_a_kill_is_ignored(
     persistence.record(chat_id=5, chat_data={"turn": 2})
     with persistence.journal_path.open("ab") as journal:
         journal.write(b'{"chat":[5,{"turn":3')  # the kill came mid-write
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         assert (await _fresh_load(state_file))[1] == {5: {"turn": 2}}
     assert not caplog.records  # a torn last line is expected, not a warning
 
@@ -609,7 +609,7 @@ async def test_a_damaged_line_inside_the_journal_is_skipped_with_a_warning(
     with persistence.journal_path.open("ab") as journal:
         journal.write(b'{"chat":["five",{}]}\nnot json\n')
     persistence.record(chat_id=6, chat_data={"turn": 1})
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         chats = (await _fresh_load(state_file))[1]
     assert chats == {5: {"turn": 1}, 6: {"turn": 1}}
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
@@ -667,7 +667,7 @@ async def test_a_journal_that_cannot_be_written_is_reported_once(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "write", failing_write)
-    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_adapter.persistence"):
         persistence.record(chat_id=5, chat_data={"turn": 1})
         persistence.record(chat_id=5, chat_data={"turn": 2})
     monkeypatch.undo()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.profile import (
+from bot.core.profile import (
     PROFILE_LEVELS,
     PROFILE_REGIONS,
     Profile,
@@ -16,9 +16,9 @@ from bot.profile import (
     profile_command,
     profile_prompt,
 )
-from bot.reply import Reply
-from bot.roadmap_view import roadmap_button, roadmap_command
-from bot.salary_view import salary_button, salary_command
+from bot.core.reply import Reply
+from bot.core.roadmap_view import roadmap_button, roadmap_command
+from bot.core.salary_view import salary_button, salary_command
 from standin.telegram_html import prepare_message_text
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import visible_text
-from bot.conversation import ChatState, UserState
-from bot.dialogue import Dialogue, Text, Turn
-from bot.profile import Profile
-from bot.reading import Kind
+from bot.core.answer import visible_text
+from bot.core.conversation import ChatState, UserState
+from bot.core.dialogue import Dialogue, Text, Turn
+from bot.core.profile import Profile
+from bot.core.reading import Kind
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def chat(dialogue: Dialogue, *messages: str, user: UserState | None = None) -> l
     for message in messages:
         event = Text(message)
         if message.startswith("/"):
-            from bot.dialogue import parse_typed
+            from bot.core.dialogue import parse_typed
 
             event = parse_typed(message)
         turn = dialogue.respond(state, event, user)

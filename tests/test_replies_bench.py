@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from bot.dialogue import Dialogue
+from bot.core.dialogue import Dialogue
 from evaluation.quality import SETS
 from evaluation.replies import DEFECT_KINDS, MAX_MEDIAN_CHARS, Tally, load_probes, run
 
@@ -29,9 +29,9 @@ def test_the_median_reply_is_short(tally: Tally) -> None:
 
 def test_the_bench_sees_defects_where_there_are_some() -> None:
     """The checks are not vacuous: a reply with each defect is counted."""
-    from bot.conversation import ChatState
-    from bot.dialogue import Turn
-    from bot.reply import Reply
+    from bot.core.conversation import ChatState
+    from bot.core.dialogue import Turn
+    from bot.core.reply import Reply
     from evaluation.replies import check_reply, region_defect
 
     bad = (

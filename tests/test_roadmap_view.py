@@ -7,9 +7,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.profile import Profile
-from bot.reply import Reply
-from bot.roadmap_view import next_step, roadmap_button, roadmap_command, roadmap_level_from_text
+from bot.core.profile import Profile
+from bot.core.reply import Reply
+from bot.core.roadmap_view import (
+    next_step,
+    roadmap_button,
+    roadmap_command,
+    roadmap_level_from_text,
+)
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase
 from knowledge.career_models import Roadmap, fold_whitespace
 from standin.telegram_html import prepare_message_text

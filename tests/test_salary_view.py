@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.salary_view
-from bot.profile import Profile
-from bot.reply import Reply
-from bot.salary_view import (
+import bot.core.salary_view
+from bot.core.profile import Profile
+from bot.core.reply import Reply
+from bot.core.salary_view import (
     SalaryFilters,
     parse_salary_filters,
     salary_answer,
@@ -374,13 +374,13 @@ def test_the_overview_fits_telegram(show) -> None:
 def test_a_reply_over_the_limit_drops_figure_lines_but_keeps_notes_and_sources(
     show, monkeypatch
 ) -> None:
-    monkeypatch.setattr(bot.salary_view, "MESSAGE_LIMIT", 900)
+    monkeypatch.setattr(bot.core.salary_view, "MESSAGE_LIMIT", 900)
     reply = show("india per month usd")
     assert len(reply.html) <= 900
     text = valid(reply)
     assert "(more figures: narrow the filters)" in text
     assert "\nNote\n" in text and text.rstrip().endswith(reply.citations[-1].title)
-    monkeypatch.setattr(bot.salary_view, "MESSAGE_LIMIT", 700)
+    monkeypatch.setattr(bot.core.salary_view, "MESSAGE_LIMIT", 700)
     overview = show()
     assert len(overview.html) <= 700
     text = valid(overview)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.limits import utf16_size
-from bot.splitting import split_html
+from bot.core.limits import utf16_size
+from bot.telegram_adapter.splitting import split_html
 from standin.telegram_html import parse_telegram_html, prepare_message_text
 
 
@@ -118,7 +118,7 @@ def test_real_long_answers_split_cleanly(advisor, limit: int) -> None:
 
 
 def test_emoji_count_twice_against_the_limit() -> None:
-    from bot.limits import MESSAGE_LIMIT, fits
+    from bot.core.limits import MESSAGE_LIMIT, fits
 
     flags = "🇵🇰" * (MESSAGE_LIMIT // 4)  # each flag is two code points, four UTF-16 units
     assert len(flags) == MESSAGE_LIMIT // 2 and fits(flags)

@@ -14,11 +14,11 @@ from telegram import Update
 from telegram.ext import Application, DictPersistence, PersistenceInput
 
 from bot.config import load_settings
-from bot.dialogue import COMMANDS, Dialogue, Turn
-from bot.reply import Reply
-from bot.telegram_app import build_application
-from bot.telegram_handlers import ERROR_NOTE, LONG_TEXT
-from bot.typing_indicator import TYPING_DELAY
+from bot.core.dialogue import COMMANDS, Dialogue, Turn
+from bot.core.reply import Reply
+from bot.telegram_adapter.app import build_application
+from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT
+from bot.telegram_adapter.typing_indicator import TYPING_DELAY
 from standin.botapi import DEFAULT_TOKEN
 from standin.telegram_html import prepare_message_text
 from tests.support import updates
@@ -94,7 +94,7 @@ async def test_a_slow_answer_shows_typing_until_it_is_sent(app, request_recorder
 async def test_typing_is_renewed_while_a_send_keeps_waiting(
     app, request_recorder, monkeypatch
 ) -> None:
-    monkeypatch.setattr("bot.typing_indicator.TYPING_RENEWAL", 0.2)
+    monkeypatch.setattr("bot.telegram_adapter.typing_indicator.TYPING_RENEWAL", 0.2)
     request_recorder.delays["sendMessage"] = TYPING_DELAY + 0.5
     await process(app, updates.message_update("what certifications should I get?"))
     methods = [call.method for call in request_recorder.calls]
@@ -281,7 +281,7 @@ async def test_long_messages_are_answered_off_the_event_loop(
         threads.append(args[1].text)
         return await to_thread(function, *args)
 
-    monkeypatch.setattr("bot.telegram_handlers.asyncio.to_thread", recording_to_thread)
+    monkeypatch.setattr("bot.telegram_adapter.handlers.asyncio.to_thread", recording_to_thread)
     short = "what certifications should I get?"
     long = "I have been a web developer for five years and " * 8 + short
     assert len(short) <= LONG_TEXT < len(long)

@@ -1,5 +1,6 @@
-"""The aiohttp transport (bot.telegram_http) against the Bot API stand-in: what PTB gets back,
-and that each way a request can fail is classed right by the retry policy (bot.delivery)."""
+"""The aiohttp transport (bot/telegram_adapter/transport.py) against the Bot API stand-in:
+what PTB gets back, and that each way a request can fail is classed right by the retry policy
+(bot/telegram_adapter/delivery.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery import certainly_not_delivered
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_adapter.delivery import certainly_not_delivered
+from bot.telegram_adapter.transport import AiohttpRequest
 from standin.botapi import BotApiStandIn, UploadedFile
 
 CHAT = 4242

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.profile import Profile
+from bot.core.profile import Profile
 
 HISTORY_LIMIT = 20  # answers whose More/Sources buttons still work
 VIEWS = frozenset({"answer", "salary", "roadmap"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from bot.answer import Answer, compose
+from bot.core.answer import Answer, compose
 from knowledge import KnowledgeBase, load_knowledge
 from retrieval.search import SearchEngine
 

@@ -1,7 +1,7 @@
 """A chat in the terminal: the same dialogue as Telegram, buttons shown as numbered choices.
 
 As in Telegram, every reply is given the user's state (profile, roadmap progress) and both the
-chat's and the user's new state are kept, in a :class:`~bot.terminal_store.TerminalStore`, so
+chat's and the user's new state are kept, in a :class:`~bot.terminal.store.TerminalStore`, so
 they survive a restart.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.dialogue import Command, Dialogue, Incoming, Press, Turn, parse_typed
-from bot.reply import Reply
-from bot.terminal import html_to_terminal
-from bot.terminal_store import TerminalStore, default_store
+from bot.core.dialogue import Command, Dialogue, Incoming, Press, Turn, parse_typed
+from bot.core.reply import Reply
+from bot.terminal.render import html_to_terminal
+from bot.terminal.store import TerminalStore, default_store
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", "bye"})
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.answer import Citation
-from bot.limits import CALLBACK_DATA_LIMIT
+from bot.core.answer import Citation
+from bot.core.limits import CALLBACK_DATA_LIMIT
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The terminal chat's memory between runs: one SQLite file in the bot's data directory.
 
-The Telegram bot keeps a :class:`~bot.conversation.ChatState` per chat and a
-:class:`~bot.conversation.UserState` per user (see ``bot.persistence``); the terminal has one
-person and one chat, so it keeps one pair, in ``<data dir>/terminal.sqlite3``::
+The Telegram bot keeps a :class:`~bot.core.conversation.ChatState` per chat and a
+:class:`~bot.core.conversation.UserState` per user (``telegram_adapter.persistence``); the
+terminal has one person and one chat, so it keeps one pair, in ``<data dir>/terminal.sqlite3``::
 
     CREATE TABLE sessions (
         name       TEXT PRIMARY KEY,  -- "terminal"
@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any
 
 from bot.config import ENV_DATA_DIR, ConfigError, load_settings
-from bot.conversation import ChatState, UserState
+from bot.core.conversation import ChatState, UserState
 
 __all__ = ["DB_FILE_NAME", "SESSION_NAME", "TerminalStore", "default_store", "terminal_data_dir"]
 

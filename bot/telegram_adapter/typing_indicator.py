@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot.log_redaction import redact
+from bot.telegram_adapter.log_redaction import redact
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.conversation import Exchange
-from bot.follow_up import FollowUp, classify_follow_up, points_back
-from bot.roadmap_view import roadmap_level_from_text
-from bot.salary_view import salary_filters_from_text
+from bot.core.conversation import Exchange
+from bot.core.follow_up import FollowUp, classify_follow_up, points_back
+from bot.core.roadmap_view import roadmap_level_from_text
+from bot.core.salary_view import salary_filters_from_text
 from knowledge.lexicon import Lexicon
 from retrieval.scope import MessageKind
 from retrieval.search import SearchEngine, Understanding

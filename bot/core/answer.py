@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.limits import fits
-from bot.points import Point, passage_points
+from bot.core.limits import fits
+from bot.core.points import Point, passage_points
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import split_sentences

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.answer import Citation, visible_text
-from bot.points import clean_unit
-from bot.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
-from bot.reply import Button, ButtonRows, Reply
+from bot.core.answer import Citation, visible_text
+from bot.core.points import clean_unit
+from bot.core.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
+from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, RoadmapStage
 from knowledge.lexicon import load_lexicon
 

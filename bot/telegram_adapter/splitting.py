@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.limits import MESSAGE_LIMIT, utf16_size
+from bot.core.limits import MESSAGE_LIMIT, utf16_size
 
 MAX_TEXT_RUN = 500  # long runs without spaces are cut into runs of this size
 

@@ -20,10 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.answer import Citation
-from bot.limits import MESSAGE_LIMIT, utf16_size
-from bot.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
-from bot.reply import Button, ButtonRows, Reply
+from bot.core.answer import Citation
+from bot.core.limits import MESSAGE_LIMIT, utf16_size
+from bot.core.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
+from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.career_models import (
     SALARY_LEVELS,
     SALARY_REGIONS,

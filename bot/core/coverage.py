@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.answer import Gap
+from bot.core.answer import Gap
 from knowledge.lexicon import Lexicon
 from retrieval.query import Query
 from retrieval.sentences import split_sentences

@@ -9,21 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.advisor import Advisor
-from bot.answer import CAPABILITIES, Answer, AnswerContext, Gap, cited_hits, compose, escape
-from bot.conversation import ChatState, Exchange, UserState
-from bot.coverage import absent_gap, find_gap
-from bot.follow_up import read_refinement, refine
-from bot.profile import profile_button, profile_command, profile_prompt
-from bot.reading import Kind, MessageReader, Reading
-from bot.reply import Button, ButtonRows, Reply
-from bot.roadmap_view import (
+from bot.core.advisor import Advisor
+from bot.core.answer import CAPABILITIES, Answer, AnswerContext, Gap, cited_hits, compose, escape
+from bot.core.conversation import ChatState, Exchange, UserState
+from bot.core.coverage import absent_gap, find_gap
+from bot.core.follow_up import read_refinement, refine
+from bot.core.profile import profile_button, profile_command, profile_prompt
+from bot.core.reading import Kind, MessageReader, Reading
+from bot.core.reply import Button, ButtonRows, Reply
+from bot.core.roadmap_view import (
     roadmap_button,
     roadmap_command,
     roadmap_level_from_text,
     roadmap_sources,
 )
-from bot.salary_view import (
+from bot.core.salary_view import (
     SalaryFilters,
     parse_salary_filters,
     salary_answer,

@@ -1,7 +1,7 @@
 """Telegram handlers: each turns an update into a dialogue event and sends the reply.
 
 They hold no logic of their own beyond Telegram's: who is addressed, the typing indicator,
-splitting, buttons. The wiring (which handler gets which update) is in `bot.telegram_app`.
+splitting, buttons. The wiring (which handler gets which update) is in `bot.telegram_adapter.app`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
-from bot.conversation import ChatState, UserState
-from bot.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
-from bot.flood import FLOOD_NOTICE, FloodGuard, Verdict
-from bot.log_redaction import redact
-from bot.persistence import JsonFilePersistence
-from bot.reply import Reply
-from bot.splitting import split_html
-from bot.typing_indicator import typing_while_slow
+from bot.core.conversation import ChatState, UserState
+from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
+from bot.core.reply import Reply
+from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
+from bot.telegram_adapter.log_redaction import redact
+from bot.telegram_adapter.persistence import JsonFilePersistence
+from bot.telegram_adapter.splitting import split_html
+from bot.telegram_adapter.typing_indicator import typing_while_slow
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
 def dialogue_of(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
     application = context.application
     if not isinstance(application, AdvisorApplication):
-        raise TypeError("the handlers need an AdvisorApplication (see bot.telegram_app)")
+        raise TypeError("the handlers need an AdvisorApplication (see bot.telegram_adapter.app)")
     return application.dialogue
 
 
@@ -240,7 +240,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
-        # Sending failed after bounded retries (bot.delivery): the reply may even have arrived
+        # Sending failed after bounded retries (.delivery): the reply may even have arrived
         # (a slow success), and a note would fail the same way. The log line is enough.
         return
     try:

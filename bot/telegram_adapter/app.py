@@ -19,9 +19,9 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.delivery import PerChatUpdateProcessor, RetryingLimiter
-from bot.dialogue import COMMANDS, Dialogue
-from bot.telegram_handlers import (
+from bot.core.dialogue import COMMANDS, Dialogue
+from bot.telegram_adapter.delivery import PerChatUpdateProcessor, RetryingLimiter
+from bot.telegram_adapter.handlers import (
     AdvisorApplication,
     on_button,
     on_command,
@@ -29,14 +29,15 @@ from bot.telegram_handlers import (
     on_media,
     on_text,
 )
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_adapter.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
-PERSISTENCE_INTERVAL = 1.0  # seconds; what a crash can lose at most (see bot.persistence)
+# Seconds; what a crash can lose at most (see bot.telegram_adapter.persistence).
+PERSISTENCE_INTERVAL = 1.0
 RATE_LIMIT_RETRIES = 3  # times a reply is retried after Telegram's 429 "retry after"
 # Updates of different chats are handled side by side (a slow send for one chat does not hold
-# up the others); those of one chat stay in order (see bot.delivery).
+# up the others); those of one chat stay in order (see bot.telegram_adapter.delivery).
 CONCURRENT_UPDATES = 64
 CONNECTION_POOL_SIZE = 2 * CONCURRENT_UPDATES  # a reply and a typing indicator per update
 
@@ -98,7 +99,7 @@ def build_application(
 
 
 def default_persistence(settings: Settings) -> BasePersistence:
-    from bot.persistence import JsonFilePersistence
+    from bot.telegram_adapter.persistence import JsonFilePersistence
 
     return JsonFilePersistence(settings.persistence_file, update_interval=PERSISTENCE_INTERVAL)
 

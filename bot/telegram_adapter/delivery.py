@@ -30,13 +30,13 @@ import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 
-from bot.log_redaction import redact
+from bot.telegram_adapter.log_redaction import redact
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds before each retry; their count bounds the retries
 MAX_RETRY_AFTER = 30.0  # a longer "retry after" than this is not waited for
-# The transport's failures behind PTB's TimedOut/NetworkError: aiohttp's (bot.telegram_http,
+# The transport's failures behind PTB's TimedOut/NetworkError: aiohttp's (.transport,
 # what the bot uses) and httpx's (PTB's default transport, kept so the policy holds for both).
 _NOT_SENT_CAUSES = (
     aiohttp.ClientConnectorError,  # could not connect

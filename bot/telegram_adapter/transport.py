@@ -6,7 +6,7 @@ aiohttp, whose HTTP parser is compiled, costs a third of that per update, which 
 one process handle the 300 updates/s the bot is meant to survive. PTB still builds every
 request and reads every answer (errors, 429s, JSON); this class only moves the bytes.
 
-Failures are raised as PTB's errors, chained to aiohttp's, so that `bot.delivery` can tell a
+Failures are raised as PTB's errors, chained to aiohttp's, so that `.delivery` can tell a
 request that never reached Telegram from one whose answer was merely lost.
 """
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.answer import escape  # one escaping rule for every view
-from bot.reply import Button, ButtonRows, Reply
+from bot.core.answer import escape  # one escaping rule for every view
+from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.lexicon import load_lexicon
 
 PREFIX = "prof:"

@@ -1,0 +1,3 @@
+"""The Telegram adapter (python-telegram-bot): wiring, handlers, the HTTP transport, delivery
+with retries, the typing indicator, splitting long replies, the flood guard, persistence and
+log redaction. Named so, not `telegram`, to stay clear of the `telegram` package."""
