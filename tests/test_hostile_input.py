@@ -250,3 +250,17 @@ async def test_any_button_payload_through_the_handlers_sends_valid_messages(
     harness: HandlerHarness, data: str
 ) -> None:
     await harness.feed(updates.callback_update(data))
+
+
+def test_every_button_data_is_read_back_by_the_codec() -> None:
+    from bot.core.buttons import Action, button_data, payload_parts, read_button_data
+
+    data = button_data(Action.SALARY, "f", "india", "senior")
+    assert data == "sal:f:india:senior"
+    action, payload = read_button_data(data)
+    assert action == Action.SALARY and payload_parts(payload) == ["f", "india", "senior"]
+    assert read_button_data("nonsense:1") == ("", "1")
+    with pytest.raises(ValueError):
+        button_data(Action.ASK, "a:b")
+    with pytest.raises(ValueError):
+        button_data(Action.ASK, "x" * 70)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.advisor import Advisor
 from bot.core.answer import CAPABILITIES, Answer, AnswerContext, Gap, cited_hits, compose, escape
+from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.conversation import ChatState, Exchange, UserState
 from bot.core.coverage import absent_gap, find_gap
 from bot.core.follow_up import read_refinement, refine
@@ -395,7 +396,7 @@ class Dialogue:
                 f"<b>[{number}] {escape(passage.title)}</b>\n<i>{escape(passage.section_label)}"
                 f"</i>\n<blockquote>{escape(passage.text)}</blockquote>"
             )
-        buttons = ((Button("More ▸", f"more:{exchange.id}"),),)
+        buttons = ((Button("More ▸", button_data(Action.MORE, exchange.id)),),)
         return Turn(Reply("\n\n".join(parts), buttons), state)
 
     def _view_sources(self, state: ChatState, exchange: Exchange) -> Turn:
@@ -428,7 +429,8 @@ class Dialogue:
         titles = knowledge.article_titles
         match name:
             case "start":
-                buttons = (*self._example_buttons(), (Button(PROFILE_LABEL, "start:profile"),))
+                profile = Button(PROFILE_LABEL, button_data(Action.START, "profile"))
+                buttons = (*self._example_buttons(), (profile,))
                 return Turn(Reply(welcome_html(), buttons), state)
             case "help":
                 return Turn(Reply(help_html(), self._example_buttons()), state)
@@ -471,46 +473,46 @@ class Dialogue:
     def _press(self, state: ChatState, data: str, user: UserState) -> Turn:
         knowledge = self.advisor.knowledge
         titles = knowledge.article_titles
-        prefix, _, payload = data.partition(":")
+        prefix, payload = read_button_data(data)
         match prefix:
-            case "sal":
+            case Action.SALARY:
                 reply = salary_button(
                     knowledge.salaries, payload, user.profile, titles=titles,
                     rates=knowledge.exchange_rates,
                 )
                 return Turn(reply, state)
-            case "rm":
+            case Action.ROADMAP:
                 reply, progress = roadmap_button(
                     knowledge.roadmap, payload, user.progress, titles=titles, profile=user.profile
                 )
                 return Turn(reply, state, user=replace(user, progress=progress))
-            case "prof":
+            case Action.PROFILE:
                 reply, profile = profile_button(payload, user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
-            case "start" if payload == "profile":
+            case Action.START if payload == "profile":
                 return Turn(profile_prompt(), state)
-            case "ask":
+            case Action.ASK:
                 question = self.questions.by_id(payload)
                 if question is not None:
                     return self._text(state, question.text, user)
-            case "more" | "why" if payload.isdecimal():
+            case Action.MORE | Action.WHY if payload.isdecimal():
                 exchange = state.find(int(payload))
                 if exchange is not None:
-                    if prefix == "more":
+                    if prefix == Action.MORE:
                         return self._more(state, exchange, user)
                     return self._why(state, exchange)
         return Turn(Reply(STALE_NOTE, self._example_buttons()), state)
 
     def _answer_buttons(self, exchange: Exchange) -> ButtonRows:
         actions = (
-            Button("More ▸", f"more:{exchange.id}"),
-            Button("Why? Show sources", f"why:{exchange.id}"),
+            Button("More ▸", button_data(Action.MORE, exchange.id)),
+            Button("Why? Show sources", button_data(Action.WHY, exchange.id)),
         )
         return (actions, *self._related_rows(exchange))
 
     def _related_rows(self, exchange: Exchange) -> ButtonRows:
         related = self.related_questions(exchange.topic, exchange.question)
-        return tuple((Button(q.label, f"ask:{q.id}"),) for q in related)
+        return tuple((Button(q.label, button_data(Action.ASK, q.id)),) for q in related)
 
     def related_questions(self, topic: str, asked: str) -> tuple[SuggestedQuestion, ...]:
         """Up to three suggested questions on the topic, then general ones, not the one asked."""
@@ -524,7 +526,9 @@ class Dialogue:
 
     def _example_buttons(self) -> ButtonRows:
         examples = (self.questions.by_id(qid) for qid in START_EXAMPLES)
-        return tuple((Button(q.label, f"ask:{q.id}"),) for q in examples if q is not None)
+        return tuple(
+            (Button(q.label, button_data(Action.ASK, q.id)),) for q in examples if q is not None
+        )
 
     def _passage_by_id(self) -> dict[str, Passage]:
         if self._passages is None:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.answer import escape  # one escaping rule for every view
+from bot.core.buttons import SEPARATOR, Action, button_data
 from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.lexicon import load_lexicon
-
-PREFIX = "prof:"
 
 # Regions and levels a profile can hold. Levels describe where the person is in their career;
 # each maps to a roadmap level and to the salary levels worth showing them.
@@ -151,12 +150,15 @@ def _choice_rows(profile: Profile) -> ButtonRows:
     regions = tuple(
         Button(
             mark(profile.region == region, f"{REGION_FLAGS[region]} {REGION_NAMES[region]}"),
-            f"{PREFIX}r:{region}",
+            button_data(Action.PROFILE, "r", region),
         )
         for region in PROFILE_REGIONS
     )
     levels = tuple(
-        Button(mark(profile.level == level, PROFILE_LEVEL_SHORT[level]), f"{PREFIX}l:{level}")
+        Button(
+            mark(profile.level == level, PROFILE_LEVEL_SHORT[level]),
+            button_data(Action.PROFILE, "l", level),
+        )
         for level in PROFILE_LEVELS
     )
     return (regions, levels)
@@ -174,9 +176,9 @@ def _profile_reply(profile: Profile, note: str = "", edit: bool = False) -> Repl
     rows = list(_choice_rows(profile))
     actions: list[Button] = []
     if profile.region or profile.level:
-        actions.append(Button("💰 My salaries", "sal:me"))
-        actions.append(Button("🗺 My roadmap", "rm:o"))
-        actions.append(Button("Clear", f"{PREFIX}clear"))
+        actions.append(Button("💰 My salaries", button_data(Action.SALARY, "me")))
+        actions.append(Button("🗺 My roadmap", button_data(Action.ROADMAP, "o")))
+        actions.append(Button("Clear", button_data(Action.PROFILE, "clear")))
     if actions:
         rows.append(tuple(actions))
     return Reply("\n".join(lines), tuple(rows), edit=edit)
@@ -189,7 +191,7 @@ def profile_prompt() -> Reply:
         "Where do you want to work, and how far along are you? "
         "I'll use this for /salary and /roadmap. Change it any time with /profile."
     )
-    rows = (*_choice_rows(Profile()), (Button("Skip", f"{PREFIX}skip"),))
+    rows = (*_choice_rows(Profile()), (Button("Skip", button_data(Action.PROFILE, "skip")),))
     return Reply(text, rows)
 
 
@@ -235,7 +237,7 @@ def profile_command(args: str, profile: Profile) -> tuple[Reply, Profile]:
 
 def profile_button(payload: str, profile: Profile) -> tuple[Reply, Profile]:
     """A press on a profile button: "r:<region>", "l:<level>", "clear", "skip"."""
-    kind, _, value = payload.partition(":")
+    kind, _, value = payload.partition(SEPARATOR)
     if kind == "r" and value in PROFILE_REGIONS:
         updated = Profile(value, profile.level)
     elif kind == "l" and value in PROFILE_LEVELS:

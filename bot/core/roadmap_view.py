@@ -10,13 +10,13 @@ import re
 from collections.abc import Mapping
 
 from bot.core.answer import Citation, visible_text
+from bot.core.buttons import Action, button_data, payload_parts
 from bot.core.points import clean_unit
 from bot.core.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
 from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, RoadmapStage
 from knowledge.lexicon import load_lexicon
 
-PREFIX = "rm:"
 MAX_QUOTE_CHARS = 150
 STAGE_READABLE_CHARS = 1400  # visible characters of a stage view; "Why?" has every quote
 STALE_NOTE = "That button is out of date; here is the current roadmap."
@@ -177,10 +177,12 @@ def _overview_buttons(
     buttons = []
     for number, stage in enumerate(roadmap.stages, start=1):
         tick = " ✓" if _done(stage, progress) == len(stage.items) else ""
-        buttons.append(Button(f"{number}. {stage.title}{tick}", f"{PREFIX}s:{stage.id}"))
+        data = button_data(Action.ROADMAP, "s", stage.id)
+        buttons.append(Button(f"{number}. {stage.title}{tick}", data))
     rows = [tuple(buttons[index : index + 2]) for index in range(0, len(buttons), 2)]
     if step is not None:
-        rows.append((Button(f"▶ Next step: {step[1].title}", f"{PREFIX}s:{step[0].id}"),))
+        data = button_data(Action.ROADMAP, "s", step[0].id)
+        rows.append((Button(f"▶ Next step: {step[1].title}", data),))
     return tuple(rows)
 
 
@@ -290,7 +292,7 @@ def _stage_buttons(roadmap: Roadmap, stage: RoadmapStage, progress: frozenset[st
         (
             Button(
                 f"{'✅' if item.id in progress else '⬜'} {item.title}",
-                f"{PREFIX}t:{stage.id}:{item.id}",
+                button_data(Action.ROADMAP, "t", stage.id, item.id),
             ),
         )
         for item in stage.items
@@ -298,11 +300,11 @@ def _stage_buttons(roadmap: Roadmap, stage: RoadmapStage, progress: frozenset[st
     index = roadmap.stage_index(stage.id) or 0
     back = roadmap.stages[index - 1] if index > 0 else None
     forward = roadmap.stages[index + 1] if index + 1 < len(roadmap.stages) else None
-    navigation = [Button("☰ All stages", f"{PREFIX}o")]
+    navigation = [Button("☰ All stages", button_data(Action.ROADMAP, "o"))]
     if back is not None:
-        navigation.insert(0, Button("◀ Back", f"{PREFIX}s:{back.id}"))
+        navigation.insert(0, Button("◀ Back", button_data(Action.ROADMAP, "s", back.id)))
     if forward is not None:
-        navigation.append(Button("Next ▶", f"{PREFIX}s:{forward.id}"))
+        navigation.append(Button("Next ▶", button_data(Action.ROADMAP, "s", forward.id)))
     rows.append(tuple(navigation))
     return tuple(rows)
 
@@ -366,7 +368,7 @@ def roadmap_button(
 
     Returns the reply (always editing the pressed message) and the new progress.
     """
-    parts = payload.split(":")
+    parts = payload_parts(payload)
     if parts == ["o"]:
         return _overview(roadmap, progress, profile, titles=titles, edit=True), progress
     stage = roadmap.stage(parts[1]) if len(parts) in (2, 3) else None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.core.answer import Citation
+from bot.core.buttons import Action, button_data, payload_parts
 from bot.core.limits import MESSAGE_LIMIT, utf16_size
 from bot.core.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
 from bot.core.reply import Button, ButtonRows, Reply
@@ -34,7 +35,6 @@ from knowledge.career_models import (
 from knowledge.english_words import load_english_words
 from knowledge.lexicon import Lexicon, load_lexicon
 
-PREFIX = "sal:"
 ALL = "all"
 
 # Levels a filter can name; "early" (internship and entry) is what a beginner wants to see.
@@ -341,7 +341,7 @@ def salary_button(
     lexicon: Lexicon | None = None,
 ) -> Reply:
     """A press: "f:<region|all>:<level|all>" or "me" (the profile's defaults)."""
-    parts = payload.split(":")
+    parts = payload_parts(payload)
     note = ""
     if payload == "me":
         filters = SalaryFilters()
@@ -979,16 +979,27 @@ def _filter_buttons(region: str | None, level: str | None) -> ButtonRows:
     region_row = [
         Button(
             mark(choice == current_region, f"{REGION_FLAGS[choice]} {REGION_NAMES[choice]}"),
-            f"{PREFIX}f:{choice}:{current_level}",
+            button_data(Action.SALARY, "f", choice, current_level),
         )
         for choice in SALARY_REGIONS
     ]
     region_row.append(
-        Button(mark(current_region == ALL, "All"), f"{PREFIX}f:{ALL}:{current_level}")
+        Button(
+            mark(current_region == ALL, "All"),
+            button_data(Action.SALARY, "f", ALL, current_level),
+        )
     )
     level_row = [
-        Button(mark(choice == current_level, label), f"{PREFIX}f:{current_region}:{choice}")
+        Button(
+            mark(choice == current_level, label),
+            button_data(Action.SALARY, "f", current_region, choice),
+        )
         for choice, label in LEVEL_BUTTONS
     ]
-    level_row.append(Button(mark(current_level == ALL, "All"), f"{PREFIX}f:{current_region}:{ALL}"))
+    level_row.append(
+        Button(
+            mark(current_level == ALL, "All"),
+            button_data(Action.SALARY, "f", current_region, ALL),
+        )
+    )
     return (tuple(region_row), tuple(level_row))
