@@ -215,9 +215,21 @@ class Lexicon:
         return bool(self._find("overall", text))
 
 
-@lru_cache(maxsize=4)
 def load_lexicon(path: Path | None = None) -> Lexicon:
-    """lexicon.yaml as a Lexicon (the knowledge folder's unless a path is given)."""
-    from knowledge.loader import KNOWLEDGE_DIR, validate_file
+    """lexicon.yaml as a Lexicon (the knowledge folder's unless a path is given), read and
+    compiled once per version of the file: the loader and the views share it."""
+    from knowledge.loader import KNOWLEDGE_DIR
 
-    return Lexicon(validate_file(LexiconFile, path or KNOWLEDGE_DIR / "lexicon.yaml"))
+    path = (path or KNOWLEDGE_DIR / "lexicon.yaml").resolve()
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        modified = 0  # validate_file reports the missing file by name
+    return _load_lexicon(path, modified)
+
+
+@lru_cache(maxsize=4)
+def _load_lexicon(path: Path, modified_ns: int) -> Lexicon:
+    from knowledge.loader import validate_file
+
+    return Lexicon(validate_file(LexiconFile, path))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from knowledge.asked_models import AskedFile
 from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_rates
-from knowledge.lexicon import Lexicon, LexiconFile
+from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
@@ -112,7 +112,7 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         roadmap=validate_file(Roadmap, root / "roadmap.yaml", context()),
         salaries=salaries,
         exchange_rates=exchange_rates,
-        lexicon=Lexicon(validate_file(LexiconFile, root / "lexicon.yaml")),
+        lexicon=load_lexicon(root / "lexicon.yaml"),
         asked=tuple(
             validate_file(AskedFile, path, context()) for path in sorted(root.glob("asked/*.yaml"))
         ),

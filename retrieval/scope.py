@@ -76,6 +76,9 @@ class ScopeDecision:
     reason: str
     anchored: bool = False  # a question that names the ML domain or a career term
     names_domain: bool = False  # it names the ML domain itself, not only a career term
+    # A decline that stands whatever came before: "tell me a joke about it" after an
+    # answer is still a joke, not a follow-up of the answer.
+    firm: bool = False
 
 
 def _phrases(terms: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -198,9 +201,11 @@ class ScopeClassifier:
             return ScopeDecision(social, "small talk around a greeting or thanks")
         joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):
-            return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot")
+            return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot", firm=True)
         if self._asks_for_a_task(_words_and_numbers(raw), raw):
-            return ScopeDecision(MessageKind.OFF_TOPIC, "asks for a task, not career advice")
+            return ScopeDecision(
+                MessageKind.OFF_TOPIC, "asks for a task, not career advice", firm=True
+            )
         tokens = query.tokens
         off_spans = _find(self._off_domain, tokens)
         outside = tuple(
@@ -215,7 +220,7 @@ class ScopeClassifier:
                 MessageKind.QUESTION, "names the ML domain", anchored=True, names_domain=True
             )
         if off_spans:
-            return ScopeDecision(MessageKind.OFF_TOPIC, "about another field")
+            return ScopeDecision(MessageKind.OFF_TOPIC, "about another field", firm=True)
         own_hits = len(_find(self._career, outside))
         # Career words the vocabulary added ("per month" -> salary, "get into" ->
         # roadmap) help a question the user anchored, but cannot anchor one alone:

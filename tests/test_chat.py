@@ -6,10 +6,13 @@ texts, so wording changes elsewhere do not break these tests.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -176,15 +179,29 @@ def test_an_unwritable_data_directory_still_chats(dialogue, tmp_path, capsys) ->
     assert salary_view(dialogue, INDIA_SENIOR) in output
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories anyway")
+@contextlib.contextmanager
+def read_only(*paths: Path) -> Iterator[None]:
+    """Paths nobody may write to, root included: root ignores permission bits, so as root
+    they are also made immutable (chattr +i, which root cannot write past either)."""
+    for path in paths:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    immutable = os.geteuid() == 0
+    if immutable:
+        subprocess.run(["chattr", "+i", *map(str, paths)], check=True)
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        for path in paths:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def test_a_read_only_data_directory_keeps_what_was_saved(dialogue, db_path, capsys) -> None:
     chat(dialogue, db_path, "/profile india senior", "quit")
-    db_path.chmod(0o444)
-    db_path.parent.chmod(0o555)
-    try:
+    capsys.readouterr()
+    with read_only(db_path, db_path.parent):
         output = chat(dialogue, db_path, "/salary", "/profile us", "quit")
-    finally:
-        db_path.parent.chmod(0o755)
     assert "won't be saved" in one_warning(capsys)
     assert salary_view(dialogue, INDIA_SENIOR) in output
     assert saved(db_path)[1].profile == Profile("india", "senior")

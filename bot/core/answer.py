@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence
 from bot.core.limits import fits
 from bot.core.points import Point, passage_points
 from retrieval.scope import MessageKind
@@ -34,10 +35,6 @@ SAME_POINT_OVERLAP = 0.6  # points sharing this share of their words say the sam
 RANK_DECAY = 0.3  # a lower-ranked passage's sentence needs this much more to lead
 # A sentence that leans on the one before it ("This will provide ...") reads badly first.
 _LEANS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|here)\b", re.IGNORECASE)
-_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:years|months|weeks))\b|\bhow much time\b",
-                            re.IGNORECASE)
-_DURATION = re.compile(r"\b\d+(?:\s*[-–+]\s*\d+)?\+?\s*(?:years?|months?|weeks?)\b",
-                       re.IGNORECASE)
 # Words that answer "do I need X?" one way or the other.
 _STANCE = re.compile(
     r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory|essential)|optional|"
@@ -101,15 +98,6 @@ class Answer:
     html: str
     citations: tuple[Citation, ...]
     coverage: str = "full"  # "full" | "partial" | "none"; declines are "none"
-
-
-@dataclass(frozen=True)
-class Gap:
-    """What the articles don't cover of a question, and whether anything else of it is."""
-
-    missing: str  # in plain words: "working hours", "Germany", "how long a switch takes"
-    coverage: str  # "partial" or "none"
-    wording: str = "cover"  # "The articles don't <wording> <missing>."
 
 
 @dataclass(frozen=True)
@@ -196,7 +184,7 @@ def _lead(
     needing something prefers a sentence that takes a stance ("not always necessary"); one
     asked about a country, a sentence that names it."""
     asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
-    asks_duration = bool(_ASKS_DURATION.search(question))
+    asks_duration = bool(ASKS_DURATION.search(question))
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
     best: tuple[float, int, _Candidate, str] | None = None
@@ -206,7 +194,7 @@ def _lead(
             score *= 1.0 - RANK_DECAY * (candidate.source - 1)
             if asks_need and _STANCE.search(sentence):
                 score *= 3.0
-            if asks_duration and _DURATION.search(sentence):
+            if asks_duration and DURATION.search(sentence):
                 score *= 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
@@ -260,11 +248,12 @@ def _choose_points(
     limit: int,
     context: AnswerContext,
     doc_of_source: dict[int, str],
-    lead_sources: list[int],
-) -> list[_Shown]:
-    """The best further points: each cited passage gives at least its best one; the same
-    point from two articles is shown once under both citations."""
+) -> tuple[list[_Shown], list[int]]:
+    """The best further points, and every source of the opening: each cited passage gives
+    at least its best point; the same point from two articles is shown once under both
+    citations, and a point that repeats the opening adds its source to the opening's."""
     lead_tokens = _content_tokens(lead_text)
+    lead_sources = [lead.source] if lead is not None else []
     ranked = sorted(
         candidates,
         key=lambda c: (-c.relevance * (1.0 - RANK_DECAY * (c.source - 1)), c.source,
@@ -309,7 +298,7 @@ def _choose_points(
             )
         )
     shown.sort(key=lambda s: (not s.region_first, s.order))
-    return shown
+    return shown, lead_sources
 
 
 def _fit_points(points: list[_Shown], lead_sources: list[int], spent: int) -> list[_Shown]:
@@ -358,7 +347,7 @@ COVERED_SUBJECTS = (
 
 
 def _gap_line(gap: Gap) -> str:
-    said = f"<b>The articles don't {escape(gap.wording)} {escape(gap.missing)}.</b>"
+    said = f"<b>{escape(gap_sentence(gap))}</b>"
     if gap.coverage == "none":
         return f"{said}\n{escape(COVERED_SUBJECTS)}"
     return f"{said} What they do say:"
@@ -371,6 +360,10 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
         return Answer(
             result.question, False, result.topic, decline_html(result, context), (), "none"
         )
+    gap = context.gap
+    if gap is not None and gap.coverage == "none":
+        # Nothing cited would answer it: say so, with no quotes dressed up as an answer.
+        return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
     hits = cited_hits(result.hits)
     terms = result.weights or result.query.terms
     candidates: list[_Candidate] = []
@@ -382,21 +375,13 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
                 continue
             relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
             candidates.append(_Candidate(point, number, relevance))
-    gap = context.gap
-    if gap is not None and gap.coverage == "none":
-        # Nothing cited would answer it: say so, with no quotes dressed up as an answer.
-        return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
     lead = _lead(candidates, result.question, terms, context.region_name)
-    lead_sources = [lead[0].source] if lead is not None else []
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
-    points = _fit_points(
-        _choose_points(
-            candidates, lead[0] if lead else None, lead[1] if lead else "", limit, context,
-            doc_of_source, lead_sources,
-        ),
-        lead_sources,
-        len(lead[1]) if lead is not None else 0,
+    chosen, lead_sources = _choose_points(
+        candidates, lead[0] if lead else None, lead[1] if lead else "", limit, context,
+        doc_of_source,
     )
+    points = _fit_points(chosen, lead_sources, len(lead[1]) if lead is not None else 0)
     # Sources are numbered in rank order among those the reply actually quotes.
     used = set(lead_sources) | {n for point in points for n in point.sources}
     renumber = {old: new for new, old in enumerate(sorted(used), start=1)}

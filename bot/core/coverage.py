@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from bot.core.answer import Gap
 from knowledge.lexicon import Lexicon
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
@@ -32,12 +32,13 @@ ABSENT_SHARE = 1 / 3
 _PLACE_TOKENS = frozenset(tokenize("pakistan india usa us america indian pakistani american"))
 _PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
                           "ctc lpa lakh money compensation stipend wage"))
-_ASKS_DURATION = re.compile(
+# A question that asks how long something takes, and a sentence that says so.
+ASKS_DURATION = re.compile(
     r"\bhow (?:long|many (?:months|years|weeks|days))\b|\bhow much time\b|\btime (?:does it|it) "
     r"takes?\b|\btimeline\b|\btime frame\b|\btimeframe\b|\bin (?:\d+|a few|six|three) months\b",
     re.IGNORECASE,
 )
-_DURATION = re.compile(
+DURATION = re.compile(
     r"\b\d+(?:\s*[-–+]\s*\d+)?\+?\s*(?:years?|months?|weeks?)\b|\bwithin (?:a few )?months\b",
     re.IGNORECASE,
 )
@@ -67,6 +68,20 @@ _NOT_SUBJECTS = frozenset(
         "currently nowadays today now days year years month months week weeks time times"
     )
 )
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What the articles don't cover of a question, and whether anything else of it is."""
+
+    missing: str  # in plain words: "working hours", "Germany", "how long a switch takes"
+    coverage: str  # "partial" or "none"
+    wording: str = "cover"  # "The articles don't <wording> <missing>."
+
+
+def gap_sentence(gap: Gap) -> str:
+    """The plain first line of a reply the articles only partly cover (text, not HTML)."""
+    return f"The articles don't {gap.wording} {gap.missing}."
 
 
 def _user_phrase(question: str, stems: set[str]) -> str:
@@ -121,7 +136,7 @@ def find_gap(
         phrases = lexicon.uncovered_topic_phrases(topic)
         topic_words = {token for phrase in phrases for token in tokenize(phrase)}
         return Gap(topic, _level(query, topic_words, cited_texts))
-    if _ASKS_DURATION.search(question) and not _states_duration(query, cited_texts):
+    if ASKS_DURATION.search(question) and not _states_duration(query, cited_texts):
         return Gap("how long it takes", "partial", "say")
     return absent_gap(question, query, article_vocabulary, cited_texts, english_words)
 
@@ -159,9 +174,7 @@ def _absent_words(
         for token in tokenize(word.lower()):
             if token not in unknown or token in article_vocabulary or token in _NOT_SUBJECTS:
                 continue
-            if len(token) <= 2 or (len(token) == 3 and not acronym and word.lower() not in english):
-                continue
-            if token in _PLACE_TOKENS or not token.isalpha():
+            if len(token) <= 2 or token in _PLACE_TOKENS or not token.isalpha():
                 continue
             if not acronym and word.lower() not in english:
                 continue  # slang, a typo or a name ("kinda", "smth"): not a subject
@@ -175,16 +188,11 @@ def _states_duration(query: Query, cited_texts: list[str]) -> bool:
     subject = _content(query) - _NOT_SUBJECTS
     for text in cited_texts:
         for sentence in split_sentences(text):
-            if _DURATION.search(sentence) and (
+            if DURATION.search(sentence) and (
                 not subject or subject & set(tokenize(sentence))
             ):
                 return True
     return False
-
-
-def remaining_terms(query: Query, gap_words: Iterable[str]) -> set[str]:
-    """What a question asks besides the part the articles don't cover."""
-    return _content(query, gap_words)
 
 
 def _level(query: Query, missing: Iterable[str], cited_texts: list[str]) -> str:

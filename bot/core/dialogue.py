@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.core.advisor import Advisor
-from bot.core.answer import CAPABILITIES, Answer, AnswerContext, Gap, cited_hits, compose, escape
+from bot.core.answer import CAPABILITIES, Answer, AnswerContext, cited_hits, compose, escape
 from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.conversation import ChatState, Exchange, UserState
-from bot.core.coverage import absent_gap, find_gap
+from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence
 from bot.core.follow_up import read_refinement, refine
 from bot.core.profile import profile_button, profile_command, profile_prompt
 from bot.core.reading import Kind, MessageReader, Reading
@@ -21,16 +21,15 @@ from bot.core.reply import Button, ButtonRows, Reply
 from bot.core.roadmap_view import (
     roadmap_button,
     roadmap_command,
-    roadmap_level_from_text,
     roadmap_sources,
 )
 from bot.core.salary_view import (
+    LEXICON_LEVELS,
     SalaryFilters,
     parse_salary_filters,
     salary_answer,
     salary_button,
     salary_command,
-    salary_filters_from_text,
 )
 from knowledge.english_words import load_english_words
 from knowledge.lexicon import load_lexicon
@@ -41,11 +40,6 @@ from retrieval.search import SearchResult
 MAX_INPUT_CHARS = 2000  # longer messages are cut before anything else looks at them
 MAX_RELATED = 3
 MORE_SEARCH_DEPTH = 12
-# A career level named in a follow-up -> the salary view's level filter.
-SALARY_LEVEL_FOR = {
-    "beginner": "early", "internship": "internship", "entry": "entry", "mid": "mid",
-    "senior": "senior",
-}
 # Questions a declined message is offered instead, fitting the user's region.
 DECLINE_SUGGESTIONS: dict[str, tuple[str, ...]] = {
     "": (
@@ -201,10 +195,7 @@ class Dialogue:
                 # "how long does it take?" after a question on master's degrees: asked about
                 # the same subject, and shown so.
                 question = f"{reading.text.rstrip(' ?')} ({last.question.rstrip(' ?')})?"
-                again = self.reader.read(question, None)
-                if again.kind in (Kind.MORE, Kind.WHY, Kind.REFINE, Kind.EMPTY, Kind.PROFILE):
-                    again = replace(again, kind=Kind.QUESTION, understood=None)
-                return self._answer(state, again, user, shown_as=question)
+                return self._answer(state, self._read_as_question(question), user, question)
             case Kind.PROFILE:
                 reply, profile = profile_command("", user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
@@ -215,7 +206,7 @@ class Dialogue:
     ) -> Turn:
         """Pay and roadmap requests get their views; every other message the articles."""
         if reading.kind == Kind.SALARY:
-            filters = salary_filters_from_text(reading.text) or SalaryFilters()
+            filters = reading.salary_filters or SalaryFilters()
             gap = None
             topic = self.lexicon.uncovered_topic_in(reading.text)
             if topic is not None:  # "what does Systems Ltd pay": say what isn't covered first
@@ -227,8 +218,7 @@ class Dialogue:
                 )
             return self._salary(state, reading.text, filters, user, gap)
         if reading.kind == Kind.ROADMAP:
-            level = roadmap_level_from_text(reading.text) or ""
-            return self._roadmap(state, reading.text, level, user)
+            return self._roadmap(state, reading.text, reading.roadmap_level or "", user)
         result = self.advisor.engine.search(reading.text, understood=reading.understood)
         return self._ask(state, result, reading, user, shown_as)
 
@@ -246,17 +236,22 @@ class Dialogue:
             said = parse_salary_filters(reading.text, free_text=True, lexicon=lexicon).filters
             filters = SalaryFilters(
                 region or last.region,
-                SALARY_LEVEL_FOR[level] if level else last.level,
+                LEXICON_LEVELS[level] if level else last.level,
                 units=refinement.units,
                 city=said.city,
             )
             return self._salary(state, question, filters, user)
         if last.view == "roadmap" and level and not refinement.detail:
             return self._roadmap(state, question, level, user)
-        again = self.reader.read(question, None)
-        if again.kind in (Kind.MORE, Kind.WHY, Kind.REFINE, Kind.EMPTY, Kind.PROFILE):
-            again = replace(again, kind=Kind.QUESTION, understood=None)
-        return self._answer(state, again, user, shown_as=question)
+        return self._answer(state, self._read_as_question(question), user, question)
+
+    def _read_as_question(self, question: str) -> Reading:
+        """A question the dialogue rewrote, read afresh: it is asked, never taken as a
+        follow-up of its own ("... (what skills do I need)?" is no "why?")."""
+        reading = self.reader.read(question, None)
+        if reading.kind in (Kind.MORE, Kind.WHY, Kind.REFINE, Kind.EMPTY, Kind.PROFILE):
+            reading = replace(reading, kind=Kind.QUESTION, understood=None)
+        return reading
 
     def _salary(
         self,
@@ -276,7 +271,7 @@ class Dialogue:
             coverage = "partial" if reply.citations else "none"
         if gap is not None:  # what the figures don't answer, said before them
             coverage = "partial"
-            said = f"<b>The articles don't {escape(gap.wording)} {escape(gap.missing)}.</b>"
+            said = f"<b>{escape(gap_sentence(gap))}</b>"
             reply = replace(reply, html=f"{said} What they give on pay:\n\n{reply.html}")
         answer = Answer(question, True, "salary", reply.html, reply.citations, coverage)
         new_state = state.remember(

@@ -38,15 +38,13 @@ _WHY = re.compile(
     re.IGNORECASE,
 )
 # Openers that make a short message lean on the previous one.
+_OPENER = r"(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|hmm+|same|now)[\s,]+"
 _CONNECTIVE = re.compile(
-    r"^(?:(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|hmm+|same|now)[\s,]+)*"
+    rf"^(?:{_OPENER})*"
     r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at)\s+(?=\S)",
     re.IGNORECASE,
 )
-_LEADING_FILLER = re.compile(
-    r"^(?:(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|hmm+|same|now)[\s,]+)+",
-    re.IGNORECASE,
-)
+_LEADING_FILLER = re.compile(rf"^(?:{_OPENER})+", re.IGNORECASE)
 FILLER_WORDS = frozenset(
     "and ok okay but also so then same now what how about for in at the a an level levels "
     "role roles please pls what's ones one guys people engineers engineer is are of after "

@@ -29,9 +29,8 @@ REGION_NAMES: dict[str, str] = {
     "us": "US",
     "global": "Global",
 }
-REGION_FLAGS: dict[str, str] = {
-    region: load_lexicon().region(region).flag for region in load_lexicon().regions
-}
+_LEXICON = load_lexicon()
+REGION_FLAGS: dict[str, str] = {region: _LEXICON.region(region).flag for region in _LEXICON.regions}
 PROFILE_LEVEL_NAMES: dict[str, str] = {
     "beginner": "Beginner (learning, no ML job yet)",
     "entry": "Entry level (0-2 years)",
@@ -51,7 +50,6 @@ ROADMAP_LEVEL_FOR: dict[str, str] = {
     "senior": "advanced",
 }
 
-_LEXICON = load_lexicon()
 # Single words a command may use ("/profile pk sr"); phrases are folded by words() below.
 REGION_WORDS: dict[str, str] = {
     **{w: r for w, r in _LEXICON.word_table("regions").items() if " " not in w},

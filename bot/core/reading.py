@@ -1,8 +1,9 @@
 """Read a message once, before anything answers it: what it asks and about where.
 
 One pass turns a typed message into a `Reading`: its kind (greeting, thanks, a follow-up,
-a pay or roadmap request, a question, off-topic), the regions, places, levels and pay units
-it names (from the one lexicon), its topic, and the search engine's understanding of it.
+a pay or roadmap request, a question, off-topic), the regions, levels and pay units it names
+(from the one lexicon), what a pay or roadmap request asks, and the search engine's
+understanding of it (query, scope and topic).
 Every view and the search use this result instead of reading the words again.
 """
 
@@ -15,7 +16,7 @@ from enum import StrEnum
 from bot.core.conversation import Exchange
 from bot.core.follow_up import FollowUp, classify_follow_up, points_back
 from bot.core.roadmap_view import roadmap_level_from_text
-from bot.core.salary_view import salary_filters_from_text
+from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
 from retrieval.scope import MessageKind
 from retrieval.search import SearchEngine, Understanding
@@ -35,16 +36,10 @@ _COST = re.compile(
 )
 
 
-# Declines that stand whatever came before: "tell me a joke about it" is still a joke.
-_FIRM_DECLINES = frozenset(
-    {"asks for a task, not career advice", "instructions to the bot", "about another field"}
-)
-
-
 def _could_lean_back(understood: Understanding) -> bool:
     """A message that names nothing of the career itself and is not a firm decline."""
     decision = understood.decision
-    if decision.anchored or decision.reason in _FIRM_DECLINES:
+    if decision.anchored or decision.firm:
         return False
     return decision.kind in (MessageKind.QUESTION, MessageKind.OFF_TOPIC)
 
@@ -78,11 +73,11 @@ class Reading:
     text: str
     kind: Kind
     regions: tuple[str, ...] = ()  # covered regions named (a city names its country)
-    places: tuple[str, ...] = ()  # places the articles don't cover ("Germany")
     levels: tuple[str, ...] = ()  # career levels named
     units: frozenset[str] = frozenset()  # how pay should be expressed
-    topic: str = "general"
-    understood: Understanding | None = None  # the engine's reading, for the search
+    understood: Understanding | None = None  # the engine's reading (query, scope, topic)
+    salary_filters: SalaryFilters | None = None  # what a pay request asks, read once
+    roadmap_level: str | None = None  # the stage a roadmap request starts from
 
     @property
     def region(self) -> str | None:
@@ -103,7 +98,6 @@ class MessageReader:
         lexicon = self.lexicon
         names = {
             "regions": lexicon.regions_in(text),
-            "places": lexicon.uncovered_in(text),
             "levels": lexicon.levels_in(text),
             "units": lexicon.units_in(text),
         }
@@ -117,12 +111,18 @@ class MessageReader:
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
         if last is not None and points_back(text) and _could_lean_back(understood):
             return Reading(text, Kind.CONTEXT, **names)
+        filters, level = None, None
         if kind == Kind.QUESTION:
-            asks_pay = understood.topic == "salary" and not _COST.search(text)
-            if asks_pay and salary_filters_from_text(text) is not None:
+            if understood.topic == "salary" and not _COST.search(text):
+                filters = salary_filters_from_text(text)
+            if filters is not None:
                 kind = Kind.SALARY
-            elif understood.topic in ROADMAP_TOPICS and roadmap_level_from_text(text):
-                kind = Kind.ROADMAP
-            if kind == Kind.ROADMAP and lexicon.uncovered_topic_in(text):
-                kind = Kind.QUESTION  # "too old to start?": say what isn't covered first
-        return Reading(text, kind, topic=understood.topic, understood=understood, **names)
+            elif understood.topic in ROADMAP_TOPICS:
+                level = roadmap_level_from_text(text)
+                # "too old to start?": say what isn't covered first, not the roadmap
+                if level and not lexicon.uncovered_topic_in(text):
+                    kind = Kind.ROADMAP
+        return Reading(
+            text, kind, understood=understood,
+            salary_filters=filters, roadmap_level=level, **names,
+        )
