@@ -120,7 +120,9 @@ class QueryAnalyzer:
         # Misspellings are fixed on whole words ("comunication" -> "communication"),
         # before stemming makes them harder to compare.
         vocabulary_words = {w for text in vocabulary.expansions for w in text.split()}
-        for word in known_words | vocabulary_words:
+        # In sorted order: a tie between two equally near words ("mein" -> "main" or
+        # "mean") is then broken the same way in every process, whatever the string hashing.
+        for word in sorted(known_words | vocabulary_words):
             if word.isalpha() and len(word) >= 4:
                 self._by_length.setdefault(len(word), []).append(word)
         self._known_words = known_words | vocabulary_words

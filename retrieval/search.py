@@ -281,7 +281,8 @@ class SearchEngine:
         names = list(passage.section) + list(passage.headings)
         names += [label[0] for unit in passage.units if (label := split_label(unit))]
         sets = {frozenset(tokenize(name)) for name in names}
-        return [(tokens, sum(self.index.idf(t) for t in tokens)) for tokens in sets if tokens]
+        idf = self.index.idf
+        return [(tokens, sum(idf(t) for t in sorted(tokens))) for tokens in sets if tokens]
 
     def _heading_bonus(self, number: int, query_tokens: frozenset[str], total_idf: float) -> float:
         """A passage whose heading names the whole subject asked about ("what is
@@ -332,18 +333,21 @@ class SearchEngine:
         "machine learning").
         """
         match = np.zeros(self.index.size)
-        subject_weight = sum(self._term_weight(t) for t in subject)
+        subject_weight = sum(self._term_weight(t) for t in sorted(subject))
         for term, (owners, strengths) in self._definitions.items():
             shared = term & subject
             if not shared:
                 continue
-            shared_weight = sum(self._term_weight(t) for t in shared)
-            term_weight = sum(self._term_weight(t) for t in term)
+            shared_weight = sum(self._term_weight(t) for t in sorted(shared))
+            term_weight = sum(self._term_weight(t) for t in sorted(term))
             exactness = (shared_weight / subject_weight) * (shared_weight / term_weight)
             if exactness >= MIN_DEFINITION_MATCH:
                 match[owners] = np.maximum(match[owners], exactness * strengths)
         return match
 
+    # Sums over sets of terms go in sorted order: a float sum's last bit depends on its
+    # order, and set order on string hashing, which differs from process to process; near
+    # ties between passages would then rank one way in the bot and another in a test.
     def _scores(self, query: Query) -> list[tuple[int, float]]:
         """(passage number, score) of the best RERANK_DEPTH passages, best first."""
         terms = self._weighted_terms(query)
@@ -364,7 +368,7 @@ class SearchEngine:
         depth = min(RERANK_DEPTH, len(candidates))
         shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
         query_tokens = frozenset(query.tokens)
-        total_idf = sum(self.index.idf(t) for t in query_tokens)
+        total_idf = sum(self.index.idf(t) for t in sorted(query_tokens))
         ranked = []
         for number in shortlist.tolist():
             score = float(total[number])

@@ -155,3 +155,37 @@ def test_one_word_items_are_joined_under_their_heading(engine) -> None:
     ]
     assert joined
     assert all(len(point.text.split()) > 2 for point in joined)
+
+
+def test_replies_do_not_depend_on_string_hashing() -> None:
+    """The bot and a test (or two bot processes) hash strings differently; a reply must not
+    change with that: near ties in scores and equally near typo fixes once went either way."""
+    import os
+    import subprocess
+    import sys
+
+    questions = [
+        "I love writing production code more than doing analysis. data scientist or ML "
+        "engineer, which fits",
+        "kya FPSC ya PPSC ke through government department mein ML engineer ki post aati hai? "
+        "test aur interview kaisa hota hai",
+        "Pakistan mein ML engineer ki saal ki tankhwah kitni banti hai?",
+        "ML ki internship kahan dhoondun? startups mein ya research labs mein?",
+        "How do I get my degree attested by HEC and IBCC before applying for ML jobs in the Gulf?",
+    ]
+    script = (
+        "import sys\nfrom bot.core.dialogue import Dialogue\nd = Dialogue()\n"
+        "for q in sys.argv[1:]:\n    print(d.search_answer(q).reply.html)\n"
+    )
+
+    def replies(seed: str) -> str:
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        return subprocess.run(
+            [sys.executable, "-c", script, *questions],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout
+
+    first = replies("1")
+    assert first.count("[1]") >= 3
+    assert replies("3") == first
+    assert replies("5") == first

@@ -138,16 +138,18 @@ class _Candidate:
 
 
 @lru_cache(maxsize=8192)  # the texts are the articles' sentences: tokenized once each
-def _token_set(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
+def _distinct_tokens(text: str) -> tuple[str, ...]:
+    """A text's tokens, each once, in a fixed order: scores summed over them must not
+    depend on string hashing, or near ties would go another way in another process."""
+    return tuple(sorted(set(tokenize(text))))
 
 
 def _content_tokens(text: str) -> frozenset[str]:
-    return frozenset(t for t in _token_set(text) if t not in STOP_WORDS)
+    return frozenset(t for t in _distinct_tokens(text) if t not in STOP_WORDS)
 
 
 def _relevance(text: str, terms: dict[str, float]) -> float:
-    return sum(terms.get(token, 0.0) for token in _token_set(text))
+    return sum(terms.get(token, 0.0) for token in _distinct_tokens(text))
 
 
 def _other_region_money(text: str, region: str | None) -> bool:
