@@ -113,7 +113,11 @@ def run_default() -> int:
     configure_logging(settings.log_level, settings.secrets)
     dialogue = Dialogue()
     dialogue.warm_up()  # a knowledge problem found while indexing stops the bot before it polls
-    run_telegram(settings, dialogue)
+    try:
+        run_telegram(settings, dialogue)
+    except ConfigError as error:  # a load-test knob, which run_telegram reads itself
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

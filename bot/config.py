@@ -9,14 +9,13 @@ Variable                       Setting     Default and rules
                                url         host; PTB appends the token (or fills ``{token}``)
 ``CAREER_ADVISOR_DATA_DIR``    data_dir    ``data`` under the working directory at load time;
                                            relative paths are made absolute then
+``DATABASE_URL``               database_   none: the default SQLite store in the data
+                               url         directory; when set, a PostgreSQL URL:
+                                           ``postgresql://`` or ``postgres://`` with a host
+                                           or a ``host=`` parameter (a socket directory);
+                                           its password is redacted like the token
 ``LOG_LEVEL``                  log_level   ``INFO``; DEBUG, INFO, WARNING, ERROR or CRITICAL,
                                            any case
-``CAREER_ADVISOR_RATE_LIMIT``  rate_limit  ``telegram``: outgoing calls keep to Telegram's limits
-                                           (~30 messages/s, 1/s per chat); ``off`` only for
-                                           load tests against a stand-in
-``CAREER_ADVISOR_SEARCH_IN_``  search_in_  ``off``: answers on the event loop, but messages over
-``THREAD``                     thread      300 characters in a worker thread; ``on``: every
-                                           answer in a worker thread (slower; see bench.load)
 ``CAREER_ADVISOR_WEBHOOK_``    webhook_    none (long polling); when set, webhook mode replaces
 ``URL``                        url         polling: the public ``https://`` URL Telegram posts
                                            updates to; its path is the path served locally
@@ -30,8 +29,24 @@ Variable                       Setting     Default and rules
 ``PORT``                       port
 =============================  ==========  =================================================
 
-Every problem raises :class:`ConfigError` with a one-line message that names the variable and
-never contains the token or the webhook secret, so it can be printed or logged as it is.
+For tests and benchmarks only, in :class:`LoadTestSettings` (read by :func:`load_test_settings`,
+never part of :class:`Settings`); production leaves them unset:
+
+=============================  ==========  =================================================
+Variable                       Setting     Default and rules
+=============================  ==========  =================================================
+``CAREER_ADVISOR_RATE_LIMIT``  rate_limit  ``telegram``: outgoing calls keep to Telegram's
+                                           limits (~30 messages/s, 1/s per chat); ``off``
+                                           only for load tests against a stand-in
+``CAREER_ADVISOR_SEARCH_IN_``  search_in_  ``off``: answers on the event loop, but messages
+``THREAD``                     thread      over 300 characters in a worker thread; ``on``:
+                                           every answer in a worker thread (slower; see
+                                           bench.load)
+=============================  ==========  =================================================
+
+A variable that is unset or blank takes its default. Every problem raises :class:`ConfigError`
+with a one-line message that names the variable and never contains the token, the webhook
+secret or the database password, so it can be printed or logged as it is.
 """
 
 from __future__ import annotations
@@ -40,20 +55,15 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -61,6 +71,7 @@ __all__ = [
     "DEFAULT_WEBHOOK_LISTEN",
     "DEFAULT_WEBHOOK_PORT",
     "ENV_API_BASE_URL",
+    "ENV_DATABASE_URL",
     "ENV_DATA_DIR",
     "ENV_LOG_LEVEL",
     "ENV_RATE_LIMIT",
@@ -73,13 +84,16 @@ __all__ = [
     "LOG_LEVELS",
     "RATE_LIMITS",
     "ConfigError",
+    "LoadTestSettings",
     "Settings",
     "load_settings",
+    "load_test_settings",
 ]
 
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
 ENV_API_BASE_URL = "TELEGRAM_API_BASE_URL"
 ENV_DATA_DIR = "CAREER_ADVISOR_DATA_DIR"
+ENV_DATABASE_URL = "DATABASE_URL"
 ENV_LOG_LEVEL = "LOG_LEVEL"
 ENV_RATE_LIMIT = "CAREER_ADVISOR_RATE_LIMIT"
 ENV_SEARCH_IN_THREAD = "CAREER_ADVISOR_SEARCH_IN_THREAD"
@@ -98,6 +112,7 @@ PERSISTENCE_FILE_NAME = "state.json"
 # must not be reachable from outside without the proxy's TLS in front of it.
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 DEFAULT_WEBHOOK_PORT = 8443
+DATABASE_SCHEMES = ("postgresql", "postgres")  # the two libpq accepts
 
 # BotFather gives "<bot id>:<35 characters>"; allow some slack in the secret's length so a
 # future format change (or a test token such as the stand-in's) is not rejected.
@@ -112,22 +127,9 @@ WEBHOOK_SECRET_MAX_LENGTH = 256
 _HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST_NAME_SHAPE = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
 
-_FIELD_TO_ENV = {
-    "token": ENV_TOKEN,
-    "api_base_url": ENV_API_BASE_URL,
-    "data_dir": ENV_DATA_DIR,
-    "log_level": ENV_LOG_LEVEL,
-    "rate_limit": ENV_RATE_LIMIT,
-    "search_in_thread": ENV_SEARCH_IN_THREAD,
-    "webhook_url": ENV_WEBHOOK_URL,
-    "webhook_secret": ENV_WEBHOOK_SECRET,
-    "webhook_listen": ENV_WEBHOOK_LISTEN,
-    "webhook_port": ENV_WEBHOOK_PORT,
-}
-
 
 class ConfigError(Exception):
-    """A setting is missing or wrong; the message is one line, safe to show (no token)."""
+    """A setting is missing or wrong; the message is one line, safe to show (no secret)."""
 
 
 def _problem(kind: str, message: str) -> PydanticCustomError:
@@ -135,23 +137,89 @@ def _problem(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
 
 
-class Settings(BaseModel):
-    """The bot's settings; build it with :func:`load_settings` rather than by hand."""
+def _variable(field: FieldInfo) -> str:
+    """The environment variable a field is read from: its validation alias."""
+    if not isinstance(field.validation_alias, str):
+        raise TypeError("every setting names its environment variable in validation_alias")
+    return field.validation_alias
 
-    # hide_input_in_errors: a ValidationError must never echo a malformed token.
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
-    token: SecretStr | None = None
-    api_base_url: str = DEFAULT_API_BASE_URL
-    data_dir: Path
-    log_level: str = DEFAULT_LOG_LEVEL
-    rate_limit: str = "telegram"
-    search_in_thread: bool = False
-    # webhook_url comes before webhook_secret: the secret's check reads the validated URL.
-    webhook_url: str | None = None
-    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
-    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
-    webhook_port: int = DEFAULT_WEBHOOK_PORT
+class _EnvironSource(PydanticBaseSettingsSource):
+    """Each field's variable from ``environ``; a blank value counts as unset (the default).
+
+    pydantic-settings' own environment source reads ``os.environ`` only and keeps a value of
+    spaces; this one reads any mapping, so tests can pass theirs.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self._environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        value = self._environ.get(_variable(field))
+        return (value if value is not None and value.strip() else None), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
+# What the settings classes read: os.environ unless a loader was given another mapping. The
+# constructor calls settings_customise_sources itself, so this is how the mapping reaches it.
+_read_from: ContextVar[Mapping[str, str]] = ContextVar("read_from", default=os.environ)
+
+
+class _EnvironSettings(BaseSettings):
+    """Settings read from the environment only: no .env file, no secrets directory."""
+
+    # hide_input_in_errors: a ValidationError must never echo a malformed token or a password.
+    # populate_by_name: code and tests may still build settings by field name.
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", hide_input_in_errors=True, populate_by_name=True
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _EnvironSource(settings_cls, _read_from.get())
+
+
+class Settings(_EnvironSettings):
+    """The bot's production settings, from the environment.
+
+    Build them with :func:`load_settings`, which reports a problem as a one-line
+    :class:`ConfigError`; ``Settings()`` reads ``os.environ`` alike but raises pydantic's
+    ValidationError.
+    """
+
+    token: SecretStr | None = Field(default=None, validation_alias=ENV_TOKEN)
+    api_base_url: str = Field(default=DEFAULT_API_BASE_URL, validation_alias=ENV_API_BASE_URL)
+    # A factory: the working directory at load time, not at import.
+    data_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "data",
+        validation_alias=ENV_DATA_DIR,
+        validate_default=True,
+    )
+    database_url: SecretStr | None = Field(default=None, validation_alias=ENV_DATABASE_URL)
+    log_level: str = Field(default=DEFAULT_LOG_LEVEL, validation_alias=ENV_LOG_LEVEL)
+    # webhook_url comes before webhook_secret: the secret's check reads the validated URL, and
+    # validates its default so a URL without a secret is caught.
+    webhook_url: str | None = Field(default=None, validation_alias=ENV_WEBHOOK_URL)
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=ENV_WEBHOOK_SECRET, validate_default=True
+    )
+    webhook_listen: str = Field(default=DEFAULT_WEBHOOK_LISTEN, validation_alias=ENV_WEBHOOK_LISTEN)
+    webhook_port: int = Field(default=DEFAULT_WEBHOOK_PORT, validation_alias=ENV_WEBHOOK_PORT)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -201,6 +269,40 @@ class Settings(BaseModel):
             raise _problem("data_dir_not_dir", f"points to {value}, which is not a directory")
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database_url(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise _problem("database_url_type", "must be a string")
+        value = value.strip()
+        if not value:
+            return None  # the default store in the data directory
+        # No message quotes the URL, or any part of it: it usually holds a password.
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:  # e.g. an unclosed IPv6 bracket or a port that is not a number
+            parts = None
+        if parts is not None and parts.scheme.lower() not in DATABASE_SCHEMES:
+            raise _problem(
+                "database_url_scheme",
+                "must be a PostgreSQL URL starting postgresql:// or postgres://",
+            )
+        # libpq takes the host from the URL's authority or, for a Unix socket directory, from
+        # a host= parameter.
+        if parts is None or not (parts.hostname or _raw_query_values(parts.query, "host")):
+            raise _problem(
+                "database_url_invalid",
+                "is not a usable PostgreSQL URL: expected postgresql:// or postgres:// with a "
+                "host (or a host= parameter), such as "
+                "postgresql://advisor:<password>@db.example.com:5432/career_advisor",
+            )
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _check_log_level(cls, value: Any) -> Any:
@@ -213,24 +315,6 @@ class Settings(BaseModel):
                 f"is {value.strip()!r}, expected one of {', '.join(LOG_LEVELS)}",
             )
         return level
-
-    @field_validator("rate_limit", mode="before")
-    @classmethod
-    def _check_rate_limit(cls, value: Any) -> Any:
-        choice = value.strip().lower() if isinstance(value, str) else value
-        if choice not in RATE_LIMITS:
-            raise _problem("rate_limit_unknown", f"must be one of {', '.join(RATE_LIMITS)}")
-        return choice
-
-    @field_validator("search_in_thread", mode="before")
-    @classmethod
-    def _check_search_in_thread(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            return value
-        choice = value.strip().lower() if isinstance(value, str) else None
-        if choice not in _SWITCHES:
-            raise _problem("switch_unknown", "must be on or off")
-        return _SWITCHES[choice]
 
     @field_validator("webhook_url", mode="before")
     @classmethod
@@ -329,11 +413,14 @@ class Settings(BaseModel):
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line: hand them to ``configure_logging``."""
-        return tuple(
+        found = [
             secret.get_secret_value()
             for secret in (self.token, self.webhook_secret)
             if secret is not None
-        )
+        ]
+        if self.database_url is not None:
+            found.extend(_database_passwords(self.database_url.get_secret_value()))
+        return tuple(found)
 
     @property
     def webhook_enabled(self) -> bool:
@@ -356,40 +443,94 @@ class Settings(BaseModel):
         return self.token is not None
 
 
+class LoadTestSettings(_EnvironSettings):
+    """Knobs for load tests and benchmarks (bench.load); build them with :func:`load_test_settings`.
+
+    They are kept out of :class:`Settings`, which holds what production needs; their defaults
+    are production's behaviour.
+    """
+
+    rate_limit: str = Field(default="telegram", validation_alias=ENV_RATE_LIMIT)
+    search_in_thread: bool = Field(default=False, validation_alias=ENV_SEARCH_IN_THREAD)
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _check_rate_limit(cls, value: Any) -> Any:
+        choice = value.strip().lower() if isinstance(value, str) else value
+        if choice not in RATE_LIMITS:
+            raise _problem("rate_limit_unknown", f"must be one of {', '.join(RATE_LIMITS)}")
+        return choice
+
+    @field_validator("search_in_thread", mode="before")
+    @classmethod
+    def _check_search_in_thread(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        choice = value.strip().lower() if isinstance(value, str) else None
+        if choice not in _SWITCHES:
+            raise _problem("switch_unknown", "must be on or off")
+        return _SWITCHES[choice]
+
+
+def _raw_query_values(query: str, key: str) -> list[str]:
+    """The non-empty values of ``key`` in a URL query, as written (still percent-encoded).
+
+    Not urllib's parse_qs: it turns "+" into a space, which libpq does not.
+    """
+    found = []
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if unquote(name) == key and value:
+            found.append(value)
+    return found
+
+
+def _database_passwords(url: str) -> list[str]:
+    """The passwords in a database URL, as written and decoded: a log line may hold either."""
+    parts = urlsplit(url)
+    # libpq also takes the password as a parameter, so that is redacted too.
+    written = [parts.password] if parts.password else []
+    written += _raw_query_values(parts.query, "password")
+    found: list[str] = []
+    for password in written:
+        for form in (password, unquote(password)):
+            if form not in found:
+                found.append(form)
+    return found
+
+
+_Loaded = TypeVar("_Loaded", bound=_EnvironSettings)
+
+
+def _load(settings_cls: type[_Loaded], environ: Mapping[str, str]) -> _Loaded:
+    reading = _read_from.set(environ)
+    try:
+        return settings_cls()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = str(first["loc"][0]) if first["loc"] else "configuration"
+        # Located by field name: the message names the field's variable instead.
+        field = settings_cls.model_fields.get(where)
+        variable = _variable(field) if field is not None else where
+        message = " ".join(str(first["msg"]).split())  # one line, whatever pydantic says
+        # "from None": the chained ValidationError is not needed and keeps tracebacks short.
+        raise ConfigError(f"{variable} {message}") from None
+    finally:
+        _read_from.reset(reading)
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """Read :class:`Settings` from ``environ``; raise :class:`ConfigError` on any problem.
 
     A variable that is unset or blank takes its default.
     """
+    return _load(Settings, environ)
 
-    def given(name: str) -> str | None:
-        value = environ.get(name)
-        return value if value is not None and value.strip() else None
 
-    fields: dict[str, Any] = {
-        "token": environ.get(ENV_TOKEN),
-        "data_dir": Path(given(ENV_DATA_DIR) or Path.cwd() / "data"),
-    }
-    if (base_url := given(ENV_API_BASE_URL)) is not None:
-        fields["api_base_url"] = base_url
-    if (log_level := given(ENV_LOG_LEVEL)) is not None:
-        fields["log_level"] = log_level
-    if (rate_limit := given(ENV_RATE_LIMIT)) is not None:
-        fields["rate_limit"] = rate_limit
-    if (in_thread := given(ENV_SEARCH_IN_THREAD)) is not None:
-        fields["search_in_thread"] = in_thread
-    fields["webhook_url"] = environ.get(ENV_WEBHOOK_URL)
-    fields["webhook_secret"] = environ.get(ENV_WEBHOOK_SECRET)
-    if (listen := given(ENV_WEBHOOK_LISTEN)) is not None:
-        fields["webhook_listen"] = listen
-    if (port := given(ENV_WEBHOOK_PORT)) is not None:
-        fields["webhook_port"] = port
-    try:
-        return Settings(**fields)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else ""
-        variable = _FIELD_TO_ENV.get(field, field or "configuration")
-        message = " ".join(str(first["msg"]).split())  # one line, whatever pydantic says
-        # "from None": the chained ValidationError is not needed and keeps tracebacks short.
-        raise ConfigError(f"{variable} {message}") from None
+def load_test_settings(environ: Mapping[str, str] = os.environ) -> LoadTestSettings:
+    """Read the load-test knobs, :class:`LoadTestSettings`, from ``environ``.
+
+    Raise :class:`ConfigError` on any problem; unset or blank variables keep production's
+    behaviour.
+    """
+    return _load(LoadTestSettings, environ)

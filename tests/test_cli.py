@@ -1,4 +1,4 @@
-"""The `ask` command, run as a user would run it."""
+"""The command line (mostly `ask`), run as a user would run it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from standin.botapi import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"question", "in_scope", "intent", "coverage", "answer_html", "citations"}
@@ -85,3 +87,29 @@ def test_ask_without_a_question_explains_usage() -> None:
     result = run("ask")
     assert result.returncode == 2
     assert "usage" in result.stderr
+
+
+def test_a_bad_load_test_knob_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        # nowhere: nothing may reach Telegram if the knob were not checked
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        "CAREER_ADVISOR_DATA_DIR": str(tmp_path / "data"),
+        "CAREER_ADVISOR_WEBHOOK_URL": "",
+        "DATABASE_URL": "",
+        "CAREER_ADVISOR_RATE_LIMIT": "sometimes",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "career-advisor: CAREER_ADVISOR_RATE_LIMIT must be one of telegram, off"
+    )

@@ -12,8 +12,10 @@ from bot.config import (
     DEFAULT_WEBHOOK_LISTEN,
     DEFAULT_WEBHOOK_PORT,
     ConfigError,
+    LoadTestSettings,
     Settings,
     load_settings,
+    load_test_settings,
 )
 from standin.botapi import DEFAULT_TOKEN
 
@@ -31,6 +33,7 @@ def test_defaults_without_any_variable(tmp_path: Path, monkeypatch: pytest.Monke
     assert settings.data_dir.is_absolute()
     assert settings.log_level == "INFO"
     assert settings.persistence_file == tmp_path / "data" / "state.json"
+    assert settings.database_url is None
     assert not settings.webhook_enabled
     assert settings.webhook_url is None
     assert settings.webhook_secret is None
@@ -187,6 +190,31 @@ def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert settings.secrets == (DEFAULT_TOKEN,)
     assert settings.log_level == "DEBUG"
     assert settings.data_dir == tmp_path
+
+
+def test_settings_constructed_directly_read_os_environ_alike(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    monkeypatch.setenv("CAREER_ADVISOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "  ")  # blank: the default, as for load_settings
+    settings = Settings()
+    assert settings.log_level == "WARNING"
+    assert settings.data_dir == tmp_path
+    assert settings.api_base_url == DEFAULT_API_BASE_URL
+    assert Settings(log_level="error").log_level == "ERROR"  # given values come first
+
+
+def test_a_given_environment_is_all_that_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example.com/advisor")
+    monkeypatch.setenv("CAREER_ADVISOR_RATE_LIMIT", "off")
+    settings = load_settings({})
+    assert settings.token is None
+    assert settings.log_level == "INFO"
+    assert settings.database_url is None
+    assert load_test_settings({}).rate_limit == "telegram"
 
 
 # ---------------------------------------------------------------- webhook mode
@@ -384,3 +412,147 @@ def test_blank_webhook_listen_and_port_take_their_defaults() -> None:
     )
     assert settings.webhook_listen == DEFAULT_WEBHOOK_LISTEN
     assert settings.webhook_port == DEFAULT_WEBHOOK_PORT
+
+
+# ---------------------------------------------------------------- database
+
+DATABASE_PASSWORD = "s3cret-Passw0rd"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://advisor:{DATABASE_PASSWORD}@db.example.com:5432/career_advisor",
+        "postgres://db.example.com/career_advisor",
+        "postgresql://advisor@[2001:db8::5]/career_advisor",
+        "postgresql:///career_advisor?host=/var/run/postgresql",
+        "postgresql://%2Fvar%2Frun%2Fpostgresql/career_advisor",
+        "  POSTGRESQL://db.example.com  ",
+    ],
+)
+def test_database_url_takes_postgresql_with_a_host_or_a_socket(url: str) -> None:
+    settings = load_settings({"DATABASE_URL": url})
+    assert isinstance(settings.database_url, SecretStr)
+    assert settings.database_url.get_secret_value() == url.strip()
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_blank_database_url_means_the_default_store(blank: str) -> None:
+    assert load_settings({"DATABASE_URL": blank}).database_url is None
+
+
+def test_database_password_is_kept_secret_and_redacted() -> None:
+    url = f"postgresql://advisor:{DATABASE_PASSWORD}@db.example.com/career_advisor"
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN, "DATABASE_URL": url})
+    assert settings.secrets == (DEFAULT_TOKEN, DATABASE_PASSWORD)
+    assert DATABASE_PASSWORD not in repr(settings)
+    assert DATABASE_PASSWORD not in str(settings)
+
+
+def test_database_password_is_redacted_as_written_and_decoded() -> None:
+    # libpq reads the password from the user part or from a password= parameter
+    url = "postgresql://advisor:p%40ss%2Bword@db.example.com/x?password=other%20one"
+    secrets = load_settings({"DATABASE_URL": url}).secrets
+    assert set(secrets) == {"p%40ss%2Bword", "p@ss+word", "other%20one", "other one"}
+
+
+def test_database_url_without_a_password_adds_no_secret() -> None:
+    for url in ("postgresql://advisor@db.example.com/x", "postgresql://advisor:@db.example.com/x"):
+        assert load_settings({"DATABASE_URL": url}).secrets == ()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"mysql://advisor:{DATABASE_PASSWORD}@db.example.com/career_advisor",
+        f"postgresql+psycopg://advisor:{DATABASE_PASSWORD}@db.example.com/career_advisor",
+        f"sqlite:///{DATABASE_PASSWORD}.sqlite3",
+        f"advisor:{DATABASE_PASSWORD}@db.example.com/career_advisor",
+    ],
+)
+def test_database_url_must_be_postgresql(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DATABASE_URL": url})
+    message = str(caught.value)
+    assert message == "DATABASE_URL must be a PostgreSQL URL starting postgresql:// or postgres://"
+    assert caught.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://",
+        f"postgresql://advisor:{DATABASE_PASSWORD}@/career_advisor",  # no host, no host=
+        f"postgresql://advisor:{DATABASE_PASSWORD}@db.example.com:port/career_advisor",
+        f"postgresql://advisor:{DATABASE_PASSWORD}@[::1/career_advisor",
+    ],
+)
+def test_unusable_database_url_is_refused_without_echoing_the_password(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DATABASE_URL": url})
+    message = str(caught.value)
+    assert message.startswith("DATABASE_URL is not a usable PostgreSQL URL")
+    assert "\n" not in message
+    assert DATABASE_PASSWORD not in message
+    assert "career_advisor" not in message.split("such as")[0]  # nothing of the URL given
+
+
+def test_settings_built_by_hand_do_not_echo_a_database_password() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url=f"mysql://advisor:{DATABASE_PASSWORD}@db", data_dir=Path("data"))
+    assert DATABASE_PASSWORD not in str(caught.value)
+
+
+# ---------------------------------------------------------------- load-test knobs
+
+
+def test_load_test_knobs_are_not_production_settings() -> None:
+    assert {"rate_limit", "search_in_thread"}.isdisjoint(Settings.model_fields)
+    settings = load_settings(
+        {"CAREER_ADVISOR_RATE_LIMIT": "off", "CAREER_ADVISOR_SEARCH_IN_THREAD": "on"}
+    )
+    assert not hasattr(settings, "rate_limit")
+    assert not hasattr(settings, "search_in_thread")
+
+
+def test_load_test_knobs_default_to_production_behaviour() -> None:
+    knobs = load_test_settings({"CAREER_ADVISOR_RATE_LIMIT": " ", "TELEGRAM_BOT_TOKEN": "x"})
+    assert knobs.rate_limit == "telegram"
+    assert knobs.search_in_thread is False
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("off", "off"), (" OFF ", "off"), ("Telegram", "telegram")]
+)
+def test_rate_limit_knob(given: str, expected: str) -> None:
+    assert load_test_settings({"CAREER_ADVISOR_RATE_LIMIT": given}).rate_limit == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("on", True), (" ON ", True), ("1", True), ("true", True), ("off", False), ("0", False)],
+)
+def test_search_in_thread_knob(given: str, expected: bool) -> None:
+    knobs = load_test_settings({"CAREER_ADVISOR_SEARCH_IN_THREAD": given})
+    assert knobs.search_in_thread is expected
+
+
+def test_bad_load_test_knobs_are_refused_in_one_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_test_settings({"CAREER_ADVISOR_RATE_LIMIT": "none"})
+    assert str(caught.value) == "CAREER_ADVISOR_RATE_LIMIT must be one of telegram, off"
+    with pytest.raises(ConfigError) as caught:
+        load_test_settings({"CAREER_ADVISOR_SEARCH_IN_THREAD": "yes"})
+    assert str(caught.value) == "CAREER_ADVISOR_SEARCH_IN_THREAD must be on or off"
+
+
+def test_load_test_knobs_read_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREER_ADVISOR_RATE_LIMIT", "off")
+    monkeypatch.setenv("CAREER_ADVISOR_SEARCH_IN_THREAD", "on")
+    assert (
+        load_test_settings()
+        == LoadTestSettings()
+        == LoadTestSettings(rate_limit="off", search_in_thread=True)
+    )
+    with pytest.raises(ValidationError):
+        load_test_settings().rate_limit = "telegram"  # type: ignore[misc]  # frozen

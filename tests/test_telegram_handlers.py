@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import Application, DictPersistence, PersistenceInput
+from telegram.ext import AIORateLimiter, Application, DictPersistence, PersistenceInput
 
-from bot.config import load_settings
+from bot.config import load_settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue, Turn
 from bot.core.reply import Reply
 from bot.telegram_adapter.app import build_application
+from bot.telegram_adapter.delivery import RetryingLimiter
 from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT
 from bot.telegram_adapter.typing_indicator import TYPING_DELAY
 from standin.botapi import DEFAULT_TOKEN
@@ -289,3 +290,33 @@ async def test_long_messages_are_answered_off_the_event_loop(
     await process(app, updates.message_update(long))
     assert threads == [long]
     assert len(request_recorder.sent()) == 2
+
+
+@pytest.mark.parametrize(
+    ("knobs", "telegram_limits", "in_thread"),
+    [
+        (None, True, False),  # production: no load-test knobs at all
+        ({}, True, False),
+        (
+            {"CAREER_ADVISOR_RATE_LIMIT": "off", "CAREER_ADVISOR_SEARCH_IN_THREAD": "on"},
+            False,
+            True,
+        ),
+    ],
+)
+def test_load_test_knobs_reach_the_application(
+    advisor, knobs: dict[str, str] | None, telegram_limits: bool, in_thread: bool
+) -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
+    load_test = None if knobs is None else load_test_settings(knobs)
+    application = build_application(
+        settings,
+        Dialogue(advisor),
+        persistence=DictPersistence(),
+        request=RecordingRequest(),
+        load_test=load_test,
+    )
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, RetryingLimiter)
+    assert isinstance(limiter.inner, AIORateLimiter) is telegram_limits
+    assert application.search_in_thread is in_thread

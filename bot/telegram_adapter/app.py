@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.config import Settings
+from bot.config import LoadTestSettings, Settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue
 from bot.telegram_adapter.delivery import PerChatUpdateProcessor, RetryingLimiter
 from bot.telegram_adapter.handlers import (
@@ -62,12 +62,20 @@ def build_application(
     dialogue: Dialogue,
     persistence: BasePersistence | None = None,
     request: BaseRequest | None = None,
+    *,
+    load_test: LoadTestSettings | None = None,
 ) -> Application:
-    """The Application with all handlers. `request` replaces HTTP, for offline tests."""
+    """The Application with all handlers. `request` replaces HTTP, for offline tests.
+
+    `load_test` holds the load-test knobs; None is production: Telegram's rate limits on,
+    answers in a worker thread only for long messages.
+    """
     if settings.token is None:
         raise ValueError("a Telegram bot needs TELEGRAM_BOT_TOKEN")
     telegram_limits = (
-        None if settings.rate_limit == "off" else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        None
+        if load_test is not None and load_test.rate_limit == "off"
+        else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
     )
     builder = (
         Application.builder()
@@ -92,8 +100,8 @@ def build_application(
     else:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    if isinstance(application, AdvisorApplication):
-        application.search_in_thread = settings.search_in_thread
+    if isinstance(application, AdvisorApplication) and load_test is not None:
+        application.search_in_thread = load_test.search_in_thread
     add_handlers(application)
     return application
 
@@ -133,7 +141,7 @@ def run_telegram(settings: Settings, dialogue: Dialogue) -> None:
     header is missing or wrong (tests/test_webhook.py checks this). The webhook stays
     registered after a stop, so Telegram keeps the updates until the bot is back.
     """
-    application = build_application(settings, dialogue)
+    application = build_application(settings, dialogue, load_test=load_test_settings())
     if not settings.webhook_enabled:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
         return
