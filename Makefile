@@ -19,8 +19,10 @@ run: $(STAMP)
 chat: $(STAMP)
 	$(PY) -m bot chat
 
+# The tests start a throwaway PostgreSQL server of their own; the script installs it if missing.
 test: $(STAMP)
 	$(PY) -m ruff check .
+	scripts/ensure-postgresql
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from knowledge.lexicon import Lexicon
 from retrieval.search import SearchEngine
 from standin.botapi import BotApiStandIn
+from standin.postgres_server import PostgresServer, PostgresUnavailable
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +57,33 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server on 127.0.0.1 for the whole session, deleted at its end.
+
+    A missing PostgreSQL fails the tests that need it, with how to install it: skipping them
+    would let a machine without the server pass while testing nothing.
+    """
+    server = PostgresServer()
+    missing: str | None = None
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        missing = str(exc)
+    if missing is not None:
+        pytest.fail(missing, pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a new empty database of this test's own, dropped after it (disk stays small)."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
