@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -107,6 +108,7 @@ def run_default() -> int:
 
         return run_chat(sys.stdin, sys.stdout)
     from bot.core.dialogue import Dialogue
+    from bot.storage import StoreUnavailable
     from bot.telegram_adapter.app import run_telegram
     from bot.telegram_adapter.log_redaction import configure_logging
 
@@ -118,6 +120,10 @@ def run_default() -> int:
     except ConfigError as error:  # a load-test knob, which run_telegram reads itself
         print(f"career-advisor: {error}", file=sys.stderr)
         return 2
+    except StoreUnavailable as error:  # disk full, read-only data directory, database down
+        logging.getLogger("bot").error("%s", error)
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -31,7 +31,7 @@ class BotProcess:
             # the tests (a webhook URL there would switch the bot to webhook mode)
             **{
                 k: v for k, v in os.environ.items()
-                if not k.startswith(("TELEGRAM_", "CAREER_ADVISOR_"))
+                if not k.startswith(("TELEGRAM_", "CAREER_ADVISOR_", "DATABASE_URL"))
             },
             "TELEGRAM_BOT_TOKEN": standin.token,
             "TELEGRAM_API_BASE_URL": standin.base_url,

@@ -15,6 +15,7 @@ from knowledge.lexicon import Lexicon
 from retrieval.search import SearchEngine
 from standin.botapi import BotApiStandIn
 from standin.postgres_server import PostgresServer, PostgresUnavailable
+from tests.support.backends import BACKENDS, Backend
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +88,11 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database(name)
     yield url
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each test that asks for it runs twice: on SQLite, and on a real PostgreSQL server."""
+    if request.param == "postgres":
+        return Backend("postgres", request.getfixturevalue("postgres_url"))
+    return Backend("sqlite")

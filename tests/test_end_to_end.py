@@ -18,6 +18,7 @@ import pytest
 from bot.core.dialogue import COMMANDS
 from standin.bot_process import BotProcess
 from standin.botapi import DEFAULT_USER_ID, BotApiStandIn
+from tests.support.backends import Backend
 
 PRIVATE = DEFAULT_USER_ID
 GROUP = -100500
@@ -144,17 +145,19 @@ def test_a_scripted_conversation_covers_every_feature(
     assert standin.token.split(":")[1] not in log
 
 
-def test_state_survives_a_restart(standin: BotApiStandIn, tmp_path: Path) -> None:
+def test_state_survives_a_restart(
+    standin: BotApiStandIn, backend: Backend, tmp_path: Path
+) -> None:
     data_dir = tmp_path / "data"
-    first = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    first = BotProcess(standin, data_dir, tmp_path / "bot.log", extra_env=backend.env()).start()
     first.wait_until_polling()
     chat = Conversation(standin)
     answer = chat.say("what skills does an ML engineer need?")
     assert first.stop(signal.SIGTERM) == 0
-    saved = json.loads((data_dir / "state.json").read_text(encoding="utf-8"))
-    assert "what skills does an ML engineer need?" in json.dumps(saved)
+    saved = backend.read(data_dir, chat.chat_id, None).chat
+    assert saved.history[-1].question == "what skills does an ML engineer need?"
 
-    second = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    second = BotProcess(standin, data_dir, tmp_path / "bot.log", extra_env=backend.env()).start()
     second.wait_until_polling()
     try:
         more = chat.say("tell me more")
@@ -167,10 +170,10 @@ def test_state_survives_a_restart(standin: BotApiStandIn, tmp_path: Path) -> Non
 
 
 def test_roadmap_progress_and_profile_survive_a_restart(
-    standin: BotApiStandIn, tmp_path: Path
+    standin: BotApiStandIn, backend: Backend, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    first = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    first = BotProcess(standin, data_dir, tmp_path / "bot.log", extra_env=backend.env()).start()
     first.wait_until_polling()
     chat = Conversation(standin)
     try:
@@ -191,7 +194,7 @@ def test_roadmap_progress_and_profile_survive_a_restart(
     finally:
         assert first.stop(signal.SIGTERM) == 0
 
-    second = BotProcess(standin, data_dir, tmp_path / "bot.log").start()
+    second = BotProcess(standin, data_dir, tmp_path / "bot.log", extra_env=backend.env()).start()
     second.wait_until_polling()
     try:
         overview = chat.say("/roadmap")

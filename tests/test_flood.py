@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import Application, DictPersistence, PersistenceInput
+from telegram.ext import Application
 
 from bot.config import load_settings
 from bot.core.dialogue import Dialogue
+from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from standin.botapi import DEFAULT_TOKEN
@@ -90,12 +92,13 @@ def test_nonsense_limits_are_refused() -> None:
 
 
 @pytest.fixture
-async def app(advisor) -> AsyncIterator[tuple[Application, RecordingRequest, FakeClock]]:
+async def app(
+    advisor, tmp_path: Path
+) -> AsyncIterator[tuple[Application, RecordingRequest, FakeClock]]:
     recorder = RecordingRequest()
     settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
-    persistence = DictPersistence(store_data=PersistenceInput(bot_data=False, callback_data=False))
     application = build_application(
-        settings, Dialogue(advisor), persistence=persistence, request=recorder
+        settings, Dialogue(advisor), store=SqliteStore(tmp_path / DB_FILE_NAME), request=recorder,
     )
     clock = FakeClock()
     application.flood_guard = FloodGuard(limit=3, window=10, cooldown=60, clock=clock)

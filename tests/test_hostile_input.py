@@ -10,19 +10,20 @@ cases go through the PTB handlers with the recording request, as Telegram would 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from telegram.ext import DictPersistence, PersistenceInput
 
 from bot.config import load_settings
 from bot.core.conversation import ChatState, UserState
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.core.limits import CALLBACK_DATA_LIMIT
 from bot.core.reply import Reply
+from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.flood import FloodGuard
 from bot.telegram_adapter.splitting import split_html
@@ -190,14 +191,12 @@ def test_forged_and_unknown_input_gets_a_harmless_reply(dialogue: Dialogue) -> N
 class HandlerHarness:
     """The real Application with a recording request; one per test, reused across examples."""
 
-    def __init__(self, advisor: Any) -> None:
+    def __init__(self, advisor: Any, data_dir: Path) -> None:
         self.recorder = RecordingRequest()
         settings_ = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
-        persistence = DictPersistence(
-            store_data=PersistenceInput(bot_data=False, callback_data=False)
-        )
         self.app = build_application(
-            settings_, Dialogue(advisor), persistence=persistence, request=self.recorder
+            settings_, Dialogue(advisor), store=SqliteStore(data_dir / DB_FILE_NAME),
+            request=self.recorder,
         )
         # Every example comes from the same user; the flood guard has its own tests.
         self.app.flood_guard = FloodGuard(limit=10**9)
@@ -224,8 +223,8 @@ class HandlerHarness:
 
 
 @pytest.fixture
-async def harness(advisor) -> Any:
-    built = HandlerHarness(advisor)
+async def harness(advisor, tmp_path: Path) -> Any:
+    built = HandlerHarness(advisor, tmp_path)
     async with built.app:
         yield built
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, DictPersistence, PersistenceInput
+from telegram.ext import AIORateLimiter, Application
 
 from bot.config import load_settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue, Turn
 from bot.core.reply import Reply
+from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.delivery import RetryingLimiter
 from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT
@@ -32,11 +34,15 @@ def request_recorder() -> RecordingRequest:
 
 
 @pytest.fixture
-async def app(advisor, request_recorder: RecordingRequest) -> AsyncIterator[Application]:
+async def app(
+    advisor, tmp_path: Path, request_recorder: RecordingRequest
+) -> AsyncIterator[Application]:
     settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
-    persistence = DictPersistence(store_data=PersistenceInput(bot_data=False, callback_data=False))
+    dialogue = Dialogue(advisor)
+    dialogue.warm_up()  # as the bot does before its first update: no index build in a reply
     application = build_application(
-        settings, Dialogue(advisor), persistence=persistence, request=request_recorder
+        settings, dialogue, store=SqliteStore(tmp_path / DB_FILE_NAME),
+        request=request_recorder,
     )
     async with application:
         request_recorder.clear()
@@ -305,14 +311,14 @@ async def test_long_messages_are_answered_off_the_event_loop(
     ],
 )
 def test_load_test_knobs_reach_the_application(
-    advisor, knobs: dict[str, str] | None, telegram_limits: bool, in_thread: bool
+    advisor, tmp_path: Path, knobs: dict[str, str] | None, telegram_limits: bool, in_thread: bool
 ) -> None:
     settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
     load_test = None if knobs is None else load_test_settings(knobs)
     application = build_application(
         settings,
         Dialogue(advisor),
-        persistence=DictPersistence(),
+        store=SqliteStore(tmp_path / DB_FILE_NAME),
         request=RecordingRequest(),
         load_test=load_test,
     )

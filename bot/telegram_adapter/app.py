@@ -10,7 +10,6 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    BasePersistence,
     CallbackQueryHandler,
     Defaults,
     MessageHandler,
@@ -20,6 +19,7 @@ from telegram.request import BaseRequest
 
 from bot.config import LoadTestSettings, Settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue
+from bot.storage import StateStore, make_store
 from bot.telegram_adapter.delivery import PerChatUpdateProcessor, RetryingLimiter
 from bot.telegram_adapter.handlers import (
     AdvisorApplication,
@@ -33,8 +33,6 @@ from bot.telegram_adapter.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
-# Seconds; what a crash can lose at most (see bot.telegram_adapter.persistence).
-PERSISTENCE_INTERVAL = 1.0
 RATE_LIMIT_RETRIES = 3  # times a reply is retried after Telegram's 429 "retry after"
 # Updates of different chats are handled side by side (a slow send for one chat does not hold
 # up the others); those of one chat stay in order (see bot.telegram_adapter.delivery).
@@ -60,15 +58,16 @@ MEDIA = (
 def build_application(
     settings: Settings,
     dialogue: Dialogue,
-    persistence: BasePersistence | None = None,
+    store: StateStore | None = None,
     request: BaseRequest | None = None,
     *,
     load_test: LoadTestSettings | None = None,
 ) -> Application:
-    """The Application with all handlers. `request` replaces HTTP, for offline tests.
+    """The Application with all handlers; the store opens with it (``initialize``).
 
-    `load_test` holds the load-test knobs; None is production: Telegram's rate limits on,
-    answers in a worker thread only for long messages.
+    ``store`` defaults to the one the settings name; ``request`` replaces HTTP, for offline
+    tests. ``load_test`` holds the load-test knobs; None is production: Telegram's rate limits
+    on, answers in a worker thread only for long messages.
     """
     if settings.token is None:
         raise ValueError("a Telegram bot needs TELEGRAM_BOT_TOKEN")
@@ -79,7 +78,14 @@ def build_application(
     )
     builder = (
         Application.builder()
-        .application_class(AdvisorApplication, kwargs={"dialogue": dialogue})
+        .application_class(
+            AdvisorApplication,
+            kwargs={
+                "dialogue": dialogue,
+                "store": store if store is not None else default_store(settings),
+                "data_dir": settings.data_dir,
+            },
+        )
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base_url)
         .defaults(
@@ -90,7 +96,6 @@ def build_application(
         )
         .rate_limiter(RetryingLimiter(telegram_limits))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .persistence(persistence if persistence is not None else default_persistence(settings))
         .post_init(_on_startup)
     )
     if request is None:  # aiohttp, not PTB's httpx: a third of the CPU per update
@@ -106,10 +111,10 @@ def build_application(
     return application
 
 
-def default_persistence(settings: Settings) -> BasePersistence:
-    from bot.telegram_adapter.persistence import JsonFilePersistence
-
-    return JsonFilePersistence(settings.persistence_file, update_interval=PERSISTENCE_INTERVAL)
+def default_store(settings: Settings) -> StateStore:
+    """SQLite in the data directory, or PostgreSQL when DATABASE_URL is set."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return make_store(settings.data_dir, url)
 
 
 def add_handlers(application: Application) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import html
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -22,50 +23,63 @@ from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ContextTypes
 
-from bot.core.conversation import ChatState, UserState
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.core.reply import Reply
+from bot.storage import StateNotSaved, StateStore
+from bot.storage.json_import import import_legacy_state
 from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.telegram_adapter.log_redaction import redact
-from bot.telegram_adapter.persistence import JsonFilePersistence
 from bot.telegram_adapter.splitting import split_html
 from bot.telegram_adapter.typing_indicator import typing_while_slow
 
 logger = logging.getLogger(__name__)
 
-CHAT_STATE_KEY = "conversation"  # in chat_data: ChatState.to_dict()
-USER_STATE_KEY = "user"  # in user_data: UserState.to_dict() (profile, roadmap progress)
-HANDLED_KEY = "handled"  # in chat_data: ids of the chat's latest updates, to apply each once
-HANDLED_KEPT = 16
 # A question is answered on the event loop (about 1 ms; a thread hop costs more than it saves,
 # see bench.load), but a long message takes up to ~15 ms, too long to hold up every other chat.
 LONG_TEXT = 300  # characters
 MENU_COMMANDS = frozenset(name for name, _ in COMMANDS)
 ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a moment."
+NOT_SAVED_NOTE = (
+    "Sorry, I couldn't save that just now, so I haven't answered. Please try again later."
+)
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                "animation", "location", "contact", "poll")
 
 
 class AdvisorApplication(Application):  # type: ignore[type-arg]
-    """The PTB Application, carrying the dialogue its handlers answer with.
+    """The PTB Application, carrying the dialogue its handlers answer with and the state store.
 
-    The dialogue is not kept in bot_data: that is persisted and deep-copied on every save.
+    PTB's own persistence (and its chat_data/user_data dicts) is not used: those hold every
+    chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("dialogue", "flood_guard", "search_in_thread")
+    __slots__ = ("data_dir", "dialogue", "flood_guard", "search_in_thread", "store")
 
-    def __init__(self, dialogue: Dialogue, **kwargs: Any) -> None:
+    def __init__(
+        self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.dialogue = dialogue
+        self.store = store
+        self.data_dir = data_dir  # where an earlier release's state.json may wait for import
         self.flood_guard = FloodGuard()  # in memory: a restart forgives flooders
         self.search_in_thread = False
 
+    async def initialize(self) -> None:
+        await self.store.open()  # raises StoreUnavailable with a one-line reason
+        await import_legacy_state(self.store, self.data_dir)
+        await super().initialize()
 
-def dialogue_of(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        await self.store.close()
+
+
+def advisor_application(context: ContextTypes.DEFAULT_TYPE) -> AdvisorApplication:
     application = context.application
     if not isinstance(application, AdvisorApplication):
         raise TypeError("the handlers need an AdvisorApplication (see bot.telegram_adapter.app)")
-    return application.dialogue
+    return application
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -92,44 +106,29 @@ async def send_reply(message: Message, reply: Reply, quote: bool) -> None:
 async def respond(
     update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming
 ) -> Reply | None:
-    """Run the dialogue for this chat and user, and keep their new state.
+    """Run the dialogue for this chat and user; their new state is committed before the reply.
 
     None for an update this chat has already applied: Telegram delivers again an update the
-    bot fetched but had not yet confirmed when it was killed, and applying it twice would,
-    say, untick a roadmap item it had ticked.
+    bot fetched but had not yet confirmed when it was killed (or, with webhooks, that another
+    instance answered), and applying it twice would, say, untick a roadmap item it had ticked.
     """
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    user_data = context.user_data if context.user_data is not None else {}
-    handled = chat_data.get(HANDLED_KEY)
-    handled = handled if isinstance(handled, list) else []
-    if update.update_id in handled:
-        logger.info("update %s was applied before a restart; not applying it again",
-                    update.update_id)
-        return None
-    state = ChatState.from_dict(chat_data.get(CHAT_STATE_KEY))
-    user = UserState.from_dict(user_data.get(USER_STATE_KEY))
-    dialogue = dialogue_of(context)
+    application = advisor_application(context)
+    chat, sender = update.effective_chat, update.effective_user
+    user_id = sender.id if sender is not None else None
+    chat_id = chat.id if chat is not None else user_id
+    if chat_id is None:
+        return None  # neither a chat nor a user: nothing to answer or remember
+    dialogue = application.dialogue
     long_text = isinstance(event, Text) and len(event.text) > LONG_TEXT
-    if long_text or getattr(context.application, "search_in_thread", False):
-        turn = await asyncio.to_thread(dialogue.respond, state, event, user)
-    else:
-        turn = dialogue.respond(state, event, user)
-    chat_data[HANDLED_KEY] = [*handled, update.update_id][-HANDLED_KEPT:]
-    if turn.state != state:
-        chat_data[CHAT_STATE_KEY] = turn.state.to_dict()
-    user_changed = turn.user is not None and turn.user != user
-    if turn.user is not None and user_changed:
-        user_data[USER_STATE_KEY] = turn.user.to_dict()
-    persistence = context.application.persistence
-    if isinstance(persistence, JsonFilePersistence):
-        # on disk before the reply goes out, so a crash never forgets an answered update
-        chat, sender = update.effective_chat, update.effective_user
-        persistence.record(
-            chat_id=chat.id if chat is not None else None,
-            chat_data=chat_data,
-            user_id=sender.id if sender is not None and user_changed else None,
-            user_data=user_data,
-        )
+    async with application.store.turn(update.update_id, chat_id, user_id) as stored:
+        if stored.applied_before:
+            logger.info("update %s was applied before; not applying it again", update.update_id)
+            return None
+        if long_text or application.search_in_thread:
+            turn = await asyncio.to_thread(dialogue.respond, stored.chat, event, stored.user)
+        else:
+            turn = dialogue.respond(stored.chat, event, stored.user)
+        stored.keep(turn.state, turn.user)
     return turn.reply
 
 
@@ -236,7 +235,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception and tell the user briefly; the bot goes on with the next update."""
-    logger.error("update %s failed", _update_id(update), exc_info=context.error)
+    note = ERROR_NOTE
+    if isinstance(context.error, StateNotSaved):
+        # the reason (disk full, read-only, database down) is the message; no traceback needed
+        logger.error("update %s: %s", _update_id(update), context.error)
+        note = NOT_SAVED_NOTE
+    else:
+        logger.error("update %s failed", _update_id(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
@@ -244,7 +249,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # (a slow success), and a note would fail the same way. The log line is enough.
         return
     try:
-        await context.bot.send_message(update.effective_chat.id, html.escape(ERROR_NOTE))
+        await context.bot.send_message(update.effective_chat.id, html.escape(note))
     except Exception as error:  # the note is a courtesy; never let it raise again
         logger.warning("could not send the error note: %s", redact(str(error)))
 

@@ -1,0 +1,45 @@
+"""Where the Telegram bot keeps chat and user state: SQLite by default, PostgreSQL by URL.
+
+Both stores offer the same :class:`~bot.storage.turns.StateStore`: one transaction per update,
+committed together with its update id. :func:`open_store` picks one, creates or migrates its
+tables, and imports the state files of earlier releases once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.json_import import import_legacy_state
+from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
+from bot.storage.turns import StateNotSaved, StateStore, StoreUnavailable, TurnHandle
+
+__all__ = [
+    "StateNotSaved",
+    "StateStore",
+    "StoreUnavailable",
+    "TurnHandle",
+    "make_store",
+    "open_store",
+]
+
+
+def make_store(data_dir: Path, database_url: str | None = None) -> StateStore:
+    """PostgreSQL when a URL is given, else SQLite in ``data_dir``; not opened yet."""
+    if database_url:
+        # imported here: psycopg is only loaded by bots that use it
+        from bot.storage.postgres_store import PostgresStore
+
+        return PostgresStore(database_url)
+    return SqliteStore(data_dir / DB_FILE_NAME)
+
+
+async def open_store(data_dir: Path, database_url: str | None = None) -> StateStore:
+    """The opened store, with any old ``state.json`` imported; raises StoreUnavailable."""
+    store = make_store(data_dir, database_url)
+    await store.open()
+    try:
+        await import_legacy_state(store, data_dir)
+    except BaseException:
+        await store.close()
+        raise
+    return store

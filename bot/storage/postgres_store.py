@@ -1,0 +1,228 @@
+"""The state store for hosts whose disk does not survive a deploy, and for several instances.
+
+Selected by ``DATABASE_URL``. The tables match :mod:`bot.storage.sqlite_store` (``BIGINT``
+ids, since supergroup ids need 64 bits). psycopg 3's async driver with a connection pool, so
+the event loop never waits on the database.
+
+Several bot processes may share one database. Each update runs in one transaction that first
+takes a transaction-scoped advisory lock on its chat id and then on its user id (a private
+chat's id is its user's id, so the two name the same lock there; chat locks are always taken
+first, so no two updates wait on each other in a cycle). An update redelivered to another
+instance therefore waits for the first to commit, then sees its update id and is skipped, and
+a user's profile is never written by two updates at once. The schema is created and migrated
+by the bot itself, under an advisory lock so that instances starting together do it once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from bot.core.conversation import ChatState, UserState
+from bot.storage.turns import (
+    HANDLED_KEPT_SECONDS,
+    SCHEMA_VERSION,
+    StateNotSaved,
+    StoredChat,
+    StoreUnavailable,
+    TurnHandle,
+    decode_chat,
+    decode_user,
+    encode,
+)
+
+__all__ = ["PostgresStore"]
+
+POOL_SIZE = 16  # connections; an update holds one for its few milliseconds
+CONNECT_TIMEOUT = 10.0  # seconds to wait for the server at start
+PRUNE_EVERY = 1000
+# An arbitrary key that no chat id can take (chat ids are below 2**52).
+_MIGRATION_LOCK = 0x6361_7265_6572  # "career"
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE chats (chat_id BIGINT PRIMARY KEY, state TEXT NOT NULL,"
+        " updated_at BIGINT NOT NULL)",
+        "CREATE TABLE users (user_id BIGINT PRIMARY KEY, state TEXT NOT NULL,"
+        " updated_at BIGINT NOT NULL)",
+        "CREATE TABLE handled_updates (update_id BIGINT PRIMARY KEY,"
+        " chat_id BIGINT NOT NULL, handled_at BIGINT NOT NULL)",
+        "CREATE INDEX handled_updates_by_time ON handled_updates (handled_at)",
+    ),
+}
+_UPSERT_CHAT = (
+    "INSERT INTO chats (chat_id, state, updated_at) VALUES (%s, %s, %s) ON CONFLICT (chat_id)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+_UPSERT_USER = (
+    "INSERT INTO users (user_id, state, updated_at) VALUES (%s, %s, %s) ON CONFLICT (user_id)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+_MARK_HANDLED = (
+    "INSERT INTO handled_updates (update_id, chat_id, handled_at) VALUES (%s, %s, %s)"
+    " ON CONFLICT (update_id) DO NOTHING"
+)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class PostgresStore:
+    """Chat and user state in the PostgreSQL database at ``url`` (see the module docstring)."""
+
+    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+        self._url = url
+        self._pool_size = pool_size
+        self._pool: AsyncConnectionPool | None = None
+        self._commits = 0
+
+    async def open(self) -> None:
+        pool = AsyncConnectionPool(
+            self._url, min_size=1, max_size=self._pool_size, open=False,
+            kwargs={"autocommit": True}, name="career-advisor",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            async with pool.connection() as connection:
+                await self._migrate(connection)
+        except (psycopg.Error, PoolTimeout, OSError) as error:
+            await pool.close()
+            # psycopg's messages name the host and database, never the password
+            raise StoreUnavailable(
+                f"cannot use the PostgreSQL database in DATABASE_URL: {_one_line(error)}"
+            ) from None
+        self._pool = pool
+
+    async def _migrate(self, connection: psycopg.AsyncConnection) -> None:
+        async with connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            row = await (await connection.execute("SELECT version FROM schema_version")).fetchone()
+            version = row[0] if row else 0
+            if version > SCHEMA_VERSION:
+                raise psycopg.DatabaseError(
+                    f"it has schema version {version}, newer than this bot's {SCHEMA_VERSION}"
+                )
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
+                    await connection.execute(statement)  # type: ignore[arg-type]
+            await connection.execute("DELETE FROM schema_version")
+            await connection.execute(
+                "INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,)
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _the_pool(self) -> AsyncConnectionPool:
+        if self._pool is None:
+            raise RuntimeError("the store is not open")
+        return self._pool
+
+    @asynccontextmanager
+    async def turn(
+        self, update_id: int, chat_id: int, user_id: int | None
+    ) -> AsyncIterator[TurnHandle]:
+        try:
+            async with (
+                self._the_pool().connection() as connection,
+                connection.transaction(),
+            ):
+                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (chat_id,))
+                if user_id is not None and user_id != chat_id:
+                    await connection.execute("SELECT pg_advisory_xact_lock(%s)", (user_id,))
+                applied, chat_text, user_text = await _load(
+                    connection, update_id, chat_id, user_id
+                )
+                handle = TurnHandle(applied, decode_chat(chat_text), decode_user(user_text))
+                yield handle
+                if not applied:
+                    await self._write(connection, update_id, chat_id, user_id, handle)
+        except (psycopg.Error, PoolTimeout) as error:
+            raise StateNotSaved(
+                f"could not save update {update_id} in PostgreSQL: {_one_line(error)}"
+            ) from None
+        self._commits += 1
+        if self._commits % PRUNE_EVERY == 0:
+            await self._prune()
+
+    async def _write(
+        self, connection: psycopg.AsyncConnection, update_id: int, chat_id: int,
+        user_id: int | None, handle: TurnHandle,
+    ) -> None:
+        now = int(time.time())
+        await connection.execute(_MARK_HANDLED, (update_id, chat_id, now))
+        if handle.kept_chat is not None:
+            await connection.execute(_UPSERT_CHAT, (chat_id, encode(handle.kept_chat), now))
+        if handle.kept_user is not None and user_id is not None:
+            await connection.execute(_UPSERT_USER, (user_id, encode(handle.kept_user), now))
+
+    async def _prune(self) -> None:
+        cutoff = int(time.time()) - HANDLED_KEPT_SECONDS
+        try:
+            async with self._the_pool().connection() as connection:
+                await connection.execute(
+                    "DELETE FROM handled_updates WHERE handled_at < %s", (cutoff,)
+                )
+        except (psycopg.Error, PoolTimeout):
+            pass  # housekeeping; the next round tries again
+
+    async def read(self, chat_id: int, user_id: int | None) -> StoredChat:
+        async with self._the_pool().connection() as connection:
+            _, chat, user = await _load(connection, -1, chat_id, user_id)
+        return StoredChat(decode_chat(chat), decode_user(user))
+
+    async def put(
+        self, chats: dict[int, ChatState], users: dict[int, UserState], handled: dict[int, int]
+    ) -> None:
+        now = int(time.time())
+        try:
+            async with (
+                self._the_pool().connection() as connection,
+                connection.transaction(),
+                connection.cursor() as cursor,
+            ):
+                await cursor.executemany(
+                    _UPSERT_CHAT, [(k, encode(s), now) for k, s in chats.items()]
+                )
+                await cursor.executemany(
+                    _UPSERT_USER, [(k, encode(s), now) for k, s in users.items()]
+                )
+                await cursor.executemany(_MARK_HANDLED, [(u, c, now) for u, c in handled.items()])
+        except psycopg.Error as error:
+            raise StateNotSaved(f"could not save to PostgreSQL: {_one_line(error)}") from None
+
+    async def counts(self) -> tuple[int, int]:
+        async with self._the_pool().connection() as connection:
+            chats = await (await connection.execute("SELECT count(*) FROM chats")).fetchone()
+            users = await (await connection.execute("SELECT count(*) FROM users")).fetchone()
+        assert chats is not None and users is not None
+        return int(chats[0]), int(users[0])
+
+
+async def _load(
+    connection: psycopg.AsyncConnection, update_id: int, chat_id: int, user_id: int | None
+) -> tuple[bool, str | None, str | None]:
+    applied = await (
+        await connection.execute(
+            "SELECT 1 FROM handled_updates WHERE update_id = %s", (update_id,)
+        )
+    ).fetchone()
+    chat = await (
+        await connection.execute("SELECT state FROM chats WHERE chat_id = %s", (chat_id,))
+    ).fetchone()
+    user = None
+    if user_id is not None:
+        user = await (
+            await connection.execute("SELECT state FROM users WHERE user_id = %s", (user_id,))
+        ).fetchone()
+    return applied is not None, chat[0] if chat else None, user[0] if user else None

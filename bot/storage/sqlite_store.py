@@ -1,0 +1,289 @@
+"""The default state store: one SQLite file, a row per chat and per user.
+
+Tables (schema version 1)::
+
+    chats           (chat_id INTEGER PRIMARY KEY, state TEXT, updated_at INTEGER)
+    users           (user_id INTEGER PRIMARY KEY, state TEXT, updated_at INTEGER)
+    handled_updates (update_id INTEGER PRIMARY KEY, chat_id INTEGER, handled_at INTEGER)
+    schema_version  (version INTEGER)
+
+``state`` is the JSON of :class:`~bot.core.conversation.ChatState` or ``UserState``; times
+are Unix seconds. An update reads only its own chat's and user's rows, and its new rows are
+committed in one transaction with its update id, so the cost of an update does not grow with
+the number of users and a redelivered update is seen as applied.
+
+All database work runs on one worker thread that owns the connection: the event loop never
+waits on the disk, and SQLite sees one writer. The database is in WAL mode with
+``synchronous = FULL``: a commit is on disk before the reply is sent, so neither ``kill -9``
+nor a power cut loses an answered update. One bot process per file: for more instances use
+PostgreSQL (:mod:`bot.storage.postgres_store`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from bot.core.conversation import ChatState, UserState
+from bot.storage.keyed_lock import KeyedLocks
+from bot.storage.turns import (
+    HANDLED_KEPT_SECONDS,
+    SCHEMA_VERSION,
+    StateNotSaved,
+    StoredChat,
+    StoreUnavailable,
+    TurnHandle,
+    decode_chat,
+    decode_user,
+    encode,
+)
+
+__all__ = ["DB_FILE_NAME", "SqliteStore"]
+
+DB_FILE_NAME = "state.sqlite3"
+BUSY_TIMEOUT = 10.0  # seconds; only another process (a backup, an operator's query) waits
+PRUNE_EVERY = 1000  # commits between deletions of old handled update ids
+
+# Each entry upgrades the schema from the version before it.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE chats (chat_id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
+        " updated_at INTEGER NOT NULL)",
+        "CREATE TABLE users (user_id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
+        " updated_at INTEGER NOT NULL)",
+        "CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY,"
+        " chat_id INTEGER NOT NULL, handled_at INTEGER NOT NULL)",
+        "CREATE INDEX handled_updates_by_time ON handled_updates (handled_at)",
+    ),
+}
+_UPSERT_CHAT = (
+    "INSERT INTO chats (chat_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (chat_id)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+_UPSERT_USER = (
+    "INSERT INTO users (user_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+_MARK_HANDLED = (
+    "INSERT OR IGNORE INTO handled_updates (update_id, chat_id, handled_at) VALUES (?, ?, ?)"
+)
+
+T = TypeVar("T")
+
+
+def _one_line(error: BaseException) -> str:
+    message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return " ".join(message.split()) or type(error).__name__
+
+
+class SqliteStore:
+    """Chat and user state in ``path`` (see the module docstring)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._executor: ThreadPoolExecutor | None = None
+        self._connection: sqlite3.Connection | None = None
+        self._locks = KeyedLocks()
+        self._commits = 0
+
+    # Opening and closing ------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        try:
+            await self._run(self._open)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(
+                f"cannot open the state database {self.path}: {_one_line(error)}"
+            ) from None
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            self._migrate(connection)
+        except sqlite3.Error as error:
+            connection.close()
+            raise StoreUnavailable(
+                f"cannot use the state database {self.path}: {_one_line(error)}"
+            ) from None
+        self._connection = connection
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+            row = connection.execute("SELECT version FROM schema_version").fetchone()
+            version = row[0] if row else 0
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"it has schema version {version}, newer than this bot's {SCHEMA_VERSION}"
+                )
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
+                    connection.execute(statement)
+            connection.execute("DELETE FROM schema_version")
+            connection.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    async def close(self) -> None:
+        if self._executor is None:
+            return
+        if self._connection is not None:
+            await self._run(self._connection.close)
+            self._connection = None
+        self._executor.shutdown(wait=True)
+        self._executor = None
+
+    async def _run(self, work: Callable[..., T], *args: object) -> T:
+        if self._executor is None:
+            raise RuntimeError("the store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise RuntimeError("the store is not open")
+        return self._connection
+
+    # One update -----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def turn(
+        self, update_id: int, chat_id: int, user_id: int | None
+    ) -> AsyncIterator[TurnHandle]:
+        keys = [("chat", chat_id)] + ([("user", user_id)] if user_id is not None else [])
+        # One process per file, so in-process locks are enough to keep a chat's updates (and a
+        # user's, who may write from a group and a private chat at once) one at a time.
+        async with self._locks.hold(keys):
+            applied, chat_text, user_text = await self._run(
+                self._load, update_id, chat_id, user_id
+            )
+            handle = TurnHandle(applied, decode_chat(chat_text), decode_user(user_text))
+            yield handle
+            if applied:
+                return
+            chat = encode(handle.kept_chat) if handle.kept_chat is not None else None
+            user = (
+                encode(handle.kept_user)
+                if handle.kept_user is not None and user_id is not None
+                else None
+            )
+            await self._run(self._commit, update_id, chat_id, chat, user_id, user)
+
+    def _load(
+        self, update_id: int, chat_id: int, user_id: int | None
+    ) -> tuple[bool, str | None, str | None]:
+        db = self._db()
+        try:
+            applied = db.execute(
+                "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
+            ).fetchone()
+            chat = db.execute("SELECT state FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+            user = (
+                db.execute("SELECT state FROM users WHERE user_id = ?", (user_id,)).fetchone()
+                if user_id is not None
+                else None
+            )
+        except sqlite3.Error as error:
+            raise StateNotSaved(f"could not read the state of chat {chat_id}: "
+                                f"{_one_line(error)}") from None
+        return applied is not None, chat[0] if chat else None, user[0] if user else None
+
+    def _commit(
+        self, update_id: int, chat_id: int, chat: str | None, user_id: int | None,
+        user: str | None,
+    ) -> None:
+        db = self._db()
+        now = int(time.time())
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(_MARK_HANDLED, (update_id, chat_id, now))
+                if chat is not None:
+                    db.execute(_UPSERT_CHAT, (chat_id, chat, now))
+                if user is not None:
+                    db.execute(_UPSERT_USER, (user_id, user, now))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise StateNotSaved(
+                f"could not save update {update_id} in {self.path}: {_one_line(error)}"
+            ) from None
+        self._commits += 1
+        if self._commits % PRUNE_EVERY == 0:
+            self._prune(now)
+
+    def _prune(self, now: int) -> None:
+        try:
+            db = self._db()
+            db.execute(
+                "DELETE FROM handled_updates WHERE handled_at < ?", (now - HANDLED_KEPT_SECONDS,)
+            )
+        except sqlite3.Error:
+            pass  # pruning is housekeeping; the next round tries again
+
+    # Many at once, and reading back ----------------------------------------------------------
+
+    async def read(self, chat_id: int, user_id: int | None) -> StoredChat:
+        _, chat, user = await self._run(self._load, -1, chat_id, user_id)
+        return StoredChat(decode_chat(chat), decode_user(user))
+
+    async def put(
+        self, chats: dict[int, ChatState], users: dict[int, UserState], handled: dict[int, int]
+    ) -> None:
+        now = int(time.time())
+        rows = (
+            [(key, encode(state), now) for key, state in chats.items()],
+            [(key, encode(state), now) for key, state in users.items()],
+            [(update_id, chat_id, now) for update_id, chat_id in handled.items()],
+        )
+        await self._run(self._put, *rows)
+
+    def _put(
+        self, chats: list[tuple[int, str, int]], users: list[tuple[int, str, int]],
+        handled: list[tuple[int, int, int]],
+    ) -> None:
+        db = self._db()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(_UPSERT_CHAT, chats)
+                db.executemany(_UPSERT_USER, users)
+                db.executemany(_MARK_HANDLED, handled)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise StateNotSaved(f"could not save to {self.path}: {_one_line(error)}") from None
+
+    async def counts(self) -> tuple[int, int]:
+        def count() -> tuple[int, int]:
+            db = self._db()
+            chats = db.execute("SELECT count(*) FROM chats").fetchone()[0]
+            users = db.execute("SELECT count(*) FROM users").fetchone()[0]
+            return int(chats), int(users)
+
+        return await self._run(count)

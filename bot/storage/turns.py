@@ -1,0 +1,129 @@
+"""What every state store offers: one transaction per update, and the values it hands out.
+
+A Telegram update is applied inside :meth:`StateStore.turn`::
+
+    async with store.turn(update_id, chat_id, user_id) as turn:
+        if turn.applied_before:
+            return None                    # a redelivered update: it was answered already
+        result = dialogue.respond(turn.chat, event, turn.user)
+        turn.keep(result.state, result.user)
+    # here the new state and the update id are committed, together; then the reply is sent
+
+Leaving the block normally commits; an exception rolls everything back (the update is not
+marked applied, so a redelivery tries it again). A commit that fails raises
+:class:`StateNotSaved`, whose message is one line fit for the log.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.core.conversation import ChatState, UserState
+
+__all__ = [
+    "HANDLED_KEPT_SECONDS",
+    "SCHEMA_VERSION",
+    "StateNotSaved",
+    "StateStore",
+    "StoreUnavailable",
+    "StoredChat",
+    "TurnHandle",
+    "decode_chat",
+    "decode_user",
+    "encode",
+]
+
+# Version of the tables both backends create; each backend migrates older ones step by step.
+SCHEMA_VERSION = 1
+# Telegram redelivers an unconfirmed update for at most a day; ids older than this are pruned.
+HANDLED_KEPT_SECONDS = 7 * 24 * 3600
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be opened at all (at start); the message is one line, no secrets."""
+
+
+class StateNotSaved(Exception):
+    """One update's state could not be committed; nothing of it was written."""
+
+
+def encode(state: ChatState | UserState) -> str:
+    # ensure_ascii turns a lone surrogate (possible in Telegram text) into an escape that every
+    # database's UTF-8 text accepts, so one odd message cannot make its update unsavable.
+    return json.dumps(state.to_dict(), separators=(",", ":"), sort_keys=True)
+
+
+def _decoded(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # a damaged row reads as empty state; the next write replaces it
+
+
+def decode_chat(text: str | None) -> ChatState:
+    return ChatState.from_dict(_decoded(text))
+
+
+def decode_user(text: str | None) -> UserState:
+    return UserState.from_dict(_decoded(text))
+
+
+@dataclass(frozen=True)
+class StoredChat:
+    """One chat's and one user's saved state, as a store reads them back."""
+
+    chat: ChatState
+    user: UserState
+
+
+@dataclass
+class TurnHandle:
+    """The state one update starts from, and what it keeps (see the module docstring)."""
+
+    applied_before: bool
+    chat: ChatState
+    user: UserState
+    kept_chat: ChatState | None = field(default=None, init=False)
+    kept_user: UserState | None = field(default=None, init=False)
+
+    def keep(self, chat: ChatState, user: UserState | None = None) -> None:
+        """Write these states at commit; unchanged ones are not written again."""
+        self.kept_chat = chat if chat != self.chat else None
+        self.kept_user = user if user is not None and user != self.user else None
+
+
+class StateStore(Protocol):
+    """A place for chat and user state that outlives the process (SQLite or PostgreSQL)."""
+
+    async def open(self) -> None:
+        """Connect and create or migrate the tables; raises :class:`StoreUnavailable`."""
+
+    async def close(self) -> None: ...
+
+    def turn(
+        self, update_id: int, chat_id: int, user_id: int | None
+    ) -> AbstractAsyncContextManager[TurnHandle]:
+        """One update's transaction; see the module docstring."""
+        ...
+
+    async def read(self, chat_id: int, user_id: int | None) -> StoredChat:
+        """The saved state of a chat and a user (empty state when there is none)."""
+        ...
+
+    async def put(
+        self, chats: dict[int, ChatState], users: dict[int, UserState], handled: dict[int, int]
+    ) -> None:
+        """Write many states in one transaction (importing old state, seeding a benchmark).
+
+        ``handled`` maps update ids already applied to their chat ids.
+        """
+        ...
+
+    async def counts(self) -> tuple[int, int]:
+        """How many chats and users have saved state."""
+        ...
