@@ -84,11 +84,12 @@ def webhook_env(port: int) -> dict[str, str]:
     }
 
 
-def start_webhook_bot(standin: BotApiStandIn, tmp_path: Path, port: int) -> BotProcess:
+def start_webhook_bot(
+    standin: BotApiStandIn, tmp_path: Path, port: int, extra_env: dict[str, str] | None = None
+) -> BotProcess:
     """The bot in webhook mode, once it has registered its webhook and listens on `port`."""
-    bot = BotProcess(
-        standin, tmp_path / "data", tmp_path / "bot.log", extra_env=webhook_env(port)
-    ).start()
+    env = {**webhook_env(port), **(extra_env or {})}
+    bot = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log", extra_env=env).start()
     assert bot.process is not None
     process = bot.process
 

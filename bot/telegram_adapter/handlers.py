@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageEntityType
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
@@ -210,7 +210,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or not await admitted(update, context):
         return
-    await query.answer()  # at once, so the button stops spinning
+    try:
+        await query.answer()  # at once, so the button stops spinning
+    except TelegramError as error:
+        # Too old, already answered (a redelivered press, or another instance answered it),
+        # or a network failure: the spinner is cosmetic, the press itself still counts.
+        logger.info("could not answer callback query of update %s: %s", update.update_id,
+                    redact(str(error)))
     reply = await respond(update, context, Press(query.data or ""))
     if reply is None:
         return
