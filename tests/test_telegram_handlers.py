@@ -5,6 +5,7 @@ what the bot sent."""
 from __future__ import annotations
 
 import asyncio
+import html
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from bot.core.reply import Reply
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.delivery import RetryingLimiter
-from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT
+from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT, NOT_SAVED_NOTE
 from bot.telegram_adapter.typing_indicator import TYPING_DELAY
 from standin.botapi import DEFAULT_TOKEN
 from standin.telegram_html import prepare_message_text
@@ -259,6 +260,39 @@ async def test_one_failing_update_gets_an_apology_and_the_bot_goes_on(
     request_recorder.clear()
     await process(app, updates.message_update("what skills do I need?"))
     assert "[1]" in request_recorder.texts()[0]
+
+
+async def test_a_full_disk_gets_an_apology_a_clear_log_line_and_no_half_write(
+    app, request_recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite's own cap on the file's size fails a commit exactly as a full disk does."""
+    await process(app, updates.message_update("what certifications should I get?"))
+    store = app.store
+    assert isinstance(store, SqliteStore)
+    await store._run(_cap_at_current_size, store)
+    # Each long question adds to the chat's history until its row needs a page there is no
+    # room for; any reply before that is a normal answer, and saved.
+    for attempt in range(1, 11):
+        before = await store.read(updates.USER_ID, updates.USER_ID)
+        request_recorder.clear()
+        question = f"question {attempt}: what skills does an ML engineer need? " + "really " * 580
+        await process(app, updates.message_update(question))
+        if request_recorder.texts() == [html.escape(NOT_SAVED_NOTE)]:
+            break
+        assert "<i>Sources:</i>" in request_recorder.texts()[0]
+    else:
+        raise AssertionError("the capped database never filled up")
+    [line] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "could not save update" in line.getMessage()
+    assert "database or disk is full" in line.getMessage()
+    assert line.exc_info is None  # one clear line, not a traceback per update
+    assert await store.read(updates.USER_ID, updates.USER_ID) == before  # nothing half-written
+
+
+def _cap_at_current_size(store: SqliteStore) -> None:
+    db = store._db()
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
 
 
 async def test_a_lone_slash_is_answered_like_text(app, request_recorder) -> None:
