@@ -17,6 +17,7 @@ measured. `--thread both` compares answering on the event loop with `asyncio.to_
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
@@ -24,11 +25,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.store import fill
 from bot.core.conversation import ChatState, UserState
 from bot.core.dialogue import Dialogue, Incoming, Press, Text, parse_typed
+from bot.storage import StateStore, make_store
 from standin.bot_process import BotProcess
 from standin.botapi import BotApiStandIn
 from standin.replies import expected_texts, is_reply, latest_with_button
@@ -115,6 +119,7 @@ class Result:
     errors: int
     bot_cpu: float  # seconds of CPU the bot process used during the run
     standin_cpu: float  # seconds of CPU this process (stand-in and driver) used
+    start_to_polling: float = 0.0  # seconds from starting the process to its first poll
 
     def line(self) -> str:
         ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
@@ -250,19 +255,27 @@ def tally(users: list[User]) -> tuple[int, int, int]:
 
 def run_phase(
     label: str, dialogue: Dialogue, users: int, messages: int, rate: float | None,
-    in_thread: bool, seed: int, first_chat: int,
+    in_thread: bool, seed: int, first_chat: int, known_users: int = 0,
+    database_url: str | None = None,
 ) -> Result:
+    """One run of the real bot; ``known_users`` are put in its store before it starts."""
     rng = random.Random(seed)
     scripted = [script_user(dialogue, first_chat + i, messages, rng) for i in range(users)]
     with tempfile.TemporaryDirectory() as scratch, BotApiStandIn() as standin:
+        data_dir = Path(scratch) / "data"
+        if known_users:
+            asyncio.run(seed_store(make_store(data_dir, database_url), known_users))
         env = {
             "CAREER_ADVISOR_RATE_LIMIT": "off",
             "CAREER_ADVISOR_SEARCH_IN_THREAD": "on" if in_thread else "off",
+            **({"DATABASE_URL": database_url} if database_url else {}),
         }
-        bot = BotProcess(standin, Path(scratch) / "data", Path(scratch) / "bot.log",
+        started = time.monotonic()
+        bot = BotProcess(standin, data_dir, Path(scratch) / "bot.log",
                          log_level="WARNING", extra_env=env).start()
         try:
             bot.wait_until_polling(60)
+            start_to_polling = time.monotonic() - started
             timeout = 120.0 if rate is None else users * messages / rate + 60
             assert bot.process is not None
             bot_before, own_before = process_cpu_seconds(bot.process.pid), process_cpu_seconds()
@@ -279,8 +292,40 @@ def run_phase(
     total = sum(len(u.steps) for u in scripted)
     return Result(
         label, total, elapsed, latencies, lost, duplicates, different, errors, bot_cpu,
-        standin_cpu,
+        standin_cpu, start_to_polling,
     )
+
+
+async def seed_store(store: StateStore, users: int) -> None:
+    """Users the bot already knows (chat ids 1..users), through the store's own API."""
+    await store.open()
+    try:
+        await fill(store, 1, users + 1)
+    finally:
+        await store.close()
+
+
+def known_users_phase(
+    dialogue: Dialogue, known: int, rate: float, updates: int, messages: int, seed: int,
+    new_database: Callable[[], str | None], name: str,
+) -> list[Result]:
+    """The same offered load on an empty store and on one that knows `known` users.
+
+    The scripted users are new ones (their expected replies start from empty state); the
+    known users' rows are what the store must not be slowed down by.
+    """
+    users = max(1, updates // messages)
+    results = []
+    for count in (0, known):
+        results.append(run_phase(
+            f"{name}, {count:,} known users, {rate:.0f}/s", dialogue, users, messages, rate,
+            False, seed, 10_000_000, known_users=count, database_url=new_database(),
+        ))
+        print(results[-1].line())
+        print(f"{'':<34} start to polling {results[-1].start_to_polling:.2f} s", flush=True)
+    empty, full = (statistics.median(r.latencies) for r in results)
+    print(f"{'':<34} p50 with {known:,} known users / empty store: {full / empty:.2f}x")
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,14 +336,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-updates", type=int, default=2000)
     parser.add_argument("--thread", choices=("off", "on", "both"), default="both")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--phase", choices=("all", "throughput", "known-users"), default="all",
+        help="known-users: latency at --known-rate with an empty store and with --known "
+        "users already in it (SQLite, then PostgreSQL)",
+    )
+    parser.add_argument("--known", type=int, default=100_000)
+    parser.add_argument("--known-rate", type=float, default=30.0)
+    parser.add_argument("--known-updates", type=int, default=600)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args(argv)
 
     dialogue = Dialogue()
     dialogue.warm_up()
+    results: list[Result] = []
+    if args.phase in ("all", "known-users"):
+        results += known_users_phases(dialogue, args)
+        if args.phase == "known-users":
+            return 1 if any(r.lost or r.duplicates or r.different for r in results) else 0
     print("Telegram rate limits OFF in the bot under test (CAREER_ADVISOR_RATE_LIMIT=off);")
     print(f"{args.users} users x {args.messages} updates, mixed text, commands and buttons.")
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.thread]
-    results: list[Result] = []
     for in_thread in modes:
         where = "worker thread" if in_thread else "event loop"
         results.append(run_phase(
@@ -315,6 +373,21 @@ def main(argv: list[str] | None = None) -> int:
         print(results[-1].line(), flush=True)
     failed = any(r.lost or r.duplicates or r.different for r in results)
     return 1 if failed else 0
+
+
+def known_users_phases(dialogue: Dialogue, args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    common = (args.known, args.known_rate, args.known_updates, args.messages, args.seed)
+    if args.backend in ("sqlite", "both"):
+        # SQLite: each run has a new temporary data directory, so no URL
+        results += known_users_phase(dialogue, *common, lambda: None, "SQLite")
+    if args.backend in ("postgres", "both"):
+        from standin.postgres_server import PostgresServer
+
+        with PostgresServer() as server:
+            # a new database per run, so the empty run is really empty
+            results += known_users_phase(dialogue, *common, server.create_database, "PostgreSQL")
+    return results
 
 
 if __name__ == "__main__":
