@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from bot.core.answer import visible_text
 from bot.core.dialogue import Dialogue
+from bot.core.markup import visible_text
 from bot.core.points import clean_sentence, passage_points
 from evaluation.quality import fold
 from standin.telegram_html import parse_telegram_html, telegram_length

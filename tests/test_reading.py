@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answer import visible_text
 from bot.core.conversation import ChatState, UserState
 from bot.core.dialogue import Dialogue, Text, Turn
+from bot.core.markup import visible_text
 from bot.core.profile import Profile
 from bot.core.reading import Kind
 

@@ -5,7 +5,6 @@ what the bot sent."""
 from __future__ import annotations
 
 import asyncio
-import html
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application
 
 from bot.config import load_settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue, Turn
+from bot.core.markup import escape
 from bot.core.reply import Reply
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
@@ -277,7 +277,7 @@ async def test_a_full_disk_gets_an_apology_a_clear_log_line_and_no_half_write(
         request_recorder.clear()
         question = f"question {attempt}: what skills does an ML engineer need? " + "really " * 580
         await process(app, updates.message_update(question))
-        if request_recorder.texts() == [html.escape(NOT_SAVED_NOTE)]:
+        if request_recorder.texts() == [escape(NOT_SAVED_NOTE)]:
             break
         assert "<i>Sources:</i>" in request_recorder.texts()[0]
     else:

@@ -10,13 +10,14 @@ No language model: every point is a verbatim span of a cited passage.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.core.citation import Citation
 from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence
 from bot.core.limits import fits
+from bot.core.markup import escape
 from bot.core.points import Point, passage_points
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
@@ -80,17 +81,6 @@ CAPABILITIES = (
 
 
 @dataclass(frozen=True)
-class Citation:
-    n: int
-    passage_id: str
-    doc_id: str
-    title: str
-    section: str
-    text: str
-    score: float
-
-
-@dataclass(frozen=True)
 class Answer:
     question: str
     in_scope: bool
@@ -109,15 +99,6 @@ class AnswerContext:
     region_doc_ids: frozenset[str] = frozenset()  # articles written about that region
     gap: Gap | None = None
     suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def visible_text(reply_html: str) -> str:
-    """What a person sees of an HTML reply: tags off, entities read."""
-    return html.unescape(re.sub(r"<[^>]+>", "", reply_html))
 
 
 def cited_hits(hits: tuple[Hit, ...]) -> list[Hit]:

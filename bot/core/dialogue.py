@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.core.advisor import Advisor
-from bot.core.answer import CAPABILITIES, Answer, AnswerContext, cited_hits, compose, escape
+from bot.core.answer import CAPABILITIES, Answer, AnswerContext, cited_hits, compose
 from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.conversation import ChatState, Exchange, UserState
 from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence
 from bot.core.follow_up import read_refinement, refine
+from bot.core.markup import escape
 from bot.core.profile import profile_button, profile_command, profile_prompt
 from bot.core.reading import Kind, MessageReader, Reading
 from bot.core.reply import Button, ButtonRows, Reply

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.answer import escape  # one escaping rule for every view
 from bot.core.buttons import SEPARATOR, Action, button_data
+from bot.core.markup import escape
 from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.lexicon import load_lexicon
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.answer import Citation
+from bot.core.citation import Citation
 from bot.core.limits import CALLBACK_DATA_LIMIT
 
 

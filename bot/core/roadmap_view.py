@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.core.answer import Citation, visible_text
 from bot.core.buttons import Action, button_data, payload_parts
+from bot.core.citation import Citation
+from bot.core.markup import visible_text
 from bot.core.points import clean_unit
 from bot.core.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
 from bot.core.reply import Button, ButtonRows, Reply

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.core.answer import Citation
 from bot.core.buttons import Action, button_data, payload_parts
+from bot.core.citation import Citation
 from bot.core.limits import MESSAGE_LIMIT, utf16_size
 from bot.core.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
 from bot.core.reply import Button, ButtonRows, Reply

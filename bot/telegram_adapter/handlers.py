@@ -7,7 +7,6 @@ splitting, buttons. The wiring (which handler gets which update) is in `bot.tele
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import re
 from pathlib import Path
@@ -24,6 +23,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
+from bot.core.markup import escape
 from bot.core.reply import Reply
 from bot.storage import StateNotSaved, StateStore
 from bot.storage.json_import import import_legacy_state
@@ -152,7 +152,7 @@ async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if verdict is Verdict.NOTIFY and update.effective_chat is not None:
         logger.warning("user %s is flooding; ignored for %.0f s", user.id,
                        application.flood_guard.cooldown)
-        await context.bot.send_message(update.effective_chat.id, html.escape(FLOOD_NOTICE))
+        await context.bot.send_message(update.effective_chat.id, escape(FLOOD_NOTICE))
     return verdict is Verdict.ALLOW
 
 
@@ -255,7 +255,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # (a slow success), and a note would fail the same way. The log line is enough.
         return
     try:
-        await context.bot.send_message(update.effective_chat.id, html.escape(note))
+        await context.bot.send_message(update.effective_chat.id, escape(note))
     except Exception as error:  # the note is a courtesy; never let it raise again
         logger.warning("could not send the error note: %s", redact(str(error)))
 
