@@ -107,7 +107,6 @@ _SWITCHES = {"on": True, "off": False, "1": True, "0": False, "true": True, "fal
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_LOG_LEVEL = "INFO"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-PERSISTENCE_FILE_NAME = "state.json"
 # Only the local side of the reverse proxy by default: the webhook server speaks plain HTTP and
 # must not be reachable from outside without the proxy's TLS in front of it.
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
@@ -404,11 +403,6 @@ class Settings(_EnvironSettings):
             shown = value.strip() if isinstance(value, str) else value
             raise _problem("webhook_port_invalid", f"is {shown!r}, expected a port from 1 to 65535")
         return value
-
-    @property
-    def persistence_file(self) -> Path:
-        """The JSON file that holds user, chat and bot data between runs."""
-        return self.data_dir / PERSISTENCE_FILE_NAME
 
     @property
     def secrets(self) -> tuple[str, ...]:

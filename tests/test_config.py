@@ -32,7 +32,6 @@ def test_defaults_without_any_variable(tmp_path: Path, monkeypatch: pytest.Monke
     assert settings.data_dir == tmp_path / "data"
     assert settings.data_dir.is_absolute()
     assert settings.log_level == "INFO"
-    assert settings.persistence_file == tmp_path / "data" / "state.json"
     assert settings.database_url is None
     assert not settings.webhook_enabled
     assert settings.webhook_url is None
@@ -140,8 +139,7 @@ def test_data_dir_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
     assert relative.data_dir == tmp_path / "state" / "here"
     absolute = load_settings({"CAREER_ADVISOR_DATA_DIR": str(tmp_path / "elsewhere")})
     assert absolute.data_dir == tmp_path / "elsewhere"
-    assert absolute.persistence_file.parent == tmp_path / "elsewhere"
-    assert not (tmp_path / "elsewhere").exists()  # created by the persistence, not here
+    assert not (tmp_path / "elsewhere").exists()  # created by the store, not here
 
 
 def test_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.core.conversation import UserState
 from bot.core.dialogue import COMMANDS
+from bot.core.profile import Profile
 from standin.bot_process import BotProcess
 from standin.botapi import DEFAULT_USER_ID, BotApiStandIn
 from tests.support.backends import Backend
@@ -205,6 +207,28 @@ def test_roadmap_progress_and_profile_survive_a_restart(
     finally:
         assert second.stop(signal.SIGINT) == 0
     assert standin.errors == []
+
+
+def test_an_earlier_releases_state_json_is_imported_at_the_first_start(
+    standin: BotApiStandIn, backend: Backend, tmp_path: Path
+) -> None:
+    """Upgrading keeps what users saved: the old snapshot's profile is the /salary default."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    profile = UserState(profile=Profile(region="india", level="senior")).to_dict()
+    old = {"format": 1, "user_data": {str(PRIVATE): {"user": profile}}, "chat_data": {},
+           "bot_data": {}}
+    (data_dir / "state.json").write_text(json.dumps(old), encoding="utf-8")
+    bot = BotProcess(standin, data_dir, tmp_path / "bot.log", extra_env=backend.env()).start()
+    bot.wait_until_polling()
+    try:
+        header = Conversation(standin).say("/salary")["text"].splitlines()[0]
+        assert "India" in header and "senior" in header.lower()
+    finally:
+        assert bot.stop(signal.SIGTERM) == 0
+    assert not (data_dir / "state.json").exists()
+    assert len(list(data_dir.glob("state.json.imported-*"))) == 1
+    assert "Imported 0 chats and 1 users" in bot.log()
 
 
 def test_without_a_valid_token_it_says_so_in_one_line(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """What the bot remembers of a chat, as plain values that survive a restart.
 
-The state is stored as a JSON-friendly dict (PTB persistence writes it to disk), so it is
+The state is stored as a JSON-friendly dict (`bot.storage` keeps it in a database), so it is
 rebuilt from whatever a file holds: unknown, missing or malformed fields give an empty state
 rather than an error.
 """

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.conversation import ChatState, UserState
-from bot.storage.turns import StateStore
+from bot.storage.turns import StateStore, StoreUnavailable
 
 __all__ = ["LEGACY_FILE_NAME", "LegacyState", "import_legacy_state", "read_legacy_state"]
 
@@ -144,8 +144,15 @@ async def import_legacy_state(store: StateStore, data_dir: Path) -> int:
         return 0
     await store.put(legacy.chats, legacy.users, legacy.handled)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    for path in legacy.files:
-        os.replace(path, path.with_name(f"{path.name}.imported-{stamp}"))
+    try:
+        for path in legacy.files:
+            os.replace(path, path.with_name(f"{path.name}.imported-{stamp}"))
+    except OSError as error:
+        # Left in place, the old files would be imported again at the next start, over what
+        # users save from now on: so the bot does not start.
+        raise StoreUnavailable(
+            f"imported {snapshot} but could not rename it aside: {error.strerror or error}"
+        ) from None
     logger.info(
         "Imported %d chats and %d users from %s (and %d journals); the old files are kept "
         "as *.imported-%s", len(legacy.chats), len(legacy.users), snapshot.name,

@@ -1,7 +1,7 @@
 """The terminal chat's memory between runs: one SQLite file in the bot's data directory.
 
 The Telegram bot keeps a :class:`~bot.core.conversation.ChatState` per chat and a
-:class:`~bot.core.conversation.UserState` per user (``telegram_adapter.persistence``); the
+:class:`~bot.core.conversation.UserState` per user (``bot.storage``); the
 terminal has one person and one chat, so it keeps one pair, in ``<data dir>/terminal.sqlite3``::
 
     CREATE TABLE sessions (
