@@ -120,6 +120,7 @@ class Result:
     bot_cpu: float  # seconds of CPU the bot process used during the run
     standin_cpu: float  # seconds of CPU this process (stand-in and driver) used
     start_to_polling: float = 0.0  # seconds from starting the process to its first poll
+    bot_rss_mb: float = 0.0  # the bot process's resident memory at the end of the run
 
     def line(self) -> str:
         ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
@@ -282,6 +283,7 @@ def run_phase(
             elapsed, latencies = drive(standin, scripted, rate, timeout)
             bot_cpu = process_cpu_seconds(bot.process.pid) - bot_before
             standin_cpu = process_cpu_seconds() - own_before
+            bot_rss = process_rss_mb(bot.process.pid)
             log_errors = [line for line in bot.log().splitlines() if " ERROR " in line]
             errors = sum(not is_reply(e) for e in standin.errors) + len(log_errors)
             for line in log_errors[:3]:
@@ -292,8 +294,20 @@ def run_phase(
     total = sum(len(u.steps) for u in scripted)
     return Result(
         label, total, elapsed, latencies, lost, duplicates, different, errors, bot_cpu,
-        standin_cpu, start_to_polling,
+        standin_cpu, start_to_polling, bot_rss,
     )
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (VmRSS); 0 where /proc is absent."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 async def seed_store(store: StateStore, users: int) -> None:
@@ -322,7 +336,8 @@ def known_users_phase(
             False, seed, 10_000_000, known_users=count, database_url=new_database(),
         ))
         print(results[-1].line())
-        print(f"{'':<34} start to polling {results[-1].start_to_polling:.2f} s", flush=True)
+        print(f"{'':<34} start to polling {results[-1].start_to_polling:.2f} s,"
+              f" bot RSS at the end {results[-1].bot_rss_mb:.0f} MB", flush=True)
     empty, full = (statistics.median(r.latencies) for r in results)
     print(f"{'':<34} p50 with {known:,} known users / empty store: {full / empty:.2f}x")
     return results

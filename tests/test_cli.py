@@ -15,8 +15,12 @@ KEYS = {"question", "in_scope", "intent", "coverage", "answer_html", "citations"
 CITATION_KEYS = {"n", "doc_id", "title", "section", "text", "score"}
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot <args>`; with no `env`, this environment without a token."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -100,15 +104,7 @@ def test_a_bad_load_test_knob_stops_the_bot_with_one_line(tmp_path: Path) -> Non
         "DATABASE_URL": "",
         "CAREER_ADVISOR_RATE_LIMIT": "sometimes",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run(env=env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "career-advisor: CAREER_ADVISOR_RATE_LIMIT must be one of telegram, off"

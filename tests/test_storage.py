@@ -258,3 +258,24 @@ async def test_a_cancelled_wait_does_not_release_someone_elses_lock() -> None:
 async def _enter(locks: KeyedLocks) -> None:
     async with locks.hold([1]):
         pass
+
+
+async def test_a_database_from_a_newer_release_is_refused(backend: Backend, tmp_path: Path) -> None:
+    first = backend.store(tmp_path / "data")
+    await first.open()
+    await first.close()
+    _set_schema_version(backend, tmp_path / "data", 99)
+    newer = backend.store(tmp_path / "data")
+    with pytest.raises(StoreUnavailable, match="schema version 99, newer than this bot's 1"):
+        await newer.open()
+
+
+def _set_schema_version(backend: Backend, data_dir: Path, version: int) -> None:
+    if backend.database_url:
+        import psycopg
+
+        with psycopg.connect(backend.database_url, autocommit=True) as db:
+            db.execute("UPDATE schema_version SET version = %s", (version,))
+    else:
+        with sqlite3.connect(data_dir / DB_FILE_NAME) as db:
+            db.execute("UPDATE schema_version SET version = ?", (version,))

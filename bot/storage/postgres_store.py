@@ -1,8 +1,7 @@
 """The state store for hosts whose disk does not survive a deploy, and for several instances.
 
-Selected by ``DATABASE_URL``. The tables match :mod:`bot.storage.sqlite_store` (``BIGINT``
-ids, since supergroup ids need 64 bits). psycopg 3's async driver with a connection pool, so
-the event loop never waits on the database.
+Selected by ``DATABASE_URL``. The tables are those of :mod:`bot.storage.schema`. psycopg 3's
+async driver with a connection pool, so the event loop never waits on the database.
 
 Several bot processes may share one database. Each update runs in one transaction that first
 takes a transaction-scoped advisory lock on its chat id and then on its user id (a private
@@ -23,9 +22,9 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.core.conversation import ChatState, UserState
+from bot.storage import schema
 from bot.storage.turns import (
     HANDLED_KEPT_SECONDS,
-    SCHEMA_VERSION,
     StateNotSaved,
     StoredChat,
     StoreUnavailable,
@@ -43,29 +42,13 @@ PRUNE_EVERY = 1000
 # An arbitrary key that no chat id can take (chat ids are below 2**52).
 _MIGRATION_LOCK = 0x6361_7265_6572  # "career"
 
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        "CREATE TABLE chats (chat_id BIGINT PRIMARY KEY, state TEXT NOT NULL,"
-        " updated_at BIGINT NOT NULL)",
-        "CREATE TABLE users (user_id BIGINT PRIMARY KEY, state TEXT NOT NULL,"
-        " updated_at BIGINT NOT NULL)",
-        "CREATE TABLE handled_updates (update_id BIGINT PRIMARY KEY,"
-        " chat_id BIGINT NOT NULL, handled_at BIGINT NOT NULL)",
-        "CREATE INDEX handled_updates_by_time ON handled_updates (handled_at)",
-    ),
-}
-_UPSERT_CHAT = (
-    "INSERT INTO chats (chat_id, state, updated_at) VALUES (%s, %s, %s) ON CONFLICT (chat_id)"
-    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
-)
-_UPSERT_USER = (
-    "INSERT INTO users (user_id, state, updated_at) VALUES (%s, %s, %s) ON CONFLICT (user_id)"
-    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
-)
-_MARK_HANDLED = (
-    "INSERT INTO handled_updates (update_id, chat_id, handled_at) VALUES (%s, %s, %s)"
-    " ON CONFLICT (update_id) DO NOTHING"
-)
+_UPSERT_CHAT = schema.for_psycopg(schema.UPSERT_CHAT)
+_UPSERT_USER = schema.for_psycopg(schema.UPSERT_USER)
+_MARK_HANDLED = schema.for_psycopg(schema.MARK_HANDLED)
+_SELECT_HANDLED = schema.for_psycopg(schema.SELECT_HANDLED)
+_SELECT_CHAT = schema.for_psycopg(schema.SELECT_CHAT)
+_SELECT_USER = schema.for_psycopg(schema.SELECT_USER)
+_DELETE_HANDLED_BEFORE = schema.for_psycopg(schema.DELETE_HANDLED_BEFORE)
 
 
 def _one_line(error: BaseException) -> str:
@@ -90,7 +73,7 @@ class PostgresStore:
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
             async with pool.connection() as connection:
                 await self._migrate(connection)
-        except (psycopg.Error, PoolTimeout, OSError) as error:
+        except (psycopg.Error, PoolTimeout, OSError, schema.NewerSchema) as error:
             await pool.close()
             # psycopg's messages name the host and database, never the password
             raise StoreUnavailable(
@@ -106,16 +89,11 @@ class PostgresStore:
             )
             row = await (await connection.execute("SELECT version FROM schema_version")).fetchone()
             version = row[0] if row else 0
-            if version > SCHEMA_VERSION:
-                raise psycopg.DatabaseError(
-                    f"it has schema version {version}, newer than this bot's {SCHEMA_VERSION}"
-                )
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step]:
-                    await connection.execute(statement)  # type: ignore[arg-type]
+            for statement in schema.upgrade_from(version, "BIGINT"):
+                await connection.execute(statement)  # type: ignore[arg-type]
             await connection.execute("DELETE FROM schema_version")
             await connection.execute(
-                "INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,)
+                "INSERT INTO schema_version VALUES (%s)", (schema.SCHEMA_VERSION,)
             )
 
     async def close(self) -> None:
@@ -170,9 +148,7 @@ class PostgresStore:
         cutoff = int(time.time()) - HANDLED_KEPT_SECONDS
         try:
             async with self._the_pool().connection() as connection:
-                await connection.execute(
-                    "DELETE FROM handled_updates WHERE handled_at < %s", (cutoff,)
-                )
+                await connection.execute(_DELETE_HANDLED_BEFORE, (cutoff,))
         except (psycopg.Error, PoolTimeout):
             pass  # housekeeping; the next round tries again
 
@@ -212,17 +188,9 @@ class PostgresStore:
 async def _load(
     connection: psycopg.AsyncConnection, update_id: int, chat_id: int, user_id: int | None
 ) -> tuple[bool, str | None, str | None]:
-    applied = await (
-        await connection.execute(
-            "SELECT 1 FROM handled_updates WHERE update_id = %s", (update_id,)
-        )
-    ).fetchone()
-    chat = await (
-        await connection.execute("SELECT state FROM chats WHERE chat_id = %s", (chat_id,))
-    ).fetchone()
+    applied = await (await connection.execute(_SELECT_HANDLED, (update_id,))).fetchone()
+    chat = await (await connection.execute(_SELECT_CHAT, (chat_id,))).fetchone()
     user = None
     if user_id is not None:
-        user = await (
-            await connection.execute("SELECT state FROM users WHERE user_id = %s", (user_id,))
-        ).fetchone()
+        user = await (await connection.execute(_SELECT_USER, (user_id,))).fetchone()
     return applied is not None, chat[0] if chat else None, user[0] if user else None

@@ -1,16 +1,9 @@
 """The default state store: one SQLite file, a row per chat and per user.
 
-Tables (schema version 1)::
-
-    chats           (chat_id INTEGER PRIMARY KEY, state TEXT, updated_at INTEGER)
-    users           (user_id INTEGER PRIMARY KEY, state TEXT, updated_at INTEGER)
-    handled_updates (update_id INTEGER PRIMARY KEY, chat_id INTEGER, handled_at INTEGER)
-    schema_version  (version INTEGER)
-
-``state`` is the JSON of :class:`~bot.core.conversation.ChatState` or ``UserState``; times
-are Unix seconds. An update reads only its own chat's and user's rows, and its new rows are
-committed in one transaction with its update id, so the cost of an update does not grow with
-the number of users and a redelivered update is seen as applied.
+The tables are those of :mod:`bot.storage.schema`. An update reads only its own chat's and
+user's rows, and its new rows are committed in one transaction with its update id, so the
+cost of an update does not grow with the number of users and a redelivered update is seen
+as applied.
 
 All database work runs on one worker thread that owns the connection: the event loop never
 waits on the disk, and SQLite sees one writer. The database is in WAL mode with
@@ -22,19 +15,20 @@ PostgreSQL (:mod:`bot.storage.postgres_store`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from bot.core.conversation import ChatState, UserState
+from bot.storage import schema
 from bot.storage.keyed_lock import KeyedLocks
 from bot.storage.turns import (
     HANDLED_KEPT_SECONDS,
-    SCHEMA_VERSION,
     StateNotSaved,
     StoredChat,
     StoreUnavailable,
@@ -49,30 +43,6 @@ __all__ = ["DB_FILE_NAME", "SqliteStore"]
 DB_FILE_NAME = "state.sqlite3"
 BUSY_TIMEOUT = 10.0  # seconds; only another process (a backup, an operator's query) waits
 PRUNE_EVERY = 1000  # commits between deletions of old handled update ids
-
-# Each entry upgrades the schema from the version before it.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        "CREATE TABLE chats (chat_id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
-        " updated_at INTEGER NOT NULL)",
-        "CREATE TABLE users (user_id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
-        " updated_at INTEGER NOT NULL)",
-        "CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY,"
-        " chat_id INTEGER NOT NULL, handled_at INTEGER NOT NULL)",
-        "CREATE INDEX handled_updates_by_time ON handled_updates (handled_at)",
-    ),
-}
-_UPSERT_CHAT = (
-    "INSERT INTO chats (chat_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (chat_id)"
-    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
-)
-_UPSERT_USER = (
-    "INSERT INTO users (user_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
-    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
-)
-_MARK_HANDLED = (
-    "INSERT OR IGNORE INTO handled_updates (update_id, chat_id, handled_at) VALUES (?, ?, ?)"
-)
 
 T = TypeVar("T")
 
@@ -117,7 +87,7 @@ class SqliteStore:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = FULL")
             self._migrate(connection)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, schema.NewerSchema) as error:
             connection.close()
             raise StoreUnavailable(
                 f"cannot use the state database {self.path}: {_one_line(error)}"
@@ -130,15 +100,10 @@ class SqliteStore:
             connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
             row = connection.execute("SELECT version FROM schema_version").fetchone()
             version = row[0] if row else 0
-            if version > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"it has schema version {version}, newer than this bot's {SCHEMA_VERSION}"
-                )
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step]:
-                    connection.execute(statement)
+            for statement in schema.upgrade_from(version, "INTEGER"):
+                connection.execute(statement)
             connection.execute("DELETE FROM schema_version")
-            connection.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            connection.execute("INSERT INTO schema_version VALUES (?)", (schema.SCHEMA_VERSION,))
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -193,15 +158,11 @@ class SqliteStore:
     ) -> tuple[bool, str | None, str | None]:
         db = self._db()
         try:
-            applied = db.execute(
-                "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
-            ).fetchone()
-            chat = db.execute("SELECT state FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
-            user = (
-                db.execute("SELECT state FROM users WHERE user_id = ?", (user_id,)).fetchone()
-                if user_id is not None
-                else None
-            )
+            applied = db.execute(schema.SELECT_HANDLED, (update_id,)).fetchone()
+            chat = db.execute(schema.SELECT_CHAT, (chat_id,)).fetchone()
+            user = None
+            if user_id is not None:
+                user = db.execute(schema.SELECT_USER, (user_id,)).fetchone()
         except sqlite3.Error as error:
             raise StateNotSaved(f"could not read the state of chat {chat_id}: "
                                 f"{_one_line(error)}") from None
@@ -211,37 +172,36 @@ class SqliteStore:
         self, update_id: int, chat_id: int, chat: str | None, user_id: int | None,
         user: str | None,
     ) -> None:
-        db = self._db()
         now = int(time.time())
+        with self._transaction(f"could not save update {update_id} in {self.path}") as db:
+            db.execute(schema.MARK_HANDLED, (update_id, chat_id, now))
+            if chat is not None:
+                db.execute(schema.UPSERT_CHAT, (chat_id, chat, now))
+            if user is not None:
+                db.execute(schema.UPSERT_USER, (user_id, user, now))
+        self._commits += 1
+        if self._commits % PRUNE_EVERY == 0:
+            self._prune(now)
+
+    @contextmanager
+    def _transaction(self, failure: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; any database error becomes StateNotSaved(failure: cause)."""
+        db = self._db()
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute(_MARK_HANDLED, (update_id, chat_id, now))
-                if chat is not None:
-                    db.execute(_UPSERT_CHAT, (chat_id, chat, now))
-                if user is not None:
-                    db.execute(_UPSERT_USER, (user_id, user, now))
+                yield db
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
-            raise StateNotSaved(
-                f"could not save update {update_id} in {self.path}: {_one_line(error)}"
-            ) from None
-        self._commits += 1
-        if self._commits % PRUNE_EVERY == 0:
-            self._prune(now)
+            raise StateNotSaved(f"{failure}: {_one_line(error)}") from None
 
     def _prune(self, now: int) -> None:
-        try:
-            db = self._db()
-            db.execute(
-                "DELETE FROM handled_updates WHERE handled_at < ?", (now - HANDLED_KEPT_SECONDS,)
-            )
-        except sqlite3.Error:
-            pass  # pruning is housekeeping; the next round tries again
+        with contextlib.suppress(sqlite3.Error):  # housekeeping; the next round tries again
+            self._db().execute(schema.DELETE_HANDLED_BEFORE, (now - HANDLED_KEPT_SECONDS,))
 
     # Many at once, and reading back ----------------------------------------------------------
 
@@ -264,20 +224,10 @@ class SqliteStore:
         self, chats: list[tuple[int, str, int]], users: list[tuple[int, str, int]],
         handled: list[tuple[int, int, int]],
     ) -> None:
-        db = self._db()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(_UPSERT_CHAT, chats)
-                db.executemany(_UPSERT_USER, users)
-                db.executemany(_MARK_HANDLED, handled)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as error:
-            raise StateNotSaved(f"could not save to {self.path}: {_one_line(error)}") from None
+        with self._transaction(f"could not save to {self.path}") as db:
+            db.executemany(schema.UPSERT_CHAT, chats)
+            db.executemany(schema.UPSERT_USER, users)
+            db.executemany(schema.MARK_HANDLED, handled)
 
     async def counts(self) -> tuple[int, int]:
         def count() -> tuple[int, int]:

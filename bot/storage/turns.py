@@ -25,7 +25,6 @@ from bot.core.conversation import ChatState, UserState
 
 __all__ = [
     "HANDLED_KEPT_SECONDS",
-    "SCHEMA_VERSION",
     "StateNotSaved",
     "StateStore",
     "StoreUnavailable",
@@ -36,8 +35,6 @@ __all__ = [
     "encode",
 ]
 
-# Version of the tables both backends create; each backend migrates older ones step by step.
-SCHEMA_VERSION = 1
 # Telegram redelivers an unconfirmed update for at most a day; ids older than this are pruned.
 HANDLED_KEPT_SECONDS = 7 * 24 * 3600
 

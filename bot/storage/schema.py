@@ -1,0 +1,86 @@
+"""The tables and statements both stores use, written once.
+
+Tables (schema version 1)::
+
+    chats           (chat_id PRIMARY KEY, state TEXT, updated_at)
+    users           (user_id PRIMARY KEY, state TEXT, updated_at)
+    handled_updates (update_id PRIMARY KEY, chat_id, handled_at)
+    schema_version  (version)
+
+``state`` is the JSON of :class:`~bot.core.conversation.ChatState` or ``UserState``; times
+are Unix seconds. Statements use ``?`` placeholders (SQLite's); :func:`for_psycopg` turns
+them into psycopg's ``%s``. The id type is the backend's 64-bit integer: ``INTEGER`` in
+SQLite (where it also makes the key the row id), ``BIGINT`` in PostgreSQL (supergroup ids
+need 64 bits).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DELETE_HANDLED_BEFORE",
+    "MARK_HANDLED",
+    "SCHEMA_VERSION",
+    "SELECT_CHAT",
+    "SELECT_HANDLED",
+    "SELECT_USER",
+    "UPSERT_CHAT",
+    "UPSERT_USER",
+    "NewerSchema",
+    "for_psycopg",
+    "migrations",
+    "upgrade_from",
+]
+
+SCHEMA_VERSION = 1
+
+
+def migrations(id_type: str) -> dict[int, tuple[str, ...]]:
+    """The statements that bring the schema from the version before each key to that key."""
+    return {
+        1: (
+            f"CREATE TABLE chats (chat_id {id_type} PRIMARY KEY, state TEXT NOT NULL,"
+            f" updated_at {id_type} NOT NULL)",
+            f"CREATE TABLE users (user_id {id_type} PRIMARY KEY, state TEXT NOT NULL,"
+            f" updated_at {id_type} NOT NULL)",
+            f"CREATE TABLE handled_updates (update_id {id_type} PRIMARY KEY,"
+            f" chat_id {id_type} NOT NULL, handled_at {id_type} NOT NULL)",
+            "CREATE INDEX handled_updates_by_time ON handled_updates (handled_at)",
+        ),
+    }
+
+
+UPSERT_CHAT = (
+    "INSERT INTO chats (chat_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (chat_id)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+UPSERT_USER = (
+    "INSERT INTO users (user_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
+    " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)
+MARK_HANDLED = (
+    "INSERT INTO handled_updates (update_id, chat_id, handled_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (update_id) DO NOTHING"
+)
+SELECT_HANDLED = "SELECT 1 FROM handled_updates WHERE update_id = ?"
+SELECT_CHAT = "SELECT state FROM chats WHERE chat_id = ?"
+SELECT_USER = "SELECT state FROM users WHERE user_id = ?"
+DELETE_HANDLED_BEFORE = "DELETE FROM handled_updates WHERE handled_at < ?"
+
+
+class NewerSchema(Exception):
+    """The database was written by a newer release of the bot; this one must not touch it."""
+
+
+def upgrade_from(version: int, id_type: str) -> list[str]:
+    """The statements that bring a database at `version` (0: empty) to SCHEMA_VERSION."""
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"it has schema version {version}, newer than this bot's {SCHEMA_VERSION}"
+        )
+    steps = migrations(id_type)
+    return [sql for step in range(version + 1, SCHEMA_VERSION + 1) for sql in steps[step]]
+
+
+def for_psycopg(statement: str) -> str:
+    """The statement with psycopg's placeholders (no statement here has a literal "?")."""
+    return statement.replace("?", "%s")
