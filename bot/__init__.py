@@ -1,0 +1,9 @@
+"""Career Advisor: the dialogue, its views, and the adapters that carry it (Telegram, terminal)."""
+
+import os
+
+# One BLAS thread for the sentence encoder's small matrices: a second thread gains little
+# on a question, and on a busy two-core host it turned the p99 encode from ~24 ms into
+# hundreds (retrieval/encoder.py). Set before numpy is imported; the environment may
+# still choose otherwise.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -11,9 +13,12 @@ from knowledge import KnowledgeBase
 from knowledge.english_words import load_english_words
 from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
+from retrieval.embedding_cache import default_cache_dir
 from retrieval.index import BM25Index
 from retrieval.query import Query, QueryAnalyzer
+from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
+from retrieval.semantic import Encoder, SemanticIndex
 from retrieval.structure import heading_label, split_label, strip_list_marker
 from retrieval.tokenize import tokenize, with_bigrams, words
 
@@ -31,6 +36,11 @@ HEADING_MATCH_BOOST = 1.0
 ASK_WEIGHT = 1.0  # how much the match with a passage's asked questions adds to its score
 EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
+# The semantic stage re-ranks this many of BM25's best passages, mixing in up to this much
+# of their similarity in meaning to the question (less when BM25's best clearly leads; tuned
+# on the development sets; bench.quality prints every set with and without it).
+SEMANTIC_DEPTH = 30
+SEMANTIC_WEIGHT = 0.5
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
@@ -150,9 +160,29 @@ def _diversify(hits: list[Hit]) -> list[Hit]:
     return hits
 
 
+@functools.cache
+def shared_encoder() -> Encoder:
+    """One encoder per process: its weights are 90 MB, and every engine can share them."""
+    from retrieval.encoder import SentenceEncoder  # the model loads only when it is used
+
+    return SentenceEncoder()
+
+
 class SearchEngine:
-    def __init__(self, knowledge: KnowledgeBase, passages: list[Passage] | None = None) -> None:
-        """Index the knowledge base's articles (or, for benchmarks, given passages)."""
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        passages: list[Passage] | None = None,
+        semantic: bool = True,
+        cache_dir: Path | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
+        """Index the knowledge base's articles (or, for benchmarks, given passages).
+
+        ``semantic`` adds the re-ranking stage: ``encoder`` (by default the process's
+        MiniLM) embeds passages and questions, and passage embeddings are cached in
+        ``cache_dir`` (by default the user's cache directory).
+        """
         self.knowledge = knowledge
         self.passages = build_passages(knowledge.articles) if passages is None else passages
         regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
@@ -185,13 +215,27 @@ class SearchEngine:
         self.unit_index = BM25Index(unit_documents)
         # What people ask that a passage answers, all its asks as one document: a
         # question phrased like several of them is matched on all their words.
+        passage_asks = asks_by_passage(self.passages, knowledge.asked)
         self.ask_index = BM25Index(
             [
                 [token for ask in asks for token in with_bigrams(tokenize(ask))] or [EMPTY_LINE]
-                for asks in asks_by_passage(self.passages, knowledge.asked)
+                for asks in passage_asks
             ]
         )
+        self.semantic: SemanticIndex | None = None
+        if semantic:
+            self.semantic = SemanticIndex(
+                encoder if encoder is not None else shared_encoder(),
+                self.passages,
+                passage_asks,
+                cache_dir if cache_dir is not None else default_cache_dir(),
+            )
         article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
+        # How many countries a passage's article covers: after the semantic stage, the region
+        # counts in full only for an article about that one country.
+        self._region_count = np.array(
+            [max(1, len(found - {"global"})) for found in article_regions], dtype=np.float64
+        )
         self._in_region = {
             region: np.array([region in found for found in article_regions])
             for region in REGION_CUES
@@ -249,8 +293,10 @@ class SearchEngine:
         query, decision, topic = understood.query, understood.decision, understood.topic
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
-            hits = self._rank(query, limit)
-            if not hits or hits[0].score < self._min_score(decision, query):
+            hits, best = self._rank(query, limit)
+            # BM25's best score, not the fused one: whether any passage matches the words
+            # well enough is a question for word matching
+            if not hits or best < self._min_score(decision, query):
                 decision = ScopeDecision(MessageKind.OFF_TOPIC, "no passage matches well")
                 topic, hits = MessageKind.OFF_TOPIC, ()
         weights = {
@@ -348,8 +394,9 @@ class SearchEngine:
     # Sums over sets of terms go in sorted order: a float sum's last bit depends on its
     # order, and set order on string hashing, which differs from process to process; near
     # ties between passages would then rank one way in the bot and another in a test.
-    def _scores(self, query: Query) -> list[tuple[int, float]]:
-        """(passage number, score) of the best RERANK_DEPTH passages, best first."""
+    def _scores(self, query: Query) -> tuple[list[tuple[int, float]], float]:
+        """(passage number, score) of the best RERANK_DEPTH passages, best first, and the
+        best BM25 score among them (before the semantic stage)."""
         terms = self._weighted_terms(query)
         total = self.index.dense_scores(terms)
         # A passage's lines are consecutive in the line index: reduceat takes each
@@ -357,14 +404,16 @@ class SearchEngine:
         best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
         total += UNIT_WEIGHT * best_line
         total += ASK_WEIGHT * self.ask_index.dense_scores(terms)
+        region_factor = np.ones_like(total)
         for region, strength in self._regions(query).items():
-            total[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
+            region_factor[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
+        total *= region_factor
         if query.subject:
             match = self._definition_match(frozenset(query.subject))
             total += DEFINITION_BOOST * match * total.max()
         candidates = np.flatnonzero(total)
         if not len(candidates):
-            return []
+            return [], 0.0
         depth = min(RERANK_DEPTH, len(candidates))
         shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
         query_tokens = frozenset(query.tokens)
@@ -376,12 +425,36 @@ class SearchEngine:
                 score *= self._heading_bonus(number, query_tokens, total_idf)
             ranked.append((number, score))
         ranked.sort(key=lambda item: (-item[1], item[0]))
-        return ranked
+        best = ranked[0][1]
+        if self.semantic is not None:
+            ranked = self._rerank(query, ranked, region_factor)
+        return ranked, best
 
-    def _rank(self, query: Query, limit: int) -> tuple[Hit, ...]:
+    def _rerank(
+        self, query: Query, ranked: list[tuple[int, float]], region_factor: np.ndarray
+    ) -> list[tuple[int, float]]:
+        """BM25's best SEMANTIC_DEPTH passages in the order of the fused score.
+
+        The region the user asked about counts again after the fusion (in full for an
+        article about that country alone): similarity in meaning knows nothing of regions,
+        and an answer must keep to the user's.
+        """
+        assert self.semantic is not None
+        head, tail = ranked[:SEMANTIC_DEPTH], ranked[SEMANTIC_DEPTH:]
+        numbers = np.array([number for number, _ in head], dtype=np.intp)
+        similarity = self.semantic.similarities(query.text)[numbers]
+        bm25 = np.array([score for _, score in head])
+        fused = fuse(bm25, similarity, weight_for(bm25, SEMANTIC_WEIGHT))
+        fused *= region_factor[numbers] ** (1.0 / self._region_count[numbers])
+        head = sorted(zip(numbers.tolist(), fused.tolist(), strict=True),
+                      key=lambda item: (-item[1], item[0]))
+        return head + tail
+
+    def _rank(self, query: Query, limit: int) -> tuple[tuple[Hit, ...], float]:
         hits: list[Hit] = []
         kept: list[int] = []
-        for number, score in self._scores(query)[: limit * 2]:
+        ranked, best = self._scores(query)
+        for number, score in ranked[: limit * 2]:
             tokens = self._token_sets[number]
             if any(self._overlap(tokens, self._token_sets[other]) for other in kept):
                 continue
@@ -389,7 +462,7 @@ class SearchEngine:
             kept.append(number)
             if len(hits) == limit:
                 break
-        return tuple(_diversify(hits))
+        return tuple(_diversify(hits)), best
 
     @staticmethod
     def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,17 @@ from retrieval.search import SearchEngine
 from standin.botapi import BotApiStandIn
 from standin.postgres_server import PostgresServer, PostgresUnavailable
 from tests.support.backends import BACKENDS, Backend
+
+# The semantic stage caches passage embeddings in $XDG_CACHE_HOME: the tests, and the bot
+# processes they start (which inherit this environment), share one cache of their own, kept
+# between runs like pytest's, instead of the user's.
+os.environ["XDG_CACHE_HOME"] = str(Path(__file__).resolve().parents[1] / ".pytest_cache" / "xdg")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embeddings_cached(knowledge: KnowledgeBase) -> None:
+    """Encode the articles once, before any test starts a bot process that needs them."""
+    SearchEngine(knowledge)
 
 
 @pytest.fixture(autouse=True)

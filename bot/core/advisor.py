@@ -10,12 +10,14 @@ from retrieval.search import SearchEngine
 
 
 class Advisor:
-    def __init__(self, knowledge: KnowledgeBase | None = None) -> None:
+    def __init__(self, knowledge: KnowledgeBase | None = None, semantic: bool = True) -> None:
+        """``semantic`` False leaves out the re-ranking stage (for side-by-side measures)."""
         self.knowledge = knowledge if knowledge is not None else load_knowledge()
+        self.semantic = semantic
 
     @cached_property
     def engine(self) -> SearchEngine:
-        return SearchEngine(self.knowledge)
+        return SearchEngine(self.knowledge, semantic=self.semantic)
 
     def answer(self, question: str) -> Answer:
         return compose(self.engine.search(question))

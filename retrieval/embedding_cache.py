@@ -1,0 +1,118 @@
+"""Text embeddings kept on disk, so a start with unchanged articles encodes nothing.
+
+The cache is addressed by content: each row is keyed by the SHA-256 of the text it embeds,
+within files named for the model (``embeddings-<model id>.npy`` with the float32 rows and
+``embeddings-<model id>.json`` with their keys, in order). A changed or added passage is a
+new key, so only it is encoded; another model never reads these rows. Plain formats only
+(numpy's .npy and JSON, no pickle); files are replaced atomically, and a file that does not
+load is ignored (the rows are encoded again and the file rewritten).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["EmbeddingCache", "default_cache_dir", "text_key"]
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/career-advisor``, else ``~/.cache/career-advisor``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "career-advisor"
+
+
+class EmbeddingCache:
+    """Rows of one model's embeddings in ``directory`` (None: in memory only)."""
+
+    def __init__(self, directory: Path | None, model_id: str, dimensions: int) -> None:
+        self.directory = directory
+        self.model_id = model_id
+        self.dimensions = dimensions
+        self.encoded = 0  # texts encoded by this instance: 0 means every row came from disk
+
+    def _path(self, suffix: str) -> Path | None:
+        if self.directory is None:
+            return None
+        return self.directory / f"embeddings-{self.model_id}{suffix}"
+
+    @property
+    def _matrix_path(self) -> Path | None:
+        return self._path(".npy")
+
+    @property
+    def _keys_path(self) -> Path | None:
+        return self._path(".json")
+
+    def embed(self, texts: Sequence[str], encode: Encode) -> np.ndarray:
+        """The embeddings of ``texts`` (one row each, in order), encoding only the new ones."""
+        stored = self._load()
+        keys = [text_key(text) for text in texts]
+        missing = [i for i, key in enumerate(keys) if key not in stored]
+        if missing:
+            fresh = encode([texts[i] for i in missing])
+            self.encoded += len(missing)
+            for row, i in enumerate(missing):
+                stored[keys[i]] = np.asarray(fresh[row], dtype=np.float32)
+            self._save(stored)
+        if not keys:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.stack([stored[key] for key in keys])
+
+    def _load(self) -> dict[str, np.ndarray]:
+        matrix_path, keys_path = self._matrix_path, self._keys_path
+        if matrix_path is None or keys_path is None:
+            return {}
+        try:
+            keys = json.loads(keys_path.read_text(encoding="utf-8"))
+            matrix = np.load(matrix_path, allow_pickle=False)
+        except (OSError, ValueError):
+            return {}  # none yet, or unreadable: encode again and rewrite
+        if (
+            not isinstance(keys, list)
+            or matrix.ndim != 2
+            or matrix.shape != (len(keys), self.dimensions)
+            or matrix.dtype != np.float32
+        ):
+            return {}
+        return {str(key): matrix[row] for row, key in enumerate(keys)}
+
+    def _save(self, stored: dict[str, np.ndarray]) -> None:
+        matrix_path, keys_path = self._matrix_path, self._keys_path
+        if matrix_path is None or keys_path is None or self.directory is None:
+            return
+        keys = sorted(stored)
+        matrix = np.stack([stored[key] for key in keys]).astype(np.float32)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # matrix first, keys last: a reader that sees new keys also sees their rows, and
+            # a shape mismatch from a write cut short is refused by _load
+            _replace_atomically(matrix_path, lambda f: np.save(f, matrix, allow_pickle=False))
+            _replace_atomically(keys_path, lambda f: f.write(json.dumps(keys).encode("utf-8")))
+        except OSError:
+            pass  # an unwritable cache costs the next start an encode, nothing else
+
+
+def _replace_atomically(path: Path, write: Callable[[object], object]) -> None:
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,93 @@
+"""How close in meaning a question is to each passage: the second stage after BM25.
+
+A passage is represented by its own text (with its article title and headings) and by the
+questions it is known to answer (``knowledge/asked``); its similarity to a question is the
+best of those cosines, since a question phrased like one of its asks is close to that ask
+even where it shares few words with the passage. Embeddings of the passages and asks come
+from the :class:`~retrieval.embedding_cache.EmbeddingCache`; only the question is encoded
+per search, and the last few hundred questions' vectors are kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from retrieval.chunking import Passage
+from retrieval.embedding_cache import EmbeddingCache
+
+__all__ = ["Encoder", "SemanticIndex", "passage_text"]
+
+QUESTIONS_KEPT = 512  # recent question vectors (the suggested questions recur often)
+
+
+class Encoder(Protocol):
+    """A sentence encoder: unit-length float32 rows, one per text."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def passage_text(passage: Passage) -> str:
+    """What the encoder reads of a passage: where it is, then what it says."""
+    where = " > ".join((passage.title, *passage.section))
+    return f"{where}: {passage.text}"
+
+
+class SemanticIndex:
+    def __init__(
+        self,
+        encoder: Encoder,
+        passages: Sequence[Passage],
+        asks: Sequence[Sequence[str]],
+        cache_dir: Path | None,
+    ) -> None:
+        if len(asks) != len(passages):
+            raise ValueError(f"{len(asks)} lists of asks for {len(passages)} passages")
+        self.encoder = encoder
+        texts = [passage_text(passage) for passage in passages]
+        ask_texts = [ask for passage_asks in asks for ask in passage_asks]
+        self.cache = EmbeddingCache(cache_dir, encoder.model_id, encoder.dimensions)
+        vectors = self.cache.embed([*texts, *ask_texts], encoder.encode)
+        self._passages = vectors[: len(texts)]
+        self._asks = vectors[len(texts) :]
+        self._ask_owner = np.array(
+            [number for number, passage_asks in enumerate(asks) for _ in passage_asks],
+            dtype=np.intp,
+        )
+        self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._passages)
+
+    def question_vector(self, question: str) -> np.ndarray:
+        vector = self._questions.get(question)
+        if vector is None:
+            vector = self.encoder.encode([question])[0]
+            self._questions[question] = vector
+            if len(self._questions) > QUESTIONS_KEPT:
+                self._questions.popitem(last=False)
+        else:
+            self._questions.move_to_end(question)
+        return vector
+
+    def forget_questions(self) -> None:
+        """Drop the kept question vectors (benchmarks time the encoding itself)."""
+        self._questions.clear()
+
+    def similarities(self, question: str) -> np.ndarray:
+        """Cosine of the question with each passage (its text or its closest ask)."""
+        vector = self.question_vector(question)
+        scores = self._passages @ vector
+        if len(self._asks):
+            np.maximum.at(scores, self._ask_owner, self._asks @ vector)
+        return scores

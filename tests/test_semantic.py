@@ -1,0 +1,175 @@
+"""The semantic stage: fusion, the on-disk embedding cache, and its place in search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import load_knowledge
+from retrieval.embedding_cache import EmbeddingCache
+from retrieval.rerank import fuse, min_max, weight_for
+from retrieval.search import SearchEngine
+from retrieval.semantic import SemanticIndex
+
+# Fusion -----------------------------------------------------------------------------------------
+
+
+def test_fuse_keeps_bm25_order_at_weight_zero_and_follows_meaning_at_one() -> None:
+    bm25 = np.array([9.0, 6.0, 3.0])
+    cosine = np.array([0.1, 0.2, 0.9])
+    assert np.argsort(-fuse(bm25, cosine, 0.0)).tolist() == [0, 1, 2]
+    assert np.argsort(-fuse(bm25, cosine, 1.0)).tolist() == [2, 1, 0]
+    assert fuse(bm25, cosine, 0.0).max() == pytest.approx(9.0)  # in BM25's units
+
+
+def test_fuse_compares_candidates_with_each_other_not_scales() -> None:
+    # the same ordering whatever the scale of either signal
+    bm25, cosine = np.array([2.0, 1.0, 1.5]), np.array([0.30, 0.35, 0.32])
+    base = np.argsort(-fuse(bm25, cosine, 0.5)).tolist()
+    assert np.argsort(-fuse(bm25 * 40, cosine - 0.2, 0.5)).tolist() == base
+    assert min_max(np.array([3.0, 3.0])).tolist() == [1.0, 1.0]  # no preference, no NaN
+
+
+def test_meaning_counts_less_when_bm25s_best_clearly_leads() -> None:
+    assert weight_for(np.array([10.0, 9.0, 1.0]), 0.5) == pytest.approx(0.45)
+    assert weight_for(np.array([10.0, 2.0]), 0.5) == pytest.approx(0.1)
+    assert weight_for(np.array([4.0]), 0.5) == 0.5
+
+
+def test_fuse_refuses_what_it_cannot_mean() -> None:
+    with pytest.raises(ValueError, match="weight"):
+        fuse(np.ones(2), np.ones(2), 1.5)
+    with pytest.raises(ValueError, match="similarities"):
+        fuse(np.ones(2), np.ones(3), 0.5)
+
+
+# The cache --------------------------------------------------------------------------------------
+
+
+class CountingEncoder:
+    """A stand-in encoder whose vectors are a text's letter counts, and that counts calls."""
+
+    model_id = "counting-1"
+    dimensions = 26
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        rows = np.zeros((len(texts), 26), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for char in text.lower():
+                if "a" <= char <= "z":
+                    rows[row, ord(char) - 97] += 1
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.where(norms == 0, 1, norms)
+
+
+def test_cache_encodes_only_new_texts_and_survives_a_restart(tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    first = EmbeddingCache(tmp_path, encoder.model_id, encoder.dimensions)
+    rows = first.embed(["alpha", "beta"], encoder.encode)
+    assert encoder.texts == ["alpha", "beta"] and first.encoded == 2
+    again = EmbeddingCache(tmp_path, encoder.model_id, encoder.dimensions)
+    same = again.embed(["beta", "alpha", "gamma"], encoder.encode)
+    assert encoder.texts[2:] == ["gamma"] and again.encoded == 1  # only the new one
+    assert np.array_equal(same[0], rows[1]) and np.array_equal(same[1], rows[0])
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npy"]  # no pickle
+
+
+def test_cache_of_another_model_or_a_damaged_file_is_not_used(tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    EmbeddingCache(tmp_path, "model-a", 26).embed(["alpha"], encoder.encode)
+    other = EmbeddingCache(tmp_path, "model-b", 26)
+    other.embed(["alpha"], encoder.encode)
+    assert other.encoded == 1
+    (tmp_path / "embeddings-model-a.npy").write_bytes(b"not numpy")
+    damaged = EmbeddingCache(tmp_path, "model-a", 26)
+    assert damaged.embed(["alpha"], encoder.encode).shape == (1, 26)
+    assert damaged.encoded == 1  # encoded again, and the file rewritten
+    assert EmbeddingCache(tmp_path, "model-a", 26).embed(["alpha"], encoder.encode).shape == (
+        1, 26)
+
+
+def test_semantic_index_takes_a_passages_closest_ask(knowledge, tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    engine = SearchEngine(knowledge, semantic=False)
+    passages = engine.passages[:3]
+    asks = [["zzz"], [], ["qqq", "xyz"]]
+    index = SemanticIndex(encoder, passages, asks, tmp_path)
+    scores = index.similarities("zzz")
+    assert scores[0] == pytest.approx(1.0)  # its ask is the question itself
+    assert scores[1] < 0.5
+
+
+# In search --------------------------------------------------------------------------------------
+
+
+def test_a_changed_article_re_encodes_only_its_passages(
+    knowledge_copy: Path, tmp_path: Path
+) -> None:
+    cache, encoder = tmp_path / "cache", CountingEncoder()
+
+    def build() -> SearchEngine:
+        return SearchEngine(load_knowledge(knowledge_copy), cache_dir=cache, encoder=encoder)
+
+    first = build()
+    assert first.semantic is not None and first.semantic.cache.encoded > 0
+    unchanged = build()
+    assert unchanged.semantic is not None and unchanged.semantic.cache.encoded == 0
+    # a new article (every existing line is quoted by the roadmap or salary data)
+    (knowledge_copy / "articles" / "mlops-guide.txt").write_text(
+        "MLOps engineer guide\n\nFeature stores\n\nA feature store keeps curated model "
+        "features in one place so that training and serving read the same values.\n",
+        encoding="utf-8",
+    )
+    catalogue = knowledge_copy / "catalogue.yaml"
+    catalogue.write_text(
+        catalogue.read_text(encoding="utf-8")
+        + "  - id: mlops-guide\n    file: mlops-guide.txt\n    title: MLOps engineer guide\n"
+        "    regions: [global]\n    description: A short guide to MLOps tooling.\n",
+        encoding="utf-8",
+    )
+    changed = build()
+    assert changed.semantic is not None
+    assert 0 < changed.semantic.cache.encoded < first.semantic.cache.encoded
+
+
+def test_meaning_lifts_the_passage_that_answers_a_question_without_its_words(
+    engine: SearchEngine,
+) -> None:
+    """No word of this question names degrees; its meaning is about them."""
+    question = "is grad school worth it before applying to ML roles?"
+    plain = SearchEngine(engine.knowledge, semantic=False).search(question)
+    fused = engine.search(question)
+    assert fused.in_scope and plain.in_scope
+
+    def rank(result: object) -> int:
+        hits = result.hits  # type: ignore[attr-defined]
+        for position, hit in enumerate(hits, start=1):
+            if "master" in hit.passage.text.lower() and "degree" in hit.passage.text.lower():
+                return position
+        return 99
+
+    assert rank(fused) <= rank(plain)
+    assert rank(fused) <= 3
+
+
+@pytest.mark.parametrize("name", ["real", "paraphrase"])
+def test_the_stage_ranks_development_sets_no_worse_than_bm25_alone(
+    knowledge, name: str
+) -> None:
+    """The stage was tuned on these sets: it must not lose what BM25 alone gets right."""
+    from bot.core.advisor import Advisor
+    from evaluation.quality import SETS, evaluate, load_eval_set
+
+    eval_set = load_eval_set(SETS[name])
+    plain = evaluate(Advisor(knowledge, semantic=False), eval_set)
+    fused = evaluate(Advisor(knowledge, semantic=True), eval_set)
+    assert fused.hit_at_3 >= plain.hit_at_3, (plain.lines(), fused.lines())
+    assert fused.mrr > plain.mrr, (plain.lines(), fused.lines())
+    assert fused.false_declines <= plain.false_declines
