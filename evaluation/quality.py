@@ -29,7 +29,13 @@ SETS = {
     "holdout": SETS_DIR / "holdout_set.yaml",
     # Written by someone who read only the articles, never the engine or other sets.
     "blind": SETS_DIR / "blind_set.yaml",
+    # Questions real people asked in public, close to verbatim, with their sources: a
+    # development split, and a held-out split that is not tuned on.
+    "real": SETS_DIR / "real_set.yaml",
+    "real_holdout": SETS_DIR / "real_holdout_set.yaml",
 }
+# Sets the semantic stage's weight and depth were tuned on; the others are only scored.
+TUNED_ON = ("eval", "paraphrase", "fresh", "real")
 
 
 def fold(text: str) -> str:
@@ -124,22 +130,44 @@ def main(argv: list[str] | None = None) -> int:
         choices=[*SETS, "all"],
         help="question set to score (repeatable; default eval)",
     )
+    parser.add_argument(
+        "--stage",
+        choices=("both", "semantic", "bm25"),
+        default="both",
+        help="both (default): each set with and without the semantic stage, side by side",
+    )
     args = parser.parse_args(argv)
     names = args.sets or ["eval"]
     if "all" in names:
         names = list(SETS)
-    advisor = Advisor()
+    advisors = {
+        label: Advisor(semantic=semantic)
+        for label, semantic in (("BM25 only", False), ("with semantic", True))
+        if args.stage == "both" or args.stage == ("semantic" if semantic else "bm25")
+    }
     for name in names:
-        report = evaluate(advisor, load_eval_set(SETS[name]))
-        if len(names) > 1:
-            print(f"== {name} ({SETS[name].name})")
-        print("\n".join(report.lines()))
+        eval_set = load_eval_set(SETS[name])
+        reports = {label: evaluate(advisor, eval_set) for label, advisor in advisors.items()}
+        tuned = "tuned on" if name in TUNED_ON else "not tuned on"
+        print(f"== {name} ({SETS[name].name}; {tuned})")
+        print(side_by_side(reports))
         if args.verbose:
-            print("\nmissed at rank 1:", *report.misses, sep="\n  ")
-            print("\noff-topic answered:", *report.wrongly_answered, sep="\n  ")
-        if len(names) > 1:
-            print()
+            for label, report in reports.items():
+                print(f"\n[{label}] missed at rank 1:", *report.misses, sep="\n  ")
+                print(f"\n[{label}] off-topic answered:", *report.wrongly_answered, sep="\n  ")
+        print()
     return 0
+
+
+def side_by_side(reports: dict[str, Report]) -> str:
+    """The reports' lines in columns: the measure, then one value per report."""
+    columns = [report.lines() for report in reports.values()]
+    header = f"{'':<24}" + "".join(f"{label:>16}" for label in reports)
+    rows = [header]
+    for cells in zip(*columns, strict=True):
+        name = cells[0][:24]
+        rows.append(f"{name:<24}" + "".join(f"{cell[24:].strip():>16}" for cell in cells))
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":
