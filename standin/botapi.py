@@ -180,6 +180,7 @@ class _Fault:
     description: str | None = None
     retry_after: int | None = None
     seconds: float = 0.0
+    html: bool = False  # answer with a reverse proxy's HTML error page instead of JSON
 
 
 class _ApiError(Exception):
@@ -671,8 +672,13 @@ class BotApiStandIn:
         retry_after: int | None = None,
         description: str | None = None,
         times: int = 1,
+        html: bool = False,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` ("*" for any) with an error."""
+        """Answer the next ``times`` calls of ``method`` ("*" for any) with an error.
+
+        ``html``: the answer is an HTML error page, as a reverse proxy (nginx) in front of
+        the API sends when the API behind it is down, not Telegram's JSON.
+        """
         if status == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -680,7 +686,7 @@ class BotApiStandIn:
                 description = f"Too Many Requests: retry after {retry_after}"
             else:
                 description = _DEFAULT_FAULT_DESCRIPTIONS.get(status, f"Error {status}")
-        fault = _Fault("fail", method.lower(), status, description, retry_after)
+        fault = _Fault("fail", method.lower(), status, description, retry_after, html=html)
         with self._changed:
             self._faults.extend([fault] * times)
 
@@ -881,6 +887,11 @@ class BotApiStandIn:
                 self._record(method, raw_params, 0, "connection dropped", injected=True)
             handler.close_connection = True
             return
+        elif fault is not None and fault.html:
+            with self._changed:
+                self._record(method, raw_params, fault.status, fault.description, True)
+            self._respond_html(handler, fault.status, fault.description or "")
+            return
         elif fault is not None:
             parameters = {"retry_after": fault.retry_after} if fault.retry_after else None
             error = _ApiError(fault.status, fault.description or "", parameters)
@@ -966,6 +977,23 @@ class BotApiStandIn:
             handler.wfile.write(body)
             handler.wfile.flush()
         except OSError:  # the client went away (e.g. a cancelled long poll)
+            handler.close_connection = True
+
+    @staticmethod
+    def _respond_html(handler: _Handler, status: int, title: str) -> None:
+        body = (
+            f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n"
+        ).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            handler.wfile.flush()
+        except OSError:
             handler.close_connection = True
 
     @staticmethod

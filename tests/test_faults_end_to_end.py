@@ -152,6 +152,23 @@ def test_a_5xx_twice_then_success_delivers_one_reply(
     assert_log_keeps_the_token_secret(bot)
 
 
+def test_a_proxys_html_error_page_is_retried_like_a_json_5xx(
+    standin: BotApiStandIn, bot: BotProcess
+) -> None:
+    """nginx in front of the API answers 502/503 with an HTML page, not Telegram's JSON."""
+    standin.fail_next("sendMessage", status=502, description="Bad Gateway", html=True)
+    standin.fail_next(
+        "sendMessage", status=503, description="Service Temporarily Unavailable", html=True
+    )
+
+    ask(standin, CHAT, QUESTIONS[0])
+
+    assert [call.status for call in sends_to(standin, CHAT)] == [502, 503, 200]
+    assert len(standin.sent_messages(CHAT)) == 1
+    wait_for_log(bot, r"WARNING .*sendMessage failed .*retry 2 of")
+    assert_log_keeps_the_token_secret(bot)
+
+
 def test_5xx_beyond_the_retry_bound_is_logged_and_other_chats_are_still_served(
     standin: BotApiStandIn, bot: BotProcess
 ) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 import httpx
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 
 from bot.telegram_adapter.log_redaction import redact
@@ -65,7 +65,9 @@ def certainly_not_delivered(error: BaseException) -> bool:
         return isinstance(cause, _NOT_SENT_CAUSES)
     if isinstance(error, NetworkError):
         # PTB raises a bare NetworkError for a 5xx answer; transport failures are chained.
-        return cause is None or isinstance(cause, _NOT_SENT_CAUSES)
+        # A 5xx whose body is not JSON (a reverse proxy's HTML page) comes chained to the
+        # parsing error: it is a 5xx all the same.
+        return cause is None or isinstance(cause, (*_NOT_SENT_CAUSES, TelegramError))
     return False
 
 
