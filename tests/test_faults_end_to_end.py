@@ -354,3 +354,37 @@ def test_invalid_knowledge_stops_the_bot_before_it_polls(
     assert standin.token not in result.stderr + result.stdout
     assert standin.calls_to("getUpdates") == []  # it never started polling
     assert standin.calls_to("sendMessage") == []
+
+
+# 3. A failed callback answer ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "times", "description"),
+    [
+        # pressed while the bot was down, or a redelivered press: the answer is refused
+        (400, 1, "Bad Request: query is too old and response timeout expired or query ID is "
+                 "invalid"),
+        # the API keeps failing the answer beyond the retries
+        (502, len(RETRY_DELAYS) + 1, None),
+    ],
+)
+def test_a_press_is_applied_even_when_its_callback_answer_fails(
+    standin: BotApiStandIn, bot: BotProcess, status: int, times: int, description: str | None
+) -> None:
+    overview = ask(standin, CHAT, "/roadmap")
+    data = next(
+        button["callback_data"]
+        for row in overview["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button["callback_data"].startswith("rm:s:")
+    )
+    standin.fail_next("answerCallbackQuery", status=status, times=times, description=description)
+    sent_before = len(standin.sent_messages(CHAT))
+    standin.push_callback(CHAT, overview["message_id"], data)
+
+    [edit] = wait_for_calls(standin, "editMessageText", 1, status=200)
+    assert "Stage 1/" in edit.params["text"]  # the press did what it says
+    time.sleep(0.5)
+    assert len(standin.sent_messages(CHAT)) == sent_before  # and no apology follows it
+    assert " ERROR " not in bot.log()
