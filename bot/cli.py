@@ -109,7 +109,7 @@ def run_default() -> int:
         return run_chat(sys.stdin, sys.stdout)
     from bot.core.dialogue import Dialogue
     from bot.storage import StoreUnavailable
-    from bot.telegram_adapter.app import run_telegram
+    from bot.telegram_adapter.app import TokenRefused, run_telegram
     from bot.telegram_adapter.log_redaction import configure_logging
 
     configure_logging(settings.log_level, settings.secrets)
@@ -120,6 +120,9 @@ def run_default() -> int:
     except ConfigError as error:  # a load-test knob, which run_telegram reads itself
         print(f"career-advisor: {error}", file=sys.stderr)
         return 2
+    except TokenRefused as error:  # revoked while running: the log has said so already
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 1
     except StoreUnavailable as error:  # disk full, read-only data directory, database down
         logging.getLogger("bot").error("%s", error)
         print(f"career-advisor: {error}", file=sys.stderr)

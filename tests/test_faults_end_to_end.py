@@ -388,3 +388,43 @@ def test_a_press_is_applied_even_when_its_callback_answer_fails(
     time.sleep(0.5)
     assert len(standin.sent_messages(CHAT)) == sent_before  # and no apology follows it
     assert " ERROR " not in bot.log()
+
+
+# 5. An update that cannot be read; a token that is refused ------------------------------------
+
+
+def test_an_unreadable_update_is_skipped_logged_once_and_polling_goes_on(
+    standin: BotApiStandIn, bot: BotProcess
+) -> None:
+    secret_detail = "payload-detail-that-must-not-be-logged"
+    bad = standin.push_raw({"message": {"message_id": 1, "date": secret_detail,
+                                        "chat": {"id": CHAT, "type": "private"}}})
+    reply = ask(standin, CHAT, "/help")  # queued after it, in the same or the next batch
+    assert "/salary" in reply["text"]
+    # the offset moved past the bad update: polling goes on with later updates
+    assert ask(standin, CHAT, "/help")["text"] == reply["text"]
+    time.sleep(1.0)
+    log = bot.log()
+    skipped = [line for line in log.splitlines() if "skipped update" in line]
+    assert len(skipped) == 1 and f"skipped update {bad['update_id']}" in skipped[0]
+    # the payload is not in any warning or error line (DEBUG, as here, logs every body)
+    loud = [line for line in log.splitlines() if re.search(r" (WARNING|ERROR|CRITICAL) ", line)]
+    assert not [line for line in loud if secret_detail in line]
+    assert " CRITICAL " not in log and len(standin.calls_to("getUpdates")) < 50
+
+
+def test_a_token_refused_by_getupdates_stops_the_process_with_a_clear_message(
+    standin: BotApiStandIn, bot: BotProcess
+) -> None:
+    ask(standin, CHAT, "/help")
+    standin.fail_next("getUpdates", status=401, description="Unauthorized")
+    assert bot.process is not None
+    exit_code = bot.process.wait(TIMEOUT)
+    assert exit_code == 1
+    log = bot.log()
+    assert "Telegram refused the bot token" in log
+    assert "career-advisor: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)" in (
+        log.splitlines()
+    )
+    assert " ERROR " not in log and "Unclosed" not in log  # a clean stop, not a crash
+    assert_log_keeps_the_token_secret(bot)

@@ -29,6 +29,7 @@ from bot.telegram_adapter.handlers import (
     on_media,
     on_text,
 )
+from bot.telegram_adapter.polling_bot import PollingBot
 from bot.telegram_adapter.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,24 @@ def build_application(
         if load_test is not None and load_test.rate_limit == "off"
         else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
     )
-    builder = (
+    if request is None:  # aiohttp, not PTB's httpx: a third of the CPU per update
+        requests: tuple[BaseRequest, BaseRequest] = (
+            AiohttpRequest(CONNECTION_POOL_SIZE), AiohttpRequest(1)
+        )
+    else:
+        requests = (request, request)
+    bot = PollingBot(
+        settings.token.get_secret_value(),
+        base_url=settings.api_base_url,
+        request=requests[0],
+        get_updates_request=requests[1],
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=RetryingLimiter(telegram_limits),
+    )
+    application = (
         Application.builder()
         .application_class(
             AdvisorApplication,
@@ -86,29 +104,31 @@ def build_application(
                 "data_dir": settings.data_dir,
             },
         )
-        .token(settings.token.get_secret_value())
-        .base_url(settings.api_base_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .rate_limiter(RetryingLimiter(telegram_limits))
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(_on_startup)
+        .build()
     )
-    if request is None:  # aiohttp, not PTB's httpx: a third of the CPU per update
-        builder = builder.request(AiohttpRequest(CONNECTION_POOL_SIZE)).get_updates_request(
-            AiohttpRequest(1)
-        )
-    else:
-        builder = builder.request(request).get_updates_request(request)
-    application = builder.build()
+    bot.on_invalid_token(lambda error: _stop_for_invalid_token(application, error))
     if isinstance(application, AdvisorApplication) and load_test is not None:
         application.search_in_thread = load_test.search_in_thread
     add_handlers(application)
     return application
+
+
+class TokenRefused(Exception):
+    """Telegram answered 401 to getUpdates: the token was revoked or is wrong."""
+
+
+def _stop_for_invalid_token(application: Application, error: Exception) -> None:
+    """Stop polling and the process: without a valid token there is nothing left to do."""
+    logger.critical(
+        "Telegram refused the bot token (%s): it was revoked or is wrong. Stopping; set a "
+        "valid TELEGRAM_BOT_TOKEN and start again.", error,
+    )
+    if isinstance(application, AdvisorApplication):
+        application.token_refused = True
+    application.stop_running()
 
 
 def default_store(settings: Settings) -> StateStore:
@@ -149,6 +169,8 @@ def run_telegram(settings: Settings, dialogue: Dialogue) -> None:
     application = build_application(settings, dialogue, load_test=load_test_settings())
     if not settings.webhook_enabled:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if getattr(application, "token_refused", False):
+            raise TokenRefused("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)")
         return
     assert settings.webhook_url is not None and settings.webhook_secret is not None  # validated
     logger.info(

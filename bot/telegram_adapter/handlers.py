@@ -53,7 +53,8 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("data_dir", "dialogue", "flood_guard", "search_in_thread", "store")
+    __slots__ = ("data_dir", "dialogue", "flood_guard", "search_in_thread", "store",
+                 "token_refused")
 
     def __init__(
         self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
@@ -62,6 +63,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         self.dialogue = dialogue
         self.store = store
         self.data_dir = data_dir  # where an earlier release's state.json may wait for import
+        self.token_refused = False  # set when getUpdates answers 401 (see .app)
         self.flood_guard = FloodGuard()  # in memory: a restart forgives flooders
         self.search_in_thread = False
 
