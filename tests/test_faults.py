@@ -10,8 +10,14 @@ import aiohttp
 import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter
 
-from bot.telegram_adapter.delivery import RETRY_DELAYS, RetryingLimiter, certainly_not_delivered
+from bot.telegram_adapter.delivery import (
+    MAX_RETRY_AFTER,
+    RETRY_DELAYS,
+    RetryingLimiter,
+    certainly_not_delivered,
+)
 
 
 def chained(error: Exception, cause: BaseException) -> Exception:
@@ -109,6 +115,24 @@ async def test_a_bad_request_is_not_retried() -> None:
     with pytest.raises(BadRequest):
         await send(RetryingLimiter(sleep=Sleeps()), call)
     assert call.attempts == 1
+
+
+async def test_a_very_long_429_is_capped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    sleeps = Sleeps()
+    call = ScriptedCall(RetryAfter(3600))
+    assert await send(RetryingLimiter(sleep=sleeps), call) == {"message_id": 1}
+    assert sleeps.waited == [pytest.approx(MAX_RETRY_AFTER + 0.1)]
+    assert "asked to wait 3600 s; waiting 30 s instead" in caplog.text
+
+
+async def test_with_telegram_limits_the_429_is_still_waited_out_by_its_own_call() -> None:
+    """AIORateLimiter would pause every chat for one chat's 429; it never sees one."""
+    sleeps = Sleeps()
+    call = ScriptedCall(RetryAfter(2))
+    limiter = RetryingLimiter(AIORateLimiter(max_retries=0), sleep=sleeps)
+    await limiter.initialize()
+    assert await send(limiter, call) == {"message_id": 1}
+    assert call.attempts == 2 and sleeps.waited == [pytest.approx(2.1)]
 
 
 async def test_without_telegram_limits_a_429_is_waited_out_here() -> None:

@@ -134,6 +134,26 @@ def test_a_429_is_waited_out_and_the_reply_is_delivered_once(
     assert_log_keeps_the_token_secret(bot)
 
 
+def test_one_chats_429_does_not_hold_up_the_others(
+    standin: BotApiStandIn, bot: BotProcess
+) -> None:
+    """Telegram's 429 for one chat (its 1 message/s) is that chat's to wait out alone."""
+    other = CHAT + 1
+    ask(standin, other, QUESTIONS[0])  # the other chat is known and warm
+    retry_after = 6
+    standin.fail_next("sendMessage", status=429, retry_after=retry_after)
+    standin.push_message(CHAT, QUESTIONS[1])
+    wait_for_calls(standin, "sendMessage", 1, status=429)
+    asked = time.monotonic()
+    ask(standin, other, QUESTIONS[2])
+    assert time.monotonic() - asked < retry_after / 2  # not held for the other chat's 429
+    standin.wait_for_messages(CHAT, 1, TIMEOUT)
+    attempts = sends_to(standin, CHAT)
+    assert [call.status for call in attempts] == [429, 200]  # delivered once, after the wait
+    assert attempts[1].at - attempts[0].at >= retry_after
+    assert attempts[1].params["text"] == attempts[0].params["text"]
+
+
 # 2. 5xx ----------------------------------------------------------------------------------------
 
 

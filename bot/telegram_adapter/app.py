@@ -34,7 +34,6 @@ from bot.telegram_adapter.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMIT_RETRIES = 3  # times a reply is retried after Telegram's 429 "retry after"
 # Updates of different chats are handled side by side (a slow send for one chat does not hold
 # up the others); those of one chat stay in order (see bot.telegram_adapter.delivery).
 CONCURRENT_UPDATES = 64
@@ -75,7 +74,8 @@ def build_application(
     telegram_limits = (
         None
         if load_test is not None and load_test.rate_limit == "off"
-        else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        # 429s never reach it: RetryingLimiter waits them out per call (see .delivery)
+        else AIORateLimiter(max_retries=0)
     )
     if request is None:  # aiohttp, not PTB's httpx: a third of the CPU per update
         requests: tuple[BaseRequest, BaseRequest] = (

@@ -75,8 +75,9 @@ class RetryingLimiter(BaseRateLimiter[int]):
     """Every Bot API call but getUpdates passes here (PTB's rate-limiter seam).
 
     Retries what `certainly_not_delivered` allows, up to len(RETRY_DELAYS) times, then lets
-    the error go to the error handler. `inner` (AIORateLimiter) keeps to Telegram's limits and
-    handles 429; without it, 429s are waited out here.
+    the error go to the error handler. A 429 is waited out here, by the call it was for, so one
+    chat's wait holds up no other; `inner` (AIORateLimiter) keeps to Telegram's limits before
+    each call and never sees a 429.
     """
 
     def __init__(
@@ -111,12 +112,17 @@ class RetryingLimiter(BaseRateLimiter[int]):
                 try:
                     return await callback(*call_args, **call_kwargs)
                 except RetryAfter as error:
-                    # the timedelta behind the deprecated int `retry_after`, as PTB reads it
-                    seconds = error._retry_after.total_seconds()
-                    if self.inner is not None or attempt == len(self.delays):
+                    # Waited out here, in this call only: AIORateLimiter would pause every
+                    # chat for one chat's 429. A very long wait is capped (and said so).
+                    seconds = error._retry_after.total_seconds()  # as PTB reads it
+                    if attempt == len(self.delays):
                         raise
                     if seconds > MAX_RETRY_AFTER:
-                        raise
+                        logger.warning(
+                            "%s: Telegram asked to wait %.0f s; waiting %.0f s instead",
+                            endpoint, seconds, MAX_RETRY_AFTER,
+                        )
+                        seconds = MAX_RETRY_AFTER
                     await self._sleep(seconds + 0.1)
                 except NetworkError as error:
                     if attempt == len(self.delays) or not certainly_not_delivered(error):
