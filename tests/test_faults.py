@@ -4,6 +4,7 @@ scripted coroutine and sleeping is recorded, not done."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ from telegram.ext import AIORateLimiter
 from bot.telegram_adapter.delivery import (
     MAX_RETRY_AFTER,
     RETRY_DELAYS,
+    PerChatUpdateProcessor,
     RetryingLimiter,
     certainly_not_delivered,
 )
@@ -140,3 +142,53 @@ async def test_without_telegram_limits_a_429_is_waited_out_here() -> None:
     call = ScriptedCall(RetryAfter(2))
     assert await send(RetryingLimiter(sleep=sleeps), call) == {"message_id": 1}
     assert call.attempts == 2 and sleeps.waited == [pytest.approx(2.1)]
+
+
+# Slots and chats ---------------------------------------------------------------------------------
+
+
+class _Chat:
+    def __init__(self, chat_id: int) -> None:
+        self.id = chat_id
+
+
+class _Update:
+    def __init__(self, chat_id: int) -> None:
+        self.effective_chat = _Chat(chat_id)
+        self.effective_user = None
+
+
+async def test_a_chats_queued_updates_do_not_hold_the_slots_other_chats_need() -> None:
+    processor = PerChatUpdateProcessor(2)
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def work(name: str) -> None:
+        started.append(name)
+        if name.startswith("a"):
+            await release.wait()
+
+    burst = [
+        asyncio.create_task(processor.process_update(_Update(1), work(f"a{n}")))
+        for n in range(10)
+    ]
+    await asyncio.sleep(0.01)
+    other = asyncio.create_task(processor.process_update(_Update(2), work("b")))
+    await asyncio.sleep(0.01)
+    assert started == ["a0", "b"]  # b ran while a's burst waits its turn (in order)
+    release.set()
+    await asyncio.gather(*burst, other)
+    assert started == ["a0", "b", *(f"a{n}" for n in range(1, 10))]
+
+
+async def test_updates_to_drop_never_run_nor_take_a_slot() -> None:
+    processor = PerChatUpdateProcessor(1)
+    processor.drop_when(lambda update: update.effective_chat.id == 1)  # type: ignore[attr-defined]
+    ran: list[int] = []
+
+    async def work(chat_id: int) -> None:
+        ran.append(chat_id)
+
+    await processor.process_update(_Update(1), work(1))
+    await processor.process_update(_Update(2), work(2))
+    assert ran == [2]

@@ -448,3 +448,4 @@ def test_a_token_refused_by_getupdates_stops_the_process_with_a_clear_message(
     )
     assert " ERROR " not in log and "Unclosed" not in log  # a clean stop, not a crash
     assert_log_keeps_the_token_secret(bot)
+

@@ -83,6 +83,7 @@ def build_application(
         )
     else:
         requests = (request, request)
+    processor = PerChatUpdateProcessor(CONCURRENT_UPDATES)
     bot = PollingBot(
         settings.token.get_secret_value(),
         base_url=settings.api_base_url,
@@ -105,15 +106,23 @@ def build_application(
             },
         )
         .bot(bot)
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(processor)
         .post_init(_on_startup)
         .build()
     )
     bot.on_invalid_token(lambda error: _stop_for_invalid_token(application, error))
+    if isinstance(application, AdvisorApplication):
+        processor.drop_when(lambda update: _in_flood_cooldown(application, update))
     if isinstance(application, AdvisorApplication) and load_test is not None:
         application.search_in_thread = load_test.search_in_thread
     add_handlers(application)
     return application
+
+
+def _in_flood_cooldown(application: AdvisorApplication, update: object) -> bool:
+    """A flooder already told to wait: their updates are dropped before taking a slot."""
+    user = update.effective_user if isinstance(update, Update) else None
+    return user is not None and application.flood_guard.is_quiet(user.id)
 
 
 class TokenRefused(Exception):

@@ -145,13 +145,28 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Up to `max_concurrent_updates` updates at once, but never two of the same chat.
 
     Within a chat, order matters ("tell me more" follows its question) and each update reads
-    and writes the chat's state, so they run one after the other, in arrival order.
+    and writes the chat's state, so they run one after the other, in arrival order. An update
+    waits for its chat's turn before it takes one of the shared slots: a burst from one user
+    queues on that user's chat alone instead of filling the slots other chats need. Updates
+    that `drop_when` says to drop (a flooder in cooldown) never take a slot at all.
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
+        self._drop: Callable[[object], bool] = lambda update: False
+
+    def drop_when(self, predicate: Callable[[object], bool]) -> None:
+        self._drop = predicate
+
+    # PTB's process_update takes a slot first and then calls do_process_update, which would
+    # hold the slot while waiting for the chat; this order (chat, then slot) is the point.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        await self.do_process_update(update, coroutine)
 
     async def do_process_update(
         self, update: object, coroutine: Awaitable[Any]
@@ -161,7 +176,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                if self._drop(update):
+                    _close(coroutine)
+                    return
+                async with self._slots:
+                    await coroutine
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued: forget the chat's lock
@@ -173,6 +192,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    """Drop a handler coroutine that will never run, without a never-awaited warning."""
+    close = getattr(coroutine, "close", None)
+    if close is not None:
+        close()
 
 
 def _chat_key(update: object) -> object:
