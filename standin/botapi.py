@@ -346,6 +346,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
+def _write(handler: _Handler, status: int, content_type: str, body: bytes) -> None:
+    """One HTTP answer; a client that went away (a cancelled long poll) is let go."""
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.wfile.flush()
+    except OSError:
+        handler.close_connection = True
+
+
 class BotApiStandIn:
     """A fake Telegram Bot API server; it starts serving as soon as it is constructed.
 
@@ -969,15 +982,7 @@ class BotApiStandIn:
     @staticmethod
     def _respond(handler: _Handler, status: int, payload: dict[str, Any]) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-            handler.wfile.flush()
-        except OSError:  # the client went away (e.g. a cancelled long poll)
-            handler.close_connection = True
+        _write(handler, status, "application/json", body)
 
     @staticmethod
     def _respond_html(handler: _Handler, status: int, title: str) -> None:
@@ -986,15 +991,7 @@ class BotApiStandIn:
             f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
             "</body>\r\n</html>\r\n"
         ).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "text/html")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-            handler.wfile.flush()
-        except OSError:
-            handler.close_connection = True
+        _write(handler, status, "text/html", body)
 
     @staticmethod
     def _read_params(handler: _Handler, query: str) -> dict[str, Any]:
