@@ -16,13 +16,19 @@ slows every step, so constants are Python floats or float32 arrays.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tokenizers import Tokenizer
 
-from retrieval.model_files import ModelFiles, ModelFilesError, load_weights, model_files
+from retrieval.model_files import (
+    WEIGHTS_SHA256,
+    ModelFiles,
+    ModelFilesError,
+    load_weights,
+    model_files,
+)
 
 HIDDEN = 384
 HEADS = 12
@@ -65,21 +71,41 @@ class SentenceEncoder:
     dimensions = HIDDEN
 
     def __init__(self, files: ModelFiles | None = None, *, batch_size: int = BATCH_SIZE) -> None:
-        files = model_files() if files is None else files
-        self.files = files
-        # Names the exact weights, and is safe in a file name (the embedding cache uses it in one).
-        self.model_id = f"all-MiniLM-L6-v2-{files.sha256[:12]}"
+        """Cheap: the files are checked and the weights loaded by :meth:`load`, or by the
+        first :meth:`encode`, so a start whose embeddings are all cached need not wait."""
+        self._given = files
+        # Names the exact weights (those load() accepts), and is safe in a file name (the
+        # embedding cache uses it in one).
+        sha256 = files.sha256 if files is not None else WEIGHTS_SHA256
+        self.model_id = f"all-MiniLM-L6-v2-{sha256[:12]}"
         self._batch_size = batch_size
-        self._tokenizer = Tokenizer.from_file(str(files.tokenizer))
-        # tokenizer.json pads and truncates to 128; sentence-transformers truncates to 256 and
-        # pads per batch, which encode() does itself.
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        weights = load_weights(files.weights)
-        try:
-            self._arrange(weights)
-        except KeyError as error:
-            raise ModelFilesError(f"{files.weights} lacks the tensor {error}") from None
+        self._loaded: ModelFiles | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def files(self) -> ModelFiles:
+        return self.load()
+
+    def load(self) -> ModelFiles:
+        """Check the files and load the weights, once; safe to call from any thread."""
+        with self._loading:
+            if self._loaded is None:
+                from tokenizers import Tokenizer  # imported here: a cached start never needs it
+
+                files = model_files() if self._given is None else self._given
+                tokenizer = Tokenizer.from_file(str(files.tokenizer))
+                # tokenizer.json pads and truncates to 128; sentence-transformers truncates to
+                # 256 and pads per batch, which encode() does itself.
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(max_length=MAX_TOKENS)
+                self._tokenizer = tokenizer
+                weights = load_weights(files.weights)
+                try:
+                    self._arrange(weights)
+                except KeyError as error:
+                    raise ModelFilesError(f"{files.weights} lacks the tensor {error}") from None
+                self._loaded = files
+            return self._loaded
 
     def _arrange(self, w: dict[str, np.ndarray]) -> None:
         # The word embeddings stay a view of the memory-mapped file: only the rows of tokens
@@ -105,6 +131,7 @@ class SentenceEncoder:
         """
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not one string")
+        self.load()
         out = np.empty((len(texts), HIDDEN), dtype=np.float32)
         if not texts:
             return out

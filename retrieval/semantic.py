@@ -80,6 +80,12 @@ class SemanticIndex:
             self._questions.move_to_end(question)
         return vector
 
+    def load_encoder(self) -> None:
+        """Load the encoder's model now (from a worker thread, say), not at the first question."""
+        load = getattr(self.encoder, "load", None)
+        if load is not None:
+            load()
+
     def forget_questions(self) -> None:
         """Drop the kept question vectors (benchmarks time the encoding itself)."""
         self._questions.clear()

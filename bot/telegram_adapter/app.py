@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -119,6 +120,14 @@ def build_application(
     return application
 
 
+def _stop_if_failed(application: Application, loading: asyncio.Future[None]) -> None:
+    """A model that does not load (files changed or missing) stops the bot, saying why."""
+    error = None if loading.cancelled() else loading.exception()
+    if error is not None:
+        logger.critical("The search model could not be loaded: %s", error)
+        application.stop_running()
+
+
 def _in_flood_cooldown(application: AdvisorApplication, update: object) -> bool:
     """A flooder already told to wait: their updates are dropped before taking a slot."""
     user = update.effective_user if isinstance(update, Update) else None
@@ -160,6 +169,12 @@ async def _on_startup(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     if isinstance(application, AdvisorApplication):
         application.dialogue.warm_up()
+        semantic = application.dialogue.advisor.engine.semantic
+        if semantic is not None:
+            # The passage embeddings came from the cache; the model itself loads beside the
+            # first polls (a question arriving first waits for it), not before them.
+            loading = asyncio.get_running_loop().run_in_executor(None, semantic.load_encoder)
+            loading.add_done_callback(lambda done: _stop_if_failed(application, done))
     limits = "Telegram's" if isinstance(application.bot.rate_limiter, RetryingLimiter) and (
         application.bot.rate_limiter.inner is not None
     ) else "none (load testing only)"
