@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 from bot.core.conversation import ChatState, Exchange, UserState
@@ -111,12 +110,6 @@ def sqlite_size(directory: Path) -> Callable[[], int]:
     return size
 
 
-def postgres_server() -> AbstractContextManager[object]:
-    from standin.postgres_server import PostgresServer
-
-    return PostgresServer()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
@@ -133,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 "SQLite", make_store(directory), sqlite_size(directory), sizes, args.seed
             ))
     if args.backend in ("postgres", "both"):
-        with postgres_server() as server:
-            url = server.create_database("bench_store")  # type: ignore[attr-defined]
+        from standin.postgres_server import PostgresServer  # only when PostgreSQL is measured
+
+        with PostgresServer() as server:
+            url = server.create_database("bench_store")
 
             def size() -> int:
                 import psycopg

@@ -43,19 +43,9 @@ class EmbeddingCache:
         self.model_id = model_id
         self.dimensions = dimensions
         self.encoded = 0  # texts encoded by this instance: 0 means every row came from disk
-
-    def _path(self, suffix: str) -> Path | None:
-        if self.directory is None:
-            return None
-        return self.directory / f"embeddings-{self.model_id}{suffix}"
-
-    @property
-    def _matrix_path(self) -> Path | None:
-        return self._path(".npy")
-
-    @property
-    def _keys_path(self) -> Path | None:
-        return self._path(".json")
+        stem = f"embeddings-{model_id}"
+        self._matrix_path = directory / f"{stem}.npy" if directory is not None else None
+        self._keys_path = directory / f"{stem}.json" if directory is not None else None
 
     def embed(self, texts: Sequence[str], encode: Encode) -> np.ndarray:
         """The embeddings of ``texts`` (one row each, in order), encoding only the new ones."""
@@ -74,7 +64,7 @@ class EmbeddingCache:
 
     def _load(self) -> dict[str, np.ndarray]:
         matrix_path, keys_path = self._matrix_path, self._keys_path
-        if matrix_path is None or keys_path is None:
+        if matrix_path is None or keys_path is None:  # in memory only
             return {}
         try:
             keys = json.loads(keys_path.read_text(encoding="utf-8"))
@@ -92,7 +82,7 @@ class EmbeddingCache:
 
     def _save(self, stored: dict[str, np.ndarray]) -> None:
         matrix_path, keys_path = self._matrix_path, self._keys_path
-        if matrix_path is None or keys_path is None or self.directory is None:
+        if matrix_path is None or keys_path is None or self.directory is None:  # in memory only
             return
         keys = sorted(stored)
         matrix = np.stack([stored[key] for key in keys]).astype(np.float32)

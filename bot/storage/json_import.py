@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.conversation import ChatState, UserState
-from bot.storage.turns import StateStore, StoreUnavailable
+from bot.storage.turns import StateStore, StoreUnavailable, one_line
 
 __all__ = ["LEGACY_FILE_NAME", "LegacyState", "import_legacy_state", "read_legacy_state"]
 
@@ -151,7 +151,7 @@ async def import_legacy_state(store: StateStore, data_dir: Path) -> int:
         # Left in place, the old files would be imported again at the next start, over what
         # users save from now on: so the bot does not start.
         raise StoreUnavailable(
-            f"imported {snapshot} but could not rename it aside: {error.strerror or error}"
+            f"imported {snapshot} but could not rename it aside: {one_line(error)}"
         ) from None
     logger.info(
         "Imported %d chats and %d users from %s (and %d journals); the old files are kept "

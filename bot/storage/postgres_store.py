@@ -32,6 +32,7 @@ from bot.storage.turns import (
     decode_chat,
     decode_user,
     encode,
+    one_line,
 )
 
 __all__ = ["PostgresStore"]
@@ -49,10 +50,6 @@ _SELECT_HANDLED = schema.for_psycopg(schema.SELECT_HANDLED)
 _SELECT_CHAT = schema.for_psycopg(schema.SELECT_CHAT)
 _SELECT_USER = schema.for_psycopg(schema.SELECT_USER)
 _DELETE_HANDLED_BEFORE = schema.for_psycopg(schema.DELETE_HANDLED_BEFORE)
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 class PostgresStore:
@@ -77,7 +74,7 @@ class PostgresStore:
             await pool.close()
             # psycopg's messages name the host and database, never the password
             raise StoreUnavailable(
-                f"cannot use the PostgreSQL database in DATABASE_URL: {_one_line(error)}"
+                f"cannot use the PostgreSQL database in DATABASE_URL: {one_line(error)}"
             ) from None
         self._pool = pool
 
@@ -127,7 +124,7 @@ class PostgresStore:
                     await self._write(connection, update_id, chat_id, user_id, handle)
         except (psycopg.Error, PoolTimeout) as error:
             raise StateNotSaved(
-                f"could not save update {update_id} in PostgreSQL: {_one_line(error)}"
+                f"could not save update {update_id} in PostgreSQL: {one_line(error)}"
             ) from None
         self._commits += 1
         if self._commits % PRUNE_EVERY == 0:
@@ -175,7 +172,7 @@ class PostgresStore:
                 )
                 await cursor.executemany(_MARK_HANDLED, [(u, c, now) for u, c in handled.items()])
         except psycopg.Error as error:
-            raise StateNotSaved(f"could not save to PostgreSQL: {_one_line(error)}") from None
+            raise StateNotSaved(f"could not save to PostgreSQL: {one_line(error)}") from None
 
     async def counts(self) -> tuple[int, int]:
         async with self._the_pool().connection() as connection:

@@ -36,6 +36,7 @@ from bot.storage.turns import (
     decode_chat,
     decode_user,
     encode,
+    one_line,
 )
 
 __all__ = ["DB_FILE_NAME", "SqliteStore"]
@@ -45,11 +46,6 @@ BUSY_TIMEOUT = 10.0  # seconds; only another process (a backup, an operator's qu
 PRUNE_EVERY = 1000  # commits between deletions of old handled update ids
 
 T = TypeVar("T")
-
-
-def _one_line(error: BaseException) -> str:
-    message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return " ".join(message.split()) or type(error).__name__
 
 
 class SqliteStore:
@@ -81,7 +77,7 @@ class SqliteStore:
             )
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(
-                f"cannot open the state database {self.path}: {_one_line(error)}"
+                f"cannot open the state database {self.path}: {one_line(error)}"
             ) from None
         try:
             connection.execute("PRAGMA journal_mode = WAL")
@@ -90,7 +86,7 @@ class SqliteStore:
         except (sqlite3.Error, schema.NewerSchema) as error:
             connection.close()
             raise StoreUnavailable(
-                f"cannot use the state database {self.path}: {_one_line(error)}"
+                f"cannot use the state database {self.path}: {one_line(error)}"
             ) from None
         self._connection = connection
 
@@ -165,7 +161,7 @@ class SqliteStore:
                 user = db.execute(schema.SELECT_USER, (user_id,)).fetchone()
         except sqlite3.Error as error:
             raise StateNotSaved(f"could not read the state of chat {chat_id}: "
-                                f"{_one_line(error)}") from None
+                                f"{one_line(error)}") from None
         return applied is not None, chat[0] if chat else None, user[0] if user else None
 
     def _commit(
@@ -197,7 +193,7 @@ class SqliteStore:
                     db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
-            raise StateNotSaved(f"{failure}: {_one_line(error)}") from None
+            raise StateNotSaved(f"{failure}: {one_line(error)}") from None
 
     def _prune(self, now: int) -> None:
         with contextlib.suppress(sqlite3.Error):  # housekeeping; the next round tries again

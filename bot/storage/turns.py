@@ -33,6 +33,7 @@ __all__ = [
     "decode_chat",
     "decode_user",
     "encode",
+    "one_line",
 ]
 
 # Telegram redelivers an unconfirmed update for at most a day; ids older than this are pruned.
@@ -45,6 +46,13 @@ class StoreUnavailable(Exception):
 
 class StateNotSaved(Exception):
     """One update's state could not be committed; nothing of it was written."""
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line, for a log line or a notice; for an OSError without the
+    path it names (the message around it names the file)."""
+    message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return " ".join(message.split()) or type(error).__name__
 
 
 def encode(state: ChatState | UserState) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 from bot.config import ENV_DATA_DIR, ConfigError, load_settings
 from bot.core.conversation import ChatState, UserState
+from bot.storage.turns import one_line
 
 __all__ = ["DB_FILE_NAME", "SESSION_NAME", "TerminalStore", "default_store", "terminal_data_dir"]
 
@@ -71,12 +72,6 @@ States = tuple[ChatState, UserState]
 def warn_on_stderr(message: str) -> None:
     """Print one line to stderr, looked up at call time (so a redirected stderr gets it)."""
     print(f"career-advisor: {message}", file=sys.stderr, flush=True)
-
-
-def one_line(error: BaseException) -> str:
-    """The error's message on one line; for an OSError without the path it names."""
-    message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return " ".join(message.split()) or type(error).__name__
 
 
 def _is_unreadable(error: sqlite3.Error) -> bool:
