@@ -12,9 +12,11 @@ import pytest
 
 from bot.core.conversation import ChatState, Exchange, UserState
 from bot.core.profile import Profile
+from bot.core.reply import Button, Reply
 from bot.storage import StateNotSaved, StoreUnavailable, open_store
 from bot.storage.json_import import LEGACY_FILE_NAME
 from bot.storage.keyed_lock import KeyedLocks
+from bot.storage.schema import SCHEMA_VERSION, migrations
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.storage.turns import StateStore, StoredChat
 from tests.support.backends import Backend
@@ -63,6 +65,69 @@ async def test_an_update_is_applied_once(store: StateStore) -> None:
     assert await apply(store, 7, 42, 42, ANSWERED)
     assert not await apply(store, 7, 42, 42, ChatState())  # redelivered: skipped
     assert (await store.read(42, 42)).chat == ANSWERED
+
+
+async def test_a_kept_reply_is_handed_out_again_until_the_update_is_finished(
+    store: StateStore,
+) -> None:
+    """A crash between the commit and the send: the redelivered update gets its reply back
+    (once finished, nothing), and is still not applied twice."""
+    reply = Reply("<b>Roadmap</b> &amp; more", ((Button("✅ Step 1", "rm:t:1"),),), edit=True)
+    async with store.turn(5, 42, 42) as turn:
+        turn.keep(ANSWERED, PROFILED, reply)
+    async with store.turn(5, 42, 42) as turn:
+        assert turn.applied_before
+        assert turn.unsent_reply == reply
+        turn.keep(ChatState())  # ignored: applied before
+    assert (await store.read(42, 42)).chat == ANSWERED
+    await store.finish(5)
+    async with store.turn(5, 42, 42) as turn:
+        assert turn.applied_before and turn.unsent_reply is None
+
+
+async def test_fetched_updates_wait_in_the_store_until_finished(store: StateStore) -> None:
+    await store.receive([(11, '{"update_id":11}'), (10, '{"update_id":10,"x":"é"}')])
+    await store.receive([(10, '{"update_id":10}')])  # fetched again after a restart: kept once
+    assert await store.unfinished() == ['{"update_id":10,"x":"é"}', '{"update_id":11}']
+    await store.finish(10)
+    assert await store.unfinished() == ['{"update_id":11}']
+    await store.finish(11)
+    await store.finish(12)  # never received (a webhook update, say): nothing to do
+    assert await store.unfinished() == []
+
+
+async def test_a_version_1_database_is_upgraded_keeping_its_state(
+    backend: Backend, tmp_path: Path
+) -> None:
+    id_type = "BIGINT" if backend.database_url else "INTEGER"
+    statements = [
+        *migrations(id_type)[1],
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        "INSERT INTO schema_version VALUES (1)",
+        "INSERT INTO chats VALUES (42, '{\"context\": null}', 1)",
+        "INSERT INTO handled_updates VALUES (7, 42, 1)",
+    ]
+    if backend.database_url:
+        import psycopg
+
+        with psycopg.connect(backend.database_url, autocommit=True) as db:
+            for statement in statements:
+                db.execute(statement)  # type: ignore[arg-type]
+    else:
+        (tmp_path / "data").mkdir()
+        with sqlite3.connect(tmp_path / "data" / DB_FILE_NAME) as db:
+            for statement in statements:
+                db.execute(statement)
+    store = backend.store(tmp_path / "data")
+    await store.open()
+    try:
+        async with store.turn(7, 42, 42) as turn:
+            assert turn.applied_before and turn.unsent_reply is None
+        assert await store.counts() == (1, 0)
+        await store.receive([(8, "{}")])
+        assert await store.unfinished() == ["{}"]
+    finally:
+        await store.close()
 
 
 async def test_an_error_in_the_update_writes_nothing(store: StateStore) -> None:
@@ -160,7 +225,7 @@ async def test_sqlite_is_one_file_in_wal_mode(store: StateStore, tmp_path: Path)
     path = tmp_path / "data" / DB_FILE_NAME
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
         assert db.execute("SELECT count(*) FROM handled_updates").fetchone()[0] == 1
 
 
@@ -266,7 +331,8 @@ async def test_a_database_from_a_newer_release_is_refused(backend: Backend, tmp_
     await first.close()
     _set_schema_version(backend, tmp_path / "data", 99)
     newer = backend.store(tmp_path / "data")
-    with pytest.raises(StoreUnavailable, match="schema version 99, newer than this bot's 1"):
+    newer_than = f"schema version 99, newer than this bot's {SCHEMA_VERSION}"
+    with pytest.raises(StoreUnavailable, match=newer_than):
         await newer.open()
 
 

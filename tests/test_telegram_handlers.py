@@ -5,9 +5,11 @@ what the bot sent."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,13 +17,13 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.config import load_settings, load_test_settings
-from bot.core.dialogue import COMMANDS, Dialogue, Turn
+from bot.core.dialogue import COMMANDS, Dialogue, Turn, parse_typed
 from bot.core.markup import escape
 from bot.core.reply import Reply
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.delivery import RetryingLimiter
-from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT, NOT_SAVED_NOTE
+from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT, NOT_SAVED_NOTE, respond
 from bot.telegram_adapter.typing_indicator import TYPING_DELAY
 from standin.botapi import DEFAULT_TOKEN
 from standin.telegram_html import prepare_message_text
@@ -41,6 +43,8 @@ async def app(
     settings = load_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
     dialogue = Dialogue(advisor)
     dialogue.warm_up()  # as the bot does before its first update: no index build in a reply
+    if advisor.engine.semantic is not None:  # and beside its first polls: no model load either
+        advisor.engine.semantic.load_encoder()
     application = build_application(
         settings, dialogue, store=SqliteStore(tmp_path / DB_FILE_NAME),
         request=request_recorder,
@@ -360,3 +364,33 @@ def test_load_test_knobs_reach_the_application(
     assert isinstance(limiter, RetryingLimiter)
     assert isinstance(limiter.inner, AIORateLimiter) is telegram_limits
     assert application.search_in_thread is in_thread
+
+
+async def test_a_fetched_update_waits_in_the_store_until_it_is_done(app, request_recorder) -> None:
+    payload = updates.message_update("/help")
+    await app.record_fetched([payload])
+    assert [json.loads(text) for text in await app.store.unfinished()] == [payload]
+    assert await app.resume_unfinished() == 1  # what a restart would do: queue it first
+    assert Update.de_json(payload, app.bot) == await app.update_queue.get()
+    await process(app, payload)
+    assert [call.method for call in request_recorder.calls] == ["sendMessage"]
+    assert await app.store.unfinished() == []
+
+
+async def test_a_reply_committed_but_never_sent_is_sent_when_the_update_comes_again(
+    app, request_recorder
+) -> None:
+    """The crash between the commit and the send: the update is not applied again, but its
+    reply, kept with the commit, goes out; after that a redelivery gets nothing."""
+    payload = updates.message_update("/roadmap")
+    update = Update.de_json(payload, app.bot)
+    await app.record_fetched([payload])
+    reply = await respond(update, SimpleNamespace(application=app), parse_typed("/roadmap"))
+    assert reply is not None and not request_recorder.calls  # committed; the "crash" is here
+    await process(app, payload)  # after the restart
+    (sent,) = request_recorder.sent()
+    assert sent.params["text"] == reply.html
+    assert buttons_of(sent) == [(b.label, b.data) for b in reply.button_list]
+    await process(app, payload)  # Telegram delivers it once more: nothing happens
+    assert len(request_recorder.calls) == 1
+    assert await app.store.unfinished() == []

@@ -1,27 +1,36 @@
 """The tables and statements both stores use, written once.
 
-Tables (schema version 1)::
+Tables (schema version 2)::
 
-    chats           (chat_id PRIMARY KEY, state TEXT, updated_at)
-    users           (user_id PRIMARY KEY, state TEXT, updated_at)
-    handled_updates (update_id PRIMARY KEY, chat_id, handled_at)
-    schema_version  (version)
+    chats            (chat_id PRIMARY KEY, state TEXT, updated_at)
+    users            (user_id PRIMARY KEY, state TEXT, updated_at)
+    handled_updates  (update_id PRIMARY KEY, chat_id, handled_at, reply TEXT NULL)
+    received_updates (update_id PRIMARY KEY, payload TEXT, received_at)
+    schema_version   (version)
 
 ``state`` is the JSON of :class:`~bot.core.conversation.ChatState` or ``UserState``; times
-are Unix seconds. Statements use ``?`` placeholders (SQLite's); :func:`for_psycopg` turns
-them into psycopg's ``%s``. The id type is the backend's 64-bit integer: ``INTEGER`` in
-SQLite (where it also makes the key the row id), ``BIGINT`` in PostgreSQL (supergroup ids
-need 64 bits).
+are Unix seconds. ``received_updates`` holds each update from the moment it is fetched until
+its reply is out (its JSON as Telegram sent it), so that one fetched before a crash is
+finished after the restart; ``handled_updates.reply`` holds an applied update's reply until
+it is sent, so that a crash between the commit and the send does not lose it.
+
+Statements use ``?`` placeholders (SQLite's); :func:`for_psycopg` turns them into
+psycopg's ``%s``. The id type is the backend's 64-bit integer: ``INTEGER`` in SQLite (where
+it also makes the key the row id), ``BIGINT`` in PostgreSQL (supergroup ids need 64 bits).
 """
 
 from __future__ import annotations
 
 __all__ = [
     "DELETE_HANDLED_BEFORE",
+    "DELETE_RECEIVED",
     "MARK_HANDLED",
+    "MARK_SENT",
+    "RECORD_RECEIVED",
     "SCHEMA_VERSION",
     "SELECT_CHAT",
     "SELECT_HANDLED",
+    "SELECT_RECEIVED",
     "SELECT_USER",
     "UPSERT_CHAT",
     "UPSERT_USER",
@@ -31,7 +40,7 @@ __all__ = [
     "upgrade_from",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def migrations(id_type: str) -> dict[int, tuple[str, ...]]:
@@ -46,6 +55,11 @@ def migrations(id_type: str) -> dict[int, tuple[str, ...]]:
             f" chat_id {id_type} NOT NULL, handled_at {id_type} NOT NULL)",
             "CREATE INDEX handled_updates_by_time ON handled_updates (handled_at)",
         ),
+        2: (
+            "ALTER TABLE handled_updates ADD COLUMN reply TEXT",
+            f"CREATE TABLE received_updates (update_id {id_type} PRIMARY KEY,"
+            f" payload TEXT NOT NULL, received_at {id_type} NOT NULL)",
+        ),
     }
 
 
@@ -58,10 +72,17 @@ UPSERT_USER = (
     " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
 )
 MARK_HANDLED = (
-    "INSERT INTO handled_updates (update_id, chat_id, handled_at) VALUES (?, ?, ?)"
+    "INSERT INTO handled_updates (update_id, chat_id, handled_at, reply) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (update_id) DO NOTHING"
 )
-SELECT_HANDLED = "SELECT 1 FROM handled_updates WHERE update_id = ?"
+SELECT_HANDLED = "SELECT reply FROM handled_updates WHERE update_id = ?"
+MARK_SENT = "UPDATE handled_updates SET reply = NULL WHERE update_id = ? AND reply IS NOT NULL"
+RECORD_RECEIVED = (
+    "INSERT INTO received_updates (update_id, payload, received_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (update_id) DO NOTHING"
+)
+SELECT_RECEIVED = "SELECT payload FROM received_updates ORDER BY update_id"
+DELETE_RECEIVED = "DELETE FROM received_updates WHERE update_id = ?"
 SELECT_CHAT = "SELECT state FROM chats WHERE chat_id = ?"
 SELECT_USER = "SELECT state FROM users WHERE user_id = ?"
 DELETE_HANDLED_BEFORE = "DELETE FROM handled_updates WHERE handled_at < ?"

@@ -34,6 +34,7 @@ from bot.storage.turns import (
     StoreUnavailable,
     TurnHandle,
     decode_chat,
+    decode_reply,
     decode_user,
     encode,
     one_line,
@@ -134,10 +135,12 @@ class SqliteStore:
         # One process per file, so in-process locks are enough to keep a chat's updates (and a
         # user's, who may write from a group and a private chat at once) one at a time.
         async with self._locks.hold(keys):
-            applied, chat_text, user_text = await self._run(
+            applied, reply, chat_text, user_text = await self._run(
                 self._load, update_id, chat_id, user_id
             )
-            handle = TurnHandle(applied, decode_chat(chat_text), decode_user(user_text))
+            handle = TurnHandle(
+                applied, decode_chat(chat_text), decode_user(user_text), decode_reply(reply)
+            )
             yield handle
             if applied:
                 return
@@ -147,11 +150,14 @@ class SqliteStore:
                 if handle.kept_user is not None and user_id is not None
                 else None
             )
-            await self._run(self._commit, update_id, chat_id, chat, user_id, user)
+            await self._run(
+                self._commit, update_id, chat_id, chat, user_id, user, handle.kept_reply
+            )
 
     def _load(
         self, update_id: int, chat_id: int, user_id: int | None
-    ) -> tuple[bool, str | None, str | None]:
+    ) -> tuple[bool, str | None, str | None, str | None]:
+        """Whether the update was applied, its unsent reply, the chat's and the user's state."""
         db = self._db()
         try:
             applied = db.execute(schema.SELECT_HANDLED, (update_id,)).fetchone()
@@ -162,15 +168,18 @@ class SqliteStore:
         except sqlite3.Error as error:
             raise StateNotSaved(f"could not read the state of chat {chat_id}: "
                                 f"{one_line(error)}") from None
-        return applied is not None, chat[0] if chat else None, user[0] if user else None
+        return (
+            applied is not None, applied[0] if applied else None,
+            chat[0] if chat else None, user[0] if user else None,
+        )
 
     def _commit(
         self, update_id: int, chat_id: int, chat: str | None, user_id: int | None,
-        user: str | None,
+        user: str | None, reply: str | None,
     ) -> None:
         now = int(time.time())
         with self._transaction(f"could not save update {update_id} in {self.path}") as db:
-            db.execute(schema.MARK_HANDLED, (update_id, chat_id, now))
+            db.execute(schema.MARK_HANDLED, (update_id, chat_id, now, reply))
             if chat is not None:
                 db.execute(schema.UPSERT_CHAT, (chat_id, chat, now))
             if user is not None:
@@ -180,10 +189,21 @@ class SqliteStore:
             self._prune(now)
 
     @contextmanager
-    def _transaction(self, failure: str) -> Iterator[sqlite3.Connection]:
-        """One write transaction; any database error becomes StateNotSaved(failure: cause)."""
+    def _transaction(
+        self, failure: str, wait_for_disk: bool = True
+    ) -> Iterator[sqlite3.Connection]:
+        """One write transaction; any database error becomes StateNotSaved(failure: cause).
+
+        ``wait_for_disk=False`` commits without an fsync (``synchronous = NORMAL``): safe from
+        a kill -9, which cannot lose what SQLite handed to the OS, and made safe from a power
+        cut by the next durable commit, which syncs the write-ahead log up to itself. For the
+        bookkeeping of fetched and finished updates, where a short commit is what counts: a
+        crash between a send and its ``finish`` sends the reply again.
+        """
         db = self._db()
         try:
+            if not wait_for_disk:
+                db.execute("PRAGMA synchronous = NORMAL")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -192,6 +212,9 @@ class SqliteStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+            finally:
+                if not wait_for_disk:
+                    db.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as error:
             raise StateNotSaved(f"{failure}: {one_line(error)}") from None
 
@@ -199,10 +222,37 @@ class SqliteStore:
         with contextlib.suppress(sqlite3.Error):  # housekeeping; the next round tries again
             self._db().execute(schema.DELETE_HANDLED_BEFORE, (now - HANDLED_KEPT_SECONDS,))
 
+    # Updates from fetch to finish ------------------------------------------------------------
+
+    async def receive(self, updates: list[tuple[int, str]]) -> None:
+        if updates:
+            await self._run(self._receive, updates)
+
+    def _receive(self, updates: list[tuple[int, str]]) -> None:
+        now = int(time.time())
+        failure = f"could not record fetched updates in {self.path}"
+        with self._transaction(failure, wait_for_disk=False) as db:
+            db.executemany(schema.RECORD_RECEIVED, [(i, text, now) for i, text in updates])
+
+    async def unfinished(self) -> list[str]:
+        def select() -> list[str]:
+            return [row[0] for row in self._db().execute(schema.SELECT_RECEIVED)]
+
+        return await self._run(select)
+
+    async def finish(self, update_id: int) -> None:
+        await self._run(self._finish, update_id)
+
+    def _finish(self, update_id: int) -> None:
+        failure = f"could not mark update {update_id} done in {self.path}"
+        with self._transaction(failure, wait_for_disk=False) as db:
+            db.execute(schema.DELETE_RECEIVED, (update_id,))
+            db.execute(schema.MARK_SENT, (update_id,))
+
     # Many at once, and reading back ----------------------------------------------------------
 
     async def read(self, chat_id: int, user_id: int | None) -> StoredChat:
-        _, chat, user = await self._run(self._load, -1, chat_id, user_id)
+        _, _, chat, user = await self._run(self._load, -1, chat_id, user_id)
         return StoredChat(decode_chat(chat), decode_user(user))
 
     async def put(
@@ -212,13 +262,13 @@ class SqliteStore:
         rows = (
             [(key, encode(state), now) for key, state in chats.items()],
             [(key, encode(state), now) for key, state in users.items()],
-            [(update_id, chat_id, now) for update_id, chat_id in handled.items()],
+            [(update_id, chat_id, now, None) for update_id, chat_id in handled.items()],
         )
         await self._run(self._put, *rows)
 
     def _put(
         self, chats: list[tuple[int, str, int]], users: list[tuple[int, str, int]],
-        handled: list[tuple[int, int, int]],
+        handled: list[tuple[int, int, int, None]],
     ) -> None:
         with self._transaction(f"could not save to {self.path}") as db:
             db.executemany(schema.UPSERT_CHAT, chats)

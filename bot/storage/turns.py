@@ -4,14 +4,22 @@ A Telegram update is applied inside :meth:`StateStore.turn`::
 
     async with store.turn(update_id, chat_id, user_id) as turn:
         if turn.applied_before:
-            return None                    # a redelivered update: it was answered already
+            return turn.unsent_reply       # None once sent: a redelivery is not answered again
         result = dialogue.respond(turn.chat, event, turn.user)
-        turn.keep(result.state, result.user)
-    # here the new state and the update id are committed, together; then the reply is sent
+        turn.keep(result.state, result.user, result.reply)
+    # here the new state, the update id and the reply are committed together; then the reply
+    # is sent, and then store.finish(update_id) says so
 
 Leaving the block normally commits; an exception rolls everything back (the update is not
 marked applied, so a redelivery tries it again). A commit that fails raises
 :class:`StateNotSaved`, whose message is one line fit for the log.
+
+No update is lost to a crash: :meth:`StateStore.receive` records updates as they are
+fetched, before Telegram can be told they arrived, and :meth:`StateStore.unfinished` hands
+back after a restart those never finished. A reply kept at the commit is handed out again
+(``unsent_reply``) until :meth:`StateStore.finish`; a crash in the moment between a send and
+its ``finish`` therefore sends that reply twice, the one case where the bot prefers a
+duplicate to a loss.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.core.conversation import ChatState, UserState
+from bot.core.reply import Button, Reply
 
 __all__ = [
     "HANDLED_KEPT_SECONDS",
@@ -31,8 +40,10 @@ __all__ = [
     "StoredChat",
     "TurnHandle",
     "decode_chat",
+    "decode_reply",
     "decode_user",
     "encode",
+    "encode_reply",
     "one_line",
 ]
 
@@ -78,6 +89,28 @@ def decode_user(text: str | None) -> UserState:
     return UserState.from_dict(_decoded(text))
 
 
+def encode_reply(reply: Reply) -> str:
+    """What sending a reply again needs: its text, buttons and whether it edits (not its
+    citations, which are already in the text)."""
+    buttons = [[[button.label, button.data] for button in row] for row in reply.buttons]
+    return json.dumps({"html": reply.html, "buttons": buttons, "edit": reply.edit},
+                      separators=(",", ":"))
+
+
+def decode_reply(text: str | None) -> Reply | None:
+    data = _decoded(text)
+    if not isinstance(data, dict) or not isinstance(data.get("html"), str):
+        return None  # no reply kept (or a damaged one: nothing sensible to send)
+    try:
+        rows = tuple(
+            tuple(Button(str(label), str(value)) for label, value in row)
+            for row in data.get("buttons", ())
+        )
+    except (TypeError, ValueError):
+        rows = ()
+    return Reply(data["html"], rows, edit=bool(data.get("edit", False)))
+
+
 @dataclass(frozen=True)
 class StoredChat:
     """One chat's and one user's saved state, as a store reads them back."""
@@ -93,13 +126,19 @@ class TurnHandle:
     applied_before: bool
     chat: ChatState
     user: UserState
+    unsent_reply: Reply | None = None  # applied before, but its reply was never confirmed sent
     kept_chat: ChatState | None = field(default=None, init=False)
     kept_user: UserState | None = field(default=None, init=False)
+    kept_reply: str | None = field(default=None, init=False)
 
-    def keep(self, chat: ChatState, user: UserState | None = None) -> None:
-        """Write these states at commit; unchanged ones are not written again."""
+    def keep(
+        self, chat: ChatState, user: UserState | None = None, reply: Reply | None = None
+    ) -> None:
+        """Write these states at commit (unchanged ones are not written again), and the reply
+        until :meth:`StateStore.finish` says it was sent."""
         self.kept_chat = chat if chat != self.chat else None
         self.kept_user = user if user is not None and user != self.user else None
+        self.kept_reply = encode_reply(reply) if reply is not None else None
 
 
 class StateStore(Protocol):
@@ -114,6 +153,18 @@ class StateStore(Protocol):
         self, update_id: int, chat_id: int, user_id: int | None
     ) -> AbstractAsyncContextManager[TurnHandle]:
         """One update's transaction; see the module docstring."""
+        ...
+
+    async def receive(self, updates: list[tuple[int, str]]) -> None:
+        """Record fetched updates (id, JSON) durably, before Telegram is told they arrived."""
+        ...
+
+    async def unfinished(self) -> list[str]:
+        """The JSON of every update received but not finished, oldest first."""
+        ...
+
+    async def finish(self, update_id: int) -> None:
+        """The update is done and its reply out: forget its JSON and its kept reply."""
         ...
 
     async def read(self, chat_id: int, user_id: int | None) -> StoredChat:

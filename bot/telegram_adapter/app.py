@@ -114,6 +114,7 @@ def build_application(
     bot.on_invalid_token(lambda error: _stop_for_invalid_token(application, error))
     if isinstance(application, AdvisorApplication):
         processor.drop_when(lambda update: _in_flood_cooldown(application, update))
+        bot.on_fetched(application.record_fetched)
     if isinstance(application, AdvisorApplication) and load_test is not None:
         application.search_in_thread = load_test.search_in_thread
     add_handlers(application)
@@ -168,6 +169,7 @@ async def _on_startup(application: Application) -> None:
     """Show the command menu and build the search index before the first question."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     if isinstance(application, AdvisorApplication):
+        await application.resume_unfinished()  # before the first poll: they come first
         application.dialogue.warm_up()
         semantic = application.dialogue.advisor.engine.semantic
         if semantic is not None:

@@ -7,6 +7,7 @@ splitting, buttons. The wiring (which handler gets which update) is in `bot.tele
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from pathlib import Path
@@ -72,6 +73,48 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         await import_legacy_state(self.store, self.data_dir)
         await super().initialize()
 
+    async def process_update(self, update: object) -> None:
+        """Handle the update, then tell the store it is done (its reply is out).
+
+        Not when handling was cancelled (a stop in the middle): then the update stays
+        unfinished and is handled again after the restart (see `resume_unfinished`).
+        """
+        await super().process_update(update)
+        if isinstance(update, Update):
+            try:
+                await self.store.finish(update.update_id)
+            except StateNotSaved as error:
+                # the update and its reply are done; a restart would only send the reply again
+                logger.warning("%s", error)
+
+    async def record_fetched(self, raw_updates: list[dict[str, Any]]) -> None:
+        """Keep fetched updates in the store before getUpdates can confirm them to Telegram.
+
+        If that fails (disk full, database down) the updates are still answered, as before
+        this safeguard; only a crash before they are done would lose them. Logged as an error.
+        """
+        updates = [
+            (raw["update_id"], json.dumps(raw, separators=(",", ":")))
+            for raw in raw_updates
+            if isinstance(raw.get("update_id"), int)
+        ]
+        try:
+            await self.store.receive(updates)
+        except StateNotSaved as error:
+            logger.error("%s; they are answered, but a crash now would lose them", error)
+
+    async def resume_unfinished(self) -> int:
+        """Queue the updates fetched before the last stop that were never finished, first in
+        line; applied ones among them only send their reply if it never went out."""
+        unfinished = await self.store.unfinished()
+        for payload in unfinished:
+            update = Update.de_json(json.loads(payload), self.bot)
+            if update is not None:
+                await self.update_queue.put(update)
+        if unfinished:
+            logger.info("finishing %d update(s) fetched before the last stop", len(unfinished))
+        return len(unfinished)
+
     async def shutdown(self) -> None:
         await super().shutdown()
         await self.store.close()
@@ -108,11 +151,13 @@ async def send_reply(message: Message, reply: Reply, quote: bool) -> None:
 async def respond(
     update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming
 ) -> Reply | None:
-    """Run the dialogue for this chat and user; their new state is committed before the reply.
+    """Run the dialogue for this chat and user; their new state (and the reply) is committed
+    before the reply is sent.
 
-    None for an update this chat has already applied: Telegram delivers again an update the
-    bot fetched but had not yet confirmed when it was killed (or, with webhooks, that another
-    instance answered), and applying it twice would, say, untick a roadmap item it had ticked.
+    An update this chat has already applied is not applied again: Telegram delivers again an
+    update the bot fetched but had not yet confirmed when it was killed (or, with webhooks,
+    that another instance answered), and applying it twice would, say, untick a roadmap item
+    it had ticked. Its reply is returned only if it was never sent (a crash came first).
     """
     application = advisor_application(context)
     chat, sender = update.effective_chat, update.effective_user
@@ -124,13 +169,15 @@ async def respond(
     long_text = isinstance(event, Text) and len(event.text) > LONG_TEXT
     async with application.store.turn(update.update_id, chat_id, user_id) as stored:
         if stored.applied_before:
-            logger.info("update %s was applied before; not applying it again", update.update_id)
-            return None
+            # its reply, if a crash came between the commit and the send; else nothing
+            logger.info("update %s was applied before; %s", update.update_id,
+                        "sending its reply" if stored.unsent_reply else "not applying it again")
+            return stored.unsent_reply
         if long_text or application.search_in_thread:
             turn = await asyncio.to_thread(dialogue.respond, stored.chat, event, stored.user)
         else:
             turn = dialogue.respond(stored.chat, event, stored.user)
-        stored.keep(turn.state, turn.user)
+        stored.keep(turn.state, turn.user, turn.reply)
     return turn.reply
 
 

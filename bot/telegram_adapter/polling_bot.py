@@ -9,13 +9,16 @@
 - A 401 from getUpdates (the token was revoked) ends PTB's polling task while the process
   lives on, polling nothing. Here it calls ``on_invalid_token`` so the application stops
   and the process exits with a clear message.
+- PTB confirms a batch of updates (the next getUpdates' offset) while they may still be in
+  progress; a crash then loses them, since Telegram never sends them again. Here each batch
+  goes to ``on_fetched`` (which records it in the state store) before getUpdates returns it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -39,10 +42,17 @@ class PollingBot(ExtBot[Any]):
         with self._unfrozen():
             self._invalid_token_callbacks: list[Callable[[InvalidToken], None]] = []
             self._refused: list[InvalidToken] = []  # the 401, once it came
+            self._fetched_callbacks: list[
+                Callable[[list[dict[str, Any]]], Awaitable[None]]
+            ] = []
 
     def on_invalid_token(self, callback: Callable[[InvalidToken], None]) -> None:
         """Call `callback` when getUpdates answers 401."""
         self._invalid_token_callbacks.append(callback)
+
+    def on_fetched(self, callback: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> None:
+        """Await `callback(updates as JSON)` for each non-empty batch, before PTB sees it."""
+        self._fetched_callbacks.append(callback)
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         if self._refused:  # stopping: do not ask Telegram again with a refused token
@@ -61,7 +71,12 @@ class PollingBot(ExtBot[Any]):
     async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            return [self._readable(raw) for raw in result]
+            updates = [self._readable(raw) for raw in result]
+            if updates:
+                fetched = [raw for raw in updates if isinstance(raw, dict)]
+                for callback in self._fetched_callbacks:
+                    await callback(fetched)
+            return updates
         return result
 
     def _readable(self, raw: Any) -> Any:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bot.storage import StateStore, make_store
 from bot.storage.turns import StoredChat
 
 BACKENDS = ("sqlite", "postgres")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,19 @@ class Backend:
 
     def read(self, data_dir: Path, chat_id: int, user_id: int | None) -> StoredChat:
         """What a restarted bot would load for this chat and user (from outside any loop)."""
+        return self._with_store(data_dir, lambda store: store.read(chat_id, user_id))
 
-        async def read() -> StoredChat:
+    def unfinished(self, data_dir: Path) -> list[str]:
+        """The updates a bot fetched and has not finished (from outside any loop)."""
+        return self._with_store(data_dir, lambda store: store.unfinished())
+
+    def _with_store(self, data_dir: Path, work: Callable[[StateStore], Awaitable[T]]) -> T:
+        async def run() -> T:
             store = self.store(data_dir)
             await store.open()
             try:
-                return await store.read(chat_id, user_id)
+                return await work(store)
             finally:
                 await store.close()
 
-        return asyncio.run(read())
+        return asyncio.run(run())
