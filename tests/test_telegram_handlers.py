@@ -20,6 +20,7 @@ from bot.config import load_settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue, Turn, parse_typed
 from bot.core.markup import escape
 from bot.core.reply import Reply
+from bot.storage.failures import FailureKind
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.delivery import RetryingLimiter
@@ -288,9 +289,15 @@ async def test_a_full_disk_gets_an_apology_a_clear_log_line_and_no_half_write(
         raise AssertionError("the capped database never filled up")
     [line] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert "could not save update" in line.getMessage()
-    assert "database or disk is full" in line.getMessage()
+    assert line.getMessage().endswith("database or disk is full [disk full: 1 since start]")
     assert line.exc_info is None  # one clear line, not a traceback per update
     assert await store.read(updates.USER_ID, updates.USER_ID) == before  # nothing half-written
+    # More of the same are counted, and apologised for, without a line each
+    request_recorder.clear()
+    await process(app, updates.message_update(question))
+    assert request_recorder.texts() == [escape(NOT_SAVED_NOTE)]
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 1
+    assert app.storage_failures.counts == {FailureKind.DISK_FULL: 2}
 
 
 def _cap_at_current_size(store: SqliteStore) -> None:

@@ -143,8 +143,8 @@ class PostgresStore:
                 if not applied:
                     await self._write(connection, update_id, chat_id, user_id, handle)
         except (psycopg.Error, PoolTimeout) as error:
-            raise StateNotSaved(
-                f"could not save update {update_id} in PostgreSQL: {one_line(error)}"
+            raise StateNotSaved.because(
+                f"could not save update {update_id} in PostgreSQL", error
             ) from None
         self._commits += 1
         if self._commits % PRUNE_EVERY == 0:
@@ -183,8 +183,8 @@ class PostgresStore:
                     _RECORD_RECEIVED, [(i, text, now) for i, text in updates]
                 )
         except (psycopg.Error, PoolTimeout) as error:
-            raise StateNotSaved(
-                f"could not record fetched updates in PostgreSQL: {one_line(error)}"
+            raise StateNotSaved.because(
+                "could not record fetched updates in PostgreSQL", error
             ) from None
 
     async def unfinished(self) -> list[str]:
@@ -197,8 +197,8 @@ class PostgresStore:
             async with self._the_pool().connection() as connection:
                 await connection.execute(_finish_statement(update_id))
         except (psycopg.Error, PoolTimeout) as error:
-            raise StateNotSaved(
-                f"could not mark update {update_id} done in PostgreSQL: {one_line(error)}"
+            raise StateNotSaved.because(
+                f"could not mark update {update_id} done in PostgreSQL", error
             ) from None
 
     async def read(self, chat_id: int, user_id: int | None) -> StoredChat:
@@ -226,7 +226,7 @@ class PostgresStore:
                     _MARK_HANDLED, [(u, c, now, None) for u, c in handled.items()]
                 )
         except psycopg.Error as error:
-            raise StateNotSaved(f"could not save to PostgreSQL: {one_line(error)}") from None
+            raise StateNotSaved.because("could not save to PostgreSQL", error) from None
 
     async def counts(self) -> tuple[int, int]:
         async with self._the_pool().connection() as connection:

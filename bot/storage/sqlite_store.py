@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -45,6 +46,7 @@ __all__ = ["DB_FILE_NAME", "SqliteStore"]
 DB_FILE_NAME = "state.sqlite3"
 BUSY_TIMEOUT = 10.0  # seconds; only another process (a backup, an operator's query) waits
 PRUNE_EVERY = 1000  # commits between deletions of old handled update ids
+FULL_DISK_BYTES = 64 * 1024  # less free space than this is a full disk to SQLite
 
 T = TypeVar("T")
 
@@ -79,6 +81,7 @@ class SqliteStore:
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(
                 f"cannot open the state database {self.path}: {one_line(error)}"
+                f"{_full_disk_note(self.path)}"
             ) from None
         try:
             connection.execute("PRAGMA journal_mode = WAL")
@@ -88,6 +91,7 @@ class SqliteStore:
             connection.close()
             raise StoreUnavailable(
                 f"cannot use the state database {self.path}: {one_line(error)}"
+                f"{_full_disk_note(self.path)}"
             ) from None
         self._connection = connection
 
@@ -166,8 +170,9 @@ class SqliteStore:
             if user_id is not None:
                 user = db.execute(schema.SELECT_USER, (user_id,)).fetchone()
         except sqlite3.Error as error:
-            raise StateNotSaved(f"could not read the state of chat {chat_id}: "
-                                f"{one_line(error)}") from None
+            raise StateNotSaved.because(
+                f"could not read the state of chat {chat_id}", error
+            ) from None
         return (
             applied is not None, applied[0] if applied else None,
             chat[0] if chat else None, user[0] if user else None,
@@ -216,7 +221,7 @@ class SqliteStore:
                 if not wait_for_disk:
                     db.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as error:
-            raise StateNotSaved(f"{failure}: {one_line(error)}") from None
+            raise StateNotSaved.because(failure, error) from None
 
     def _prune(self, now: int) -> None:
         with contextlib.suppress(sqlite3.Error):  # housekeeping; the next round tries again
@@ -283,3 +288,13 @@ class SqliteStore:
             return int(chats), int(users)
 
         return await self._run(count)
+
+
+def _full_disk_note(path: Path) -> str:
+    """Said when the disk is full: SQLite reports a full disk while it sets up its write-ahead
+    log as a mere "disk I/O error"."""
+    try:
+        free = shutil.disk_usage(next(p for p in (path, *path.parents) if p.exists())).free
+    except (OSError, StopIteration):
+        return ""
+    return " (the disk is full)" if free < FULL_DISK_BYTES else ""

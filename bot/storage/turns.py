@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from bot.core.conversation import ChatState, UserState
 from bot.core.reply import Button, Reply
+from bot.storage.failures import FailureKind, classify
 
 __all__ = [
     "HANDLED_KEPT_SECONDS",
@@ -57,6 +58,15 @@ class StoreUnavailable(Exception):
 
 class StateNotSaved(Exception):
     """One update's state could not be committed; nothing of it was written."""
+
+    def __init__(self, message: str, kind: FailureKind = FailureKind.OTHER) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    @classmethod
+    def because(cls, failure: str, error: BaseException) -> StateNotSaved:
+        """``failure: cause``, with the cause's kind (disk full, database unreachable…)."""
+        return cls(f"{failure}: {one_line(error)}", classify(error))
 
 
 def one_line(error: BaseException) -> str:

@@ -27,6 +27,7 @@ from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Pres
 from bot.core.markup import escape
 from bot.core.reply import Reply
 from bot.storage import StateNotSaved, StateStore
+from bot.storage.failures import FailureTally
 from bot.storage.json_import import import_legacy_state
 from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.telegram_adapter.log_redaction import redact
@@ -54,8 +55,8 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("data_dir", "dialogue", "flood_guard", "search_in_thread", "store",
-                 "token_refused")
+    __slots__ = ("data_dir", "dialogue", "flood_guard", "search_in_thread", "storage_failures",
+                 "store", "token_refused")
 
     def __init__(
         self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
@@ -67,6 +68,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         self.token_refused = False  # set when getUpdates answers 401 (see .app)
         self.flood_guard = FloodGuard()  # in memory: a restart forgives flooders
         self.search_in_thread = False
+        self.storage_failures = FailureTally(logger)  # ERROR lines by kind, with counts
 
     async def initialize(self) -> None:
         await self.store.open()  # raises StoreUnavailable with a one-line reason
@@ -85,7 +87,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
                 await self.store.finish(update.update_id)
             except StateNotSaved as error:
                 # the update and its reply are done; a restart would only send the reply again
-                logger.warning("%s", error)
+                self.storage_failures.record(error.kind, str(error))
 
     async def record_fetched(self, raw_updates: list[dict[str, Any]]) -> None:
         """Keep fetched updates in the store before getUpdates can confirm them to Telegram.
@@ -101,7 +103,9 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         try:
             await self.store.receive(updates)
         except StateNotSaved as error:
-            logger.error("%s; they are answered, but a crash now would lose them", error)
+            self.storage_failures.record(
+                error.kind, f"{error}; they are answered, but a crash now would lose them"
+            )
 
     async def resume_unfinished(self) -> int:
         """Queue the updates fetched before the last stop that were never finished, first in
@@ -118,6 +122,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     async def shutdown(self) -> None:
         await super().shutdown()
         await self.store.close()
+        self.storage_failures.log_totals()
 
 
 def advisor_application(context: ContextTypes.DEFAULT_TYPE) -> AdvisorApplication:
@@ -293,7 +298,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     note = ERROR_NOTE
     if isinstance(context.error, StateNotSaved):
         # the reason (disk full, read-only, database down) is the message; no traceback needed
-        logger.error("update %s: %s", _update_id(update), context.error)
+        message = f"update {_update_id(update)}: {context.error}"
+        if isinstance(context.application, AdvisorApplication):
+            context.application.storage_failures.record(context.error.kind, message)
+        else:
+            logger.error("%s", message)
         note = NOT_SAVED_NOTE
     else:
         logger.error("update %s failed", _update_id(update), exc_info=context.error)
