@@ -384,20 +384,38 @@ async def test_a_fetched_update_waits_in_the_store_until_it_is_done(app, request
     assert await app.store.unfinished() == []
 
 
-async def test_a_reply_committed_but_never_sent_is_sent_when_the_update_comes_again(
+async def committed_but_not_sent(app: Application, text: str) -> tuple[dict[str, Any], Reply]:
+    """An update fetched and applied, its reply kept, and then the bot "crashes"."""
+    payload = updates.message_update(text)
+    await app.record_fetched([payload])
+    update = Update.de_json(payload, app.bot)
+    reply = await respond(update, SimpleNamespace(application=app), parse_typed(text))
+    assert reply is not None
+    return payload, reply
+
+
+async def test_a_reply_committed_but_never_sent_is_sent_after_the_restart(
     app, request_recorder
 ) -> None:
-    """The crash between the commit and the send: the update is not applied again, but its
-    reply, kept with the commit, goes out; after that a redelivery gets nothing."""
-    payload = updates.message_update("/roadmap")
-    update = Update.de_json(payload, app.bot)
-    await app.record_fetched([payload])
-    reply = await respond(update, SimpleNamespace(application=app), parse_typed("/roadmap"))
-    assert reply is not None and not request_recorder.calls  # committed; the "crash" is here
-    await process(app, payload)  # after the restart
+    """Taken up again after the restart, the update is not applied again, but its reply,
+    kept with the commit, goes out; after that a redelivery gets nothing."""
+    payload, reply = await committed_but_not_sent(app, "/roadmap")
+    assert not request_recorder.calls
+    assert await app.resume_unfinished() == 1  # the restart
+    await app.process_update(await app.update_queue.get())
     (sent,) = request_recorder.sent()
     assert sent.params["text"] == reply.html
     assert buttons_of(sent) == [(b.label, b.data) for b in reply.button_list]
     await process(app, payload)  # Telegram delivers it once more: nothing happens
     assert len(request_recorder.calls) == 1
     assert await app.store.unfinished() == []
+
+
+async def test_a_committed_update_delivered_again_without_a_restart_sends_nothing(
+    app, request_recorder
+) -> None:
+    """Delivered again to another instance of a webhook bot, whose first copy's reply may be
+    on its way: applied once, and not answered twice."""
+    payload, _ = await committed_but_not_sent(app, "/roadmap")
+    await process(app, payload)
+    assert not request_recorder.calls

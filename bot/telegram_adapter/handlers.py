@@ -55,8 +55,8 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("data_dir", "dialogue", "flood_guard", "search_in_thread", "storage_failures",
-                 "store", "token_refused")
+    __slots__ = ("data_dir", "dialogue", "flood_guard", "resumed", "search_in_thread",
+                 "storage_failures", "store", "token_refused")
 
     def __init__(
         self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
@@ -69,6 +69,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         self.flood_guard = FloodGuard()  # in memory: a restart forgives flooders
         self.search_in_thread = False
         self.storage_failures = FailureTally(logger)  # ERROR lines by kind, with counts
+        self.resumed: set[int] = set()  # ids of updates taken up again after a restart
 
     async def initialize(self) -> None:
         await self.store.open()  # raises StoreUnavailable with a one-line reason
@@ -83,6 +84,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         """
         await super().process_update(update)
         if isinstance(update, Update):
+            self.resumed.discard(update.update_id)
             try:
                 await self.store.finish(update.update_id)
             except StateNotSaved as error:
@@ -114,6 +116,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         for payload in unfinished:
             update = Update.de_json(json.loads(payload), self.bot)
             if update is not None:
+                self.resumed.add(update.update_id)
                 await self.update_queue.put(update)
         if unfinished:
             logger.info("finishing %d update(s) fetched before the last stop", len(unfinished))
@@ -162,7 +165,8 @@ async def respond(
     An update this chat has already applied is not applied again: Telegram delivers again an
     update the bot fetched but had not yet confirmed when it was killed (or, with webhooks,
     that another instance answered), and applying it twice would, say, untick a roadmap item
-    it had ticked. Its reply is returned only if it was never sent (a crash came first).
+    it had ticked. Its reply is returned only if it was never sent (a crash came first) and
+    the update is one this bot took up again after a restart.
     """
     application = advisor_application(context)
     chat, sender = update.effective_chat, update.effective_user
@@ -174,10 +178,13 @@ async def respond(
     long_text = isinstance(event, Text) and len(event.text) > LONG_TEXT
     async with application.store.turn(update.update_id, chat_id, user_id) as stored:
         if stored.applied_before:
-            # its reply, if a crash came between the commit and the send; else nothing
+            # Its reply if this bot was killed between the commit and the send. Only for an
+            # update it takes up again after a restart: delivered again to another instance
+            # of a webhook bot, the reply may be on its way from the first one.
+            reply = stored.unsent_reply if update.update_id in application.resumed else None
             logger.info("update %s was applied before; %s", update.update_id,
-                        "sending its reply" if stored.unsent_reply else "not applying it again")
-            return stored.unsent_reply
+                        "sending its reply" if reply else "not applying it again")
+            return reply
         if long_text or application.search_in_thread:
             turn = await asyncio.to_thread(dialogue.respond, stored.chat, event, stored.user)
         else:
