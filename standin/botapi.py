@@ -52,8 +52,10 @@ from standin.telegram_html import (
 )
 
 __all__ = [
+    "CHANNEL_BOT_ID",
     "DEFAULT_TOKEN",
     "DEFAULT_USER_ID",
+    "GROUP_ANONYMOUS_BOT_ID",
     "AnsweredCallback",
     "BotApiStandIn",
     "ChatAction",
@@ -63,6 +65,9 @@ __all__ = [
 
 DEFAULT_TOKEN = "123456789:AAHtestTokenForCareerAdvisorStandIn1"
 DEFAULT_USER_ID = 1001
+# The stand-in users Telegram names as "from" of a message sent on behalf of a chat.
+GROUP_ANONYMOUS_BOT_ID = 1087968824  # an anonymous group admin's; sender_chat is the group
+CHANNEL_BOT_ID = 136817688  # a message sent as a channel; sender_chat is the channel
 BOT_USERNAME = "CareerAdvisorTestBot"
 
 T = TypeVar("T")
@@ -562,6 +567,49 @@ class BotApiStandIn:
         return self.push_message(
             chat_id, text, user_id=user_id, chat_type=chat_type, title=title, **kwargs
         )
+
+    def push_message_as_chat(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        sender_chat_id: int | None = None,
+        chat_type: str = "supergroup",
+        title: str = "Career Advisor test group",
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Queue a group message sent on behalf of a chat, as Telegram sends it: by the group's
+        anonymous admins (``sender_chat`` is the group, ``from`` GroupAnonymousBot), or, with
+        another (channel) ``sender_chat_id``, as that channel (``from`` Channel_Bot)."""
+        if chat_type not in ("group", "supergroup"):
+            raise ValueError("chat_type must be 'group' or 'supergroup'")
+        if entities is None:
+            command = _bot_command_entity(text)
+            entities = [command] if command else []
+        with self._changed:
+            chat = self._ensure_chat(chat_id, chat_type, title=title)
+            if sender_chat_id is None or sender_chat_id == chat_id:
+                sender_chat = copy.deepcopy(chat)
+                sender = {"id": GROUP_ANONYMOUS_BOT_ID, "is_bot": True, "first_name": "Group",
+                          "username": "GroupAnonymousBot"}
+            elif sender_chat_id < 0:
+                sender_chat = {"id": sender_chat_id, "type": "channel", "title": "Test channel"}
+                sender = {"id": CHANNEL_BOT_ID, "is_bot": True, "first_name": "Channel",
+                          "username": "Channel_Bot"}
+            else:
+                raise ValueError("a sender chat's id is negative")
+            message: dict[str, Any] = {
+                "message_id": self._take_message_id(chat_id),
+                "from": sender,
+                "sender_chat": sender_chat,
+                "chat": copy.deepcopy(chat),
+                "date": int(time.time()),
+                "text": text,
+            }
+            if entities:
+                message["entities"] = copy.deepcopy(entities)
+            self._messages[(chat_id, message["message_id"])] = message
+            return self._enqueue({"message": copy.deepcopy(message)})
 
     def push_sticker(
         self,

@@ -115,8 +115,8 @@ async def respond(
     instance answered), and applying it twice would, say, untick a roadmap item it had ticked.
     """
     application = advisor_application(context)
-    chat, sender = update.effective_chat, update.effective_user
-    user_id = sender.id if sender is not None else None
+    chat = update.effective_chat
+    user_id = sender_key(update)  # anonymous admins: their group's user state, see sender_key
     chat_id = chat.id if chat is not None else user_id
     if chat_id is None:
         return None  # neither a chat nor a user: nothing to answer or remember
@@ -147,12 +147,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inco
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """The flood check, before any work: a flooder gets one notice, then silence."""
     application = context.application
-    user = update.effective_user
-    if not isinstance(application, AdvisorApplication) or user is None:
+    sender = sender_key(update)
+    if not isinstance(application, AdvisorApplication) or sender is None:
         return True
-    verdict = application.flood_guard.check(user.id)
+    verdict = application.flood_guard.check(sender)
     if verdict is Verdict.NOTIFY and update.effective_chat is not None:
-        logger.warning("user %s is flooding; ignored for %.0f s", user.id,
+        logger.warning("sender %s is flooding; ignored for %.0f s", sender,
                        application.flood_guard.cooldown)
         await context.bot.send_message(update.effective_chat.id, escape(FLOOD_NOTICE))
     return verdict is Verdict.ALLOW
@@ -263,6 +263,21 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # Helpers ---------------------------------------------------------------------------------------
+
+
+def sender_key(update: Update) -> int | None:
+    """Who sent an update, as the one id their flood budget and user state are kept under.
+
+    A message sent on behalf of a chat names a stand-in user that everyone doing so shares:
+    anonymous group admins come from GroupAnonymousBot (1087968824), posts as a channel from
+    Channel_Bot (136817688) or Telegram (777000), with the real sender in sender_chat. Keyed by
+    that user, the anonymous admins of every group would be one flooder with one profile; keyed
+    by sender_chat, group X's are one sender and group Y's another. PTB's effective_sender is
+    that rule (sender_chat, else the user); a button press always carries the presser's own
+    user, even an anonymous admin's.
+    """
+    sender = update.effective_sender
+    return sender.id if sender is not None else None
 
 
 def _update_id(update: object) -> str:
