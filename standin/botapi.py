@@ -419,6 +419,7 @@ class BotApiStandIn:
         self._descriptions: dict[str, str] = {}
         self._short_descriptions: dict[str, str] = {}
         self._faults: list[_Fault] = []
+        self._members: dict[tuple[int, int], dict[str, Any]] = {}  # see set_chat_member
 
         endpoints: dict[str, Callable[[_Params], Any]] = {
             "getMe": self._get_me,
@@ -443,6 +444,7 @@ class BotApiStandIn:
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
+            "getChatMember": self._get_chat_member,
         }
         # Telegram matches method names case-insensitively
         self._handlers = {name.lower(): handler for name, handler in endpoints.items()}
@@ -610,6 +612,16 @@ class BotApiStandIn:
                 message["entities"] = copy.deepcopy(entities)
             self._messages[(chat_id, message["message_id"])] = message
             return self._enqueue({"message": copy.deepcopy(message)})
+
+    def set_chat_member(
+        self, chat_id: int, user_id: int, *, status: str = "administrator",
+        is_anonymous: bool = False,
+    ) -> None:
+        """What getChatMember answers for this user in this chat (by default: a member)."""
+        if status not in ("creator", "administrator", "member"):
+            raise ValueError(f"unsupported member status {status!r}")
+        with self._changed:
+            self._members[(chat_id, user_id)] = {"status": status, "is_anonymous": is_anonymous}
 
     def push_sticker(
         self,
@@ -1617,6 +1629,27 @@ class BotApiStandIn:
             )
         )
         return True
+
+    def _get_chat_member(self, params: _Params) -> dict[str, Any]:
+        chat = self._chat(params)
+        user_id = params.int("user_id")
+        if user_id is None:
+            raise _bad("user_id is empty")
+        user = self._users.get(user_id)
+        if user is None:
+            raise _bad("user not found")
+        member = self._members.get((chat["id"], user_id), {"status": "member"})
+        answer: dict[str, Any] = {"status": member["status"], "user": copy.deepcopy(user)}
+        if member["status"] == "creator":
+            answer["is_anonymous"] = member["is_anonymous"]
+        elif member["status"] == "administrator":
+            rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                      "can_restrict_members", "can_change_info", "can_invite_users")
+            answer.update({right: True for right in rights})
+            answer.update({"can_be_edited": False, "is_anonymous": member["is_anonymous"],
+                           "can_promote_members": False, "can_post_stories": False,
+                           "can_edit_stories": False, "can_delete_stories": False})
+        return answer
 
     def _send_chat_action(self, params: _Params) -> bool:
         action = params.str("action")
