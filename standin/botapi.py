@@ -52,8 +52,10 @@ from standin.telegram_html import (
 )
 
 __all__ = [
+    "CHANNEL_BOT_ID",
     "DEFAULT_TOKEN",
     "DEFAULT_USER_ID",
+    "GROUP_ANONYMOUS_BOT_ID",
     "AnsweredCallback",
     "BotApiStandIn",
     "ChatAction",
@@ -63,6 +65,9 @@ __all__ = [
 
 DEFAULT_TOKEN = "123456789:AAHtestTokenForCareerAdvisorStandIn1"
 DEFAULT_USER_ID = 1001
+# The stand-in users Telegram names as "from" of a message sent on behalf of a chat.
+GROUP_ANONYMOUS_BOT_ID = 1087968824  # an anonymous group admin's; sender_chat is the group
+CHANNEL_BOT_ID = 136817688  # a message sent as a channel; sender_chat is the channel
 BOT_USERNAME = "CareerAdvisorTestBot"
 
 T = TypeVar("T")
@@ -414,6 +419,7 @@ class BotApiStandIn:
         self._descriptions: dict[str, str] = {}
         self._short_descriptions: dict[str, str] = {}
         self._faults: list[_Fault] = []
+        self._members: dict[tuple[int, int], dict[str, Any]] = {}  # see set_chat_member
 
         endpoints: dict[str, Callable[[_Params], Any]] = {
             "getMe": self._get_me,
@@ -438,6 +444,7 @@ class BotApiStandIn:
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
+            "getChatMember": self._get_chat_member,
         }
         # Telegram matches method names case-insensitively
         self._handlers = {name.lower(): handler for name, handler in endpoints.items()}
@@ -562,6 +569,59 @@ class BotApiStandIn:
         return self.push_message(
             chat_id, text, user_id=user_id, chat_type=chat_type, title=title, **kwargs
         )
+
+    def push_message_as_chat(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        sender_chat_id: int | None = None,
+        chat_type: str = "supergroup",
+        title: str = "Career Advisor test group",
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Queue a group message sent on behalf of a chat, as Telegram sends it: by the group's
+        anonymous admins (``sender_chat`` is the group, ``from`` GroupAnonymousBot), or, with
+        another (channel) ``sender_chat_id``, as that channel (``from`` Channel_Bot)."""
+        if chat_type not in ("group", "supergroup"):
+            raise ValueError("chat_type must be 'group' or 'supergroup'")
+        if entities is None:
+            command = _bot_command_entity(text)
+            entities = [command] if command else []
+        with self._changed:
+            chat = self._ensure_chat(chat_id, chat_type, title=title)
+            if sender_chat_id is None or sender_chat_id == chat_id:
+                sender_chat = copy.deepcopy(chat)
+                sender = {"id": GROUP_ANONYMOUS_BOT_ID, "is_bot": True, "first_name": "Group",
+                          "username": "GroupAnonymousBot"}
+            elif sender_chat_id < 0:
+                sender_chat = {"id": sender_chat_id, "type": "channel", "title": "Test channel"}
+                sender = {"id": CHANNEL_BOT_ID, "is_bot": True, "first_name": "Channel",
+                          "username": "Channel_Bot"}
+            else:
+                raise ValueError("a sender chat's id is negative")
+            message: dict[str, Any] = {
+                "message_id": self._take_message_id(chat_id),
+                "from": sender,
+                "sender_chat": sender_chat,
+                "chat": copy.deepcopy(chat),
+                "date": int(time.time()),
+                "text": text,
+            }
+            if entities:
+                message["entities"] = copy.deepcopy(entities)
+            self._messages[(chat_id, message["message_id"])] = message
+            return self._enqueue({"message": copy.deepcopy(message)})
+
+    def set_chat_member(
+        self, chat_id: int, user_id: int, *, status: str = "administrator",
+        is_anonymous: bool = False,
+    ) -> None:
+        """What getChatMember answers for this user in this chat (by default: a member)."""
+        if status not in ("creator", "administrator", "member"):
+            raise ValueError(f"unsupported member status {status!r}")
+        with self._changed:
+            self._members[(chat_id, user_id)] = {"status": status, "is_anonymous": is_anonymous}
 
     def push_sticker(
         self,
@@ -1569,6 +1629,27 @@ class BotApiStandIn:
             )
         )
         return True
+
+    def _get_chat_member(self, params: _Params) -> dict[str, Any]:
+        chat = self._chat(params)
+        user_id = params.int("user_id")
+        if user_id is None:
+            raise _bad("user_id is empty")
+        user = self._users.get(user_id)
+        if user is None:
+            raise _bad("user not found")
+        member = self._members.get((chat["id"], user_id), {"status": "member"})
+        answer: dict[str, Any] = {"status": member["status"], "user": copy.deepcopy(user)}
+        if member["status"] == "creator":
+            answer["is_anonymous"] = member["is_anonymous"]
+        elif member["status"] == "administrator":
+            rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                      "can_restrict_members", "can_change_info", "can_invite_users")
+            answer.update({right: True for right in rights})
+            answer.update({"can_be_edited": False, "is_anonymous": member["is_anonymous"],
+                           "can_promote_members": False, "can_post_stories": False,
+                           "can_edit_stories": False, "can_delete_stories": False})
+        return answer
 
     def _send_chat_action(self, params: _Params) -> bool:
         action = params.str("action")

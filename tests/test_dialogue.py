@@ -459,3 +459,74 @@ def test_a_superscript_digit_in_the_terminal_chat_or_roadmap_is_no_number(dialog
     stdin = io.StringIO("what certifications should I get\n²\nquit\n")
     assert run_chat(stdin, stdout, dialogue) == 0
     assert stdout.getvalue().count("Type a number to choose") >= 2  # "²" was answered
+
+
+# Whose button it is: owners stamped on buttons in groups -------------------------------------
+
+WIDEST_OWNER = -(2**52 - 1)  # Telegram's ids have at most 52 significant bits
+
+
+def every_button(dialogue: Dialogue) -> set[str]:
+    """The data of every button reachable from the commands and a question."""
+    state, seen = ChatState(), set()
+    queue: list[str] = []
+    for event in (Command("start"), Command("roadmap"), Command("salary"), Command("profile"),
+                  Text("what certifications should I get")):
+        turn = dialogue.respond(state, event)
+        state = turn.state
+        queue += [button.data for button in turn.reply.button_list]
+    while queue:
+        data = queue.pop()
+        if data not in seen:
+            seen.add(data)
+            queue += [b.data for b in dialogue.respond(state, Press(data)).reply.button_list]
+    return seen
+
+
+def test_every_button_keeps_room_for_its_owner(dialogue) -> None:
+    from bot.core.buttons import owned_data, split_owner
+    from bot.core.limits import CALLBACK_DATA_LIMIT
+
+    buttons = every_button(dialogue)
+    assert len(buttons) > 50  # every roadmap stage and item, salary filter, profile choice
+    for data in buttons:
+        stamped = owned_data(data, WIDEST_OWNER)
+        assert len(stamped.encode("utf-8")) <= CALLBACK_DATA_LIMIT, stamped
+        assert split_owner(stamped) == (data, WIDEST_OWNER)
+        assert split_owner(data) == (data, None)  # unstamped: a private chat's, or an old one
+
+
+def test_the_codec_keeps_the_owners_room_and_mark_free() -> None:
+    from bot.core.buttons import DATA_LIMIT, Action, button_data, owned_data, split_owner
+
+    assert len(button_data(Action.ASK, "x" * (DATA_LIMIT - 4))) == DATA_LIMIT
+    with pytest.raises(ValueError, match="bytes"):
+        button_data(Action.ASK, "x" * (DATA_LIMIT - 3))
+    with pytest.raises(ValueError, match="may not contain"):
+        button_data(Action.ASK, "a~1")
+    assert owned_data("ask:certs", 4242) == "ask:certs~4242"
+    assert split_owner("rm:t:found:math~-1001234567890") == ("rm:t:found:math", -1001234567890)
+    # Forged or foreign data is no owner: the press is read whole, as before.
+    for forged in ("ask:certs~", "ask:certs~abc", "~", "more:1~12345678901234567", "sal:~²"):
+        assert split_owner(forged) == (forged, None)
+    assert owned_data("x" * 60, 4242) == "x" * 60  # no room: left unstamped, never too long
+
+
+def test_a_press_on_someone_elses_view_changes_only_the_pressers_own_state(dialogue) -> None:
+    """The profile and roadmap progress are per user (UserState), the chat's context per chat
+    (ChatState): a press brings the presser's user state, so B's tick is B's."""
+    from bot.core.buttons import owned_data, split_owner
+
+    owner_a, presser_b = 1001, 2002
+    overview = dialogue.respond(ChatState(), Command("roadmap"))
+    open_stage = next(b for b in overview.reply.button_list if b.data.startswith("rm:s:"))
+    stage_a = dialogue.respond(overview.state, Press(open_stage.data), UserState())
+    tick = next(b for b in stage_a.reply.button_list if b.data.startswith("rm:t:"))
+    data, owner = split_owner(owned_data(tick.data, owner_a))
+    assert owner == owner_a != presser_b
+    b_before = UserState(progress=frozenset({"retired-id"}))
+    pressed = dialogue.respond(stage_a.state, Press(data), b_before)
+    item = data.rsplit(":", 1)[1]
+    assert pressed.user is not None and pressed.user.progress == {"retired-id", item}
+    assert pressed.state == stage_a.state  # nothing of B's press lands in the chat's state
+    assert stage_a.user is not None and stage_a.user.progress == frozenset()  # A's untouched

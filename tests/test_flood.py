@@ -13,7 +13,7 @@ from telegram.ext import Application
 from bot.config import load_settings
 from bot.core.dialogue import Dialogue
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
-from bot.telegram_adapter.app import build_application
+from bot.telegram_adapter.app import _in_flood_cooldown, build_application
 from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from standin.botapi import DEFAULT_TOKEN
 from tests.support import updates
@@ -136,4 +136,24 @@ async def test_a_flooder_gets_one_notice_and_is_then_ignored(app) -> None:
     recorder.clear()  # and the flooder is answered again after the cooldown
     clock.now += 61
     await process(application, updates.message_update("/help", user_id=666, chat_id=666))
+    assert len(recorder.sent()) == 1 and recorder.texts()[0] != FLOOD_NOTICE
+
+
+async def test_anonymous_admins_are_counted_per_group(app) -> None:
+    """Every group's anonymous admins come from one GroupAnonymousBot user; the group they
+    speak for is the sender, so a flood in one group does not silence another."""
+    application, recorder, _ = app
+    flooded, other = updates.GROUP_ID, updates.GROUP_ID - 1
+    for _ in range(4):
+        await process(application, updates.anonymous_admin_update("/help", chat_id=flooded))
+    assert recorder.texts()[-1] == FLOOD_NOTICE
+    recorder.clear()
+
+    def update_in(chat_id: int) -> Update:
+        return Update.de_json(updates.anonymous_admin_update("/help", chat_id=chat_id),
+                              application.bot)
+
+    assert _in_flood_cooldown(application, update_in(flooded))  # dropped before a slot
+    assert not _in_flood_cooldown(application, update_in(other))
+    await application.process_update(update_in(other))
     assert len(recorder.sent()) == 1 and recorder.texts()[0] != FLOOD_NOTICE

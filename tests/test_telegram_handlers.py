@@ -419,3 +419,23 @@ async def test_a_committed_update_delivered_again_without_a_restart_sends_nothin
     payload, _ = await committed_but_not_sent(app, "/roadmap")
     await process(app, payload)
     assert not request_recorder.calls
+
+
+async def test_in_a_group_a_button_without_an_owner_is_never_taken_for_the_pressers(
+    app, request_recorder
+) -> None:
+    """A group message's buttons name whose they are (bot.core.buttons.owned_data); one sent
+    before they did may be anyone's, so the press gets a new message rather than an edit."""
+    await process(app, updates.callback_update("rm:o", chat_id=updates.GROUP_ID))
+    assert request_recorder.sent("editMessageText") == []
+    [sent] = request_recorder.sent()
+    assert "reply_parameters" in sent.params  # under the message that was pressed
+    assert f'<a href="tg://user?id={updates.USER_ID}">Asha</a>' in sent.params["text"]
+    assert {data.rpartition("~")[2] for _, data in buttons_of(sent)} == {str(updates.USER_ID)}
+    assert_valid_for_telegram(request_recorder)
+
+    request_recorder.clear()  # a private chat is unchanged: edited in place, nothing stamped
+    await process(app, updates.callback_update("rm:o"))
+    [edited] = request_recorder.sent("editMessageText")
+    assert request_recorder.sent() == []
+    assert all("~" not in data for _, data in buttons_of(edited))

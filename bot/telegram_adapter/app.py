@@ -29,6 +29,7 @@ from bot.telegram_adapter.handlers import (
     on_error,
     on_media,
     on_text,
+    sender_key,
 )
 from bot.telegram_adapter.polling_bot import PollingBot
 from bot.telegram_adapter.transport import AiohttpRequest
@@ -131,8 +132,8 @@ def _stop_if_failed(application: Application, loading: asyncio.Future[None]) -> 
 
 def _in_flood_cooldown(application: AdvisorApplication, update: object) -> bool:
     """A flooder already told to wait: their updates are dropped before taking a slot."""
-    user = update.effective_user if isinstance(update, Update) else None
-    return user is not None and application.flood_guard.is_quiet(user.id)
+    sender = sender_key(update) if isinstance(update, Update) else None  # as the handlers count
+    return sender is not None and application.flood_guard.is_quiet(sender)
 
 
 class TokenRefused(Exception):

@@ -10,19 +10,24 @@ import asyncio
 import json
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from telegram import (
+    ChatMemberAdministrator,
+    ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.core.buttons import owned_data, split_owner
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.core.markup import escape
 from bot.core.reply import Reply
@@ -135,23 +140,26 @@ def advisor_application(context: ContextTypes.DEFAULT_TYPE) -> AdvisorApplicatio
     return application
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply, owner: int | None = None) -> InlineKeyboardMarkup | None:
+    """The reply's buttons; in a group stamped with whose they are (see `on_button`)."""
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+        [[InlineKeyboardButton(b.label, callback_data=_stamped(b.data, owner)) for b in row]
          for row in reply.buttons]
     )
 
 
-async def send_reply(message: Message, reply: Reply, quote: bool) -> None:
+async def send_reply(
+    message: Message, reply: Reply, quote: bool, owner: int | None = None
+) -> None:
     """Send a reply in as many messages as it needs; buttons go under the last one."""
     parts = split_html(reply.html) or ["…"]
     for number, part in enumerate(parts, start=1):
         last = number == len(parts)
         await message.reply_text(
             part,
-            reply_markup=keyboard(reply) if last else None,
+            reply_markup=keyboard(reply, owner) if last else None,
             do_quote=quote and number == 1,
         )
 
@@ -169,8 +177,8 @@ async def respond(
     the update is one this bot took up again after a restart.
     """
     application = advisor_application(context)
-    chat, sender = update.effective_chat, update.effective_user
-    user_id = sender.id if sender is not None else None
+    chat = update.effective_chat
+    user_id = sender_key(update)  # anonymous admins: their group's user state, see sender_key
     chat_id = chat.id if chat is not None else user_id
     if chat_id is None:
         return None  # neither a chat nor a user: nothing to answer or remember
@@ -200,18 +208,19 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Inco
     async with typing_while_slow(context.bot, message.chat_id):
         reply = await respond(update, context, event)
         if reply is not None:
-            await send_reply(message, reply, quote=_is_group(message))
+            await send_reply(message, reply, quote=_is_group(message),
+                             owner=_button_owner(update, message))
 
 
 async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """The flood check, before any work: a flooder gets one notice, then silence."""
     application = context.application
-    user = update.effective_user
-    if not isinstance(application, AdvisorApplication) or user is None:
+    sender = sender_key(update)
+    if not isinstance(application, AdvisorApplication) or sender is None:
         return True
-    verdict = application.flood_guard.check(user.id)
+    verdict = application.flood_guard.check(sender)
     if verdict is Verdict.NOTIFY and update.effective_chat is not None:
-        logger.warning("user %s is flooding; ignored for %.0f s", user.id,
+        logger.warning("sender %s is flooding; ignored for %.0f s", sender,
                        application.flood_guard.cooldown)
         await context.bot.send_message(update.effective_chat.id, escape(FLOOD_NOTICE))
     return verdict is Verdict.ALLOW
@@ -278,23 +287,34 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # or a network failure: the spinner is cosmetic, the press itself still counts.
         logger.info("could not answer callback query of update %s: %s", update.update_id,
                     redact(str(error)))
-    reply = await respond(update, context, Press(query.data or ""))
+    data, owner = split_owner(query.data or "")
+    reply = await respond(update, context, Press(data))  # with the presser's own user state
     if reply is None:
         return
     message = query.message
-    if reply.edit and isinstance(message, Message):
+    if not isinstance(message, Message):  # a message too old for the bot to see
+        if update.effective_chat is not None:
+            for part in split_html(reply.html):
+                await context.bot.send_message(update.effective_chat.id, part)
+        return
+    stamp = _button_owner(update, message)
+    if not _pressed_by_owner(update, message, owner):
+        # Someone else's view (their roadmap ticks, their profile) stays as it is: the presser
+        # gets the result as a message of their own, under the one they pressed.
+        mention = await _mention_of_presser(context, message.chat_id, query.from_user)
+        if mention:
+            reply = replace(reply, html=f"For {mention}:\n{reply.html}")
+        await send_reply(message, reply, quote=True, owner=stamp)
+        return
+    if reply.edit:
         try:
-            await message.edit_text(reply.html, reply_markup=keyboard(reply))
+            await message.edit_text(reply.html, reply_markup=keyboard(reply, stamp))
             return
         except BadRequest as error:
             if "not modified" in str(error).lower():
                 return  # the same view pressed twice
             logger.info("could not edit a message, sending a new one: %s", error)
-    if isinstance(message, Message):
-        await send_reply(message, reply, quote=False)
-    elif update.effective_chat is not None:  # a message too old for the bot to see
-        for part in split_html(reply.html):
-            await context.bot.send_message(update.effective_chat.id, part)
+    await send_reply(message, reply, quote=False, owner=stamp)
 
 
 # Errors ----------------------------------------------------------------------------------------
@@ -326,6 +346,65 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # Helpers ---------------------------------------------------------------------------------------
+
+
+def sender_key(update: Update) -> int | None:
+    """Who sent an update, as the one id their flood budget and user state are kept under.
+
+    A message sent on behalf of a chat names a stand-in user that everyone doing so shares:
+    anonymous group admins come from GroupAnonymousBot (1087968824), posts as a channel from
+    Channel_Bot (136817688) or Telegram (777000), with the real sender in sender_chat. Keyed by
+    that user, the anonymous admins of every group would be one flooder with one profile; keyed
+    by sender_chat, group X's are one sender and group Y's another. PTB's effective_sender is
+    that rule (sender_chat, else the user); a button press always carries the presser's own
+    user, even an anonymous admin's.
+    """
+    sender = update.effective_sender
+    return sender.id if sender is not None else None
+
+
+def _button_owner(update: Update, message: Message) -> int | None:
+    """Whose the buttons of a reply in this chat are: in a group, the sender it answers (the
+    asker, or the presser); in a private chat nobody's, as only its user can press them."""
+    return sender_key(update) if _is_group(message) else None
+
+
+def _stamped(data: str, owner: int | None) -> str:
+    return data if owner is None else owned_data(data, owner)
+
+
+def _pressed_by_owner(update: Update, message: Message, owner: int | None) -> bool:
+    """Whether a press is on the presser's own message, which it may then rewrite.
+
+    The owner travels in the button's data (`bot.core.buttons.owned_data`): it is on every
+    button the bot sends in a group, survives restarts and needs no lookup. The message the
+    view replied to would not do: a split reply's buttons are on a part that quotes nothing,
+    a press's own new message has no message of the presser's to quote, and a quoted message
+    can be deleted; chat state could only learn the message's id after the send, a second
+    write per reply. A group button without a stamp (sent before there were stamps) is taken
+    as someone else's: a new message for a press on one's own costs less than rewriting
+    another's. Private chats have one user, who owns every button.
+    """
+    return not _is_group(message) or (owner is not None and owner == sender_key(update))
+
+
+async def _mention_of_presser(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, presser: User
+) -> str:
+    """A mention of whoever pressed, to head their new message in a group; "" for an
+    anonymous admin, or when Telegram can't say whether they are one.
+
+    A press carries the presser's real user even for an anonymous admin (whose messages come
+    from GroupAnonymousBot), so naming them would unmask them to the group.
+    """
+    try:
+        member = await context.bot.get_chat_member(chat_id, presser.id)
+    except TelegramError as error:
+        logger.info("could not look up who pressed a button: %s", redact(str(error)))
+        return ""
+    if isinstance(member, ChatMemberAdministrator | ChatMemberOwner) and member.is_anonymous:
+        return ""
+    return f'<a href="tg://user?id={presser.id}">{escape(presser.full_name)}</a>'
 
 
 def _update_id(update: object) -> str:

@@ -86,6 +86,9 @@ class RecordingRequest(BaseRequest):
                 markup = params["reply_markup"]
                 message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
             return message
+        if name == "getChatMember":  # a plain member: the bot names who pressed a button
+            user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Asha"}
+            return {"status": "member", "user": user}
         return True
 
     # What tests look at ----------------------------------------------------------------------

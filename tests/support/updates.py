@@ -111,3 +111,16 @@ def callback_update(
         "message": shown,
     }
     return {"update_id": next(_update_ids), "callback_query": query}
+
+
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                       "username": "GroupAnonymousBot"}
+
+
+def anonymous_admin_update(text: str, chat_id: int = GROUP_ID) -> dict[str, Any]:
+    """A message of a group's anonymous admins, as Telegram sends it: from GroupAnonymousBot
+    (the same user in every group), with the group itself as sender_chat."""
+    payload = message(text, chat_id=chat_id)
+    payload["from"] = dict(GROUP_ANONYMOUS_BOT)
+    payload["sender_chat"] = chat(chat_id)
+    return {"update_id": next(_update_ids), "message": payload}
