@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -33,6 +33,7 @@ from bot.telegram_adapter.handlers import (
     on_text,
 )
 from bot.telegram_adapter.polling_bot import PollingBot
+from bot.telegram_adapter.startup import until_answered
 from bot.telegram_adapter.transport import AiohttpRequest
 from bot.telegram_adapter.webhook_server import WebhookServer, queue_updates
 
@@ -170,7 +171,8 @@ def add_handlers(application: Application) -> None:
 
 async def _on_startup(application: Application) -> None:
     """Show the command menu and build the search index before the first question."""
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    commands = [BotCommand(name, text) for name, text in COMMANDS]
+    await until_answered(lambda: application.bot.set_my_commands(commands), "setMyCommands")
     if isinstance(application, AdvisorApplication):
         application.dialogue.warm_up()
         semantic = application.dialogue.advisor.engine.semantic
@@ -188,11 +190,11 @@ async def _on_startup(application: Application) -> None:
 def run_telegram(settings: Settings, dialogue: Dialogue) -> None:
     """Webhook or long polling until SIGINT/SIGTERM; then a clean stop that saves the state.
 
-    A token refused while polling raises TokenRefused. In webhook mode the bot serves plain
-    HTTP on the listen address and port (.webhook_server), for a reverse proxy that terminates
-    TLS, and registers ``settings.webhook_url`` with Telegram (setWebhook, with the secret).
-    The webhook stays registered after a stop, so Telegram keeps the updates until the bot is
-    back.
+    The start's Bot API calls are retried until Telegram answers (.startup); a refused token
+    raises TokenRefused, at start or later. In webhook mode the bot serves plain HTTP on the
+    listen address and port (.webhook_server), for a reverse proxy that terminates TLS, and
+    registers ``settings.webhook_url`` with Telegram (setWebhook, with the secret). The
+    webhook stays registered after a stop, so Telegram keeps the updates until the bot is back.
     """
     application = build_application(settings, dialogue, load_test=load_test_settings())
     server = None
@@ -238,8 +240,8 @@ def _run_until_stopped(
     """Start, serve until stopped, stop; a start that failed is raised after the stop."""
     starting = loop.create_task(_start(application, server, settings))
 
-    def started(task: asyncio.Task[None]) -> None:
-        if task.cancelled() or task.exception() is not None:
+    def started(task: asyncio.Task[bool]) -> None:
+        if task.cancelled() or task.exception() is not None or not task.result():
             loop.stop()
 
     starting.add_done_callback(started)
@@ -251,7 +253,7 @@ def _run_until_stopped(
         # A second signal during the stop gets its default action: a way out of a stuck stop.
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
-        starting.cancel()  # if stopped while still starting
+        starting.cancel()  # if stopped while starting, e.g. while waiting for Telegram
         _run_to_end(loop, starting)
         stopping = loop.create_task(_stop(application, server))
         _run_to_end(loop, stopping)
@@ -275,31 +277,45 @@ def _run_to_end(loop: asyncio.AbstractEventLoop, task: asyncio.Future[Any]) -> N
 
 async def _start(
     application: Application, server: WebhookServer | None, settings: Settings
-) -> None:
-    """Up to taking updates."""
-    await application.initialize()
-    # Started before post_init, unlike PTB's order: stop_running() (a model that fails to
-    # load, see _on_startup) stops a running application only.
-    await application.start()
-    if application.post_init is not None:
-        await application.post_init(application)
-    if server is None:
-        updater = application.updater
-        assert updater is not None  # the builder makes one
+) -> bool:
+    """Up to taking updates; False if the token was refused on the way."""
+    try:
+        # getMe alone first: application.initialize() would also open the store again on
+        # every attempt. Once it has succeeded, initialize() does not call it again.
+        await until_answered(application.bot.initialize, "getMe (checking the token)")
+        await application.initialize()
+        # Started before post_init, unlike PTB's order: stop_running() (a model that fails to
+        # load, see _on_startup) stops a running application only.
+        await application.start()
+        if application.post_init is not None:
+            await application.post_init(application)
+        if server is None:
+            updater = application.updater
+            assert updater is not None  # the builder makes one
 
-        def on_polling_error(error: TelegramError) -> None:  # as PTB's run_polling does
-            application.create_task(application.process_error(error=error, update=None))
+            def on_polling_error(error: TelegramError) -> None:  # as PTB's run_polling does
+                application.create_task(application.process_error(error=error, update=None))
 
-        await updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
-        )
-    else:
-        await server.start()
-        assert settings.webhook_url is not None and settings.webhook_secret is not None
-        url, secret = settings.webhook_url, settings.webhook_secret.get_secret_value()
-        await application.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
+            await until_answered(
+                lambda: updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
+                ),
+                "deleteWebhook (starting to poll)",
+            )
+        else:
+            await server.start()
+            assert settings.webhook_url is not None and settings.webhook_secret is not None
+            url, secret = settings.webhook_url, settings.webhook_secret.get_secret_value()
+            await until_answered(
+                lambda: application.bot.set_webhook(
+                    url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+                ),
+                "setWebhook",
+            )
+    except InvalidToken as error:
+        _stop_for_invalid_token(application, error)
+        return False
+    return True
 
 
 async def _stop(application: Application, server: WebhookServer | None) -> None:
