@@ -376,6 +376,7 @@ class BotApiStandIn:
         *,
         bot_username: str = BOT_USERNAME,
         bot_first_name: str = "Career Advisor",
+        port: int = 0,  # 0: any free port; a given one, to start it where a bot already looks
     ) -> None:
         if not _TOKEN_SHAPE.fullmatch(token):
             raise ValueError("a bot token looks like '<bot id>:<secret>'")
@@ -450,7 +451,7 @@ class BotApiStandIn:
         self._handlers = {name.lower(): handler for name, handler in endpoints.items()}
         self._method_names = {name.lower(): name for name in endpoints}
 
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.standin = self
         self._thread = threading.Thread(
             target=self._server.serve_forever,
