@@ -843,6 +843,11 @@ class BotApiStandIn:
         with self._changed:
             self._faults.append(_Fault("drop", method.lower()))
 
+    def clear_faults(self) -> None:
+        """Forget the faults not injected yet."""
+        with self._changed:
+            self._faults.clear()
+
     # ------------------------------------------------------------------ records
 
     @property
