@@ -328,3 +328,93 @@ async def test_updates_to_drop_never_run_nor_take_a_slot() -> None:
     await processor.process_update(_Update(1), work(1))
     await processor.process_update(_Update(2), work(2))
     assert ran == [2]
+
+
+class _Outage:
+    """The API as seen by some chats' sends: they fail (a 5xx) until `end()`; every retry
+    waits for that. Delivered texts are recorded in order."""
+
+    def __init__(self, cut_off: set[int]) -> None:
+        self.cut_off = cut_off
+        self.over = asyncio.Event()
+        self.delivered: list[str] = []
+        self.limiter = RetryingLimiter(sleep=self.wait)
+
+    async def wait(self, seconds: float) -> None:
+        await self.over.wait()
+
+    def end(self) -> None:
+        self.over.set()
+
+    async def api_call(self, chat_id: int, text: str) -> dict[str, Any]:
+        if chat_id in self.cut_off and not self.over.is_set():
+            raise NetworkError("Bad Gateway")
+        self.delivered.append(text)
+        return {"message_id": 1}
+
+    async def reply(self, chat_id: int, text: str) -> None:
+        await self.limiter.process_request(
+            self.api_call, (chat_id, text), {}, "sendMessage", {"chat_id": chat_id}, None
+        )
+
+
+async def both_slots_free(processor: PerChatUpdateProcessor) -> bool:
+    """Whether two updates of two new chats can run at once."""
+    started = 0
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        nonlocal started
+        started += 1
+        await release.wait()
+
+    tasks = [
+        asyncio.create_task(processor.process_update(_Update(chat), hold()))
+        for chat in (501, 502)
+    ]
+    await asyncio.sleep(0.01)
+    at_once = started
+    release.set()
+    await asyncio.gather(*tasks)
+    return at_once == 2
+
+
+async def test_replies_waiting_to_retry_do_not_hold_the_slots_other_chats_need() -> None:
+    """Two slots; three chats' replies wait out an outage of their sends. A fourth chat is
+    handled and answered meanwhile; a waiting chat's next update stays behind its first."""
+    processor = PerChatUpdateProcessor(2)
+    api = _Outage(cut_off={1, 2, 3})
+    waiting = [
+        asyncio.create_task(processor.process_update(_Update(chat), api.reply(chat, f"{chat}a")))
+        for chat in (1, 2, 3)
+    ]
+    queued = asyncio.create_task(processor.process_update(_Update(1), api.reply(1, "1b")))
+    await asyncio.sleep(0.01)
+
+    other = asyncio.create_task(processor.process_update(_Update(9), api.reply(9, "9a")))
+    await asyncio.wait_for(other, timeout=2)  # not held up by the three waiting replies
+    assert api.delivered == ["9a"]
+
+    api.end()
+    await asyncio.wait_for(asyncio.gather(*waiting, queued), timeout=2)
+    assert sorted(api.delivered) == ["1a", "1b", "2a", "3a", "9a"]
+    assert api.delivered.index("1a") < api.delivered.index("1b")  # in order within the chat
+    assert await both_slots_free(processor)  # every slot taken back was given back
+
+
+async def test_an_update_whose_two_calls_wait_at_once_holds_one_slot_after() -> None:
+    processor = PerChatUpdateProcessor(2)
+    api = _Outage(cut_off={1})
+    running_again: list[int] = []
+
+    async def two_sends() -> None:
+        await asyncio.gather(api.reply(1, "x"), api.reply(1, "y"))
+        running_again.append(1)
+
+    update = asyncio.create_task(processor.process_update(_Update(1), two_sends()))
+    await asyncio.sleep(0.01)
+    assert await both_slots_free(processor)  # both calls wait: the update holds no slot
+    api.end()
+    await asyncio.wait_for(update, timeout=2)
+    assert running_again == [1] and sorted(api.delivered) == ["x", "y"]
+    assert await both_slots_free(processor)

@@ -22,16 +22,20 @@ API or of the network on the way to it (a few seconds, or minutes) delays replie
 losing them. Then it is given up: one ERROR line, and `RetryingLimiter.given_up` counts it.
 A few calls get the brief retries only (`BRIEF_RETRY_CALLS`): a "typing…" indicator or a
 button's spinner is worthless minutes later, and a set-up call at start is better failing
-with its error than hanging.
+with its error than hanging. While a call waits for its next try, its update lets go of its
+slot (`PerChatUpdateProcessor`), so replies waiting out an outage never keep other chats'
+updates from being handled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -152,6 +156,9 @@ class RetryingLimiter(BaseRateLimiter[int]):
         brief = endpoint in BRIEF_RETRY_CALLS
         chat = data.get("chat_id") if isinstance(data, dict) else None
         call = f"{endpoint} to chat {chat}" if chat is not None else endpoint
+        # Only a reply, which runs in its update's own task, lets go of the update's slot
+        # while it waits: the typing indicator runs beside the update in a task of its own.
+        wait = self._sleep if brief else self._wait_aside
 
         async def with_retries(*call_args: Any, **call_kwargs: Any) -> JSONResult:
             started = self._clock()
@@ -173,7 +180,7 @@ class RetryingLimiter(BaseRateLimiter[int]):
                             endpoint, seconds, MAX_RETRY_AFTER,
                         )
                         seconds = MAX_RETRY_AFTER
-                    await self._sleep(seconds + 0.1)
+                    await wait(seconds + 0.1)
                     continue
                 except NetworkError as error:
                     if not certainly_not_delivered(error):
@@ -200,7 +207,7 @@ class RetryingLimiter(BaseRateLimiter[int]):
                         logging.WARNING if retries <= LOUD_RETRIES else logging.DEBUG,
                         "%s failed (%s); %s", call, redact(str(error)), plan,
                     )
-                    await self._sleep(delay)
+                    await wait(delay)
                     continue
                 if retries > LOUD_RETRIES:  # the quiet retries end: say so
                     logger.warning(
@@ -215,12 +222,70 @@ class RetryingLimiter(BaseRateLimiter[int]):
             with_retries, args, kwargs, endpoint, data, rate_limit_args
         )
 
+    async def _wait_aside(self, seconds: float) -> None:
+        async with _stepped_aside():
+            await self._sleep(seconds)
+
     def _give_up(self, call: str, elapsed: float, retries: int, error: Exception) -> None:
         self.given_up += 1
         logger.error(
             "%s given up after %.1f s and %d attempts (last: %s); %d given up since start",
             call, elapsed, retries, redact(str(error)), self.given_up,
         )
+
+
+class _Slot:
+    """An update's hold on one of the shared slots, let go while its reply waits to retry."""
+
+    def __init__(self, slots: asyncio.BoundedSemaphore) -> None:
+        self._slots = slots
+        self._holding = False
+        self._aside = 0  # the update's calls waiting for their next try now
+        self._over = False
+        # Serialises letting go and taking back, so the update never holds two slots.
+        self._changing = asyncio.Lock()
+
+    async def take(self) -> None:
+        await self._slots.acquire()
+        self._holding = True
+
+    def end(self) -> None:
+        self._over = True
+        if self._holding:
+            self._holding = False
+            self._slots.release()
+
+    @contextlib.asynccontextmanager
+    async def aside(self) -> AsyncIterator[None]:
+        async with self._changing:
+            self._aside += 1
+            if self._holding:
+                self._holding = False
+                self._slots.release()
+        try:
+            yield
+        finally:
+            async with self._changing:
+                self._aside -= 1
+                if not self._aside and not self._holding and not self._over:
+                    await self._slots.acquire()  # back in turn with the other updates
+                    self._holding = True
+
+
+# The slot of the update whose handler is running (set by PerChatUpdateProcessor): API calls
+# made from the handler see it, so a retry's wait can let it go.
+_current_slot: ContextVar[_Slot | None] = ContextVar("current_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def _stepped_aside() -> AsyncIterator[None]:
+    """Let go of the current update's slot for the duration, if it holds one."""
+    slot = _current_slot.get()
+    if slot is None:
+        yield
+        return
+    async with slot.aside():
+        yield
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -230,7 +295,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     and writes the chat's state, so they run one after the other, in arrival order. An update
     waits for its chat's turn before it takes one of the shared slots: a burst from one user
     queues on that user's chat alone instead of filling the slots other chats need. Updates
-    that `drop_when` says to drop (a flooder in cooldown) never take a slot at all.
+    that `drop_when` says to drop (a flooder in cooldown) never take a slot at all. An update
+    whose reply waits to be retried (`RetryingLimiter`) lets go of its slot meanwhile, keeping
+    its chat's turn: through an outage of the API, replies waiting for it do not stop other
+    chats' updates from being handled (or answered, once their sends go through).
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
@@ -261,8 +329,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 if self._drop(update):
                     _close(coroutine)
                     return
-                async with self._slots:
+                slot = _Slot(self._slots)
+                await slot.take()
+                current = _current_slot.set(slot)
+                try:
                     await coroutine
+                finally:
+                    _current_slot.reset(current)
+                    slot.end()
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued: forget the chat's lock
