@@ -27,6 +27,9 @@ Variable                       Setting     Default and rules
 ``LISTEN``                     listen      webhook server binds to (the reverse proxy's target)
 ``CAREER_ADVISOR_WEBHOOK_``    webhook_    ``8443``; the local port, 1 to 65535
 ``PORT``                       port
+``CAREER_ADVISOR_SEND_RETRY_`` send_retry_ ``300``; for how many seconds a reply that cannot have
+``SECONDS``                    seconds     reached Telegram (no connection, a 5xx) is retried
+                                           before it is given up: a number from 1 to 3600
 =============================  ==========  =================================================
 
 For tests and benchmarks only, in :class:`LoadTestSettings` (read by :func:`load_test_settings`,
@@ -68,6 +71,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 __all__ = [
     "DEFAULT_API_BASE_URL",
     "DEFAULT_LOG_LEVEL",
+    "DEFAULT_SEND_RETRY_SECONDS",
     "DEFAULT_WEBHOOK_LISTEN",
     "DEFAULT_WEBHOOK_PORT",
     "ENV_API_BASE_URL",
@@ -76,12 +80,15 @@ __all__ = [
     "ENV_LOG_LEVEL",
     "ENV_RATE_LIMIT",
     "ENV_SEARCH_IN_THREAD",
+    "ENV_SEND_RETRY_SECONDS",
     "ENV_TOKEN",
     "ENV_WEBHOOK_LISTEN",
     "ENV_WEBHOOK_PORT",
     "ENV_WEBHOOK_SECRET",
     "ENV_WEBHOOK_URL",
     "LOG_LEVELS",
+    "MAX_SEND_RETRY_SECONDS",
+    "MIN_SEND_RETRY_SECONDS",
     "RATE_LIMITS",
     "ConfigError",
     "LoadTestSettings",
@@ -101,6 +108,7 @@ ENV_WEBHOOK_URL = "CAREER_ADVISOR_WEBHOOK_URL"
 ENV_WEBHOOK_SECRET = "CAREER_ADVISOR_WEBHOOK_SECRET"
 ENV_WEBHOOK_LISTEN = "CAREER_ADVISOR_WEBHOOK_LISTEN"
 ENV_WEBHOOK_PORT = "CAREER_ADVISOR_WEBHOOK_PORT"
+ENV_SEND_RETRY_SECONDS = "CAREER_ADVISOR_SEND_RETRY_SECONDS"
 RATE_LIMITS = ("telegram", "off")
 _SWITCHES = {"on": True, "off": False, "1": True, "0": False, "true": True, "false": False}
 
@@ -111,6 +119,13 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # must not be reachable from outside without the proxy's TLS in front of it.
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 DEFAULT_WEBHOOK_PORT = 8443
+# Long enough to ride out a restart of Telegram's front end or of the network in between (the
+# bot's replies then arrive late rather than never), short enough that a reply is not sent
+# when the user has long stopped waiting for it.
+DEFAULT_SEND_RETRY_SECONDS = 300.0
+MIN_SEND_RETRY_SECONDS = 1.0
+MAX_SEND_RETRY_SECONDS = 3600.0
+_SECONDS_SHAPE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")
 DATABASE_SCHEMES = ("postgresql", "postgres")  # the two libpq accepts
 
 # BotFather gives "<bot id>:<35 characters>"; allow some slack in the secret's length so a
@@ -219,6 +234,9 @@ class Settings(_EnvironSettings):
     )
     webhook_listen: str = Field(default=DEFAULT_WEBHOOK_LISTEN, validation_alias=ENV_WEBHOOK_LISTEN)
     webhook_port: int = Field(default=DEFAULT_WEBHOOK_PORT, validation_alias=ENV_WEBHOOK_PORT)
+    send_retry_seconds: float = Field(
+        default=DEFAULT_SEND_RETRY_SECONDS, validation_alias=ENV_SEND_RETRY_SECONDS
+    )
 
     @field_validator("token", mode="before")
     @classmethod
@@ -403,6 +421,21 @@ class Settings(_EnvironSettings):
             shown = value.strip() if isinstance(value, str) else value
             raise _problem("webhook_port_invalid", f"is {shown!r}, expected a port from 1 to 65535")
         return value
+
+    @field_validator("send_retry_seconds", mode="before")
+    @classmethod
+    def _check_send_retry_seconds(cls, value: Any) -> Any:
+        shown = value.strip() if isinstance(value, str) else value
+        if isinstance(shown, str) and _SECONDS_SHAPE.fullmatch(shown):
+            value = float(shown)
+        usable = isinstance(value, int | float) and not isinstance(value, bool)
+        if not usable or not MIN_SEND_RETRY_SECONDS <= value <= MAX_SEND_RETRY_SECONDS:
+            raise _problem(
+                "send_retry_seconds_invalid",
+                f"is {shown!r}, expected a number of seconds from "
+                f"{MIN_SEND_RETRY_SECONDS:.0f} to {MAX_SEND_RETRY_SECONDS:.0f}",
+            )
+        return float(value)
 
     @property
     def secrets(self) -> tuple[str, ...]:

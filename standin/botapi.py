@@ -10,7 +10,9 @@ this server exactly as it would to api.telegram.org. The stand-in
   and Markdown are accepted without validation and delivered unparsed);
 * lets tests push updates (``push_message``, ``push_callback``...), which ``getUpdates`` serves
   with real long polling, and records every request (``calls``, ``errors``...);
-* can inject faults (``fail_next``, ``delay_next``, ``drop_next``).
+* can inject faults (``fail_next``, ``delay_next``, ``drop_next``) and outages
+  (``unreachable``/``reachable``, ``outage``): the API really cannot be reached, new
+  connections are refused and open ones are cut, as when the network or a proxy goes down.
 
 Where the real wording of an error is unknown the description is a plausible one; where the
 real rule is unknown the stand-in is stricter than Telegram (e.g. a button must use exactly one
@@ -122,6 +124,7 @@ _NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 _INVALID_QUERY = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_LOST = "connection cut: the API became unreachable"
 _DEFAULT_FAULT_DESCRIPTIONS = {
     400: "Bad Request: injected failure",
     403: "Forbidden: bot was blocked by the user",
@@ -186,6 +189,10 @@ class _Fault:
     retry_after: int | None = None
     seconds: float = 0.0
     html: bool = False  # answer with a reverse proxy's HTML error page instead of JSON
+
+
+class _Unreachable(Exception):
+    """The API went away while a request was in it: the request gets no answer at all."""
 
 
 class _ApiError(Exception):
@@ -319,6 +326,25 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     standin: BotApiStandIn
 
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        bound: socket.socket | None = None,
+    ) -> None:
+        self._bound = bound
+        super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        """Bind, or take over `bound`: a socket already bound to the port (see `unreachable`)."""
+        if self._bound is None:
+            super().server_bind()
+            return
+        self.socket.close()
+        self.socket = self._bound
+        self.server_address = self.socket.getsockname()
+        self.server_name, self.server_port = self.server_address[:2]
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client closing its keep-alive connection is normal; report anything else."""
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -396,6 +422,14 @@ class BotApiStandIn:
         self._changed = threading.Condition(self._lock)
         self._closed = threading.Event()
         self._connections: set[socket.socket] = set()
+        # Outages: `_epoch` counts them, so a request can tell it outlived the API it came to.
+        self._reachable = True
+        self._epoch = 0
+        self._outages: list[tuple[float, float | None]] = []
+        self._held = 0  # calls held by delay_next right now
+        self._switching = threading.Lock()  # one server switch (outage, return, close) at once
+        self._port_holder: socket.socket | None = None
+        self._timers: list[threading.Timer] = []
 
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
@@ -452,20 +486,14 @@ class BotApiStandIn:
         self._method_names = {name.lower(): name for name in endpoints}
 
         self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.standin = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="botapi-standin",
-            daemon=True,
-        )
-        self._thread.start()
+        self._port = int(self._server.server_address[1])
+        self._thread = self._serve_with(self._server)
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._port
 
     @property
     def base_url(self) -> str:
@@ -484,19 +512,120 @@ class BotApiStandIn:
 
     def close(self) -> None:
         """Stop serving: wake long polls, close client connections, stop the thread."""
-        if self._closed.is_set():
-            return
-        with self._changed:
-            self._closed.set()
-            self._changed.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
+        with self._switching:
+            if self._closed.is_set():
+                return
+            for timer in self._timers:
+                timer.cancel()
+            with self._changed:
+                self._closed.set()
+                self._changed.notify_all()
+            if self._reachable:
+                self._server.shutdown()
+                self._server.server_close()
+            elif self._port_holder is not None:
+                self._port_holder.close()
+            self._cut_connections()
+            self._thread.join(timeout=5)
+
+    # ------------------------------------------------------------------ outages
+
+    def unreachable(self) -> None:
+        """Take the API off the network until `reachable`: connecting is refused, and every
+        open connection (keep-alive, long poll, a request held by `delay_next`) is cut
+        without an answer. A request cut this way is recorded with status 0, unanswered and
+        unhandled: like a request lost in a proxy that went down, it did nothing.
+        """
+        with self._switching:
+            if self._closed.is_set():
+                raise RuntimeError("the stand-in is closed")
+            with self._changed:
+                if not self._reachable:
+                    return
+                self._reachable = False
+                self._epoch += 1
+                self._outages.append((time.monotonic(), None))
+                self._changed.notify_all()  # wakes long polls and held requests
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._server.server_close()  # connections waiting to be accepted are reset
+            self._port_holder = self._hold_port()
+            self._cut_connections()
+
+    def reachable(self) -> None:
+        """End the outage: the API accepts connections again, on the same port."""
+        with self._switching:
+            if self._closed.is_set() or self._reachable:
+                return
+            server = _Server(("127.0.0.1", self._port), _Handler, bound=self._port_holder)
+            self._port_holder = None
+            with self._changed:
+                self._reachable = True
+                went, _ = self._outages[-1]
+                self._outages[-1] = (went, time.monotonic())
+                self._changed.notify_all()
+            self._server = server
+            self._thread = self._serve_with(server)
+
+    def outage(self, seconds: float) -> None:
+        """`unreachable` now and `reachable` after `seconds`; returns at once."""
+        self.unreachable()
+        timer = threading.Timer(seconds, self.reachable)
+        timer.daemon = True
+        with self._switching:
+            self._timers.append(timer)
+        timer.start()
+
+    @property
+    def is_reachable(self) -> bool:
+        with self._lock:
+            return self._reachable
+
+    @property
+    def outages(self) -> list[tuple[float, float | None]]:
+        """(went, came back) per outage, in ``time.monotonic()`` seconds; None: not back yet."""
+        with self._lock:
+            return list(self._outages)
+
+    @property
+    def held_calls(self) -> int:
+        """How many requests `delay_next` is holding right now."""
+        with self._lock:
+            return self._held
+
+    def _serve_with(self, server: _Server) -> threading.Thread:
+        server.standin = self
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="botapi-standin",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def _hold_port(self) -> socket.socket:
+        """Keep the port bound (not listening) through an outage.
+
+        Connecting to it is refused as to a closed port, but no other socket can take it:
+        not another server, nor a client's outgoing connection, which could otherwise pick
+        it as its own port and connect to itself. It listens again in `reachable`.
+        """
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT
+        try:
+            holder.bind(("127.0.0.1", self._port))
+        except OSError:
+            holder.close()
+            raise
+        return holder
+
+    def _cut_connections(self) -> None:
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
 
     # ------------------------------------------------------------------ scripting
 
@@ -765,7 +894,8 @@ class BotApiStandIn:
             self._faults.extend([fault] * times)
 
     def delay_next(self, method: str, seconds: float) -> None:
-        """Hold the next call of ``method`` for ``seconds`` before handling it."""
+        """Hold the next call of ``method`` for ``seconds`` before handling it (an outage
+        meanwhile cuts it: see `unreachable`)."""
         with self._changed:
             self._faults.append(_Fault("delay", method.lower(), seconds=seconds))
 
@@ -773,6 +903,11 @@ class BotApiStandIn:
         """Close the connection of the next call of ``method`` without answering."""
         with self._changed:
             self._faults.append(_Fault("drop", method.lower()))
+
+    def clear_faults(self) -> None:
+        """Forget the faults not injected yet."""
+        with self._changed:
+            self._faults.clear()
 
     # ------------------------------------------------------------------ records
 
@@ -920,7 +1055,10 @@ class BotApiStandIn:
 
     def _track_connection(self, connection: socket.socket, *, add: bool) -> None:
         with self._lock:
-            if add:
+            if add and not self._reachable:  # accepted just as the outage began
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            elif add:
                 self._connections.add(connection)
             else:
                 self._connections.discard(connection)
@@ -932,6 +1070,11 @@ class BotApiStandIn:
         return f"last calls {methods}, errors {errors}"
 
     def _serve(self, handler: _Handler) -> None:
+        with self._lock:
+            epoch = self._epoch if self._reachable else None
+        if epoch is None:  # a connection that outlived the API: no answer
+            handler.close_connection = True
+            return
         split = urlsplit(handler.path)
         try:
             raw_params = self._read_params(handler, split.query)
@@ -955,8 +1098,17 @@ class BotApiStandIn:
             return
         fault = self._take_fault(method)
         if fault is not None and fault.kind == "delay":
-            self._closed.wait(fault.seconds)
-        elif fault is not None and fault.kind == "drop":
+            with self._changed:
+                self._held += 1
+                self._changed.notify_all()
+                self._changed.wait_for(
+                    lambda: self._closed.is_set() or self._epoch != epoch, fault.seconds
+                )
+                self._held -= 1
+            fault = None  # held; now handled as usual
+        if self._lost(handler, method, raw_params, epoch):
+            return
+        if fault is not None and fault.kind == "drop":
             with self._changed:
                 self._record(method, raw_params, 0, "connection dropped", injected=True)
             handler.close_connection = True
@@ -977,8 +1129,16 @@ class BotApiStandIn:
             self._finish(handler, method, raw_params, _ApiError(404, "Not Found"))
             return
         with self._changed:
+            # checked under the lock that the outage takes too: a request is either handled
+            # and answered (unless the answer itself is cut) or lost unhandled
+            if self._lost(handler, method, raw_params, epoch):
+                return
             try:
                 outcome: Any = endpoint(_Params(raw_params))
+            except _Unreachable:
+                self._record(method, raw_params, 0, _LOST, injected=True)
+                handler.close_connection = True
+                return
             except _ApiError as error:
                 outcome = error
             except Exception as error:  # a stand-in bug: answer so that the test sees it
@@ -986,6 +1146,18 @@ class BotApiStandIn:
             # the record is made while still holding the lock, so waiters see it with the state
             self._finish(handler, method, raw_params, outcome, respond=False)
         self._respond(handler, *self._payload(outcome))
+
+    def _lost(
+        self, handler: _Handler, method: str, raw_params: dict[str, Any], epoch: int
+    ) -> bool:
+        """Whether an outage began since this request came: then it is recorded (status 0)
+        and its connection closed without an answer."""
+        with self._changed:
+            if self._epoch == epoch:
+                return False
+            self._record(method, raw_params, 0, _LOST, injected=True)
+        handler.close_connection = True
+        return True
 
     def _finish(
         self,
@@ -1358,7 +1530,10 @@ class BotApiStandIn:
         elif offset < 0:
             self._updates = self._updates[offset:]
         deadline = time.monotonic() + timeout
+        epoch = self._epoch  # called under the lock, right after _serve checked it
         while True:
+            if epoch != self._epoch:
+                raise _Unreachable
             if generation != self._poll_generation:
                 raise _ApiError(
                     409,

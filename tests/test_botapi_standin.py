@@ -526,3 +526,53 @@ async def test_a_ptb_application_runs_against_the_standin(standin: BotApiStandIn
     assert [a.action for a in standin.chat_actions] == ["typing"]
     assert standin.pending_updates == []  # PTB confirmed the update on the way out
     assert standin.errors == []
+
+
+async def test_an_outage_refuses_connections_cuts_open_ones_and_ends(
+    standin: BotApiStandIn, bot: Bot
+) -> None:
+    chat = CHAT
+    standin.register_chat(chat)
+    await bot.get_me()  # a keep-alive connection is open now
+    poll = asyncio.create_task(bot.get_updates(timeout=20))
+    await standin.wait_for_async(lambda: standin.waiting_polls)
+    standin.delay_next("sendMessage", 20)
+    held = asyncio.create_task(bot.send_message(chat, "held when the API went away"))
+    await standin.wait_for_async(lambda: standin.held_calls)
+
+    started = time.monotonic()
+    await asyncio.to_thread(standin.unreachable)
+    assert not standin.is_reachable
+    with pytest.raises(NetworkError):  # the long poll is cut, not left to time out
+        await poll
+    with pytest.raises(NetworkError):  # the held request too, and it did nothing
+        await held
+    assert time.monotonic() - started < 3
+    with pytest.raises(NetworkError):  # no new connection either
+        await bot.get_me()
+    with pytest.raises(urllib.error.URLError) as refused:
+        http(standin, f"/bot{DEFAULT_TOKEN}/getMe")
+    assert isinstance(refused.value.reason, ConnectionRefusedError)
+
+    await asyncio.to_thread(standin.reachable)
+    assert (await bot.get_me()).username  # the same client, the same port
+    await bot.send_message(chat, "after")
+    assert [m["text"] for m in standin.sent_messages(chat)] == ["after"]
+    cut = sorted((c.method, c.status, c.injected) for c in standin.calls if c.status == 0)
+    assert cut == [("getUpdates", 0, True), ("sendMessage", 0, True)]
+    [(went, back)] = standin.outages
+    assert back is not None and went < back
+
+    standin.outage(0.5)  # ends by itself
+    with pytest.raises(NetworkError):
+        await bot.get_me()
+    await standin.wait_for_async(lambda: standin.is_reachable, timeout=5)
+    assert (await bot.get_me()).username
+    assert len(standin.outages) == 2
+
+
+def test_close_during_an_outage(standin: BotApiStandIn) -> None:
+    standin.unreachable()
+    standin.close()
+    with pytest.raises(RuntimeError):
+        standin.unreachable()

@@ -9,6 +9,7 @@ from pydantic import SecretStr, ValidationError
 
 from bot.config import (
     DEFAULT_API_BASE_URL,
+    DEFAULT_SEND_RETRY_SECONDS,
     DEFAULT_WEBHOOK_LISTEN,
     DEFAULT_WEBHOOK_PORT,
     ConfigError,
@@ -410,6 +411,36 @@ def test_blank_webhook_listen_and_port_take_their_defaults() -> None:
     )
     assert settings.webhook_listen == DEFAULT_WEBHOOK_LISTEN
     assert settings.webhook_port == DEFAULT_WEBHOOK_PORT
+
+
+# ---------------------------------------------------------------- sending
+
+
+def test_send_retry_seconds_default_and_blank() -> None:
+    assert load_settings({}).send_retry_seconds == DEFAULT_SEND_RETRY_SECONDS == 300.0
+    blank = {"CAREER_ADVISOR_SEND_RETRY_SECONDS": "  "}
+    assert load_settings(blank).send_retry_seconds == DEFAULT_SEND_RETRY_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("1", 1.0), (" 2.5 ", 2.5), ("600", 600.0), ("3600", 3600.0)]
+)
+def test_send_retry_seconds_range(given: str, expected: float) -> None:
+    settings = load_settings({"CAREER_ADVISOR_SEND_RETRY_SECONDS": given})
+    assert settings.send_retry_seconds == expected
+    assert Settings(send_retry_seconds=expected).send_retry_seconds == expected  # by field name
+
+
+@pytest.mark.parametrize(
+    "given", ["0", "0.5", "3601", "-5", "5 min", "1e3", "nan", "inf", "5,5", "abc"]
+)
+def test_bad_send_retry_seconds_are_refused_in_one_line(given: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CAREER_ADVISOR_SEND_RETRY_SECONDS": given})
+    assert str(caught.value) == (
+        f"CAREER_ADVISOR_SEND_RETRY_SECONDS is {given!r}, "
+        "expected a number of seconds from 1 to 3600"
+    )
 
 
 # ---------------------------------------------------------------- database

@@ -100,7 +100,7 @@ def build_application(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
-        rate_limiter=RetryingLimiter(telegram_limits),
+        rate_limiter=RetryingLimiter(telegram_limits, retry_for=settings.send_retry_seconds),
     )
     application = (
         Application.builder()
