@@ -439,3 +439,18 @@ async def test_in_a_group_a_button_without_an_owner_is_never_taken_for_the_press
     [edited] = request_recorder.sent("editMessageText")
     assert request_recorder.sent() == []
     assert all("~" not in data for _, data in buttons_of(edited))
+
+
+async def test_an_update_dropped_for_flooding_is_finished_all_the_same(
+    app, request_recorder
+) -> None:
+    """Dropped before it takes a slot, it must still leave the store's unfinished updates,
+    or a restart would answer it after all."""
+    while not app.flood_guard.is_quiet(updates.USER_ID):
+        app.flood_guard.check(updates.USER_ID)
+    payload = updates.message_update("what skills do I need?")
+    await app.record_fetched([payload])
+    update = Update.de_json(payload, app.bot)
+    await app.update_processor.process_update(update, app.process_update(update))
+    assert not request_recorder.calls
+    assert await app.store.unfinished() == []

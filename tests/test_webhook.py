@@ -342,3 +342,25 @@ def test_wrong_secrets_are_logged_without_their_value_and_not_one_line_each(
     first = f"wrong secret token ({len('Flood_secret-0000-abcdefghij')} characters, fingerprint "
     assert first in refused[0]
     assert "41 more refused requests (secret) were not logged" in refused[1]
+
+
+def test_the_200_comes_once_the_update_is_handled(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """Telegram forgets an update at its 200: answered earlier, a crash in between would lose
+    it; answered after the reply is out, a crash means no 200 and Telegram sends it again."""
+    port = free_port()
+    bot = start_webhook_bot(standin, tmp_path, port)
+    try:
+        chat_id = 4242
+        standin.register_chat(chat_id)
+        standin.delay_next("sendMessage", 1.5)  # a slow reply
+        started = time.monotonic()
+        update = message_update("/start", chat_id=chat_id, user_id=chat_id)
+        assert post_update(port, update, secret=WEBHOOK_SECRET) == 200
+        assert time.monotonic() - started >= 1.5
+        [reply] = standin.sent_messages(chat_id)  # out before the 200, not after
+        assert "Welcome to Career Advisor" in reply["text"]
+        # Sent again (no 200 reached Telegram, say): applied once, not answered twice
+        assert post_update(port, update, secret=WEBHOOK_SECRET) == 200
+        assert len(standin.sent_messages(chat_id)) == 1
+    finally:
+        bot.stop()

@@ -119,7 +119,9 @@ def build_application(
     )
     bot.on_invalid_token(lambda error: _stop_for_invalid_token(application, error))
     if isinstance(application, AdvisorApplication):
-        processor.drop_when(lambda update: _in_flood_cooldown(application, update))
+        processor.drop_when(
+            lambda update: _in_flood_cooldown(application, update), then=application.done_with
+        )
         bot.on_fetched(application.record_fetched)
     if isinstance(application, AdvisorApplication) and load_test is not None:
         application.search_in_thread = load_test.search_in_thread

@@ -307,9 +307,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
         self._drop: Callable[[object], bool] = lambda update: False
+        self._dropped: Callable[[object], Awaitable[None]] | None = None
 
-    def drop_when(self, predicate: Callable[[object], bool]) -> None:
+    def drop_when(
+        self,
+        predicate: Callable[[object], bool],
+        then: Callable[[object], Awaitable[None]] | None = None,
+    ) -> None:
+        """Drop updates for which `predicate` is true; `then(update)` is awaited for each
+        (to mark it done: a dropped update is finished as much as a handled one)."""
         self._drop = predicate
+        self._dropped = then
 
     # PTB's process_update takes a slot first and then calls do_process_update, which would
     # hold the slot while waiting for the chat; this order (chat, then slot) is the point.
@@ -328,6 +336,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with lock:
                 if self._drop(update):
                     _close(coroutine)
+                    if self._dropped is not None:
+                        await self._dropped(update)
                     return
                 slot = _Slot(self._slots)
                 await slot.take()

@@ -60,8 +60,8 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("data_dir", "dialogue", "flood_guard", "resumed", "search_in_thread",
-                 "storage_failures", "store", "token_refused")
+    __slots__ = ("_handled", "data_dir", "dialogue", "flood_guard", "resumed",
+                 "search_in_thread", "storage_failures", "store", "token_refused")
 
     def __init__(
         self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
@@ -75,6 +75,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         self.search_in_thread = False
         self.storage_failures = FailureTally(logger)  # ERROR lines by kind, with counts
         self.resumed: set[int] = set()  # ids of updates taken up again after a restart
+        self._handled: dict[int, asyncio.Future[None]] = {}  # see when_handled
 
     async def initialize(self) -> None:
         await self.store.open()  # raises StoreUnavailable with a one-line reason
@@ -88,13 +89,27 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         unfinished and is handled again after the restart (see `resume_unfinished`).
         """
         await super().process_update(update)
-        if isinstance(update, Update):
-            self.resumed.discard(update.update_id)
-            try:
-                await self.store.finish(update.update_id)
-            except StateNotSaved as error:
-                # the update and its reply are done; a restart would only send the reply again
-                self.storage_failures.record(error.kind, str(error))
+        await self.done_with(update)
+
+    async def done_with(self, update: object) -> None:
+        """The update was handled, or dropped (a flooder's): finished in the store, and its
+        webhook request may answer."""
+        if not isinstance(update, Update):
+            return
+        self.resumed.discard(update.update_id)
+        try:
+            await self.store.finish(update.update_id)
+        except StateNotSaved as error:
+            # the update and its reply are done; a restart would only send the reply again
+            self.storage_failures.record(error.kind, str(error))
+        waiting = self._handled.pop(update.update_id, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
+    def when_handled(self, update_id: int) -> asyncio.Future[None]:
+        """Done once the update with this id has been handled and finished (for the webhook,
+        whose 200 tells Telegram it may forget the update)."""
+        return self._handled.setdefault(update_id, asyncio.get_running_loop().create_future())
 
     async def record_fetched(self, raw_updates: list[dict[str, Any]]) -> None:
         """Keep fetched updates in the store before getUpdates can confirm them to Telegram.

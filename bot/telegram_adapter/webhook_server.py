@@ -25,6 +25,8 @@ flood of forged requests cannot flood the log.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -38,6 +40,8 @@ from urllib.parse import unquote
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
+
+from bot.telegram_adapter.handlers import AdvisorApplication
 
 __all__ = [
     "MAX_BODY",
@@ -60,6 +64,7 @@ REFUSAL_LOG_INTERVAL = 60.0  # seconds: at most one log line per kind of refusal
 LINGERING_TIME = 2.0
 SHUTDOWN_TIMEOUT = 10.0  # seconds a stop waits for requests already being handled
 ERROR_SHOWN = 200  # characters of an error message kept in a log line
+HANDLING_WAIT = 50.0  # seconds the 200 waits for its update to be handled, at most
 
 Accept = Callable[[dict[str, Any]], Awaitable[None]]
 """What the server hands each update to, as the JSON object Telegram sent. The server answers
@@ -85,7 +90,13 @@ def fingerprint(value: str) -> str:
 
 
 def queue_updates(application: Application) -> Accept:  # type: ignore[type-arg]
-    """The default hook: the update goes into the application's update queue.
+    """The default hook: the update goes into the application's update queue, and (for the
+    Career Advisor's application) the 200 waits until it is handled, up to HANDLING_WAIT.
+
+    Telegram forgets an update once it has its 200: answered when the update is only queued,
+    a crash before it is handled would lose it, as an early getUpdates confirmation does
+    with polling. Answered once it is handled, a crash means no 200, and Telegram sends it
+    again (applied once: the store keeps the ids of applied updates).
 
     An update PTB cannot read but that has an id is skipped with one WARNING (its id and the
     error, never the payload) and answered 200, as polling does (see .polling_bot): refused,
@@ -102,7 +113,16 @@ def queue_updates(application: Application) -> Accept:  # type: ignore[type-arg]
                 update_json.get("update_id"), type(error).__name__, message,
             )
             return
+        handled = (
+            application.when_handled(update.update_id)
+            if isinstance(application, AdvisorApplication) else None
+        )
         await application.update_queue.put(update)
+        if handled is not None:
+            # Past this, Telegram would give up on the request and send the update again
+            # anyway; the 200 then only means it is queued.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(handled), HANDLING_WAIT)
 
     return accept
 
