@@ -12,6 +12,7 @@ the run counts exactly what was lost, duplicated or different. Two phases:
 The bot runs with CAREER_ADVISOR_RATE_LIMIT=off: Telegram's own limits (~30 messages/s in
 all, 1/s per chat, enforced by AIORateLimiter in production) would otherwise be what is
 measured. `--thread both` compares answering on the event loop with `asyncio.to_thread`.
+`--phase bursts` measures the other users' latency while users flood the bot.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -130,6 +132,19 @@ class Result:
             f"{self.label:<34} {self.updates / self.elapsed:8.1f} updates/s  p50 {p50:7.1f} ms"
             f"  p99 {p99:7.1f} ms  errors {self.errors}  lost {self.lost}"
             f"  duplicates {self.duplicates}  wrong {self.different}"
+        )
+
+    def tail_line(self) -> str:
+        """The other users' latency percentiles (bursts phase)."""
+        ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
+
+        def at(share: float) -> float:
+            return ms[min(len(ms) - 1, int(share * len(ms)))]
+
+        return (
+            f"{self.label:<34} p50 {statistics.median(ms):7.1f} ms  p95 {at(0.95):7.1f} ms"
+            f"  p99 {at(0.99):7.1f} ms  lost {self.lost}  duplicates {self.duplicates}"
+            f"  wrong {self.different}"
         )
 
     def cpu_line(self) -> str:
@@ -254,12 +269,32 @@ def tally(users: list[User]) -> tuple[int, int, int]:
     return lost, duplicates, different
 
 
+FLOODER_CHATS = 900_000  # chat ids of the users who flood (bursts phase)
+BURST = 200  # messages each flooder sends at once
+
+
+def flood(standin: BotApiStandIn, flooders: int, burst: int, after: float) -> threading.Thread:
+    """`flooders` users each send `burst` messages at once, `after` seconds from now."""
+
+    def run() -> None:
+        time.sleep(after)
+        for number in range(burst):
+            for flooder in range(flooders):
+                standin.push_message(FLOODER_CHATS + flooder, f"spam {number}: salary?")
+
+    thread = threading.Thread(target=run, name="flooders", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_phase(
     label: str, dialogue: Dialogue, users: int, messages: int, rate: float | None,
     in_thread: bool, seed: int, first_chat: int, known_users: int = 0,
-    database_url: str | None = None,
+    database_url: str | None = None, flooders: int = 0, burst: int = 0,
 ) -> Result:
-    """One run of the real bot; ``known_users`` are put in its store before it starts."""
+    """One run of the real bot; ``known_users`` are put in its store before it starts;
+    ``flooders`` users send ``burst`` messages each at once, a second into the run (their
+    replies are not counted: the latencies are the other users')."""
     rng = random.Random(seed)
     scripted = [script_user(dialogue, first_chat + i, messages, rng) for i in range(users)]
     with tempfile.TemporaryDirectory() as scratch, BotApiStandIn() as standin:
@@ -280,6 +315,8 @@ def run_phase(
             timeout = 120.0 if rate is None else users * messages / rate + 60
             assert bot.process is not None
             bot_before, own_before = process_cpu_seconds(bot.process.pid), process_cpu_seconds()
+            if flooders:
+                flood(standin, flooders, burst, after=1.0)
             elapsed, latencies = drive(standin, scripted, rate, timeout)
             bot_cpu = process_cpu_seconds(bot.process.pid) - bot_before
             standin_cpu = process_cpu_seconds() - own_before
@@ -352,9 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thread", choices=("off", "on", "both"), default="both")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--phase", choices=("all", "throughput", "known-users"), default="all",
+        "--phase", choices=("all", "throughput", "known-users", "bursts"), default="all",
         help="known-users: latency at --known-rate with an empty store and with --known "
-        "users already in it (SQLite, then PostgreSQL)",
+        "users already in it (SQLite, then PostgreSQL); bursts: other users' latency at "
+        "--known-rate while 1, then 10 users send 200 messages at once",
     )
     parser.add_argument("--known", type=int, default=100_000)
     parser.add_argument("--known-rate", type=float, default=30.0)
@@ -368,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.phase in ("all", "known-users"):
         results += known_users_phases(dialogue, args)
         if args.phase == "known-users":
+            return 1 if any(r.lost or r.duplicates or r.different for r in results) else 0
+    if args.phase in ("all", "bursts"):
+        results += bursts_phases(dialogue, args)
+        if args.phase == "bursts":
             return 1 if any(r.lost or r.duplicates or r.different for r in results) else 0
     print("Telegram rate limits OFF in the bot under test (CAREER_ADVISOR_RATE_LIMIT=off);")
     print(f"{args.users} users x {args.messages} updates, mixed text, commands and buttons.")
@@ -402,6 +444,26 @@ def known_users_phases(dialogue: Dialogue, args: argparse.Namespace) -> list[Res
         with PostgresServer() as server:
             # a new database per run, so the empty run is really empty
             results += known_users_phase(dialogue, *common, server.create_database, "PostgreSQL")
+    return results
+
+
+
+
+
+def bursts_phases(dialogue: Dialogue, args: argparse.Namespace) -> list[Result]:
+    """Other users' latency while one user, then ten, send BURST messages at once (the flood
+    guard answers each flooder once and drops the rest before they take a slot)."""
+    print(f"Bursts: {args.known_updates} updates of other users at {args.known_rate:.0f}/s; "
+          f"flooders send {BURST} messages each at once, 1 s in (production flood guard).")
+    users = max(1, args.known_updates // args.messages)
+    results = []
+    for flooders in (0, 1, 10):
+        label = f"{flooders} flooder(s) x {BURST}" if flooders else "no burst"
+        results.append(run_phase(
+            label, dialogue, users, args.messages, args.known_rate, False, args.seed + 3,
+            700_000, flooders=flooders, burst=BURST if flooders else 0,
+        ))
+        print(results[-1].tail_line(), flush=True)
     return results
 
 

@@ -103,52 +103,56 @@ def test_kill_9_at_random_moments_loses_no_update(backend: Backend, tmp_path: Pa
             standin, data_dir, tmp_path / "bot.log", log_level="INFO", extra_env=backend.env()
         )
         bot.start().wait_until_polling(60)
-        outcomes: Counter[str] = Counter()
-        for kill in range(KILLS):
-            # a few answered updates, then one during which the bot is killed
-            for _ in range(rng.randint(1, 3)):
-                driver.step(*driver.next_event())
-            event, raw = driver.next_event()
-            after_state, after_user, texts, buttons = driver.advance(event)
-            seen = len(driver.replies())
-            driver.send(event, raw)
-            time.sleep(rng.uniform(0.0, 0.03))  # anywhere from before the update to after
-            assert bot.process is not None
-            bot.process.send_signal(signal.SIGKILL)
-            bot.process.wait(10)
-            answered = len(driver.replies()) >= seen + len(texts)
+        try:
+            outcomes: Counter[str] = Counter()
+            for kill in range(KILLS):
+                # a few answered updates, then one during which the bot is killed
+                for _ in range(rng.randint(1, 3)):
+                    driver.step(*driver.next_event())
+                event, raw = driver.next_event()
+                after_state, after_user, texts, buttons = driver.advance(event)
+                seen = len(driver.replies())
+                driver.send(event, raw)
+                time.sleep(rng.uniform(0.0, 0.03))  # anywhere from before the update to after
+                assert bot.process is not None
+                bot.process.send_signal(signal.SIGKILL)
+                bot.process.wait(10)
+                answered = len(driver.replies()) >= seen + len(texts)
 
-            state, user = persisted(backend, data_dir)
-            if answered:  # the user saw the reply: its state must have survived
-                assert (state, user) == (after_state, after_user), f"kill {kill}: forgotten"
-            else:  # applied or not yet: never half of it
-                assert (state, user) in ((after_state, after_user), (driver.state, driver.user))
+                state, user = persisted(backend, data_dir)
+                if answered:  # the user saw the reply: its state must have survived
+                    assert (state, user) == (after_state, after_user), f"kill {kill}: forgotten"
+                else:  # applied or not yet: never half of it
+                    assert (state, user) in ((after_state, after_user), (driver.state, driver.user))
 
-            bot.start().wait_until_polling(60)
-            driver.wait_replies(seen + len(texts))
-            # every update fetched before the kill is done (its reply sent again if need be)
-            standin.wait_for(lambda: not backend.unfinished(data_dir), timeout=15.0)
-            got = [call.params["text"] for call in driver.replies()[seen:]]
-            # Killed between a send and marking it sent, the last update's reply (or this
-            # one's) is sent again: the one case where a duplicate is preferred to a loss.
-            twice = 0
-            while got[: len(driver.last_texts)] == driver.last_texts != texts:
-                got, twice = got[len(driver.last_texts):], twice + 1
-            assert got[: len(texts)] == texts, f"kill {kill}: lost or out of order"
-            got = got[len(texts):]
-            while got:  # anything more is one of the two replies again
-                again = next((t for t in (texts, driver.last_texts) if got[: len(t)] == t), None)
-                assert again, f"kill {kill}: unexpected replies {got}"
-                got, twice = got[len(again):], twice + 1
-            assert persisted(backend, data_dir) == (after_state, after_user), (
-                f"kill {kill}: applied twice or not at all"
-            )
-            driver.state, driver.user, driver.buttons = after_state, after_user, buttons
-            outcome = "answered before the kill" if answered else "answered after the restart"
-            outcomes[outcome + (", a reply sent twice" if twice else "")] += 1
-        print(f"kill -9 outcomes ({backend.name}, {KILLS} kills):", dict(outcomes))
-        assert sum(outcomes.values()) == KILLS
-        # after all the kills the conversation still goes on exactly as expected
-        for typed in ("tell me more", "why?", "/roadmap"):
-            driver.step(parse_typed(typed), typed)
-        bot.stop()
+                bot.start().wait_until_polling(60)
+                driver.wait_replies(seen + len(texts))
+                # every update fetched before the kill is done (its reply sent again if need be)
+                standin.wait_for(lambda: not backend.unfinished(data_dir), timeout=15.0)
+                got = [call.params["text"] for call in driver.replies()[seen:]]
+                # Killed between a send and marking it sent, the last update's reply (or this
+                # one's) is sent again: the one case where a duplicate is preferred to a loss.
+                twice = 0
+                while got[: len(driver.last_texts)] == driver.last_texts != texts:
+                    got, twice = got[len(driver.last_texts):], twice + 1
+                assert got[: len(texts)] == texts, f"kill {kill}: lost or out of order"
+                got = got[len(texts):]
+                while got:  # anything more is one of the two replies again
+                    again = next(
+                        (t for t in (texts, driver.last_texts) if got[: len(t)] == t), None
+                    )
+                    assert again, f"kill {kill}: unexpected replies {got}"
+                    got, twice = got[len(again):], twice + 1
+                assert persisted(backend, data_dir) == (after_state, after_user), (
+                    f"kill {kill}: applied twice or not at all"
+                )
+                driver.state, driver.user, driver.buttons = after_state, after_user, buttons
+                outcome = "answered before the kill" if answered else "answered after the restart"
+                outcomes[outcome + (", a reply sent twice" if twice else "")] += 1
+            print(f"kill -9 outcomes ({backend.name}, {KILLS} kills):", dict(outcomes))
+            assert sum(outcomes.values()) == KILLS
+            # after all the kills the conversation still goes on exactly as expected
+            for typed in ("tell me more", "why?", "/roadmap"):
+                driver.step(parse_typed(typed), typed)
+        finally:
+            bot.stop()  # also when an assertion failed: no bot left running

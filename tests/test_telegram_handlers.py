@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application
+from telegram.error import NetworkError
+from telegram.ext import AIORateLimiter, Application, CallbackContext
 
 from bot.config import load_settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue, Turn, parse_typed
@@ -24,7 +25,13 @@ from bot.storage.failures import FailureKind
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.telegram_adapter.app import build_application
 from bot.telegram_adapter.delivery import RetryingLimiter
-from bot.telegram_adapter.handlers import ERROR_NOTE, LONG_TEXT, NOT_SAVED_NOTE, respond
+from bot.telegram_adapter.handlers import (
+    ERROR_NOTE,
+    LONG_TEXT,
+    NOT_SAVED_NOTE,
+    on_error,
+    respond,
+)
 from bot.telegram_adapter.typing_indicator import TYPING_DELAY
 from standin.botapi import DEFAULT_TOKEN
 from standin.telegram_html import prepare_message_text
@@ -454,3 +461,25 @@ async def test_an_update_dropped_for_flooding_is_finished_all_the_same(
     await app.update_processor.process_update(update, app.process_update(update))
     assert not request_recorder.calls
     assert await app.store.unfinished() == []
+
+
+async def test_network_failures_are_one_line_each_without_a_traceback(
+    app, request_recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During an outage every failed poll and every reply given up reach the error handler;
+    .delivery has logged the details, so each is one line, and no note is tried."""
+    failure = NetworkError("aiohttp.ClientConnectorError: Cannot connect to host")
+    update = Update.de_json(updates.message_update("hi"), app.bot)
+    for failed in (None, update):
+        await on_error(failed, CallbackContext.from_error(failed, failure, app))
+    polling, reply = caplog.records[-2:]
+    assert (polling.levelname, reply.levelname) == ("WARNING", "ERROR")
+    assert polling.getMessage() == (
+        "polling failed (aiohttp.ClientConnectorError: Cannot connect to host); trying again"
+    )
+    assert reply.getMessage() == (
+        f"update {update.update_id} failed: its reply could not be sent "
+        "(aiohttp.ClientConnectorError: Cannot connect to host)"
+    )
+    assert polling.exc_info is None and reply.exc_info is None
+    assert not request_recorder.calls

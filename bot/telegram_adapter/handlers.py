@@ -34,6 +34,7 @@ from bot.core.reply import Reply
 from bot.storage import StateNotSaved, StateStore
 from bot.storage.failures import FailureTally
 from bot.storage.json_import import import_legacy_state
+from bot.storage.turns import one_line
 from bot.telegram_adapter.flood import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.telegram_adapter.log_redaction import redact
 from bot.telegram_adapter.splitting import split_html
@@ -346,11 +347,19 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             logger.error("%s", message)
         note = NOT_SAVED_NOTE
+    elif _is_network_failure(context.error):
+        # .delivery has logged the retries (and a give-up); a traceback would add nothing
+        reason = redact(one_line(context.error))
+        if update is None:  # getUpdates, which PTB's polling tries again with a growing wait
+            logger.warning("polling failed (%s); trying again", reason)
+        else:
+            logger.error("update %s failed: its reply could not be sent (%s)",
+                         _update_id(update), reason)
     else:
         logger.error("update %s failed", _update_id(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
+    if _is_network_failure(context.error):
         # Sending failed after bounded retries (.delivery): the reply may even have arrived
         # (a slow success), and a note would fail the same way. The log line is enough.
         return
@@ -420,6 +429,10 @@ async def _mention_of_presser(
     if isinstance(member, ChatMemberAdministrator | ChatMemberOwner) and member.is_anonymous:
         return ""
     return f'<a href="tg://user?id={presser.id}">{escape(presser.full_name)}</a>'
+
+
+def _is_network_failure(error: object) -> bool:
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
 def _update_id(update: object) -> str:
