@@ -96,6 +96,13 @@ async def test_fetched_updates_wait_in_the_store_until_finished(store: StateStor
     assert await store.unfinished() == []
 
 
+async def test_many_updates_finished_at_once_are_all_finished(store: StateStore) -> None:
+    """Finishes that arrive together may share a transaction; each still waits for its own."""
+    await store.receive([(n, f'{{"update_id":{n}}}') for n in range(1, 51)])
+    await asyncio.gather(*(store.finish(n) for n in range(1, 41)))
+    assert await store.unfinished() == [f'{{"update_id":{n}}}' for n in range(41, 51)]
+
+
 async def test_a_version_1_database_is_upgraded_keeping_its_state(
     backend: Backend, tmp_path: Path
 ) -> None:

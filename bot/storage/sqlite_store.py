@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +61,9 @@ class SqliteStore:
         self._connection: sqlite3.Connection | None = None
         self._locks = KeyedLocks()
         self._commits = 0
+        self._finishing_lock = threading.Lock()  # the loop adds, the worker takes
+        self._to_finish: list[int] = []
+        self._finish_job: asyncio.Future[None] | None = None
 
     # Opening and closing ------------------------------------------------------------------
 
@@ -246,13 +250,22 @@ class SqliteStore:
         return await self._run(select)
 
     async def finish(self, update_id: int) -> None:
-        await self._run(self._finish, update_id)
+        # Finishes coming in while the worker is busy share one transaction (a group commit):
+        # under load, one transaction per update would double the worker's work.
+        with self._finishing_lock:
+            self._to_finish.append(update_id)
+            job = self._finish_job
+            if job is None:
+                job = self._finish_job = asyncio.ensure_future(self._run(self._finish_waiting))
+        await asyncio.shield(job)
 
-    def _finish(self, update_id: int) -> None:
-        failure = f"could not mark update {update_id} done in {self.path}"
+    def _finish_waiting(self) -> None:
+        with self._finishing_lock:  # later finishes start the next job
+            ids, self._to_finish, self._finish_job = self._to_finish, [], None
+        failure = f"could not mark updates {', '.join(map(str, ids))} done in {self.path}"
         with self._transaction(failure, wait_for_disk=False) as db:
-            db.execute(schema.DELETE_RECEIVED, (update_id,))
-            db.execute(schema.MARK_SENT, (update_id,))
+            db.executemany(schema.DELETE_RECEIVED, [(i,) for i in ids])
+            db.executemany(schema.MARK_SENT, [(i,) for i in ids])
 
     # Many at once, and reading back ----------------------------------------------------------
 
