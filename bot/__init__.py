@@ -7,3 +7,6 @@ import os
 # hundreds (retrieval/encoder.py). Set before numpy is imported; the environment may
 # still choose otherwise.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# python-telegram-bot's durations as timedelta, as its next major version will have them: the
+# old int form warns of its deprecation on every 429 (the bot reads the timedelta already).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
