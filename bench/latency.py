@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import importlib.util
 import os
 import random
@@ -28,6 +29,7 @@ from knowledge import KnowledgeBase, load_knowledge
 from retrieval.chunking import Passage
 from retrieval.search import SearchEngine, shared_encoder
 from retrieval.sentences import split_sentences
+from retrieval.spelling import LONG_WORD, SpellingIndex, within_edits
 from retrieval.tokenize import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +173,59 @@ def measure_install_size() -> None:
           f"({listed})")
 
 
+def misspelled(words: list[str], count: int, rng: random.Random) -> list[str]:
+    """Words of the vocabulary with a letter dropped, added, changed or two swapped."""
+    tokens = []
+    for _ in range(count):
+        chars = list(rng.choice(words))
+        i = rng.randrange(len(chars))
+        match rng.randrange(4):
+            case 0:
+                del chars[i]
+            case 1:
+                chars.insert(i, rng.choice("abcdefghijklmnopqrstuvwxyz"))
+            case 2:
+                chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            case _ if i + 1 < len(chars):
+                chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        tokens.append("".join(chars))
+    return tokens
+
+
+def every_word_compared(words: list[str], token: str) -> str | None:
+    """The baseline: compare the token with every word of a near length, as the bot did."""
+    limit = 1 if len(token) < LONG_WORD else 2
+    near = [w for w in words if abs(len(w) - len(token)) <= limit and w[0] == token[0]
+            and within_edits(token, w, limit)]
+    return min(near, key=lambda w: (-len(w), w)) if near else None
+
+
+def measure_spelling(engine: SearchEngine, sizes: list[int]) -> None:
+    """Correcting an unknown word: the deletion index against comparing with every word, on
+    the articles' vocabulary and on random vocabularies of growing size."""
+    rng = random.Random(11)
+    articles = sorted(engine.analyzer._spelling._words)
+    vocabularies = {"articles": articles}
+    for size in sizes:
+        vocabularies[f"{size:,} random words"] = sorted({
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 12)))
+            for _ in range(size)
+        })
+    for name, words in vocabularies.items():
+        started = time.perf_counter()
+        index = SpellingIndex(words)
+        index.prepare()
+        filing = time.perf_counter() - started
+        tokens = misspelled(words, 1000, rng)
+        gc.collect()  # the filing's garbage is not the correction's cost
+        indexed = time_calls(index.closest, tokens, 1)
+        compared = time_calls(lambda t, w=words: every_word_compared(w, t), tokens[:100], 1)
+        print(f"spelling, {name} ({len(words):,}): filed in {filing:.2f} s; correction "
+              f"p50 {ms(statistics.median(indexed))} p99 {ms(percentile(indexed, 0.99))}; "
+              f"every word compared p50 {ms(statistics.median(compared))} "
+              f"p99 {ms(percentile(compared, 0.99))}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="passes over the question set")
@@ -179,12 +234,21 @@ def main(argv: list[str] | None = None) -> int:
         help="synthetic corpus sizes",
     )
     parser.add_argument("--process-runs", type=int, default=7)
+    parser.add_argument(
+        "--spelling-sizes", type=int, nargs="*", default=[10_000, 100_000],
+        help="random vocabulary sizes for the spelling timings",
+    )
+    parser.add_argument("--only", choices=("spelling",), help="run one measurement only")
     args = parser.parse_args(argv)
     knowledge = load_knowledge()
+    if args.only == "spelling":
+        measure_spelling(SearchEngine(knowledge, semantic=False), args.spelling_sizes)
+        return 0
     eval_set = load_eval_set()
     questions = [item["q"] for item in eval_set["in_scope"] + eval_set["off_topic"]]
     measure_engine(knowledge, questions, args.rounds)
     measure_synthetic(knowledge, questions, args.sizes)
+    measure_spelling(SearchEngine(knowledge, semantic=False), args.spelling_sizes)
     measure_process(args.process_runs)
     measure_install_size()
     return 0

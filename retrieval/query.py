@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
+from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
 
 # A phrase the vocabulary knows ("pk", "they make", "certs") stands for its expansion
@@ -73,26 +74,6 @@ class Query:
     phrased: frozenset[str] = frozenset()
 
 
-def _edit_distance_within(a: str, b: str, limit: int) -> bool:
-    """Whether a and b are at most limit edits apart; swapping two neighbouring
-    letters ("salray" for "salary") is one edit."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                cost = min(cost, before[j - 2] + 1)
-            current.append(cost)
-        if min(current) > limit and (i == len(a) or min(previous) > limit):
-            return False
-        before, previous = previous, current
-    return previous[-1] <= limit
-
-
 class QueryAnalyzer:
     def __init__(
         self,
@@ -116,27 +97,26 @@ class QueryAnalyzer:
         expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
         self._known = known_tokens | frozenset(expansion_tokens)
         self._correction_cache: dict[str, str | None] = {}
-        self._by_length: dict[int, list[str]] = {}
         # Misspellings are fixed on whole words ("comunication" -> "communication"),
         # before stemming makes them harder to compare.
         vocabulary_words = {w for text in vocabulary.expansions for w in text.split()}
-        # In sorted order: a tie between two equally near words ("mein" -> "main" or
-        # "mean") is then broken the same way in every process, whatever the string hashing.
-        for word in sorted(known_words | vocabulary_words):
-            if word.isalpha() and len(word) >= 4:
-                self._by_length.setdefault(len(word), []).append(word)
+        self._spelling = SpellingIndex(known_words | vocabulary_words)
         self._known_words = known_words | vocabulary_words
         # Real English words are never "fixed": "sentence" is not a typo of "sequence",
         # nor "teach" of "tech" or "matter" of "master".
         self._english = english_words
 
+    def prepare_spelling(self) -> None:
+        """File the vocabulary for spelling correction now rather than at the first typo."""
+        self._spelling.prepare()
+
     def correct_word(self, token: str) -> str | None:
         """The article word one or two edits away from an unknown word, if any: the
-        nearest, and of those the longest."""
+        nearest, and of those the longest (see retrieval.spelling)."""
         if token not in self._correction_cache:
             if len(self._correction_cache) > 10_000:
                 self._correction_cache.clear()
-            self._correction_cache[token] = self._closest(token)
+            self._correction_cache[token] = self._spelling.closest(token)
         return self._correction_cache[token]
 
     def _fix_word(self, match: re.Match[str]) -> str:
@@ -152,23 +132,6 @@ class QueryAnalyzer:
         if not stems or stems[0] in self._known:
             return word
         return self.correct_word(word) or word
-
-    def _closest(self, token: str) -> str | None:
-        if len(token) < 4 or not token.isalpha():
-            return None
-        for limit in range(1, (1 if len(token) < 7 else 2) + 1):
-            best: str | None = None
-            for length in range(len(token) - limit, len(token) + limit + 1):
-                for candidate in self._by_length.get(length, ()):
-                    if candidate[0] != token[0]:
-                        continue
-                    if _edit_distance_within(token, candidate, limit) and (
-                        best is None or len(candidate) > len(best)
-                    ):
-                        best = candidate
-            if best is not None:
-                return best
-        return None
 
     def analyze(self, question: str) -> Query:
         text = _CAPITAL_US.sub("USA", normalize(question)[:MAX_QUESTION_CHARS])

@@ -167,7 +167,7 @@ def test_the_english_word_list_is_loaded_and_checked(knowledge_copy) -> None:
 
 
 def test_edit_distance_counts_a_swap_of_neighbours_as_one_edit() -> None:
-    from retrieval.query import _edit_distance_within
+    from retrieval.spelling import within_edits as _edit_distance_within
 
     assert _edit_distance_within("salray", "salary", 1)
     assert _edit_distance_within("lern", "learn", 1)

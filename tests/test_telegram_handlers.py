@@ -53,6 +53,7 @@ async def app(
     dialogue.warm_up()  # as the bot does before its first update: no index build in a reply
     if advisor.engine.semantic is not None:  # and beside its first polls: no model load either
         advisor.engine.semantic.load_encoder()
+    advisor.engine.analyzer.prepare_spelling()  # nor the filing of words for typos
     application = build_application(
         settings, dialogue, store=SqliteStore(tmp_path / DB_FILE_NAME),
         request=request_recorder,

@@ -181,10 +181,13 @@ async def _on_startup(application: Application) -> None:
         await application.resume_unfinished()  # before the first poll: they come first
         application.dialogue.warm_up()
         semantic = application.dialogue.advisor.engine.semantic
+        loop = asyncio.get_running_loop()
+        # the spelling index is filed beside the first polls too (a typo first waits for it)
+        loop.run_in_executor(None, application.dialogue.advisor.engine.analyzer.prepare_spelling)
         if semantic is not None:
             # The passage embeddings came from the cache; the model itself loads beside the
             # first polls (a question arriving first waits for it), not before them.
-            loading = asyncio.get_running_loop().run_in_executor(None, semantic.load_encoder)
+            loading = loop.run_in_executor(None, semantic.load_encoder)
             loading.add_done_callback(lambda done: _stop_if_failed(application, done))
     limits = "Telegram's" if isinstance(application.bot.rate_limiter, RetryingLimiter) and (
         application.bot.rate_limiter.inner is not None
