@@ -21,7 +21,7 @@ from bot.core.conversation import ChatState, UserState
 from bot.core.dialogue import Command, Dialogue, Press, Text
 from bot.core.profile import Profile
 from bot.core.reply import Reply
-from bot.terminal.chat import run_chat
+from bot.terminal.chat import run_chat, terminal_html
 from bot.terminal.render import html_to_terminal
 from bot.terminal.store import DB_FILE_NAME, SESSION_NAME, TerminalStore
 
@@ -54,7 +54,7 @@ def chat(dialogue: Dialogue, path: Path, *lines: str) -> str:
 
 def shown(reply: Reply) -> str:
     """A reply's text as the terminal chat prints it."""
-    return html_to_terminal(reply.html, color=False)
+    return html_to_terminal(terminal_html(reply), color=False)
 
 
 def salary_view(dialogue: Dialogue, user: UserState) -> str:
@@ -135,6 +135,29 @@ def test_numbered_choices_quit_words_and_welcome_are_unchanged(dialogue, db_path
     help_text = dialogue.respond(ChatState(), Command("help")).reply
     assert shown(help_text) not in output  # "bye" ended the chat
     assert output.endswith("Good luck on your ML journey!\n")
+
+
+def test_the_first_screen_speaks_of_typing_and_numbers_not_taps(dialogue, db_path) -> None:
+    output = chat(dialogue, db_path, "quit")
+    first_screen = output.split("Good luck", 1)[0]
+    assert "tap" not in first_screen.lower()
+    assert "type the number of one of these" in first_screen
+    assert "Type a number to choose:" in first_screen
+
+
+def test_a_number_that_picks_nothing_gets_a_hint_not_an_answer(dialogue, db_path) -> None:
+    welcome = dialogue.respond(ChatState(), Command("start")).reply
+    count = len(welcome.button_list)
+    output = chat(dialogue, db_path, str(count + 1), "0", "/sources", "3", "quit")
+    hint = f"Type a number from 1 to {count} to choose, or type a question."
+    assert output.count(hint) == 2  # after the welcome's choices: too big, and zero
+    assert "There are no numbered choices just now" in output  # /sources has no buttons
+    assert "I don't" not in output and "not covered" not in output.lower()
+
+
+def test_a_long_number_is_still_a_question(dialogue, db_path) -> None:
+    output = chat(dialogue, db_path, "2024", "quit")
+    assert "Type a number from" not in output and "no numbered choices" not in output
 
 
 # Problems on disk: a warning, never a traceback -----------------------------------------

@@ -567,11 +567,15 @@ def media_note(kind: str) -> str:
     )
 
 
+# How the welcome invites a press; front ends without taps (the terminal) say it their way.
+TAP_INVITATION = "tap one of these to start:"
+
+
 def welcome_html() -> str:
     return (
         "👋 <b>Welcome to Career Advisor!</b>\n\n"
         f"{escape(CAPABILITIES)}\n\n"
-        "Ask in your own words, or tap one of these to start:"
+        f"Ask in your own words, or {TAP_INVITATION}"
     )
 
 

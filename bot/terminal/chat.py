@@ -7,9 +7,12 @@ they survive a restart.
 
 from __future__ import annotations
 
+import contextlib
+import select
+import sys
 from typing import TextIO
 
-from bot.core.dialogue import Command, Dialogue, Incoming, Press, Turn, parse_typed
+from bot.core.dialogue import TAP_INVITATION, Command, Dialogue, Incoming, Press, Turn, parse_typed
 from bot.core.reply import Reply
 from bot.terminal.render import html_to_terminal
 from bot.terminal.store import TerminalStore, default_store
@@ -30,6 +33,23 @@ def read_event(text: str, last: Reply | None) -> Incoming:
     if last is not None and text.isdecimal() and 1 <= int(text) <= len(last.button_list):
         return Press(last.button_list[int(text) - 1].data)
     return parse_typed(text)
+
+
+def choice_hint(text: str, last: Reply | None) -> str | None:
+    """A short hint for a number that picks nothing (rather than a question about "7")."""
+    if not text.isdecimal() or len(text) > 3:
+        return None  # a year or a salary is a question, not a choice
+    count = len(last.button_list) if last is not None else 0
+    if 1 <= int(text) <= count:
+        return None
+    if count == 0:
+        return "There are no numbered choices just now: type a question, or /help."
+    return f"Type a number from 1 to {count} to choose, or type a question."
+
+
+def terminal_html(reply: Reply) -> str:
+    """The reply's text as the terminal says it: choices are typed, not tapped."""
+    return reply.html.replace(TAP_INVITATION, "type the number of one of these to start:")
 
 
 class TerminalSession:
@@ -69,31 +89,85 @@ def run_chat(
 
 
 def converse(session: TerminalSession, stdin: TextIO, stdout: TextIO) -> int:
-    interactive = stdin.isatty()
+    """Chat until end of input (Ctrl-D), Ctrl-C or a quit word.
+
+    On a terminal, lines are read with line editing and history (arrow keys move and recall,
+    instead of printing ``^[[A``), and lines pasted together are one message. From a pipe or
+    a file, each line is a message.
+    """
+    interactive = stdin.isatty() and stdin is sys.stdin
     color = stdout.isatty()
+    lines = TerminalLines(stdout) if interactive else None
 
     def show(reply: Reply) -> None:
-        stdout.write("\n" + html_to_terminal(reply.html, color=color) + choices_text(reply) + "\n")
+        text = html_to_terminal(terminal_html(reply), color=color)
+        stdout.write("\n" + text + choices_text(reply) + "\n")
         stdout.flush()
 
     turn = session.respond(Command("start"))
     show(turn.reply)
-    stdout.write("(Type 'quit' to leave; commands such as /salary and /help work here too.)\n")
+    stdout.write("(Type 'quit' or press Ctrl-D to leave; commands such as /salary and /help "
+                 "work here too.)\n")
     last: Reply | None = turn.reply
-    while True:
-        if interactive:
-            stdout.write("\nyou> ")
-            stdout.flush()
-        line = stdin.readline()
-        if not line:
-            break
-        text = line.strip()
-        if not text:
-            continue
-        if text.lower() in QUIT_WORDS:
-            break
-        turn = session.respond(read_event(text, last))
-        last = turn.reply
-        show(turn.reply)
+    try:
+        while True:
+            text = lines.read() if lines is not None else _next_line(stdin)
+            if text is None:
+                break
+            text = text.strip()
+            if not text:
+                continue
+            if text.lower() in QUIT_WORDS:
+                break
+            hint = choice_hint(text, last)
+            if hint is not None:
+                stdout.write(hint + "\n")
+                continue
+            turn = session.respond(read_event(text, last))
+            last = turn.reply
+            show(turn.reply)
+    except KeyboardInterrupt:  # Ctrl-C: leave as politely as with Ctrl-D
+        stdout.write("\n")
     stdout.write("Good luck on your ML journey!\n")
     return 0
+
+
+def _next_line(stdin: TextIO) -> str | None:
+    line = stdin.readline()
+    return line if line else None
+
+
+class TerminalLines:
+    """Reading a person's messages at a terminal: readline's editing and history, and a
+    multi-line paste (lines arriving together) taken as one message."""
+
+    PASTE_GAP = 0.03  # seconds: lines closer together than this were pasted, not typed
+    PROMPT = "\nyou> "
+
+    def __init__(self, stdout: TextIO) -> None:
+        # readline is imported for its effect on input(); it is not on every platform, and
+        # input() then works without editing
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401
+        self._stdout = stdout
+
+    def read(self) -> str | None:
+        """The next message, or None at end of input (Ctrl-D)."""
+        self._stdout.flush()
+        try:
+            lines = [input(self.PROMPT)]
+            while _more_waiting(self.PASTE_GAP):
+                lines.append(input())
+        except EOFError:
+            self._stdout.write("\n")
+            return None
+        return "\n".join(lines)
+
+
+def _more_waiting(seconds: float) -> bool:
+    """Whether more typed input is already there (the rest of a paste)."""
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], seconds)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
