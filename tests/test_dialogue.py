@@ -530,3 +530,97 @@ def test_a_press_on_someone_elses_view_changes_only_the_pressers_own_state(dialo
     assert pressed.user is not None and pressed.user.progress == {"retired-id", item}
     assert pressed.state == stage_a.state  # nothing of B's press lands in the chat's state
     assert stage_a.user is not None and stage_a.user.progress == frozenset()  # A's untouched
+
+
+# Deep links: /start <payload> ------------------------------------------------------------------
+
+
+def test_a_salary_deep_link_opens_the_salary_view_for_its_filters(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", "salary_pk_entry"))
+    text = valid(turn.reply)
+    assert "Entry-level ML engineers in 🇵🇰 Pakistan" in text and "PKR" in text
+    assert "Welcome" not in text
+    exchange = turn.state.last  # as if /salary pk entry was sent: follow-ups re-aim it
+    assert exchange is not None and exchange.view == "salary"
+    assert (exchange.region, exchange.level) == ("pakistan", "entry")
+    same = dialogue.respond(ChatState(), Command("salary", "pk entry"))
+    assert turn.reply == same.reply
+
+
+@pytest.mark.parametrize(
+    ("payload", "heading"),
+    [
+        ("salary", "ML engineer salaries by region"),
+        ("salary_in_senior", "Senior ML engineers in 🇮🇳 India"),
+        ("SALARY_US", "ML engineer salaries in the 🇺🇸 US"),
+        ("salary_lahore_senior", "Senior ML engineers in 🇵🇰 Pakistan"),
+    ],
+)
+def test_salary_deep_links_take_the_salary_commands_words(dialogue, payload, heading) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", payload))
+    assert heading in valid(turn.reply)
+    assert turn.state.last is not None and turn.state.last.view == "salary"
+
+
+def test_a_roadmap_deep_link_opens_the_stage_for_its_level(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", "roadmap_beginner"))
+    text = valid(turn.reply)
+    assert text.startswith("Starting point for a beginner")
+    assert turn.reply == dialogue.respond(ChatState(), Command("roadmap", "beginner")).reply
+    assert turn.state.last is not None and turn.state.last.view == "roadmap"
+    overview = dialogue.respond(ChatState(), Command("start", "roadmap"))
+    assert "Roadmap to becoming an ML engineer" in valid(overview.reply)
+    stage = dialogue.respond(ChatState(), Command("start", "roadmap_3"))
+    assert "Stage 3/7" in valid(stage.reply)
+
+
+def test_an_ask_deep_link_answers_its_words_with_citations(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", "ask_certifications"))
+    assert turn.answer is not None and turn.answer.in_scope
+    assert turn.reply.citations and "Sources:" in valid(turn.reply)
+    assert "Certificat" in valid(turn.reply)
+    assert turn.state.last is not None and turn.state.last.question == "certifications"
+    # a follow-up works as after any question
+    more = dialogue.respond(turn.state, Text("tell me more"))
+    assert "More on: certifications" in valid(more.reply)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",  # plain /start
+        "hello",  # not a kind of link
+        "salary_pizza",  # a word /salary doesn't take
+        "salary_pk_us",  # two regions
+        "roadmap_pizza",
+        "ask",  # no question
+        "ask_pizza_toppings",  # off-topic: no decline as a first message, the welcome
+        "ask_more",  # a follow-up word with nothing before it
+        "salary_pk entry",  # a space: Telegram never sends it, the grammar has none
+        "salary_pk_" + "x" * 60,  # over 64 characters
+        "ask_<b>",
+    ],
+)
+def test_unknown_or_malformed_payloads_fall_back_to_the_welcome(dialogue, payload) -> None:
+    state = ChatState()
+    turn = dialogue.respond(state, Command("start", payload))
+    assert turn.reply == dialogue.respond(state, Command("start")).reply
+    assert "Welcome to Career Advisor" in valid(turn.reply)
+    assert turn.state == state
+
+
+def test_deep_link_payloads_round_trip_and_keep_telegrams_limits() -> None:
+    from bot.core.deep_link import DeepLink, read_payload, start_link, start_payload
+
+    assert start_payload("salary", "pk entry") == "salary_pk_entry"
+    assert read_payload("salary_pk_entry") == DeepLink("salary", "pk entry")
+    assert read_payload(start_payload("ask", "certifications")) == DeepLink("ask", "certifications")
+    assert read_payload("roadmap") == DeepLink("roadmap", "")
+    link = start_link("CareerAdvisorBot", "roadmap_beginner")
+    assert link == "https://t.me/CareerAdvisorBot?start=roadmap_beginner"
+    with pytest.raises(ValueError):
+        start_payload("ask", "what's up?")  # only letters, digits and '-' travel
+    with pytest.raises(ValueError):
+        start_payload("ask", " ".join(["certifications"] * 5))  # over 64 characters
+    with pytest.raises(ValueError):
+        start_link("CareerAdvisorBot", "nothing_known")
