@@ -624,3 +624,76 @@ def test_deep_link_payloads_round_trip_and_keep_telegrams_limits() -> None:
         start_payload("ask", " ".join(["certifications"] * 5))  # over 64 characters
     with pytest.raises(ValueError):
         start_link("CareerAdvisorBot", "nothing_known")
+
+
+# Inline mode -----------------------------------------------------------------------------------
+
+
+def test_an_inline_query_offers_up_to_three_cited_answers(dialogue) -> None:
+    from bot.core.inline import inline_answers
+
+    answers = inline_answers(dialogue, "certifications")
+    assert 1 < len(answers) <= 3
+    first = answers[0]
+    assert first.title == "Certifications"
+    assert first.html == dialogue.search_answer("certifications").reply.html  # the chat's reply
+    assert "Certificat" in first.description and "[1]" not in first.description
+    assert len({a.id for a in answers}) == len(answers)
+    assert len({a.html for a in answers}) == len(answers)
+    for answer in answers:
+        assert 1 <= len(answer.id.encode()) <= 64
+        assert answer.title and len(answer.title) <= 64
+        assert answer.description and len(answer.description) <= 120
+        plain = prepare_message_text(answer.html).plain  # Telegram would take it as it is
+        assert "[1]" in plain and "Sources" in plain
+    assert inline_answers(dialogue, "  certifications ") == answers  # ids stable for a query
+
+
+@pytest.mark.parametrize(
+    "query", ["", "   ", "best pizza in town", "what is the weather in Paris", "more", "why?"]
+)
+def test_an_empty_or_off_topic_inline_query_offers_nothing(dialogue, query) -> None:
+    from bot.core.inline import inline_answers
+
+    assert inline_answers(dialogue, query) == ()
+
+
+def test_an_inline_query_reads_at_most_telegrams_256_characters(dialogue) -> None:
+    from bot.core.inline import inline_answers
+
+    long_query = "salary pk " + "x" * 300
+    seen: list[str] = []
+    search_answer = dialogue.search_answer
+
+    class Watching:
+        questions = dialogue.questions
+
+        def search_answer(self, question: str):
+            seen.append(question)
+            return search_answer(question)
+
+    inline_answers(Watching(), long_query)  # type: ignore[arg-type]
+    assert seen and len(seen[0]) <= 256
+
+
+def test_a_too_long_inline_answer_is_cut_at_a_paragraph_keeping_its_sources() -> None:
+    from bot.core.inline import SHORTENED_NOTE, fit_message
+    from bot.core.limits import MESSAGE_LIMIT, utf16_size
+
+    paragraph = "<b>Skill 🇵🇰</b>: " + "python and statistics " * 20 + "[1]"
+    blockquote = "<blockquote>a quote\n\nwith a blank line inside</blockquote>"
+    sources = "<i>Sources:</i>\n[1] ML Engineer career guide (India)"
+    html = "\n\n".join([blockquote, *[paragraph] * 40, sources])
+    assert utf16_size(html) > MESSAGE_LIMIT
+    cut = fit_message(html)
+    assert utf16_size(cut) <= MESSAGE_LIMIT
+    assert cut.startswith(blockquote + "\n\n" + paragraph)  # whole paragraphs, in order
+    assert cut.endswith(SHORTENED_NOTE + "\n\n" + sources)
+    assert cut.count("<b>") == cut.count("</b>")
+    prepare_message_text(cut)
+    # one paragraph over the limit on its own: its leading lines
+    lines = "\n".join(["• <i>line</i> " + "word " * 30] * 60)
+    single = fit_message(lines + "\n\n" + sources)
+    assert utf16_size(single) <= MESSAGE_LIMIT and single.endswith(sources)
+    prepare_message_text(single)
+    assert fit_message("<b>short</b>") == "<b>short</b>"
