@@ -697,3 +697,14 @@ def test_a_too_long_inline_answer_is_cut_at_a_paragraph_keeping_its_sources() ->
     assert utf16_size(single) <= MESSAGE_LIMIT and single.endswith(sources)
     prepare_message_text(single)
     assert fit_message("<b>short</b>") == "<b>short</b>"
+
+
+def test_an_inline_answer_does_not_point_at_buttons_it_has_not(dialogue) -> None:
+    from bot.core.inline import inline_answers
+
+    chat_reply = dialogue.search_answer("salary").reply
+    assert "Pick a region below" in chat_reply.html and chat_reply.buttons
+    [first, *_] = inline_answers(dialogue, "salary")
+    assert "below" not in first.html
+    assert "ML engineer salaries by region" in first.html and "[1]" in first.html
+    prepare_message_text(first.html)

@@ -23,11 +23,14 @@ from bot.core.limits import (
     fits,
 )
 from bot.core.markup import visible_text
+from bot.core.salary_view import ALL_LEVELS_INVITE, LEVEL_INVITE
 
 MAX_INLINE_ANSWERS = 3
 SHORTENED_NOTE = "<i>(shortened: ask me in a chat for the rest)</i>"
 _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^>]*>")
 _CITATION_MARK = re.compile(r"\s*\[\d+\]")
+# Lines of a view that point at its buttons, which an inline message does not have.
+BUTTON_HINTS = frozenset(f"<i>{hint}</i>" for hint in (ALL_LEVELS_INVITE, LEVEL_INVITE))
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def _answered(dialogue: Dialogue, question: str) -> tuple[str, str] | None:
     if answer is None or not answer.in_scope or not reply.citations:
         return None
     topic = turn.state.last.topic if turn.state.last is not None else answer.intent
-    return fit_message(reply.html), topic
+    html = "\n".join(line for line in reply.html.split("\n") if line not in BUTTON_HINTS)
+    return fit_message(html), topic
 
 
 def _result(question: str, html: str) -> InlineAnswer:
