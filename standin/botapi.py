@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_USER_ID",
     "GROUP_ANONYMOUS_BOT_ID",
     "AnsweredCallback",
+    "AnsweredInlineQuery",
     "BotApiStandIn",
     "ChatAction",
     "RecordedCall",
@@ -86,6 +87,7 @@ _JSON_FIELDS = frozenset(
         "menu_button",
         "reply_markup",
         "reply_parameters",
+        "results",
         "scope",
     }
 )
@@ -125,6 +127,8 @@ _NOT_MODIFIED = (
 )
 _INVALID_QUERY = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 _LOST = "connection cut: the API became unreachable"
+INLINE_QUERY_LENGTH = 256  # characters of a query Telegram sends at most
+INLINE_RESULTS_LIMIT = 50  # results in one answerInlineQuery
 _DEFAULT_FAULT_DESCRIPTIONS = {
     400: "Bad Request: injected failure",
     403: "Forbidden: bot was blocked by the user",
@@ -169,6 +173,17 @@ class AnsweredCallback:
     show_alert: bool
     url: str | None
     cache_time: int | None
+
+
+@dataclass(frozen=True)
+class AnsweredInlineQuery:
+    """An answerInlineQuery the stand-in accepted; ``results`` as sent, JSON-decoded."""
+
+    inline_query_id: str
+    results: list[dict[str, Any]]
+    cache_time: int | None
+    is_personal: bool
+    next_offset: str | None
 
 
 @dataclass(frozen=True)
@@ -414,7 +429,7 @@ class BotApiStandIn:
             "username": bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -449,6 +464,9 @@ class BotApiStandIn:
         self._calls: list[RecordedCall] = []
         self._chat_actions: list[ChatAction] = []
         self._answered: list[AnsweredCallback] = []
+        self._inline_queries: dict[str, bool] = {}  # id -> answered (see push_inline_query)
+        self._inline_ids = itertools.count(5_100_000_000_000_000_001)
+        self._answered_inline: list[AnsweredInlineQuery] = []
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._descriptions: dict[str, str] = {}
@@ -478,6 +496,7 @@ class BotApiStandIn:
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
             "sendChatAction": self._send_chat_action,
             "getChatMember": self._get_chat_member,
         }
@@ -1834,3 +1853,97 @@ class BotApiStandIn:
         chat = self._chat(params)
         self._chat_actions.append(ChatAction(chat["id"], action, time.monotonic()))
         return True
+
+    # ------------------------------------------------------------------ inline mode
+
+    def push_inline_query(
+        self, user_id: int = DEFAULT_USER_ID, query: str = "", *, chat_type: str = "sender"
+    ) -> dict[str, Any]:
+        """Queue an inline query, as when a user types "@Bot <query>" in a chat (of
+        ``chat_type``: "sender" is their chat with the bot). It names no chat."""
+        if len(query) > INLINE_QUERY_LENGTH:
+            raise ValueError(f"Telegram sends at most {INLINE_QUERY_LENGTH} characters of a query")
+        with self._changed:
+            user = self._users.get(user_id)
+            if user is None:
+                user = {"id": user_id, "is_bot": False, "first_name": "Test", "language_code": "en"}
+                self._users[user_id] = user
+            query_id = str(next(self._inline_ids))
+            self._inline_queries[query_id] = False
+            inline = {
+                "id": query_id,
+                "from": copy.deepcopy(user),
+                "query": query,
+                "offset": "",
+                "chat_type": chat_type,
+            }
+            return self._enqueue({"inline_query": inline})
+
+    @property
+    def answered_inline_queries(self) -> list[AnsweredInlineQuery]:
+        with self._lock:
+            return list(self._answered_inline)
+
+    def _answer_inline_query(self, params: _Params) -> bool:
+        query_id = params.str("inline_query_id")
+        if not query_id:
+            raise _bad("QUERY_ID_INVALID")
+        results = params.json("results")
+        if not isinstance(results, list):
+            raise _bad("can't parse results JSON object")
+        if len(results) > INLINE_RESULTS_LIMIT:
+            raise _bad("RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        for result in results:
+            self._check_inline_result(result, seen)
+        cache_time = params.int("cache_time")
+        if cache_time is not None and cache_time < 0:
+            raise _bad("cache_time must be non-negative")
+        if self._inline_queries.get(query_id, True):  # unknown or answered already
+            raise _bad(_INVALID_QUERY.removeprefix("Bad Request: "))
+        self._inline_queries[query_id] = True
+        self._answered_inline.append(
+            AnsweredInlineQuery(
+                inline_query_id=query_id,
+                results=copy.deepcopy(results),
+                cache_time=cache_time,
+                is_personal=params.bool("is_personal"),
+                next_offset=params.str("next_offset"),
+            )
+        )
+        return True
+
+    def _check_inline_result(self, result: Any, seen: set[str]) -> None:
+        """One InlineQueryResult: a unique id of 1-64 bytes, a known type and, for a text
+        message, a text Telegram would send (parsed as sendMessage parses it)."""
+        if not isinstance(result, dict) or not isinstance(result.get("type"), str):
+            raise _bad("can't parse InlineQueryResult JSON object")
+        result_id = result.get("id")
+        if not isinstance(result_id, str) or not 1 <= len(result_id.encode()) <= 64:
+            raise _bad("RESULT_ID_INVALID")
+        if result_id in seen:
+            raise _bad("RESULT_ID_DUPLICATE")
+        seen.add(result_id)
+        if result["type"] != "article":
+            raise _bad(f"inline query result type {result['type']!r} is not modelled")
+        title = result.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise _bad("RESULT_TITLE_EMPTY")
+        if "reply_markup" in result:
+            markup = result["reply_markup"]
+            if not isinstance(markup, dict):
+                raise _bad("can't parse inline keyboard markup JSON object")
+            self._inline_keyboard(markup.get("inline_keyboard"))
+        content = result.get("input_message_content")
+        if not isinstance(content, dict) or not isinstance(content.get("message_text"), str):
+            raise _bad("can't parse InputMessageContent JSON object")
+        raw_entities = content.get("entities")
+        entities = None
+        if raw_entities is not None and not content.get("parse_mode"):
+            if not isinstance(raw_entities, list):
+                raise _bad("can't parse entities JSON object")
+            entities = [_entity_from_dict(raw) for raw in raw_entities]
+        try:
+            prepare_message_text(content["message_text"], content.get("parse_mode"), entities)
+        except MessageTextError as error:
+            raise _ApiError(400, error.description) from None

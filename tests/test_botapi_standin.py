@@ -71,7 +71,7 @@ async def test_get_me_describes_the_bot(standin: BotApiStandIn, bot: Bot) -> Non
     me = await bot.get_me()
     assert me.username == "CareerAdvisorTestBot"
     assert me.id == int(DEFAULT_TOKEN.split(":")[0])
-    assert me.is_bot and me.can_join_groups and not me.supports_inline_queries
+    assert me.is_bot and me.can_join_groups and me.supports_inline_queries
     assert [call.method for call in standin.calls] == ["getMe", "getMe"]  # one from __aenter__
     assert all(call.ok for call in standin.calls)
 
@@ -575,3 +575,58 @@ def test_close_during_an_outage(standin: BotApiStandIn) -> None:
     standin.close()
     with pytest.raises(RuntimeError):
         standin.unreachable()
+
+
+# --------------------------------------------------------------------------- inline mode
+
+
+def article(result_id: str, text: str, title: str = "A title") -> Any:
+    from telegram import InlineQueryResultArticle, InputTextMessageContent
+
+    return InlineQueryResultArticle(
+        result_id, title, InputTextMessageContent(text, parse_mode=ParseMode.HTML),
+        description="a description",
+    )
+
+
+async def test_an_inline_query_is_delivered_and_answered_once(
+    standin: BotApiStandIn, bot: Bot
+) -> None:
+    pushed = standin.push_inline_query(DEFAULT_USER_ID, "certifications")
+    [update] = await bot.get_updates()
+    query = update.inline_query
+    assert query is not None and query.query == "certifications"
+    assert query.from_user.id == DEFAULT_USER_ID and update.effective_chat is None
+    assert query.id == pushed["inline_query"]["id"]
+    results = [article("a-1", "<b>Answer</b> one [1]"), article("a-2", "two")]
+    assert await bot.answer_inline_query(query.id, results, cache_time=300, is_personal=False)
+    [answered] = standin.answered_inline_queries
+    assert answered.inline_query_id == query.id and answered.cache_time == 300
+    assert not answered.is_personal
+    assert [r["id"] for r in answered.results] == ["a-1", "a-2"]
+    assert answered.results[0]["input_message_content"]["message_text"] == "<b>Answer</b> one [1]"
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_inline_query(query.id, results)  # once only
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_inline_query("12345", [])  # unknown
+
+
+async def test_answer_inline_query_validates_like_telegram(
+    standin: BotApiStandIn, bot: Bot
+) -> None:
+    query_id = standin.push_inline_query(DEFAULT_USER_ID, "x")["inline_query"]["id"]
+    refused = {
+        r"(?i)RESULT_ID_DUPLICATE": [article("same", "a"), article("same", "b")],
+        r"(?i)RESULT_ID_INVALID": [article("x" * 65, "a")],
+        r"(?i)RESULTS_TOO_MUCH": [article(str(n), "a") for n in range(51)],
+        r"(?i)message is too long": [article("long", "<b>é</b>" + "a" * 4096)],
+        r'(?i)unsupported start tag "div"': [article("tag", "<div>a</div>")],
+        r"(?i)RESULT_TITLE_EMPTY": [article("untitled", "a", title=" ")],
+    }
+    for description, results in refused.items():
+        with pytest.raises(BadRequest, match=description):
+            await bot.answer_inline_query(query_id, results)
+    assert standin.answered_inline_queries == []
+    # 4096 characters after entity parsing are fine, however long the HTML
+    assert await bot.answer_inline_query(query_id, [article("ok", "<b>" + "a" * 4096 + "</b>")])
+    assert (await bot.get_me()).supports_inline_queries

@@ -530,3 +530,181 @@ def test_a_press_on_someone_elses_view_changes_only_the_pressers_own_state(dialo
     assert pressed.user is not None and pressed.user.progress == {"retired-id", item}
     assert pressed.state == stage_a.state  # nothing of B's press lands in the chat's state
     assert stage_a.user is not None and stage_a.user.progress == frozenset()  # A's untouched
+
+
+# Deep links: /start <payload> ------------------------------------------------------------------
+
+
+def test_a_salary_deep_link_opens_the_salary_view_for_its_filters(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", "salary_pk_entry"))
+    text = valid(turn.reply)
+    assert "Entry-level ML engineers in 🇵🇰 Pakistan" in text and "PKR" in text
+    assert "Welcome" not in text
+    exchange = turn.state.last  # as if /salary pk entry was sent: follow-ups re-aim it
+    assert exchange is not None and exchange.view == "salary"
+    assert (exchange.region, exchange.level) == ("pakistan", "entry")
+    same = dialogue.respond(ChatState(), Command("salary", "pk entry"))
+    assert turn.reply == same.reply
+
+
+@pytest.mark.parametrize(
+    ("payload", "heading"),
+    [
+        ("salary", "ML engineer salaries by region"),
+        ("salary_in_senior", "Senior ML engineers in 🇮🇳 India"),
+        ("SALARY_US", "ML engineer salaries in the 🇺🇸 US"),
+        ("salary_lahore_senior", "Senior ML engineers in 🇵🇰 Pakistan"),
+    ],
+)
+def test_salary_deep_links_take_the_salary_commands_words(dialogue, payload, heading) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", payload))
+    assert heading in valid(turn.reply)
+    assert turn.state.last is not None and turn.state.last.view == "salary"
+
+
+def test_a_roadmap_deep_link_opens_the_stage_for_its_level(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", "roadmap_beginner"))
+    text = valid(turn.reply)
+    assert text.startswith("Starting point for a beginner")
+    assert turn.reply == dialogue.respond(ChatState(), Command("roadmap", "beginner")).reply
+    assert turn.state.last is not None and turn.state.last.view == "roadmap"
+    overview = dialogue.respond(ChatState(), Command("start", "roadmap"))
+    assert "Roadmap to becoming an ML engineer" in valid(overview.reply)
+    stage = dialogue.respond(ChatState(), Command("start", "roadmap_3"))
+    assert "Stage 3/7" in valid(stage.reply)
+
+
+def test_an_ask_deep_link_answers_its_words_with_citations(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Command("start", "ask_certifications"))
+    assert turn.answer is not None and turn.answer.in_scope
+    assert turn.reply.citations and "Sources:" in valid(turn.reply)
+    assert "Certificat" in valid(turn.reply)
+    assert turn.state.last is not None and turn.state.last.question == "certifications"
+    # a follow-up works as after any question
+    more = dialogue.respond(turn.state, Text("tell me more"))
+    assert "More on: certifications" in valid(more.reply)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",  # plain /start
+        "hello",  # not a kind of link
+        "salary_pizza",  # a word /salary doesn't take
+        "salary_pk_us",  # two regions
+        "roadmap_pizza",
+        "ask",  # no question
+        "ask_pizza_toppings",  # off-topic: no decline as a first message, the welcome
+        "ask_more",  # a follow-up word with nothing before it
+        "salary_pk entry",  # a space: Telegram never sends it, the grammar has none
+        "salary_pk_" + "x" * 60,  # over 64 characters
+        "ask_<b>",
+    ],
+)
+def test_unknown_or_malformed_payloads_fall_back_to_the_welcome(dialogue, payload) -> None:
+    state = ChatState()
+    turn = dialogue.respond(state, Command("start", payload))
+    assert turn.reply == dialogue.respond(state, Command("start")).reply
+    assert "Welcome to Career Advisor" in valid(turn.reply)
+    assert turn.state == state
+
+
+def test_deep_link_payloads_round_trip_and_keep_telegrams_limits() -> None:
+    from bot.core.deep_link import DeepLink, read_payload, start_link, start_payload
+
+    assert start_payload("salary", "pk entry") == "salary_pk_entry"
+    assert read_payload("salary_pk_entry") == DeepLink("salary", "pk entry")
+    assert read_payload(start_payload("ask", "certifications")) == DeepLink("ask", "certifications")
+    assert read_payload("roadmap") == DeepLink("roadmap", "")
+    link = start_link("CareerAdvisorBot", "roadmap_beginner")
+    assert link == "https://t.me/CareerAdvisorBot?start=roadmap_beginner"
+    with pytest.raises(ValueError):
+        start_payload("ask", "what's up?")  # only letters, digits and '-' travel
+    with pytest.raises(ValueError):
+        start_payload("ask", " ".join(["certifications"] * 5))  # over 64 characters
+    with pytest.raises(ValueError):
+        start_link("CareerAdvisorBot", "nothing_known")
+
+
+# Inline mode -----------------------------------------------------------------------------------
+
+
+def test_an_inline_query_offers_up_to_three_cited_answers(dialogue) -> None:
+    from bot.core.inline import inline_answers
+
+    answers = inline_answers(dialogue, "certifications")
+    assert 1 < len(answers) <= 3
+    first = answers[0]
+    assert first.title == "Certifications"
+    assert first.html == dialogue.search_answer("certifications").reply.html  # the chat's reply
+    assert "Certificat" in first.description and "[1]" not in first.description
+    assert len({a.id for a in answers}) == len(answers)
+    assert len({a.html for a in answers}) == len(answers)
+    for answer in answers:
+        assert 1 <= len(answer.id.encode()) <= 64
+        assert answer.title and len(answer.title) <= 64
+        assert answer.description and len(answer.description) <= 120
+        plain = prepare_message_text(answer.html).plain  # Telegram would take it as it is
+        assert "[1]" in plain and "Sources" in plain
+    assert inline_answers(dialogue, "  certifications ") == answers  # ids stable for a query
+
+
+@pytest.mark.parametrize(
+    "query", ["", "   ", "best pizza in town", "what is the weather in Paris", "more", "why?"]
+)
+def test_an_empty_or_off_topic_inline_query_offers_nothing(dialogue, query) -> None:
+    from bot.core.inline import inline_answers
+
+    assert inline_answers(dialogue, query) == ()
+
+
+def test_an_inline_query_reads_at_most_telegrams_256_characters(dialogue) -> None:
+    from bot.core.inline import inline_answers
+
+    long_query = "salary pk " + "x" * 300
+    seen: list[str] = []
+    search_answer = dialogue.search_answer
+
+    class Watching:
+        questions = dialogue.questions
+
+        def search_answer(self, question: str):
+            seen.append(question)
+            return search_answer(question)
+
+    inline_answers(Watching(), long_query)  # type: ignore[arg-type]
+    assert seen and len(seen[0]) <= 256
+
+
+def test_a_too_long_inline_answer_is_cut_at_a_paragraph_keeping_its_sources() -> None:
+    from bot.core.inline import SHORTENED_NOTE, fit_message
+    from bot.core.limits import MESSAGE_LIMIT, utf16_size
+
+    paragraph = "<b>Skill 🇵🇰</b>: " + "python and statistics " * 20 + "[1]"
+    blockquote = "<blockquote>a quote\n\nwith a blank line inside</blockquote>"
+    sources = "<i>Sources:</i>\n[1] ML Engineer career guide (India)"
+    html = "\n\n".join([blockquote, *[paragraph] * 40, sources])
+    assert utf16_size(html) > MESSAGE_LIMIT
+    cut = fit_message(html)
+    assert utf16_size(cut) <= MESSAGE_LIMIT
+    assert cut.startswith(blockquote + "\n\n" + paragraph)  # whole paragraphs, in order
+    assert cut.endswith(SHORTENED_NOTE + "\n\n" + sources)
+    assert cut.count("<b>") == cut.count("</b>")
+    prepare_message_text(cut)
+    # one paragraph over the limit on its own: its leading lines
+    lines = "\n".join(["• <i>line</i> " + "word " * 30] * 60)
+    single = fit_message(lines + "\n\n" + sources)
+    assert utf16_size(single) <= MESSAGE_LIMIT and single.endswith(sources)
+    prepare_message_text(single)
+    assert fit_message("<b>short</b>") == "<b>short</b>"
+
+
+def test_an_inline_answer_does_not_point_at_buttons_it_has_not(dialogue) -> None:
+    from bot.core.inline import inline_answers
+
+    chat_reply = dialogue.search_answer("salary").reply
+    assert "Pick a region below" in chat_reply.html and chat_reply.buttons
+    [first, *_] = inline_answers(dialogue, "salary")
+    assert "below" not in first.html
+    assert "ML engineer salaries by region" in first.html and "[1]" in first.html
+    prepare_message_text(first.html)

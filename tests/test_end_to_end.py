@@ -250,3 +250,40 @@ def test_without_a_valid_token_it_says_so_in_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
     assert "not-a-token" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_deep_link_opens_its_view_and_an_unknown_one_the_welcome(
+    standin: BotApiStandIn, bot: BotProcess
+) -> None:
+    chat = Conversation(standin)
+    view = chat.say("/start salary_pk_entry")  # what t.me/<bot>?start=salary_pk_entry sends
+    assert "Entry-level ML engineers in 🇵🇰 Pakistan" in view["text"] and "PKR" in view["text"]
+    follow_up = chat.say("and in India?")  # the view is remembered like /salary pk entry
+    assert "India" in follow_up["text"]
+    roadmap = chat.say("/start roadmap_beginner")
+    assert roadmap["text"].startswith("Starting point for a beginner")
+    welcome = chat.say("/start no_such_thing")
+    assert "Welcome to Career Advisor" in welcome["text"]
+    assert standin.errors == []
+
+
+def test_an_inline_query_is_answered_end_to_end(standin: BotApiStandIn, bot: BotProcess) -> None:
+    assert standin.bot_user["supports_inline_queries"]
+    standin.push_inline_query(PRIVATE, "certifications")
+    standin.push_inline_query(PRIVATE, "best pizza in town")
+    on_topic, off_topic = standin.wait_for(
+        lambda: standin.answered_inline_queries[:2]
+        if len(standin.answered_inline_queries) >= 2 else None,
+        TIMEOUT,
+    )
+    answered = {len(a.results) > 0: a for a in (on_topic, off_topic)}
+    assert answered[False].results == []  # off-topic: nothing offered
+    results = answered[True].results
+    assert 1 < len(results) <= 3 and results[0]["title"] == "Certifications"
+    for result in results:
+        content = result["input_message_content"]
+        assert content["parse_mode"] == "HTML"
+        assert "[1]" in content["message_text"] and "Sources" in content["message_text"]
+    assert answered[True].cache_time == 300 and not answered[True].is_personal
+    assert standin.sent_messages() == []  # an inline query sends nothing to any chat
+    assert standin.errors == []

@@ -484,3 +484,88 @@ async def test_network_failures_are_one_line_each_without_a_traceback(
     )
     assert polling.exc_info is None and reply.exc_info is None
     assert not request_recorder.calls
+
+
+# Inline mode -----------------------------------------------------------------------------------
+
+
+def inline_results(call: Any) -> list[dict[str, Any]]:
+    results = call.params["results"]
+    return json.loads(results) if isinstance(results, str) else results
+
+
+async def test_an_inline_query_is_answered_with_cited_articles_and_no_state(
+    app, request_recorder, monkeypatch
+) -> None:
+    def no_state(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an inline query has no chat: no store.turn for it")
+
+    monkeypatch.setattr(app.store, "turn", no_state)
+    await process(app, updates.inline_query_update("certifications"))
+    assert [call.method for call in request_recorder.calls] == ["answerInlineQuery"]
+    [call] = request_recorder.sent("answerInlineQuery")
+    assert int(call.params["cache_time"]) == 300
+    assert call.params.get("is_personal") in (None, False)
+    results = inline_results(call)
+    assert 1 < len(results) <= 3
+    assert results[0]["title"] == "Certifications"
+    assert len({r["id"] for r in results}) == len(results)
+    for result in results:
+        assert result["type"] == "article" and result["description"]
+        assert "reply_markup" not in result
+        content = result["input_message_content"]
+        assert content["parse_mode"] == "HTML"
+        plain = prepare_message_text(content["message_text"]).plain
+        assert "[1]" in plain and "Sources" in plain
+
+
+async def test_an_off_topic_inline_query_is_answered_with_nothing(app, request_recorder) -> None:
+    await process(app, updates.inline_query_update("best pizza in town"))
+    [call] = request_recorder.sent("answerInlineQuery")
+    assert inline_results(call) == []
+
+
+async def test_inline_queries_have_a_flood_budget_of_their_own(app, request_recorder) -> None:
+    from bot.telegram_adapter.handlers import INLINE_FLOOD_LIMIT
+
+    for _ in range(INLINE_FLOOD_LIMIT + 5):
+        await process(app, updates.inline_query_update("salary pk"))
+    assert len(request_recorder.sent("answerInlineQuery")) == INLINE_FLOOD_LIMIT
+    assert request_recorder.sent() == []  # no notice: an inline query has no chat
+    await process(app, updates.message_update("what certifications should I get?"))
+    assert "[1]" in request_recorder.texts()[0]  # typing "@Bot ..." used no message budget
+
+
+async def test_an_inline_query_does_not_wait_behind_its_users_chat(app) -> None:
+    """Updates are queued per chat; an inline query has none, and is queued per user, beside
+    (not behind) the same user's private chat with the bot."""
+    from bot.telegram_adapter.delivery import PerChatUpdateProcessor
+
+    processor = PerChatUpdateProcessor(4)
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def work(name: str, wait: bool) -> None:
+        if wait:
+            await release.wait()
+        done.append(name)
+
+    chat_update = Update.de_json(updates.message_update("hello"), app.bot)
+    inline_update = Update.de_json(updates.inline_query_update("certifications"), app.bot)
+    assert chat_update.effective_user.id == inline_update.effective_user.id
+    slow = asyncio.create_task(processor.process_update(chat_update, work("chat", True)))
+    await asyncio.sleep(0.01)
+    await asyncio.wait_for(processor.process_update(inline_update, work("inline", False)), 1.0)
+    assert done == ["inline"]
+    release.set()
+    await slow
+    assert done == ["inline", "chat"]
+
+
+async def test_a_deep_links_start_payload_opens_its_view(app, request_recorder) -> None:
+    await process(app, updates.message_update("/start salary_pk_entry"))
+    [sent] = request_recorder.sent()
+    assert "Entry-level ML engineers in 🇵🇰 Pakistan" in sent.params["text"]
+    await process(app, updates.message_update("/start no_such_view"))
+    assert "Welcome to Career Advisor" in request_recorder.texts()[1]
+    assert_valid_for_telegram(request_recorder)

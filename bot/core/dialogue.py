@@ -14,6 +14,7 @@ from bot.core.answer import CAPABILITIES, Answer, AnswerContext, cited_hits, com
 from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.conversation import ChatState, Exchange, UserState
 from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence
+from bot.core.deep_link import DeepLink, read_payload
 from bot.core.follow_up import read_refinement, refine
 from bot.core.markup import escape
 from bot.core.profile import profile_button, profile_command, profile_prompt
@@ -23,6 +24,7 @@ from bot.core.roadmap_view import (
     roadmap_button,
     roadmap_command,
     roadmap_sources,
+    roadmap_understands,
 )
 from bot.core.salary_view import (
     LEXICON_LEVELS,
@@ -425,6 +427,10 @@ class Dialogue:
         titles = knowledge.article_titles
         match name:
             case "start":
+                link = read_payload(args) if args else None
+                opened = self._deep_link(state, link, user) if link is not None else None
+                if opened is not None:
+                    return opened
                 profile = Button(PROFILE_LABEL, button_data(Action.START, "profile"))
                 buttons = (*self._example_buttons(), (profile,))
                 return Turn(Reply(welcome_html(), buttons), state)
@@ -455,6 +461,24 @@ class Dialogue:
                 reply, profile = profile_command(args, user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
         return Turn(Reply(unknown_command_html(name)), state)
+
+    def _deep_link(self, state: ChatState, link: DeepLink, user: UserState) -> Turn | None:
+        """What a /start payload opens (see bot.core.deep_link), as if asked for in the chat;
+        None for words its view does not take, or a question the articles don't answer."""
+        match link.kind:
+            case "salary":
+                parsed = parse_salary_filters(link.words)
+                if parsed.unknown or parsed.clashes:
+                    return None
+                return self._command(state, "salary", link.words, user)
+            case "roadmap":
+                if not roadmap_understands(self.advisor.knowledge.roadmap, link.words):
+                    return None
+                return self._command(state, "roadmap", link.words, user)
+            case "ask":
+                turn = self._answer(state, self._read_as_question(link.words), user)
+                return turn if turn.answer is not None and turn.answer.in_scope else None
+        return None
 
     def _sources_html(self) -> str:
         lines = ["<b>📚 The articles I answer from</b>", ""]

@@ -18,3 +18,14 @@ def utf16_size(text: str) -> int:
 
 def fits(text: str, limit: int = MESSAGE_LIMIT) -> bool:
     return utf16_size(text) <= limit
+
+# Deep links: t.me/<bot>?start=<payload>; the payload is what /start receives.
+START_PAYLOAD_LIMIT = 64  # characters, each one of A-Z a-z 0-9 _ -
+
+# Inline mode (answerInlineQuery).
+INLINE_QUERY_LIMIT = 256  # characters of the query Telegram sends
+INLINE_RESULTS_LIMIT = 50  # results in one answer
+INLINE_RESULT_ID_LIMIT = 64  # bytes of a result's id
+# Ours, not Telegram's: what a client shows of a result's title and description in the list.
+INLINE_TITLE_CHARS = 64
+INLINE_DESCRIPTION_CHARS = 120

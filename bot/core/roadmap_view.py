@@ -325,6 +325,29 @@ def _stage_named(roadmap: Roadmap, vocabulary: list[str]) -> RoadmapStage | None
     return None
 
 
+def _target(roadmap: Roadmap, args: str) -> tuple[str | None, RoadmapStage | None] | None:
+    """What /roadmap's words ask for: (None, None) the overview, (level, its starting stage),
+    (None, a stage named or numbered); None when they are not understood."""
+    vocabulary = [word for word in words(args) if word not in COMMAND_FILLER]
+    if not vocabulary:
+        return None, None
+    levels = {match_word(word, ROADMAP_LEVEL_WORDS) for word in vocabulary} - {None}
+    if len(levels) == 1:
+        level = str(levels.pop())
+        stage = roadmap.stage(roadmap.starts[level])
+        if stage is not None:
+            return level, stage
+    stage = _stage_named(roadmap, vocabulary)
+    if stage is not None and not levels:
+        return None, stage
+    return None
+
+
+def roadmap_understands(roadmap: Roadmap, args: str) -> bool:
+    """Whether /roadmap with these words opens what they ask for, not a "didn't understand"."""
+    return _target(roadmap, args) is not None
+
+
 def roadmap_command(
     roadmap: Roadmap,
     args: str,
@@ -335,19 +358,13 @@ def roadmap_command(
 ) -> Reply:
     """/roadmap: the overview; "/roadmap beginner|intermediate|advanced" opens the fitting stage;
     "/roadmap tools" or "/roadmap 3" opens a stage by name or number."""
-    vocabulary = [word for word in words(args) if word not in COMMAND_FILLER]
-    if not vocabulary:
-        return _overview(roadmap, progress, profile, titles=titles)
-    levels = {match_word(word, ROADMAP_LEVEL_WORDS) for word in vocabulary} - {None}
-    if len(levels) == 1:
-        level = str(levels.pop())
-        stage = roadmap.stage(roadmap.starts[level])
-        if stage is not None:
-            note = f"Starting point for {LEVEL_NAMES[level]}: {stage.title}."
-            return _stage_view(roadmap, stage, progress, titles=titles, note=note, edit=False)
-    stage = _stage_named(roadmap, vocabulary)
-    if stage is not None and not levels:
-        return _stage_view(roadmap, stage, progress, titles=titles, edit=False)
+    target = _target(roadmap, args)
+    if target is not None:
+        level, stage = target
+        if stage is None:
+            return _overview(roadmap, progress, profile, titles=titles)
+        note = f"Starting point for {LEVEL_NAMES[level]}: {stage.title}." if level else ""
+        return _stage_view(roadmap, stage, progress, titles=titles, note=note, edit=False)
     stage_names = ", ".join(stage.id for stage in roadmap.stages)
     note = (
         f"I didn't understand “{args.strip()[:60]}”. Try /roadmap "

@@ -15,6 +15,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -29,6 +30,7 @@ from bot.telegram_adapter.handlers import (
     on_button,
     on_command,
     on_error,
+    on_inline_query,
     on_media,
     on_text,
     sender_key,
@@ -170,6 +172,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(messages & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(messages & MEDIA, on_media))
     application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(InlineQueryHandler(on_inline_query))
     application.add_error_handler(on_error)
 
 

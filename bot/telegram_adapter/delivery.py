@@ -59,6 +59,7 @@ BRIEF_RETRY_CALLS = frozenset(
     {
         "sendChatAction",  # "typing…": shown for 5 s, and renewed if the reply is still slow
         "answerCallbackQuery",  # stops a button's spinner; the query expires after ~15 s
+        "answerInlineQuery",  # likewise: an inline query is only answerable for seconds
         # set-up at start: an API that cannot be reached then is reported, and the process
         # exits for its supervisor to start it again, rather than hanging for minutes
         "getMe",

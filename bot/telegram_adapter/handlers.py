@@ -19,16 +19,19 @@ from telegram import (
     ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     Message,
     Update,
     User,
 )
-from telegram.constants import ChatType, MessageEntityType
+from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.core.buttons import owned_data, split_owner
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
+from bot.core.inline import inline_answers
 from bot.core.markup import escape
 from bot.core.reply import Reply
 from bot.storage import StateNotSaved, StateStore
@@ -50,6 +53,10 @@ ERROR_NOTE = "Sorry, something went wrong on my side. Please try again in a mome
 NOT_SAVED_NOTE = (
     "Sorry, I couldn't save that just now, so I haven't answered. Please try again later."
 )
+# Inline queries come one per pause in typing: a budget of their own, so typing "@Bot ..." never
+# uses up a user's messages; over it a query gets no answer (there is no chat for a notice).
+INLINE_FLOOD_LIMIT = 30  # queries in FloodGuard's window
+INLINE_CACHE_SECONDS = 300  # answers change only with the articles: Telegram may reuse them
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
                "animation", "location", "contact", "poll")
 
@@ -61,8 +68,8 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("_handled", "data_dir", "dialogue", "flood_guard", "resumed",
-                 "search_in_thread", "storage_failures", "store", "token_refused")
+    __slots__ = ("_handled", "data_dir", "dialogue", "flood_guard", "inline_flood_guard",
+                 "resumed", "search_in_thread", "storage_failures", "store", "token_refused")
 
     def __init__(
         self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
@@ -73,6 +80,7 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
         self.data_dir = data_dir  # where an earlier release's state.json may wait for import
         self.token_refused = False  # set when getUpdates answers 401 (see .app)
         self.flood_guard = FloodGuard()  # in memory: a restart forgives flooders
+        self.inline_flood_guard = FloodGuard(limit=INLINE_FLOOD_LIMIT)
         self.search_in_thread = False
         self.storage_failures = FailureTally(logger)  # ERROR lines by kind, with counts
         self.resumed: set[int] = set()  # ids of updates taken up again after a restart
@@ -331,6 +339,42 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 return  # the same view pressed twice
             logger.info("could not edit a message, sending a new one: %s", error)
     await send_reply(message, reply, quote=False, owner=stamp)
+
+
+# Inline mode -----------------------------------------------------------------------------------
+
+
+async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "@BotName certifications" in any chat: up to three cited answers to pick from, or
+    none for an off-topic query.
+
+    An inline query has no chat: no chat or user state is read or written (the answers are
+    the same for everyone, see bot.core.inline). The three searches run in a worker thread,
+    not on the event loop every chat shares.
+    """
+    query = update.inline_query
+    if query is None:
+        return
+    application = advisor_application(context)
+    if application.inline_flood_guard.check(query.from_user.id) is not Verdict.ALLOW:
+        return
+    answers = await asyncio.to_thread(inline_answers, application.dialogue, query.query)
+    results = [
+        InlineQueryResultArticle(
+            id=answer.id,
+            title=answer.title,
+            description=answer.description,
+            input_message_content=InputTextMessageContent(
+                answer.html, parse_mode=ParseMode.HTML
+            ),
+        )
+        for answer in answers
+    ]
+    try:
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+    except BadRequest as error:  # too old (answered late, e.g. after a restart): nothing to do
+        logger.info("could not answer inline query of update %s: %s", update.update_id,
+                    redact(str(error)))
 
 
 # Errors ----------------------------------------------------------------------------------------

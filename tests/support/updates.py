@@ -124,3 +124,15 @@ def anonymous_admin_update(text: str, chat_id: int = GROUP_ID) -> dict[str, Any]
     payload["from"] = dict(GROUP_ANONYMOUS_BOT)
     payload["sender_chat"] = chat(chat_id)
     return {"update_id": next(_update_ids), "message": payload}
+
+
+def inline_query_update(query: str, user_id: int = USER_ID) -> dict[str, Any]:
+    """An inline query, as typing "@Bot <query>" in any chat sends it: a user, no chat."""
+    inline = {
+        "id": str(next(_update_ids) * 104_729),
+        "from": user(user_id),
+        "query": query,
+        "offset": "",
+        "chat_type": "sender",
+    }
+    return {"update_id": next(_update_ids), "inline_query": inline}
