@@ -14,6 +14,7 @@ from bot.core.advisor import Advisor
 from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from knowledge.lexicon import Lexicon
 from retrieval.search import SearchEngine
+from standin.bot_process import BotProcess
 from standin.botapi import BotApiStandIn
 from standin.postgres_server import PostgresServer, PostgresUnavailable
 from tests.support.backends import BACKENDS, Backend
@@ -41,6 +42,16 @@ def standin() -> Iterator[BotApiStandIn]:
     """A Bot API stand-in on 127.0.0.1, closed after the test."""
     with BotApiStandIn() as api:
         yield api
+
+
+@pytest.fixture
+def bot(standin: BotApiStandIn, tmp_path: Path) -> Iterator[BotProcess]:
+    """The real bot process with default settings, polling the stand-in (files that need
+    other settings define their own `bot`)."""
+    process = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log")
+    process.start().wait_until_polling()
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.core.conversation import UserState
 from bot.core.dialogue import COMMANDS
@@ -25,14 +22,6 @@ from tests.support.backends import Backend
 PRIVATE = DEFAULT_USER_ID
 GROUP = -100500
 TIMEOUT = 20.0
-
-
-@pytest.fixture
-def bot(standin: BotApiStandIn, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log")
-    process.start().wait_until_polling()
-    yield process
-    process.stop()
 
 
 class Conversation:

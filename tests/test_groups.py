@@ -3,11 +3,7 @@ the presser's alone, and anonymous admins are one sender per group (issue 14).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from standin.bot_process import BotProcess
 from standin.botapi import BotApiStandIn
@@ -17,14 +13,6 @@ GROUP = -100600
 OTHER_GROUP = -100700
 CHANNEL, OTHER_CHANNEL = -100800, -100900
 ASHA, BILAL, CHEN = 1001, 2002, 3003  # three members of GROUP
-
-
-@pytest.fixture
-def bot(standin: BotApiStandIn, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log")
-    process.start().wait_until_polling()
-    yield process
-    process.stop()
 
 
 def new_messages(standin: BotApiStandIn, chat_id: int, before: int) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -173,19 +174,8 @@ class PostgresStore:
         if not updates:
             return
         now = int(time.time())
-        try:
-            async with (
-                self._the_pool().connection() as connection,
-                connection.transaction(),
-                connection.cursor() as cursor,
-            ):
-                await cursor.executemany(
-                    _RECORD_RECEIVED, [(i, text, now) for i, text in updates]
-                )
-        except (psycopg.Error, PoolTimeout) as error:
-            raise StateNotSaved.because(
-                "could not record fetched updates in PostgreSQL", error
-            ) from None
+        async with self._batch("could not record fetched updates in PostgreSQL") as cursor:
+            await cursor.executemany(_RECORD_RECEIVED, [(i, text, now) for i, text in updates])
 
     async def unfinished(self) -> list[str]:
         async with self._the_pool().connection() as connection:
@@ -210,23 +200,25 @@ class PostgresStore:
         self, chats: dict[int, ChatState], users: dict[int, UserState], handled: dict[int, int]
     ) -> None:
         now = int(time.time())
+        async with self._batch("could not save to PostgreSQL") as cursor:
+            await cursor.executemany(_UPSERT_CHAT, [(k, encode(s), now) for k, s in chats.items()])
+            await cursor.executemany(_UPSERT_USER, [(k, encode(s), now) for k, s in users.items()])
+            await cursor.executemany(
+                _MARK_HANDLED, [(u, c, now, None) for u, c in handled.items()]
+            )
+
+    @asynccontextmanager
+    async def _batch(self, failure: str) -> AsyncIterator[psycopg.AsyncCursor[Any]]:
+        """A cursor in one transaction; a database error becomes StateNotSaved(failure)."""
         try:
             async with (
                 self._the_pool().connection() as connection,
                 connection.transaction(),
                 connection.cursor() as cursor,
             ):
-                await cursor.executemany(
-                    _UPSERT_CHAT, [(k, encode(s), now) for k, s in chats.items()]
-                )
-                await cursor.executemany(
-                    _UPSERT_USER, [(k, encode(s), now) for k, s in users.items()]
-                )
-                await cursor.executemany(
-                    _MARK_HANDLED, [(u, c, now, None) for u, c in handled.items()]
-                )
-        except psycopg.Error as error:
-            raise StateNotSaved.because("could not save to PostgreSQL", error) from None
+                yield cursor
+        except (psycopg.Error, PoolTimeout) as error:
+            raise StateNotSaved.because(failure, error) from None
 
     async def counts(self) -> tuple[int, int]:
         async with self._the_pool().connection() as connection:
