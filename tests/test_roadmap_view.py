@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -95,11 +97,21 @@ def test_unknown_ids_in_progress_are_ignored(command) -> None:
 
 
 def test_profile_level_moves_the_starting_point(command) -> None:
-    text = valid(command("", NOTHING, Profile(level="mid")))
+    text = valid(command("", NOTHING, Profile(level="senior")))
     assert "Your /profile says advanced: start at Specialization and advanced topics" in text
     assert "Your next step: Natural language processing" in text
     entry = valid(command("", NOTHING, Profile("india", "entry")))
     assert "start at Tools and frameworks" in entry
+
+
+@pytest.mark.parametrize("level", ["beginner", "entry", "mid", "senior"])
+def test_a_profile_level_and_the_same_level_typed_start_at_one_stage(command, level: str) -> None:
+    """"/roadmap mid" and a profile saying mid point to the same stage: one table."""
+    typed = valid(command(level))
+    from_profile = valid(command("", NOTHING, Profile(level=level)))
+    stage = re.search(r"start at (.+?)[.:\n]", from_profile)
+    assert stage is not None, from_profile
+    assert stage.group(1) in typed
 
 
 def test_next_step_wraps_round_to_earlier_stages(roadmap) -> None:

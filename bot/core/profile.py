@@ -43,12 +43,6 @@ PROFILE_LEVEL_SHORT: dict[str, str] = {
     "mid": "Mid",
     "senior": "Senior",
 }
-ROADMAP_LEVEL_FOR: dict[str, str] = {
-    "beginner": "beginner",
-    "entry": "intermediate",
-    "mid": "advanced",
-    "senior": "advanced",
-}
 
 # Single words a command may use ("/profile pk sr"); phrases are folded by words() below.
 REGION_WORDS: dict[str, str] = {

@@ -13,7 +13,7 @@ from bot.core.buttons import Action, button_data, payload_parts
 from bot.core.citation import Citation
 from bot.core.markup import visible_text
 from bot.core.points import clean_unit
-from bot.core.profile import ROADMAP_LEVEL_FOR, Profile, escape, match_word, words
+from bot.core.profile import Profile, escape, match_word, words
 from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, RoadmapStage
 from knowledge.lexicon import load_lexicon
@@ -22,8 +22,9 @@ MAX_QUOTE_CHARS = 150
 STAGE_READABLE_CHARS = 1400  # visible characters of a stage view; "Why?" has every quote
 STALE_NOTE = "That button is out of date; here is the current roadmap."
 
-# Career levels (the one lexicon's) -> the roadmap stage to start from; the stage names
-# themselves also work ("/roadmap intermediate").
+# Career levels (the one lexicon's, also the profile's) -> the roadmap stage to start from,
+# for "/roadmap mid" and for a profile's level alike; the stage names themselves also work
+# ("/roadmap intermediate").
 STAGE_FOR_LEVEL: dict[str, str] = {
     "beginner": "beginner",
     "internship": "beginner",
@@ -138,7 +139,7 @@ def _overview(
     note: str = "",
     edit: bool = False,
 ) -> Reply:
-    level = ROADMAP_LEVEL_FOR.get(profile.level) if profile and profile.level else None
+    level = STAGE_FOR_LEVEL.get(profile.level) if profile and profile.level else None
     step = next_step(roadmap, progress, level)
     lines = ["🗺 <b>Roadmap to becoming an ML engineer</b>"]
     if note:
