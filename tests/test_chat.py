@@ -100,7 +100,7 @@ def test_a_ticked_roadmap_item_is_still_done_after_a_restart(dialogue, db_path) 
     overview = dialogue.respond(ChatState(), Command("roadmap")).reply
     stage = dialogue.respond(ChatState(), Press(overview.button_list[0].data)).reply
     open_stage, tick = number_of(overview, "rm:s:"), number_of(stage, "rm:t:")
-    item = stage.button_list[int(tick) - 1].data.rsplit(":", 1)[1]
+    item = stage.button_list[int(tick) - 1].data.split(":")[3]  # rm:t:<stage>:<item>:<state>
 
     chat(dialogue, db_path, "/roadmap", open_stage, tick, "quit")
     assert saved(db_path)[1].progress == {item}

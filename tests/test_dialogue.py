@@ -426,7 +426,7 @@ def test_roadmap_progress_is_kept_in_the_user_state(dialogue) -> None:
     assert stage.reply.edit
     tick = next(b for b in stage.reply.button_list if b.data.startswith("rm:t:"))
     ticked = dialogue.respond(stage.state, Press(tick.data), stage.user)
-    item_id = tick.data.rsplit(":", 1)[1]
+    item_id = tick.data.split(":")[3]  # rm:t:<stage>:<item>:<state>
     assert ticked.user is not None and item_id in ticked.user.progress
     again = dialogue.respond(ticked.state, Command("roadmap"), ticked.user)
     assert "1/" in valid(again.reply)
@@ -526,7 +526,7 @@ def test_a_press_on_someone_elses_view_changes_only_the_pressers_own_state(dialo
     assert owner == owner_a != presser_b
     b_before = UserState(progress=frozenset({"retired-id"}))
     pressed = dialogue.respond(stage_a.state, Press(data), b_before)
-    item = data.rsplit(":", 1)[1]
+    item = data.split(":")[3]  # rm:t:<stage>:<item>:<state>~<owner>
     assert pressed.user is not None and pressed.user.progress == {"retired-id", item}
     assert pressed.state == stage_a.state  # nothing of B's press lands in the chat's state
     assert stage_a.user is not None and stage_a.user.progress == frozenset()  # A's untouched

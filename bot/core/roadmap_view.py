@@ -21,6 +21,7 @@ from knowledge.lexicon import load_lexicon
 MAX_QUOTE_CHARS = 150
 STAGE_READABLE_CHARS = 1400  # visible characters of a stage view; "Why?" has every quote
 STALE_NOTE = "That button is out of date; here is the current roadmap."
+DONE, UNDONE = "1", "0"  # what a tick button sets its item to
 
 # Career levels (the one lexicon's, also the profile's) -> the roadmap stage to start from,
 # for "/roadmap mid" and for a profile's level alike; the stage names themselves also work
@@ -294,7 +295,10 @@ def _stage_buttons(roadmap: Roadmap, stage: RoadmapStage, progress: frozenset[st
         (
             Button(
                 f"{'✅' if item.id in progress else '⬜'} {item.title}",
-                button_data(Action.ROADMAP, "t", stage.id, item.id),
+                # the state the label offers, not a toggle: a press on an older copy of the
+                # view (or someone else's, in a group) does what its label said
+                button_data(Action.ROADMAP, "t", stage.id, item.id, UNDONE if item.id in
+                            progress else DONE),
             ),
         )
         for item in stage.items
@@ -383,19 +387,25 @@ def roadmap_button(
     titles: Mapping[str, str] | None = None,
     profile: Profile | None = None,
 ) -> tuple[Reply, frozenset[str]]:
-    """A press: "o" (overview), "s:<stage>" (open), "t:<stage>:<item>" (tick or untick).
+    """A press: "o" (overview), "s:<stage>" (open), "t:<stage>:<item>:<1|0>" (mark the item
+    done or not done; "t:<stage>:<item>", from buttons made before, ticks or unticks).
 
     Returns the reply (always editing the pressed message) and the new progress.
     """
     parts = payload_parts(payload)
     if parts == ["o"]:
         return _overview(roadmap, progress, profile, titles=titles, edit=True), progress
-    stage = roadmap.stage(parts[1]) if len(parts) in (2, 3) else None
+    stage = roadmap.stage(parts[1]) if len(parts) in (2, 3, 4) else None
     if stage is not None and parts[0] == "s" and len(parts) == 2:
         return _stage_view(roadmap, stage, progress, titles=titles), progress
-    if stage is not None and parts[0] == "t" and len(parts) == 3:
+    ticks = parts[0] == "t" and (len(parts) == 3 or parts[3:] in ([DONE], [UNDONE]))
+    if stage is not None and ticks:
         if any(item.id == parts[2] for item in stage.items):
-            updated = progress ^ {parts[2]}
+            item = frozenset({parts[2]})
+            if len(parts) == 3:
+                updated = progress ^ item
+            else:
+                updated = progress | item if parts[3] == DONE else progress - item
             return _stage_view(roadmap, stage, updated, titles=titles), updated
         note = "That item is no longer on the roadmap; here is the stage as it is now."
         return _stage_view(roadmap, stage, progress, titles=titles, note=note), progress
