@@ -11,7 +11,6 @@ touches only the passages that contain one of its terms.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from rank_bm25 import BM25Plus
@@ -21,13 +20,13 @@ B = 0.75
 DELTA = 0.0
 
 
-@dataclass(frozen=True)
-class Posting:
-    doc_ids: np.ndarray  # int32, ascending
-    term_freqs: np.ndarray  # float64, same order
-
-
 class BM25Index:
+    """Postings in compressed sparse rows: one array of passage ids and one of term
+    frequencies for all terms, each term's run found through one offsets array. rank-bm25's
+    model (a dict of term counts per passage) is only used while building: search reads
+    nothing of it but the IDFs and the passage lengths, kept as arrays.
+    """
+
     def __init__(
         self, documents: Sequence[Sequence[str]], k1: float = K1, b: float = B, delta: float = DELTA
     ) -> None:
@@ -35,43 +34,54 @@ class BM25Index:
             raise ValueError("cannot index an empty list of documents")
         if any(len(doc) == 0 for doc in documents):
             raise ValueError("every document needs at least one token")
-        self.model = BM25Plus([list(doc) for doc in documents], k1=k1, b=b, delta=delta)
-        lengths = np.asarray(self.model.doc_len, dtype=np.float64)
+        model = BM25Plus([list(doc) for doc in documents], k1=k1, b=b, delta=delta)
+        lengths = np.asarray(model.doc_len, dtype=np.float64)
         # The per-passage part of BM25's denominator, computed once.
-        self._length_norm = k1 * (1.0 - b + b * lengths / self.model.avgdl)
+        self._length_norm = k1 * (1.0 - b + b * lengths / model.avgdl)
         self._k1 = k1
         self._delta = delta
-        postings: dict[str, tuple[list[int], list[float]]] = {}
-        for doc_id, freqs in enumerate(self.model.doc_freqs):
+        term_ids: dict[str, int] = {}
+        owners: list[int] = []
+        doc_ids: list[int] = []
+        counts: list[int] = []
+        for doc_id, freqs in enumerate(model.doc_freqs):
             for term, count in freqs.items():
-                ids, tfs = postings.setdefault(term, ([], []))
-                ids.append(doc_id)
-                tfs.append(float(count))
-        self._postings = {
-            term: Posting(np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float64))
-            for term, (ids, tfs) in postings.items()
-        }
+                owners.append(term_ids.setdefault(term, len(term_ids)))
+                doc_ids.append(doc_id)
+                counts.append(count)
+        # A stable sort by term keeps each term's passages in ascending order.
+        order = np.argsort(np.asarray(owners, dtype=np.int32), kind="stable")
+        self._doc_ids = np.asarray(doc_ids, dtype=np.int32)[order]
+        self._term_freqs = np.asarray(counts, dtype=np.float64)[order]
+        sorted_owners = np.asarray(owners, dtype=np.int32)[order]
+        self._offsets = np.searchsorted(sorted_owners, np.arange(len(term_ids) + 1))
+        self._term_ids = term_ids
+        self._idf = np.array([model.idf[term] for term in term_ids], dtype=np.float64)
         self.size = len(documents)
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        return frozenset(self._postings)
+        return frozenset(self._term_ids)
 
     def document_frequency(self, term: str) -> int:
-        posting = self._postings.get(term)
-        return 0 if posting is None else len(posting.doc_ids)
+        term_id = self._term_ids.get(term)
+        if term_id is None:
+            return 0
+        return int(self._offsets[term_id + 1] - self._offsets[term_id])
 
     def idf(self, term: str) -> float:
-        return float(self.model.idf.get(term, 0.0))
+        term_id = self._term_ids.get(term)
+        return 0.0 if term_id is None else float(self._idf[term_id])
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25+ contribution of one term to each passage that contains it."""
-        posting = self._postings.get(term)
-        if posting is None:
+        term_id = self._term_ids.get(term)
+        if term_id is None:
             return np.empty(0, dtype=np.int32), np.empty(0)
-        tf = posting.term_freqs
-        saturation = tf * (self._k1 + 1.0) / (self._length_norm[posting.doc_ids] + tf)
-        return posting.doc_ids, self.idf(term) * (self._delta + saturation)
+        run = slice(self._offsets[term_id], self._offsets[term_id + 1])
+        doc_ids, tf = self._doc_ids[run], self._term_freqs[run]
+        saturation = tf * (self._k1 + 1.0) / (self._length_norm[doc_ids] + tf)
+        return doc_ids, self._idf[term_id] * (self._delta + saturation)
 
     def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """Score of every passage (0 where no term occurs), summed term by term."""

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rank_bm25 import BM25Okapi
+from rank_bm25 import BM25Okapi, BM25Plus
 
-from retrieval.index import BM25Index
+from retrieval.index import K1, B, BM25Index
 
 DOCS = [
     ["salari", "pakistan", "pkr"],
@@ -28,7 +28,9 @@ def test_scores_match_rank_bm25_on_the_passages_that_contain_a_term() -> None:
     index = BM25Index(DOCS, delta=0.7)
     query = ["salari", "india"]
     candidates, scores = index.scores(dict.fromkeys(query, 1.0))
-    reference = index.model.get_batch_scores(query, candidates.tolist())
+    reference = BM25Plus(DOCS, k1=K1, b=B, delta=0.7).get_batch_scores(
+        query, candidates.tolist()
+    )
     # rank-bm25's BM25Plus adds delta * idf for query terms a passage lacks; BM25+ proper
     # does not. The difference is exactly that.
     missing = np.array(
