@@ -108,8 +108,10 @@ def encode_reply(reply: Reply) -> str:
     """What sending a reply again needs: its text, buttons and whether it edits (not its
     citations, which are already in the text)."""
     buttons = [[[button.label, button.data] for button in row] for row in reply.buttons]
-    return json.dumps({"html": reply.html, "buttons": buttons, "edit": reply.edit},
-                      separators=(",", ":"))
+    data = {"html": reply.html, "buttons": buttons, "edit": reply.edit}
+    if reply.notice:
+        data["notice"] = True
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode_reply(text: str | None) -> Reply | None:
@@ -123,7 +125,8 @@ def decode_reply(text: str | None) -> Reply | None:
         )
     except (TypeError, ValueError):
         rows = ()
-    return Reply(data["html"], rows, edit=bool(data.get("edit", False)))
+    return Reply(data["html"], rows, edit=bool(data.get("edit", False)),
+                 notice=bool(data.get("notice", False)))
 
 
 @dataclass(frozen=True)
