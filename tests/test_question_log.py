@@ -151,3 +151,23 @@ async def test_retention_is_configurable_and_old_questions_can_be_deleted_now(
         assert (await store.question_log(0)).questions == ()
     finally:
         await store.close()
+
+
+async def test_a_running_bot_deletes_expired_questions_within_the_hour(
+    backend: Backend, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    store = backend.store(data_dir)
+    await store.open()
+    try:
+        await turn(store, 1, ALICE, ALICE, asked=asked("old"))
+        age_questions(backend, data_dir, 91 * 24 * 3600)
+        await turn(store, 2, ALICE, ALICE, asked=asked("new", "do I need a degree?"))
+        assert len((await store.question_log(0)).questions) == 2  # not at every commit
+        store._next_prune = 0  # type: ignore[attr-defined]  # an hour on
+        await turn(store, 3, ALICE, ALICE, asked=asked("newer", "is kaggle worth it?"))
+        assert sorted(q.question for q in (await store.question_log(0)).questions) == [
+            "do I need a degree?", "is kaggle worth it?"
+        ]
+    finally:
+        await store.close()

@@ -47,6 +47,7 @@ __all__ = ["PostgresStore"]
 POOL_SIZE = 16  # connections; an update holds one for its few milliseconds
 CONNECT_TIMEOUT = 10.0  # seconds to wait for the server at start
 PRUNE_EVERY = 1000
+PRUNE_INTERVAL = 3600.0  # and at most this many seconds (a quiet bot's questions expire too)
 # An arbitrary key that no chat id can take (chat ids are below 2**52).
 _MIGRATION_LOCK = 0x6361_7265_6572  # "career"
 
@@ -91,6 +92,7 @@ class PostgresStore:
     ) -> None:
         self._url = url
         self.retention = retention_seconds(retention_days)  # of logged questions
+        self._next_prune = time.time() + PRUNE_INTERVAL
         self._pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None
         self._commits = 0
@@ -164,7 +166,8 @@ class PostgresStore:
                 f"could not save update {update_id} in PostgreSQL", error
             ) from None
         self._commits += 1
-        if self._commits % PRUNE_EVERY == 0:
+        if self._commits % PRUNE_EVERY == 0 or time.time() >= self._next_prune:
+            self._next_prune = time.time() + PRUNE_INTERVAL
             await self._prune()
 
     async def _write(

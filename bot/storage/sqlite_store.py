@@ -52,6 +52,7 @@ __all__ = ["DB_FILE_NAME", "SqliteStore"]
 DB_FILE_NAME = "state.sqlite3"
 BUSY_TIMEOUT = 10.0  # seconds; only another process (a backup, an operator's query) waits
 PRUNE_EVERY = 1000  # commits between deletions of old handled update ids
+PRUNE_INTERVAL = 3600.0  # and at most this many seconds (a quiet bot's questions expire too)
 FULL_DISK_BYTES = 64 * 1024  # less free space than this is a full disk to SQLite
 
 T = TypeVar("T")
@@ -63,6 +64,7 @@ class SqliteStore:
     def __init__(self, path: Path | str, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
         self.path = Path(path)
         self.retention = retention_seconds(retention_days)  # of logged questions
+        self._next_prune = time.time() + PRUNE_INTERVAL
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None
         self._locks = KeyedLocks()
@@ -214,7 +216,8 @@ class SqliteStore:
             if vote is not None and user_id is not None:
                 db.execute(schema.RECORD_VOTE, (vote.value, now, vote.key, user_id))
         self._commits += 1
-        if self._commits % PRUNE_EVERY == 0:
+        if self._commits % PRUNE_EVERY == 0 or now >= self._next_prune:
+            self._next_prune = now + PRUNE_INTERVAL
             self._prune(now)
 
     @contextmanager
