@@ -1,4 +1,5 @@
-"""Command line: `career-advisor` (Telegram or the terminal chat), `ask` and `chat`."""
+"""Command line: `career-advisor` (Telegram or the terminal chat), `ask`, `chat` and
+`report`."""
 
 from __future__ import annotations
 
@@ -84,7 +85,59 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question; omit with --json to read stdin")
     ask.add_argument("--json", action="store_true", help="print JSON, one object a line")
     commands.add_parser("chat", help="chat in this terminal, whatever the environment says")
+    report = commands.add_parser(
+        "report",
+        help="for the owner: what was asked and where the answers fell short (no user ids)",
+    )
+    report.add_argument("--days", type=_days, default=None,
+                        help="look back this many days (default 30)")
+    report.add_argument("--json", action="store_true", help="print JSON, for scripts")
     return parser
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3650:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to 3650, "
+                                         f"got {text!r}")
+    return int(text)
+
+
+def run_report(days: int | None, as_json: bool, stdout: TextIO) -> int:
+    """Print the report from the bot's database (SQLite in the data directory, or
+    DATABASE_URL): the same settings the bot reads."""
+    import asyncio
+
+    from bot.config import ConfigError, load_settings
+    from bot.report import DEFAULT_DAYS, read_report, report_json, report_text
+    from bot.storage import StoreUnavailable, make_store
+    from bot.storage.sqlite_store import DB_FILE_NAME
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 2
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    if url is None and not (settings.data_dir / DB_FILE_NAME).exists():
+        print(f"career-advisor: no bot database in {settings.data_dir} (set "
+              "CAREER_ADVISOR_DATA_DIR or DATABASE_URL as for the bot)", file=sys.stderr)
+        return 1
+    store = make_store(settings.data_dir, url, settings.question_retention_days)
+
+    async def read() -> str:
+        await store.open()
+        try:
+            report = await read_report(store, days or DEFAULT_DAYS)
+        finally:
+            await store.close()
+        return report_json(report) if as_json else report_text(report)
+
+    try:
+        stdout.write(asyncio.run(read()) + "\n")
+    except StoreUnavailable as error:
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 NO_TOKEN_NOTE = (
@@ -113,7 +166,8 @@ def run_default() -> int:
     from bot.telegram_adapter.log_redaction import configure_logging
 
     configure_logging(settings.log_level, settings.secrets)
-    dialogue = Dialogue()
+    # votes under answers: the Telegram bot's store keeps the question log they belong to
+    dialogue = Dialogue(feedback=True, retention_days=settings.question_retention_days)
     dialogue.warm_up()  # a knowledge problem found while indexing stops the bot before it polls
     try:
         run_telegram(settings, dialogue)
@@ -138,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             question = " ".join(args.question) if args.question else None
             return run_ask(question, args.json, sys.stdin, sys.stdout)
+        if args.command == "report":
+            return run_report(args.days, args.json, sys.stdout)
         if args.command == "chat":
             from bot.terminal.chat import run_chat
 

@@ -30,6 +30,11 @@ Variable                       Setting     Default and rules
 ``CAREER_ADVISOR_SEND_RETRY_`` send_retry_ ``300``; for how many seconds a reply that cannot have
 ``SECONDS``                    seconds     reached Telegram (no connection, a 5xx) is retried
                                            before it is given up: a number from 1 to 3600
+``CAREER_ADVISOR_ADMINS``      admins      none; Telegram user ids (digits) separated by
+                                           commas or spaces: who may use /stats
+``CAREER_ADVISOR_QUESTION_``   question_   ``90``; days a logged question (and its 👍 / 👎)
+``RETENTION_DAYS``             retention_  is kept before it is deleted: a whole number from
+                               days        1 to 3650
 =============================  ==========  =================================================
 
 For tests and benchmarks only, in :class:`LoadTestSettings` (read by :func:`load_test_settings`,
@@ -68,17 +73,21 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.core.feedback import DEFAULT_RETENTION_DAYS
+
 __all__ = [
     "DEFAULT_API_BASE_URL",
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_SEND_RETRY_SECONDS",
     "DEFAULT_WEBHOOK_LISTEN",
     "DEFAULT_WEBHOOK_PORT",
+    "ENV_ADMINS",
     "ENV_API_BASE_URL",
     "ENV_DATABASE_URL",
     "ENV_DATA_DIR",
     "ENV_LOG_LEVEL",
     "ENV_RATE_LIMIT",
+    "ENV_RETENTION_DAYS",
     "ENV_SEARCH_IN_THREAD",
     "ENV_SEND_RETRY_SECONDS",
     "ENV_TOKEN",
@@ -109,6 +118,10 @@ ENV_WEBHOOK_SECRET = "CAREER_ADVISOR_WEBHOOK_SECRET"
 ENV_WEBHOOK_LISTEN = "CAREER_ADVISOR_WEBHOOK_LISTEN"
 ENV_WEBHOOK_PORT = "CAREER_ADVISOR_WEBHOOK_PORT"
 ENV_SEND_RETRY_SECONDS = "CAREER_ADVISOR_SEND_RETRY_SECONDS"
+ENV_ADMINS = "CAREER_ADVISOR_ADMINS"
+ENV_RETENTION_DAYS = "CAREER_ADVISOR_QUESTION_RETENTION_DAYS"
+MAX_RETENTION_DAYS = 3650
+_ADMIN_ID = re.compile(r"[0-9]{1,16}")
 RATE_LIMITS = ("telegram", "off")
 _SWITCHES = {"on": True, "off": False, "1": True, "0": False, "true": True, "false": False}
 
@@ -236,6 +249,10 @@ class Settings(_EnvironSettings):
     webhook_port: int = Field(default=DEFAULT_WEBHOOK_PORT, validation_alias=ENV_WEBHOOK_PORT)
     send_retry_seconds: float = Field(
         default=DEFAULT_SEND_RETRY_SECONDS, validation_alias=ENV_SEND_RETRY_SECONDS
+    )
+    admins: frozenset[int] = Field(default=frozenset(), validation_alias=ENV_ADMINS)
+    question_retention_days: int = Field(
+        default=DEFAULT_RETENTION_DAYS, validation_alias=ENV_RETENTION_DAYS
     )
 
     @field_validator("token", mode="before")
@@ -436,6 +453,35 @@ class Settings(_EnvironSettings):
                 f"{MIN_SEND_RETRY_SECONDS:.0f} to {MAX_SEND_RETRY_SECONDS:.0f}",
             )
         return float(value)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _check_admins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        ids = [part for part in re.split(r"[,\s]+", value.strip()) if part]
+        wrong = next((part for part in ids if not _ADMIN_ID.fullmatch(part)), None)
+        if wrong is not None:
+            raise _problem(
+                "admins_invalid",
+                f"has {wrong[:40]!r}, expected Telegram user ids (digits) separated by commas",
+            )
+        return frozenset(int(part) for part in ids)
+
+    @field_validator("question_retention_days", mode="before")
+    @classmethod
+    def _check_retention_days(cls, value: Any) -> Any:
+        shown = value.strip() if isinstance(value, str) else value
+        if isinstance(shown, str) and shown.isdigit() and len(shown) <= 6:
+            value = int(shown)
+        usable = isinstance(value, int) and not isinstance(value, bool)
+        if not usable or not 1 <= value <= MAX_RETENTION_DAYS:
+            raise _problem(
+                "retention_days_invalid",
+                f"is {str(shown)[:40]!r}, expected a whole number of days from 1 to "
+                f"{MAX_RETENTION_DAYS}",
+            )
+        return value
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -33,6 +33,8 @@ class Action(StrEnum):
     ASK = "ask"
     MORE = "more"
     WHY = "why"
+    VOTE = "v"
+    FORGET = "forget"
 
 
 def button_data(action: Action, *parts: str | int) -> str:

@@ -15,6 +15,14 @@ from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.conversation import ChatState, Exchange, UserState
 from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence
 from bot.core.deep_link import DeepLink, read_payload
+from bot.core.feedback import (
+    DEFAULT_RETENTION_DAYS,
+    Asked,
+    Vote,
+    new_question_key,
+    read_vote,
+    vote_row,
+)
 from bot.core.follow_up import read_refinement, refine
 from bot.core.markup import escape
 from bot.core.profile import profile_button, profile_command, profile_prompt
@@ -76,6 +84,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("profile", "Your region and level, used by /salary and /roadmap"),
     ("sources", "The articles I answer from"),
     ("reset", "Forget this chat's context"),
+    ("privacy", "What I store about you, and for how long"),
+    ("forget", "Delete everything I store about you"),
 )
 
 
@@ -130,12 +140,25 @@ class Turn:
     state: ChatState
     answer: Answer | None = None
     user: UserState | None = None  # None from the helpers below: the user state is unchanged
+    asked: Asked | None = None  # a free-text message answered: for the question log
+    vote: Vote | None = None  # a 👍 / 👎 press
+    forget: bool = False  # the user confirmed /forget: delete everything stored about them
 
 
 class Dialogue:
     def __init__(
-        self, advisor: Advisor | None = None, questions: SuggestedQuestions | None = None
+        self,
+        advisor: Advisor | None = None,
+        questions: SuggestedQuestions | None = None,
+        feedback: bool = False,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
+        """``feedback``: put 👍 / 👎 under free-text answers and hand out what the question
+        log keeps (`Turn.asked`); for a front end whose store keeps it (the Telegram bot).
+        ``retention_days``: how long logged questions are kept, as /privacy says."""
+        self.feedback = feedback
+        self.retention_days = retention_days
+        self.new_key = new_question_key
         self.advisor = advisor if advisor is not None else Advisor()
         self.questions = questions if questions is not None else load_questions(
             self.advisor.knowledge.root
@@ -163,6 +186,8 @@ class Dialogue:
         match event:
             case Text(text):
                 turn = self._text(state, text, user)
+                if self.feedback and turn.answer is not None:
+                    turn = self._with_votes(turn)
             case Command(name, args):
                 turn = self._command(state, name.lower(), args, user)
             case Press(data):
@@ -172,6 +197,24 @@ class Dialogue:
             case _:
                 raise TypeError(f"not a dialogue event: {event!r}")
         return turn if turn.user is not None else replace(turn, user=user)
+
+    def _with_votes(self, turn: Turn) -> Turn:
+        """A free-text answer with 👍 / 👎 under it, and the question as the log keeps it."""
+        answer = turn.answer
+        assert answer is not None
+        key = self.new_key()
+        citations = answer.citations
+        searched = answer.intent not in ("salary", "roadmap")
+        asked = Asked(
+            key,
+            answer.question,
+            answer.coverage,
+            tuple(c.passage_id for c in citations),
+            max((c.score for c in citations), default=0.0) if searched else None,
+            not answer.in_scope,
+        )
+        reply = replace(turn.reply, buttons=(*turn.reply.buttons, vote_row(key)))
+        return replace(turn, reply=reply, asked=asked)
 
     def search_answer(self, question: str, user: UserState | None = None) -> Turn:
         """A question answered in a fresh chat, as the first message of a conversation
@@ -460,6 +503,10 @@ class Dialogue:
             case "profile":
                 reply, profile = profile_command(args, user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
+            case "privacy":
+                return Turn(Reply(privacy_html(self.retention_days)), state)
+            case "forget":
+                return Turn(Reply(FORGET_QUESTION, FORGET_BUTTONS), state)
         return Turn(Reply(unknown_command_html(name)), state)
 
     def _deep_link(self, state: ChatState, link: DeepLink, user: UserState) -> Turn | None:
@@ -511,6 +558,16 @@ class Dialogue:
                 return Turn(reply, state, user=replace(user, profile=profile))
             case Action.START if payload == "profile":
                 return Turn(profile_prompt(), state)
+            case Action.VOTE:
+                vote = read_vote(payload)
+                if vote is not None:
+                    return Turn(Reply(VOTE_THANKS[vote.value], (vote_row(vote.key, vote.value),),
+                                      notice=True), state, vote=vote)
+            case Action.FORGET if payload == "yes":
+                return Turn(Reply(FORGOTTEN_NOTE, edit=True), ChatState(), user=UserState(),
+                            forget=True)
+            case Action.FORGET if payload == "no":
+                return Turn(Reply(NOT_FORGOTTEN_NOTE, edit=True), state)
             case Action.ASK:
                 question = self.questions.by_id(payload)
                 if question is not None:
@@ -572,6 +629,37 @@ VIEW_SOURCES_NOTE = (
     "with a verbatim quote; /sources lists all the articles I use."
 )
 PROFILE_LABEL = "👤 Set my region and level"
+VOTE_THANKS = {1: "Thanks! Glad it helped. 👍", -1: "Thanks, noted: I'll learn from it. 👎"}
+FORGET_QUESTION = (
+    "Delete everything I store about you: your profile, roadmap progress, this chat's "
+    "context, your 👍 / 👎 votes and the questions you asked? This cannot be undone."
+)
+FORGET_BUTTONS = (
+    (Button("🗑 Yes, delete everything", button_data(Action.FORGET, "yes")),
+     Button("No, keep it", button_data(Action.FORGET, "no"))),
+)
+FORGOTTEN_NOTE = (
+    "Done: I have deleted everything I stored about you. To me you are a new user now."
+)
+NOT_FORGOTTEN_NOTE = "Nothing was deleted."
+
+
+def privacy_html(retention_days: int) -> str:
+    return (
+        "<b>What I store, and for how long</b>\n\n"
+        "• <b>Your profile and roadmap progress</b> (region, level, ticked steps): until you "
+        "change them or send /forget.\n"
+        "• <b>This chat's context</b> (your last 20 questions, so <i>more</i> and "
+        "<i>why?</i> work): until /reset or /forget.\n"
+        f"• <b>The questions you type</b>, with how well the articles covered them, the "
+        f"passages cited and your 👍 / 👎 vote: {retention_days} days, then they are deleted "
+        "automatically. The owner sees them only as anonymous counts and examples, never "
+        "with your name or id.\n\n"
+        "I store your Telegram user id to find your data, and nothing else about you: not your "
+        "name, username or phone number. /forget deletes all of it at once."
+    )
+
+
 RESET_NOTE = "Done: I have forgotten this chat's context. What would you like to know?"
 MEDIA_NAMES = {
     "sticker": "Nice sticker!",
@@ -614,6 +702,8 @@ COMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ("/profile india mid", "save your region and level for /salary and /roadmap"),
     ("/sources", "the articles I answer from"),
     ("/reset", "forget this chat's context"),
+    ("/privacy", "what I store about you, and for how long"),
+    ("/forget", "delete everything I store about you"),
 )
 
 

@@ -31,12 +31,16 @@ ButtonRows = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True)
 class Reply:
-    """One reply. `edit` asks the front end to replace the message whose button was pressed."""
+    """One reply. `edit` asks the front end to replace the message whose button was pressed;
+    `notice` to acknowledge the press briefly instead of sending a message."""
 
     html: str
     buttons: ButtonRows = ()
     citations: tuple[Citation, ...] = ()
     edit: bool = False
+    # A short acknowledgement of a press, shown where the front end shows those (Telegram: a
+    # notice over the chat), not as a message; `buttons` then replace the pressed row.
+    notice: bool = False
 
     @property
     def button_list(self) -> tuple[Button, ...]:

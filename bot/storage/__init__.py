@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.feedback import DEFAULT_RETENTION_DAYS
 from bot.storage.json_import import import_legacy_state
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.storage.turns import StateNotSaved, StateStore, StoreUnavailable, TurnHandle
@@ -23,19 +24,26 @@ __all__ = [
 ]
 
 
-def make_store(data_dir: Path, database_url: str | None = None) -> StateStore:
-    """PostgreSQL when a URL is given, else SQLite in ``data_dir``; not opened yet."""
+def make_store(
+    data_dir: Path, database_url: str | None = None,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+) -> StateStore:
+    """PostgreSQL when a URL is given, else SQLite in ``data_dir``; not opened yet.
+    Logged questions older than ``retention_days`` are deleted at open and now and then."""
     if database_url:
         # imported here: psycopg is only loaded by bots that use it
         from bot.storage.postgres_store import PostgresStore
 
-        return PostgresStore(database_url)
-    return SqliteStore(data_dir / DB_FILE_NAME)
+        return PostgresStore(database_url, retention_days=retention_days)
+    return SqliteStore(data_dir / DB_FILE_NAME, retention_days)
 
 
-async def open_store(data_dir: Path, database_url: str | None = None) -> StateStore:
+async def open_store(
+    data_dir: Path, database_url: str | None = None,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+) -> StateStore:
     """The opened store, with any old ``state.json`` imported; raises StoreUnavailable."""
-    store = make_store(data_dir, database_url)
+    store = make_store(data_dir, database_url, retention_days)
     await store.open()
     try:
         await import_legacy_state(store, data_dir)

@@ -24,18 +24,23 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.core.conversation import ChatState, UserState
+from bot.core.feedback import DEFAULT_RETENTION_DAYS
 from bot.storage import schema
 from bot.storage.turns import (
     HANDLED_KEPT_SECONDS,
+    QuestionLog,
     StateNotSaved,
     StoredChat,
     StoreUnavailable,
     TurnHandle,
+    asked_row,
     decode_chat,
     decode_reply,
     decode_user,
     encode,
+    logged_question,
     one_line,
+    retention_seconds,
 )
 
 __all__ = ["PostgresStore"]
@@ -43,6 +48,7 @@ __all__ = ["PostgresStore"]
 POOL_SIZE = 16  # connections; an update holds one for its few milliseconds
 CONNECT_TIMEOUT = 10.0  # seconds to wait for the server at start
 PRUNE_EVERY = 1000
+PRUNE_INTERVAL = 3600.0  # and at most this many seconds (a quiet bot's questions expire too)
 # An arbitrary key that no chat id can take (chat ids are below 2**52).
 _MIGRATION_LOCK = 0x6361_7265_6572  # "career"
 
@@ -54,6 +60,14 @@ _SELECT_CHAT = schema.for_psycopg(schema.SELECT_CHAT)
 _SELECT_USER = schema.for_psycopg(schema.SELECT_USER)
 _DELETE_HANDLED_BEFORE = schema.for_psycopg(schema.DELETE_HANDLED_BEFORE)
 _RECORD_RECEIVED = schema.for_psycopg(schema.RECORD_RECEIVED)
+_LOG_QUESTION = schema.for_psycopg(schema.LOG_QUESTION)
+_RECORD_VOTE = schema.for_psycopg(schema.RECORD_VOTE)
+_DELETE_QUESTIONS_BEFORE = schema.for_psycopg(schema.DELETE_QUESTIONS_BEFORE)
+_FORGET_QUESTIONS = schema.for_psycopg(schema.FORGET_QUESTIONS)
+_FORGET_USER = schema.for_psycopg(schema.FORGET_USER)
+_FORGET_CHAT = schema.for_psycopg(schema.FORGET_CHAT)
+_SELECT_QUESTIONS_SINCE = schema.for_psycopg(schema.SELECT_QUESTIONS_SINCE)
+_COUNT_ASKERS_SINCE = schema.for_psycopg(schema.COUNT_ASKERS_SINCE)
 
 
 def _finish_statement(update_id: int) -> sql.Composed:
@@ -74,8 +88,12 @@ def _finish_statement(update_id: int) -> sql.Composed:
 class PostgresStore:
     """Chat and user state in the PostgreSQL database at ``url`` (see the module docstring)."""
 
-    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, url: str, pool_size: int = POOL_SIZE, retention_days: int = DEFAULT_RETENTION_DAYS
+    ) -> None:
         self._url = url
+        self.retention = retention_seconds(retention_days)  # of logged questions
+        self._next_prune = time.time() + PRUNE_INTERVAL
         self._pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None
         self._commits = 0
@@ -96,6 +114,7 @@ class PostgresStore:
                 f"cannot use the PostgreSQL database in DATABASE_URL: {one_line(error)}"
             ) from None
         self._pool = pool
+        await self._prune(handled=False)  # questions past retention go at each start, too
 
     async def _migrate(self, connection: psycopg.AsyncConnection) -> None:
         async with connection.transaction():
@@ -148,7 +167,8 @@ class PostgresStore:
                 f"could not save update {update_id} in PostgreSQL", error
             ) from None
         self._commits += 1
-        if self._commits % PRUNE_EVERY == 0:
+        if self._commits % PRUNE_EVERY == 0 or time.time() >= self._next_prune:
+            self._next_prune = time.time() + PRUNE_INTERVAL
             await self._prune()
 
     async def _write(
@@ -157,16 +177,30 @@ class PostgresStore:
     ) -> None:
         now = int(time.time())
         await connection.execute(_MARK_HANDLED, (update_id, chat_id, now, handle.kept_reply))
-        if handle.kept_chat is not None:
+        forget = handle.forget and user_id is not None
+        if forget:
+            await connection.execute(_FORGET_QUESTIONS, (user_id,))
+            await connection.execute(_FORGET_USER, (user_id,))
+            await connection.execute(_FORGET_CHAT, (user_id,))  # their private chat
+            await connection.execute(_FORGET_CHAT, (chat_id,))  # and where they said /forget
+        if handle.kept_chat is not None and not forget:
             await connection.execute(_UPSERT_CHAT, (chat_id, encode(handle.kept_chat), now))
-        if handle.kept_user is not None and user_id is not None:
+        if handle.kept_user is not None and user_id is not None and not forget:
             await connection.execute(_UPSERT_USER, (user_id, encode(handle.kept_user), now))
+        if handle.asked is not None:
+            await connection.execute(_LOG_QUESTION, asked_row(handle.asked, user_id, now))
+        if handle.vote is not None and user_id is not None:
+            vote = handle.vote
+            await connection.execute(_RECORD_VOTE, (vote.value, now, vote.key, user_id))
 
-    async def _prune(self) -> None:
-        cutoff = int(time.time()) - HANDLED_KEPT_SECONDS
+    async def _prune(self, handled: bool = True) -> None:
+        now = int(time.time())
         try:
             async with self._the_pool().connection() as connection:
-                await connection.execute(_DELETE_HANDLED_BEFORE, (cutoff,))
+                if handled:
+                    cutoff = now - HANDLED_KEPT_SECONDS
+                    await connection.execute(_DELETE_HANDLED_BEFORE, (cutoff,))
+                await connection.execute(_DELETE_QUESTIONS_BEFORE, (now - self.retention,))
         except (psycopg.Error, PoolTimeout):
             pass  # housekeeping; the next round tries again
 
@@ -226,6 +260,18 @@ class PostgresStore:
             users = await (await connection.execute("SELECT count(*) FROM users")).fetchone()
         assert chats is not None and users is not None
         return int(chats[0]), int(users[0])
+
+    async def question_log(self, since: int) -> QuestionLog:
+        async with self._the_pool().connection() as connection:
+            rows = await (await connection.execute(_SELECT_QUESTIONS_SINCE, (since,))).fetchall()
+            users = await (await connection.execute(_COUNT_ASKERS_SINCE, (since,))).fetchone()
+        assert users is not None
+        return QuestionLog(tuple(logged_question(tuple(row)) for row in rows), int(users[0]))
+
+    async def delete_questions_before(self, cutoff: int) -> int:
+        async with self._the_pool().connection() as connection:
+            cursor = await connection.execute(_DELETE_QUESTIONS_BEFORE, (cutoff,))
+            return cursor.rowcount
 
 
 async def _load(

@@ -1,11 +1,13 @@
 """The tables and statements both stores use, written once.
 
-Tables (schema version 2)::
+Tables (schema version 3)::
 
     chats            (chat_id PRIMARY KEY, state TEXT, updated_at)
     users            (user_id PRIMARY KEY, state TEXT, updated_at)
     handled_updates  (update_id PRIMARY KEY, chat_id, handled_at, reply TEXT NULL)
     received_updates (update_id PRIMARY KEY, payload TEXT, received_at)
+    questions        (key PRIMARY KEY, user_id, asked_at, question TEXT, coverage TEXT,
+                      passages TEXT, top_score NULL, declined, vote NULL, voted_at NULL)
     schema_version   (version)
 
 ``state`` is the JSON of :class:`~bot.core.conversation.ChatState` or ``UserState``; times
@@ -13,6 +15,12 @@ are Unix seconds. ``received_updates`` holds each update from the moment it is f
 its reply is out (its JSON as Telegram sent it), so that one fetched before a crash is
 finished after the restart; ``handled_updates.reply`` holds an applied update's reply until
 it is sent, so that a crash between the commit and the send does not lose it.
+
+``questions`` is the owner's question log (version 3): each free-text message answered, under
+the random key its 👍 / 👎 buttons carry, with its coverage, the cited passage ids (a JSON
+list), the best cited score and the vote (1, -1 or NULL). ``user_id`` is there only so that
+/forget can delete a user's rows and a vote counts only from the asker; the report never
+prints it. Rows older than the retention period are deleted (see ``DELETE_QUESTIONS_BEFORE``).
 
 Statements use ``?`` placeholders (SQLite's); :func:`for_psycopg` turns them into
 psycopg's ``%s``. The id type is the backend's 64-bit integer: ``INTEGER`` in SQLite (where
@@ -22,14 +30,22 @@ it also makes the key the row id), ``BIGINT`` in PostgreSQL (supergroup ids need
 from __future__ import annotations
 
 __all__ = [
+    "COUNT_ASKERS_SINCE",
     "DELETE_HANDLED_BEFORE",
+    "DELETE_QUESTIONS_BEFORE",
     "DELETE_RECEIVED",
+    "FORGET_CHAT",
+    "FORGET_QUESTIONS",
+    "FORGET_USER",
+    "LOG_QUESTION",
     "MARK_HANDLED",
     "MARK_SENT",
     "RECORD_RECEIVED",
+    "RECORD_VOTE",
     "SCHEMA_VERSION",
     "SELECT_CHAT",
     "SELECT_HANDLED",
+    "SELECT_QUESTIONS_SINCE",
     "SELECT_RECEIVED",
     "SELECT_USER",
     "UPSERT_CHAT",
@@ -40,7 +56,7 @@ __all__ = [
     "upgrade_from",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def migrations(id_type: str) -> dict[int, tuple[str, ...]]:
@@ -59,6 +75,14 @@ def migrations(id_type: str) -> dict[int, tuple[str, ...]]:
             "ALTER TABLE handled_updates ADD COLUMN reply TEXT",
             f"CREATE TABLE received_updates (update_id {id_type} PRIMARY KEY,"
             f" payload TEXT NOT NULL, received_at {id_type} NOT NULL)",
+        ),
+        3: (
+            f"CREATE TABLE questions (key TEXT PRIMARY KEY, user_id {id_type},"
+            f" asked_at {id_type} NOT NULL, question TEXT NOT NULL, coverage TEXT NOT NULL,"
+            " passages TEXT NOT NULL, top_score DOUBLE PRECISION, declined INTEGER NOT NULL,"
+            f" vote INTEGER, voted_at {id_type})",
+            "CREATE INDEX questions_by_time ON questions (asked_at)",
+            "CREATE INDEX questions_by_user ON questions (user_id)",
         ),
     }
 
@@ -86,6 +110,21 @@ DELETE_RECEIVED = "DELETE FROM received_updates WHERE update_id = ?"
 SELECT_CHAT = "SELECT state FROM chats WHERE chat_id = ?"
 SELECT_USER = "SELECT state FROM users WHERE user_id = ?"
 DELETE_HANDLED_BEFORE = "DELETE FROM handled_updates WHERE handled_at < ?"
+LOG_QUESTION = (
+    "INSERT INTO questions (key, user_id, asked_at, question, coverage, passages, top_score,"
+    " declined) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+)
+# Only the asker's vote counts: in a group, others can press the buttons too.
+RECORD_VOTE = "UPDATE questions SET vote = ?, voted_at = ? WHERE key = ? AND user_id = ?"
+DELETE_QUESTIONS_BEFORE = "DELETE FROM questions WHERE asked_at < ?"
+FORGET_QUESTIONS = "DELETE FROM questions WHERE user_id = ?"
+FORGET_USER = "DELETE FROM users WHERE user_id = ?"
+FORGET_CHAT = "DELETE FROM chats WHERE chat_id = ?"
+SELECT_QUESTIONS_SINCE = (
+    "SELECT asked_at, question, coverage, passages, top_score, declined, vote FROM questions"
+    " WHERE asked_at >= ? ORDER BY asked_at"
+)
+COUNT_ASKERS_SINCE = "SELECT count(DISTINCT user_id) FROM questions WHERE asked_at >= ?"
 
 
 class NewerSchema(Exception):

@@ -27,19 +27,24 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.core.conversation import ChatState, UserState
+from bot.core.feedback import DEFAULT_RETENTION_DAYS, Asked, Vote
 from bot.storage import schema
 from bot.storage.keyed_lock import KeyedLocks
 from bot.storage.turns import (
     HANDLED_KEPT_SECONDS,
+    QuestionLog,
     StateNotSaved,
     StoredChat,
     StoreUnavailable,
     TurnHandle,
+    asked_row,
     decode_chat,
     decode_reply,
     decode_user,
     encode,
+    logged_question,
     one_line,
+    retention_seconds,
 )
 
 __all__ = ["DB_FILE_NAME", "SqliteStore"]
@@ -47,6 +52,7 @@ __all__ = ["DB_FILE_NAME", "SqliteStore"]
 DB_FILE_NAME = "state.sqlite3"
 BUSY_TIMEOUT = 10.0  # seconds; only another process (a backup, an operator's query) waits
 PRUNE_EVERY = 1000  # commits between deletions of old handled update ids
+PRUNE_INTERVAL = 3600.0  # and at most this many seconds (a quiet bot's questions expire too)
 FULL_DISK_BYTES = 64 * 1024  # less free space than this is a full disk to SQLite
 
 T = TypeVar("T")
@@ -55,8 +61,10 @@ T = TypeVar("T")
 class SqliteStore:
     """Chat and user state in ``path`` (see the module docstring)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
         self.path = Path(path)
+        self.retention = retention_seconds(retention_days)  # of logged questions
+        self._next_prune = time.time() + PRUNE_INTERVAL
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None
         self._locks = KeyedLocks()
@@ -98,6 +106,8 @@ class SqliteStore:
                 f"{_full_disk_note(self.path)}"
             ) from None
         self._connection = connection
+        with contextlib.suppress(sqlite3.Error):  # questions past retention go at each start
+            connection.execute(schema.DELETE_QUESTIONS_BEFORE, (int(time.time()) - self.retention,))
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         connection.execute("BEGIN IMMEDIATE")
@@ -159,7 +169,8 @@ class SqliteStore:
                 else None
             )
             await self._run(
-                self._commit, update_id, chat_id, chat, user_id, user, handle.kept_reply
+                self._commit, update_id, chat_id, chat, user_id, user, handle.kept_reply,
+                handle.asked, handle.vote, handle.forget,
             )
 
     def _load(
@@ -184,17 +195,29 @@ class SqliteStore:
 
     def _commit(
         self, update_id: int, chat_id: int, chat: str | None, user_id: int | None,
-        user: str | None, reply: str | None,
+        user: str | None, reply: str | None, asked: Asked | None = None,
+        vote: Vote | None = None, forget: bool = False,
     ) -> None:
         now = int(time.time())
         with self._transaction(f"could not save update {update_id} in {self.path}") as db:
             db.execute(schema.MARK_HANDLED, (update_id, chat_id, now, reply))
+            if forget and user_id is not None:
+                db.execute(schema.FORGET_QUESTIONS, (user_id,))
+                db.execute(schema.FORGET_USER, (user_id,))
+                db.execute(schema.FORGET_CHAT, (user_id,))  # their private chat
+                db.execute(schema.FORGET_CHAT, (chat_id,))  # and where they said /forget
+                chat = user = None
             if chat is not None:
                 db.execute(schema.UPSERT_CHAT, (chat_id, chat, now))
             if user is not None:
                 db.execute(schema.UPSERT_USER, (user_id, user, now))
+            if asked is not None:
+                db.execute(schema.LOG_QUESTION, asked_row(asked, user_id, now))
+            if vote is not None and user_id is not None:
+                db.execute(schema.RECORD_VOTE, (vote.value, now, vote.key, user_id))
         self._commits += 1
-        if self._commits % PRUNE_EVERY == 0:
+        if self._commits % PRUNE_EVERY == 0 or now >= self._next_prune:
+            self._next_prune = now + PRUNE_INTERVAL
             self._prune(now)
 
     @contextmanager
@@ -230,6 +253,7 @@ class SqliteStore:
     def _prune(self, now: int) -> None:
         with contextlib.suppress(sqlite3.Error):  # housekeeping; the next round tries again
             self._db().execute(schema.DELETE_HANDLED_BEFORE, (now - HANDLED_KEPT_SECONDS,))
+            self._db().execute(schema.DELETE_QUESTIONS_BEFORE, (now - self.retention,))
 
     # Updates from fetch to finish ------------------------------------------------------------
 
@@ -301,6 +325,22 @@ class SqliteStore:
             return int(chats), int(users)
 
         return await self._run(count)
+
+    async def question_log(self, since: int) -> QuestionLog:
+        def select() -> QuestionLog:
+            db = self._db()
+            rows = db.execute(schema.SELECT_QUESTIONS_SINCE, (since,)).fetchall()
+            users = db.execute(schema.COUNT_ASKERS_SINCE, (since,)).fetchone()[0]
+            return QuestionLog(tuple(logged_question(row) for row in rows), int(users))
+
+        return await self._run(select)
+
+    async def delete_questions_before(self, cutoff: int) -> int:
+        def delete() -> int:
+            with self._transaction(f"could not delete old questions in {self.path}") as db:
+                return db.execute(schema.DELETE_QUESTIONS_BEFORE, (cutoff,)).rowcount
+
+        return await self._run(delete)
 
 
 def _full_disk_note(path: Path) -> str:

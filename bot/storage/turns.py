@@ -30,11 +30,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.core.conversation import ChatState, UserState
+from bot.core.feedback import Asked, Vote
 from bot.core.reply import Button, Reply
 from bot.storage.failures import FailureKind, classify
 
 __all__ = [
+    "DAY",
     "HANDLED_KEPT_SECONDS",
+    "LoggedQuestion",
+    "QuestionLog",
     "StateNotSaved",
     "StateStore",
     "StoreUnavailable",
@@ -50,6 +54,7 @@ __all__ = [
 
 # Telegram redelivers an unconfirmed update for at most a day; ids older than this are pruned.
 HANDLED_KEPT_SECONDS = 7 * 24 * 3600
+DAY = 24 * 3600
 
 
 class StoreUnavailable(Exception):
@@ -103,8 +108,10 @@ def encode_reply(reply: Reply) -> str:
     """What sending a reply again needs: its text, buttons and whether it edits (not its
     citations, which are already in the text)."""
     buttons = [[[button.label, button.data] for button in row] for row in reply.buttons]
-    return json.dumps({"html": reply.html, "buttons": buttons, "edit": reply.edit},
-                      separators=(",", ":"))
+    data = {"html": reply.html, "buttons": buttons, "edit": reply.edit}
+    if reply.notice:
+        data["notice"] = True
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode_reply(text: str | None) -> Reply | None:
@@ -118,7 +125,8 @@ def decode_reply(text: str | None) -> Reply | None:
         )
     except (TypeError, ValueError):
         rows = ()
-    return Reply(data["html"], rows, edit=bool(data.get("edit", False)))
+    return Reply(data["html"], rows, edit=bool(data.get("edit", False)),
+                 notice=bool(data.get("notice", False)))
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,50 @@ class StoredChat:
 
     chat: ChatState
     user: UserState
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    """One row of the question log as the report reads it: no user id."""
+
+    asked_at: int
+    question: str
+    coverage: str
+    passages: tuple[str, ...]
+    top_score: float | None
+    declined: bool
+    vote: int | None
+
+
+@dataclass(frozen=True)
+class QuestionLog:
+    """The questions logged since a time, and how many different users asked them."""
+
+    questions: tuple[LoggedQuestion, ...]
+    users: int
+
+
+def logged_question(row: tuple[Any, ...]) -> LoggedQuestion:
+    asked_at, question, coverage, passages, top_score, declined, vote = row
+    ids = _decoded(passages)
+    return LoggedQuestion(
+        int(asked_at), str(question), str(coverage),
+        tuple(str(i) for i in ids) if isinstance(ids, list) else (),
+        float(top_score) if top_score is not None else None,
+        bool(declined), int(vote) if vote is not None else None,
+    )
+
+
+def asked_row(asked: Asked, user_id: int | None, now: int) -> tuple[Any, ...]:
+    """The LOG_QUESTION parameters of an asked question."""
+    return (
+        asked.key, user_id, now, asked.question, asked.coverage,
+        json.dumps(list(asked.passages)), asked.top_score, int(asked.declined),
+    )
+
+
+def retention_seconds(days: int) -> int:
+    return max(1, days) * DAY
 
 
 @dataclass
@@ -140,15 +192,28 @@ class TurnHandle:
     kept_chat: ChatState | None = field(default=None, init=False)
     kept_user: UserState | None = field(default=None, init=False)
     kept_reply: str | None = field(default=None, init=False)
+    asked: Asked | None = field(default=None, init=False)
+    vote: Vote | None = field(default=None, init=False)
+    forget: bool = field(default=False, init=False)
 
     def keep(
-        self, chat: ChatState, user: UserState | None = None, reply: Reply | None = None
+        self,
+        chat: ChatState,
+        user: UserState | None = None,
+        reply: Reply | None = None,
+        *,
+        asked: Asked | None = None,
+        vote: Vote | None = None,
+        forget: bool = False,
     ) -> None:
         """Write these states at commit (unchanged ones are not written again), and the reply
-        until :meth:`StateStore.finish` says it was sent."""
-        self.kept_chat = chat if chat != self.chat else None
-        self.kept_user = user if user is not None and user != self.user else None
+        until :meth:`StateStore.finish` says it was sent. In the same transaction: log the
+        question asked, record a vote on one, or (``forget``) delete every row about the user
+        (their user state, questions and votes, their private chat's context) first."""
+        self.kept_chat = chat if chat != self.chat or forget else None
+        self.kept_user = user if user is not None and user != self.user and not forget else None
         self.kept_reply = encode_reply(reply) if reply is not None else None
+        self.asked, self.vote, self.forget = asked, vote, forget
 
 
 class StateStore(Protocol):
@@ -192,4 +257,12 @@ class StateStore(Protocol):
 
     async def counts(self) -> tuple[int, int]:
         """How many chats and users have saved state."""
+        ...
+
+    async def question_log(self, since: int) -> QuestionLog:
+        """The questions logged at or after ``since`` (Unix seconds), oldest first."""
+        ...
+
+    async def delete_questions_before(self, cutoff: int) -> int:
+        """Delete logged questions older than ``cutoff``; how many were deleted."""
         ...

@@ -112,6 +112,7 @@ def build_application(
                 "dialogue": dialogue,
                 "store": store if store is not None else default_store(settings),
                 "data_dir": settings.data_dir,
+                "admins": settings.admins,
             },
         )
         .bot(bot)
@@ -163,7 +164,7 @@ def _stop_for_invalid_token(application: Application, error: Exception) -> None:
 def default_store(settings: Settings) -> StateStore:
     """SQLite in the data directory, or PostgreSQL when DATABASE_URL is set."""
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    return make_store(settings.data_dir, url)
+    return make_store(settings.data_dir, url, settings.question_retention_days)
 
 
 def add_handlers(application: Application) -> None:

@@ -7,6 +7,7 @@ splitting, buttons. The wiring (which handler gets which update) is in `bot.tele
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import re
@@ -29,7 +30,7 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.core.buttons import owned_data, split_owner
+from bot.core.buttons import Action, owned_data, read_button_data, split_owner
 from bot.core.dialogue import COMMANDS, Command, Dialogue, Incoming, Media, Press, Text
 from bot.core.inline import inline_answers
 from bot.core.markup import escape
@@ -68,13 +69,16 @@ class AdvisorApplication(Application):  # type: ignore[type-arg]
     chat ever seen in memory. The store reads a chat's row when an update needs it.
     """
 
-    __slots__ = ("_handled", "data_dir", "dialogue", "flood_guard", "inline_flood_guard",
-                 "resumed", "search_in_thread", "storage_failures", "store", "token_refused")
+    __slots__ = ("_handled", "admins", "data_dir", "dialogue", "flood_guard",
+                 "inline_flood_guard", "resumed", "search_in_thread", "storage_failures",
+                 "store", "token_refused")
 
     def __init__(
-        self, dialogue: Dialogue, store: StateStore, data_dir: Path, **kwargs: Any
+        self, dialogue: Dialogue, store: StateStore, data_dir: Path,
+        admins: frozenset[int] = frozenset(), **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.admins = admins  # user ids that may use /stats (CAREER_ADVISOR_ADMINS)
         self.dialogue = dialogue
         self.store = store
         self.data_dir = data_dir  # where an earlier release's state.json may wait for import
@@ -221,7 +225,8 @@ async def respond(
             turn = await asyncio.to_thread(dialogue.respond, stored.chat, event, stored.user)
         else:
             turn = dialogue.respond(stored.chat, event, stored.user)
-        stored.keep(turn.state, turn.user, turn.reply)
+        stored.keep(turn.state, turn.user, turn.reply,
+                    asked=turn.asked, vote=turn.vote, forget=turn.forget)
     return turn.reply
 
 
@@ -265,6 +270,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name, addressee, args = match.groups()
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the group
+    if name.lower() == "stats" and await send_stats(update, context):
+        return
     if _is_group(message) and not addressee and name.lower() not in MENU_COMMANDS:
         return  # in a group, an unknown bare /command is probably for someone else
     await answer(update, context, Command(name.lower(), args.strip()))
@@ -297,6 +304,30 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer(update, context, Media(kind))
 
 
+async def send_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """/stats for an admin (CAREER_ADVISOR_ADMINS): the report's totals and top five gaps.
+    False for anyone else, whose /stats the dialogue answers as the unknown command it is
+    to them."""
+    from bot.report import DEFAULT_DAYS, read_report, stats_html
+
+    application = context.application
+    message = update.effective_message
+    sender = update.effective_user  # the real user: an anonymous admin's stats stay private
+    if (
+        not isinstance(application, AdvisorApplication)
+        or message is None
+        or sender is None
+        or sender.id not in application.admins
+        or _is_group(message)  # the owner's figures are not for a group to read
+    ):
+        return False
+    if not await admitted(update, context):
+        return True
+    report = await read_report(application.store, DEFAULT_DAYS)
+    await message.reply_text(stats_html(report), do_quote=_is_group(message))
+    return True
+
+
 # Buttons ---------------------------------------------------------------------------------------
 
 
@@ -304,23 +335,74 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or not await admitted(update, context):
         return
+    vote = _is_vote(query.data)
+    if not vote:  # a vote is answered with its thanks, after its one small write
+        await _answer_query(update)  # at once, so the button stops spinning
+    reply = await _press(update, context)
+    if vote and (reply is None or not reply.notice):  # a redelivered or damaged vote
+        await _answer_query(update)
+
+
+async def _answer_query(update: Update, text: str | None = None) -> None:
+    query = update.callback_query
+    if query is None:
+        return
     try:
-        await query.answer()  # at once, so the button stops spinning
+        await query.answer(text)
     except TelegramError as error:
         # Too old, already answered (a redelivered press, or another instance answered it),
         # or a network failure: the spinner is cosmetic, the press itself still counts.
         logger.info("could not answer callback query of update %s: %s", update.update_id,
                     redact(str(error)))
+
+
+async def _acknowledge(update: Update, reply: Reply, owner: int | None) -> None:
+    """A vote: its thanks as the press's notice, and on the asker's own answer the vote
+    row replaced by the reply's, which marks the choice (a press on another's answer in a
+    group does not count, see RECORD_VOTE, and leaves their mark alone)."""
+    query = update.callback_query
+    assert query is not None
+    await _answer_query(update, html.unescape(re.sub(r"<[^>]+>", "", reply.html)))
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None or not reply.buttons:
+        return
+    if not _pressed_by_owner(update, message, owner):
+        return
+    stamp = _button_owner(update, message)
+    new_row = [InlineKeyboardButton(b.label, callback_data=_stamped(b.data, stamp))
+               for b in reply.buttons[0]]
+    rows = [
+        new_row if any(_is_vote(button.callback_data) for button in row) else list(row)
+        for row in message.reply_markup.inline_keyboard
+    ]
+    try:
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows))
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            logger.info("could not mark a vote on its answer: %s", error)
+
+
+def _is_vote(data: object) -> bool:
+    return isinstance(data, str) and read_button_data(split_owner(data)[0])[0] == Action.VOTE
+
+
+async def _press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reply | None:
+    """The press's reply, sent; None when there was none (a press applied before)."""
+    query = update.callback_query
+    assert query is not None
     data, owner = split_owner(query.data or "")
     reply = await respond(update, context, Press(data))  # with the presser's own user state
     if reply is None:
-        return
+        return None
     message = query.message
+    if reply.notice:  # a vote: a notice over the chat, and the pressed row marked
+        await _acknowledge(update, reply, owner)
+        return reply
     if not isinstance(message, Message):  # a message too old for the bot to see
         if update.effective_chat is not None:
             for part in split_html(reply.html):
                 await context.bot.send_message(update.effective_chat.id, part)
-        return
+        return reply
     stamp = _button_owner(update, message)
     if not _pressed_by_owner(update, message, owner):
         # Someone else's view (their roadmap ticks, their profile) stays as it is: the presser
@@ -329,16 +411,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if mention:
             reply = replace(reply, html=f"For {mention}:\n{reply.html}")
         await send_reply(message, reply, quote=True, owner=stamp)
-        return
+        return reply
     if reply.edit:
         try:
             await message.edit_text(reply.html, reply_markup=keyboard(reply, stamp))
-            return
+            return reply
         except BadRequest as error:
             if "not modified" in str(error).lower():
-                return  # the same view pressed twice
+                return reply  # the same view pressed twice
             logger.info("could not edit a message, sending a new one: %s", error)
     await send_reply(message, reply, quote=False, owner=stamp)
+    return reply
 
 
 # Inline mode -----------------------------------------------------------------------------------
