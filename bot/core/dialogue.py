@@ -715,6 +715,8 @@ def help_html() -> str:
         "cites the articles it comes from, and says so when they don't cover something.\n\n"
         "After an answer you can say <i>elaborate</i>, ask <i>where did you get this?</i>, "
         "or follow up with <i>and for Pakistan?</i> or <i>what about senior level?</i>\n\n"
+        "To share an answer in another chat, type my @name there and a question, then pick "
+        "an answer from the list.\n\n"
         f"<b>Commands</b>\n{usage}"
     )
 
