@@ -75,5 +75,15 @@ class BotProcess:
             self.process.wait()
             raise
 
+    def wait_for_exit(self, timeout: float = 30.0) -> int:
+        """The exit code of a bot expected to end by itself; if it has not ended within
+        `timeout`, it is stopped and TimeoutExpired raised."""
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
+
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")

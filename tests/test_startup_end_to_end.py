@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -152,12 +151,7 @@ def test_a_token_refused_at_start_ends_the_bot_with_a_one_line_message(
     standin.fail_next(refused, status=401, description="Unauthorized")
     env = webhook_env(free_port()) if mode == "webhook" else {}
     bot = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log", extra_env=env).start()
-    assert bot.process is not None
-    try:
-        exit_code = bot.process.wait(TIMEOUT)
-    except subprocess.TimeoutExpired:
-        bot.stop()
-        raise
+    exit_code = bot.wait_for_exit(TIMEOUT)
     assert exit_code == 1, bot.log()
     log = bot.log()
     assert "Telegram refused the bot token" in log

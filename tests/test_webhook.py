@@ -13,7 +13,6 @@ import http.client
 import json
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -196,12 +195,7 @@ def test_webhook_url_without_a_secret_refuses_to_start(
     bot = BotProcess(standin, tmp_path / "data", tmp_path / "bot.log", extra_env=env)
     bot.env.pop(ENV_WEBHOOK_SECRET, None)  # in case the environment running the tests has one
     bot.start()
-    assert bot.process is not None
-    try:
-        exit_code = bot.process.wait(TIMEOUT)
-    except subprocess.TimeoutExpired:
-        bot.stop()
-        raise
+    exit_code = bot.wait_for_exit(TIMEOUT)
     assert exit_code == 2
     assert bot.log().strip().splitlines() == [
         f"career-advisor: {ENV_WEBHOOK_SECRET} is required when {ENV_WEBHOOK_URL} is set: "

@@ -33,7 +33,6 @@ from bot.storage.turns import (
     StoredChat,
     StoreUnavailable,
     TurnHandle,
-    asked_row,
     decode_chat,
     decode_reply,
     decode_user,
@@ -60,29 +59,24 @@ _SELECT_CHAT = schema.for_psycopg(schema.SELECT_CHAT)
 _SELECT_USER = schema.for_psycopg(schema.SELECT_USER)
 _DELETE_HANDLED_BEFORE = schema.for_psycopg(schema.DELETE_HANDLED_BEFORE)
 _RECORD_RECEIVED = schema.for_psycopg(schema.RECORD_RECEIVED)
-_LOG_QUESTION = schema.for_psycopg(schema.LOG_QUESTION)
-_RECORD_VOTE = schema.for_psycopg(schema.RECORD_VOTE)
 _DELETE_QUESTIONS_BEFORE = schema.for_psycopg(schema.DELETE_QUESTIONS_BEFORE)
-_FORGET_QUESTIONS = schema.for_psycopg(schema.FORGET_QUESTIONS)
-_FORGET_USER = schema.for_psycopg(schema.FORGET_USER)
-_FORGET_CHAT = schema.for_psycopg(schema.FORGET_CHAT)
 _SELECT_QUESTIONS_SINCE = schema.for_psycopg(schema.SELECT_QUESTIONS_SINCE)
 _COUNT_ASKERS_SINCE = schema.for_psycopg(schema.COUNT_ASKERS_SINCE)
 
 
-def _finish_statement(update_id: int) -> sql.Composed:
-    """Finishing an update in one round trip: a crash between a send and this commit sends
-    the reply again, so the shorter it takes, the fewer duplicates. Without waiting for the
-    server's disk: the bot's crash cannot lose what the server has, only the server's crash
-    can, and then too the reply is merely sent again."""
-    update = sql.Literal(update_id)
-    return sql.SQL(";").join([
-        sql.SQL("BEGIN"),
-        sql.SQL("SET LOCAL synchronous_commit = off"),
-        sql.SQL(schema.DELETE_RECEIVED.replace("?", "{}")).format(update),
-        sql.SQL(schema.MARK_SENT.replace("?", "{}")).format(update),
-        sql.SQL("COMMIT"),
-    ])
+# Finishing an update in one round trip: a crash between a send and this commit sends the
+# reply again, so the shorter it takes, the fewer duplicates. Without waiting for the server's
+# disk: the bot's crash cannot lose what the server has, only the server's crash can, and then
+# too the reply is merely sent again.
+_FINISH = sql.SQL(
+    "; ".join((
+        "BEGIN",
+        "SET LOCAL synchronous_commit = off",
+        schema.DELETE_RECEIVED.replace("?", "{update}"),
+        schema.MARK_SENT.replace("?", "{update}"),
+        "COMMIT",
+    ))
+)
 
 
 class PostgresStore:
@@ -175,23 +169,8 @@ class PostgresStore:
         self, connection: psycopg.AsyncConnection, update_id: int, chat_id: int,
         user_id: int | None, handle: TurnHandle,
     ) -> None:
-        now = int(time.time())
-        await connection.execute(_MARK_HANDLED, (update_id, chat_id, now, handle.kept_reply))
-        forget = handle.forget and user_id is not None
-        if forget:
-            await connection.execute(_FORGET_QUESTIONS, (user_id,))
-            await connection.execute(_FORGET_USER, (user_id,))
-            await connection.execute(_FORGET_CHAT, (user_id,))  # their private chat
-            await connection.execute(_FORGET_CHAT, (chat_id,))  # and where they said /forget
-        if handle.kept_chat is not None and not forget:
-            await connection.execute(_UPSERT_CHAT, (chat_id, encode(handle.kept_chat), now))
-        if handle.kept_user is not None and user_id is not None and not forget:
-            await connection.execute(_UPSERT_USER, (user_id, encode(handle.kept_user), now))
-        if handle.asked is not None:
-            await connection.execute(_LOG_QUESTION, asked_row(handle.asked, user_id, now))
-        if handle.vote is not None and user_id is not None:
-            vote = handle.vote
-            await connection.execute(_RECORD_VOTE, (vote.value, now, vote.key, user_id))
+        for statement, parameters in handle.writes(update_id, chat_id, user_id, int(time.time())):
+            await connection.execute(schema.for_psycopg(statement), parameters)
 
     async def _prune(self, handled: bool = True) -> None:
         now = int(time.time())
@@ -219,7 +198,7 @@ class PostgresStore:
     async def finish(self, update_id: int) -> None:
         try:
             async with self._the_pool().connection() as connection:
-                await connection.execute(_finish_statement(update_id))
+                await connection.execute(_FINISH.format(update=sql.Literal(update_id)))
         except (psycopg.Error, PoolTimeout) as error:
             raise StateNotSaved.because(
                 f"could not mark update {update_id} done in PostgreSQL", error

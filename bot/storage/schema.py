@@ -29,12 +29,14 @@ it also makes the key the row id), ``BIGINT`` in PostgreSQL (supergroup ids need
 
 from __future__ import annotations
 
+import functools
+
 __all__ = [
     "COUNT_ASKERS_SINCE",
     "DELETE_HANDLED_BEFORE",
     "DELETE_QUESTIONS_BEFORE",
     "DELETE_RECEIVED",
-    "FORGET_CHAT",
+    "FORGET_CHATS",
     "FORGET_QUESTIONS",
     "FORGET_USER",
     "LOG_QUESTION",
@@ -119,7 +121,8 @@ RECORD_VOTE = "UPDATE questions SET vote = ?, voted_at = ? WHERE key = ? AND use
 DELETE_QUESTIONS_BEFORE = "DELETE FROM questions WHERE asked_at < ?"
 FORGET_QUESTIONS = "DELETE FROM questions WHERE user_id = ?"
 FORGET_USER = "DELETE FROM users WHERE user_id = ?"
-FORGET_CHAT = "DELETE FROM chats WHERE chat_id = ?"
+# their private chat, and the chat they said /forget in (the same one in a private chat)
+FORGET_CHATS = "DELETE FROM chats WHERE chat_id IN (?, ?)"
 SELECT_QUESTIONS_SINCE = (
     "SELECT asked_at, question, coverage, passages, top_score, declined, vote FROM questions"
     " WHERE asked_at >= ? ORDER BY asked_at"
@@ -141,6 +144,7 @@ def upgrade_from(version: int, id_type: str) -> list[str]:
     return [sql for step in range(version + 1, SCHEMA_VERSION + 1) for sql in steps[step]]
 
 
+@functools.cache
 def for_psycopg(statement: str) -> str:
     """The statement with psycopg's placeholders (no statement here has a literal "?")."""
     return statement.replace("?", "%s")

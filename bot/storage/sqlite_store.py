@@ -24,10 +24,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.core.conversation import ChatState, UserState
-from bot.core.feedback import DEFAULT_RETENTION_DAYS, Asked, Vote
+from bot.core.feedback import DEFAULT_RETENTION_DAYS
 from bot.storage import schema
 from bot.storage.keyed_lock import KeyedLocks
 from bot.storage.turns import (
@@ -37,7 +37,6 @@ from bot.storage.turns import (
     StoredChat,
     StoreUnavailable,
     TurnHandle,
-    asked_row,
     decode_chat,
     decode_reply,
     decode_user,
@@ -162,16 +161,9 @@ class SqliteStore:
             yield handle
             if applied:
                 return
-            chat = encode(handle.kept_chat) if handle.kept_chat is not None else None
-            user = (
-                encode(handle.kept_user)
-                if handle.kept_user is not None and user_id is not None
-                else None
-            )
-            await self._run(
-                self._commit, update_id, chat_id, chat, user_id, user, handle.kept_reply,
-                handle.asked, handle.vote, handle.forget,
-            )
+            now = int(time.time())
+            writes = handle.writes(update_id, chat_id, user_id, now)
+            await self._run(self._commit, update_id, writes, now)
 
     def _load(
         self, update_id: int, chat_id: int, user_id: int | None
@@ -193,28 +185,10 @@ class SqliteStore:
             chat[0] if chat else None, user[0] if user else None,
         )
 
-    def _commit(
-        self, update_id: int, chat_id: int, chat: str | None, user_id: int | None,
-        user: str | None, reply: str | None, asked: Asked | None = None,
-        vote: Vote | None = None, forget: bool = False,
-    ) -> None:
-        now = int(time.time())
+    def _commit(self, update_id: int, writes: list[tuple[str, tuple[Any, ...]]], now: int) -> None:
         with self._transaction(f"could not save update {update_id} in {self.path}") as db:
-            db.execute(schema.MARK_HANDLED, (update_id, chat_id, now, reply))
-            if forget and user_id is not None:
-                db.execute(schema.FORGET_QUESTIONS, (user_id,))
-                db.execute(schema.FORGET_USER, (user_id,))
-                db.execute(schema.FORGET_CHAT, (user_id,))  # their private chat
-                db.execute(schema.FORGET_CHAT, (chat_id,))  # and where they said /forget
-                chat = user = None
-            if chat is not None:
-                db.execute(schema.UPSERT_CHAT, (chat_id, chat, now))
-            if user is not None:
-                db.execute(schema.UPSERT_USER, (user_id, user, now))
-            if asked is not None:
-                db.execute(schema.LOG_QUESTION, asked_row(asked, user_id, now))
-            if vote is not None and user_id is not None:
-                db.execute(schema.RECORD_VOTE, (vote.value, now, vote.key, user_id))
+            for statement, parameters in writes:
+                db.execute(statement, parameters)
         self._commits += 1
         if self._commits % PRUNE_EVERY == 0 or now >= self._next_prune:
             self._next_prune = now + PRUNE_INTERVAL

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from bot.core.conversation import ChatState, UserState
 from bot.core.feedback import Asked, Vote
 from bot.core.reply import Button, Reply
+from bot.storage import schema
 from bot.storage.failures import FailureKind, classify
 
 __all__ = [
@@ -214,6 +215,31 @@ class TurnHandle:
         self.kept_user = user if user is not None and user != self.user and not forget else None
         self.kept_reply = encode_reply(reply) if reply is not None else None
         self.asked, self.vote, self.forget = asked, vote, forget
+
+    def writes(
+        self, update_id: int, chat_id: int, user_id: int | None, now: int
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """What committing this turn writes, in order: (statement in schema's "?" style,
+        parameters), the same for both stores."""
+        writes: list[tuple[str, tuple[Any, ...]]] = [
+            (schema.MARK_HANDLED, (update_id, chat_id, now, self.kept_reply))
+        ]
+        if self.forget and user_id is not None:
+            writes += [
+                (schema.FORGET_QUESTIONS, (user_id,)),
+                (schema.FORGET_USER, (user_id,)),
+                (schema.FORGET_CHATS, (user_id, chat_id)),
+            ]
+        else:
+            if self.kept_chat is not None:
+                writes.append((schema.UPSERT_CHAT, (chat_id, encode(self.kept_chat), now)))
+            if self.kept_user is not None and user_id is not None:
+                writes.append((schema.UPSERT_USER, (user_id, encode(self.kept_user), now)))
+        if self.asked is not None:
+            writes.append((schema.LOG_QUESTION, asked_row(self.asked, user_id, now)))
+        if self.vote is not None and user_id is not None:
+            writes.append((schema.RECORD_VOTE, (self.vote.value, now, self.vote.key, user_id)))
+        return writes
 
 
 class StateStore(Protocol):
