@@ -15,6 +15,7 @@ import importlib.util
 import os
 import random
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from knowledge import KnowledgeBase, load_knowledge
 from retrieval.chunking import Passage
 from retrieval.search import SearchEngine, shared_encoder
 from retrieval.sentences import split_sentences
-from retrieval.spelling import LONG_WORD, SpellingIndex, within_edits
+from retrieval.spelling import SpellingIndex, edits_allowed, within_edits
 from retrieval.tokenize import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,8 +101,10 @@ def measure_engine(knowledge: KnowledgeBase, questions: list[str], rounds: int) 
           f"p50 {ms(percentile(encodes, 0.5))}  p99 {ms(percentile(encodes, 0.99))}")
 
 
-def measure_synthetic(knowledge: KnowledgeBase, questions: list[str], sizes: list[int]) -> None:
-    real = SearchEngine(knowledge)
+def measure_synthetic(
+    knowledge: KnowledgeBase, real: SearchEngine, questions: list[str], sizes: list[int]
+) -> None:
+    """`real` (BM25 only) gives the sentences and headings the synthetic passages recombine."""
     sample = questions[:100]
     # The asked files quote the real passages, not these; each synthetic passage gets an
     # empty ask list, which the search still scores.
@@ -183,9 +186,9 @@ def misspelled(words: list[str], count: int, rng: random.Random) -> list[str]:
             case 0:
                 del chars[i]
             case 1:
-                chars.insert(i, rng.choice("abcdefghijklmnopqrstuvwxyz"))
+                chars.insert(i, rng.choice(string.ascii_lowercase))
             case 2:
-                chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+                chars[i] = rng.choice(string.ascii_lowercase)
             case _ if i + 1 < len(chars):
                 chars[i], chars[i + 1] = chars[i + 1], chars[i]
         tokens.append("".join(chars))
@@ -194,21 +197,20 @@ def misspelled(words: list[str], count: int, rng: random.Random) -> list[str]:
 
 def every_word_compared(words: list[str], token: str) -> str | None:
     """The baseline: compare the token with every word of a near length, as the bot did."""
-    limit = 1 if len(token) < LONG_WORD else 2
+    limit = edits_allowed(token)
     near = [w for w in words if abs(len(w) - len(token)) <= limit and w[0] == token[0]
             and within_edits(token, w, limit)]
     return min(near, key=lambda w: (-len(w), w)) if near else None
 
 
-def measure_spelling(engine: SearchEngine, sizes: list[int]) -> None:
+def measure_spelling(articles: list[str], sizes: list[int]) -> None:
     """Correcting an unknown word: the deletion index against comparing with every word, on
     the articles' vocabulary and on random vocabularies of growing size."""
     rng = random.Random(11)
-    articles = sorted(engine.analyzer._spelling._words)
     vocabularies = {"articles": articles}
     for size in sizes:
         vocabularies[f"{size:,} random words"] = sorted({
-            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 12)))
+            "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 12)))
             for _ in range(size)
         })
     for name, words in vocabularies.items():
@@ -241,14 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("spelling",), help="run one measurement only")
     args = parser.parse_args(argv)
     knowledge = load_knowledge()
+    bm25_only = SearchEngine(knowledge, semantic=False)
     if args.only == "spelling":
-        measure_spelling(SearchEngine(knowledge, semantic=False), args.spelling_sizes)
+        measure_spelling(bm25_only.analyzer.spelling_words(), args.spelling_sizes)
         return 0
     eval_set = load_eval_set()
     questions = [item["q"] for item in eval_set["in_scope"] + eval_set["off_topic"]]
     measure_engine(knowledge, questions, args.rounds)
-    measure_synthetic(knowledge, questions, args.sizes)
-    measure_spelling(SearchEngine(knowledge, semantic=False), args.spelling_sizes)
+    measure_synthetic(knowledge, bm25_only, questions, args.sizes)
+    measure_spelling(bm25_only.analyzer.spelling_words(), args.spelling_sizes)
     measure_process(args.process_runs)
     measure_install_size()
     return 0

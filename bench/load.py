@@ -109,6 +109,10 @@ def script_user(dialogue: Dialogue, chat_id: int, length: int, rng: random.Rando
     return user
 
 
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 @dataclass
 class Result:
     label: str
@@ -125,27 +129,25 @@ class Result:
     bot_rss_mb: float = 0.0  # the bot process's resident memory at the end of the run
 
     def line(self) -> str:
-        ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
-        p50 = statistics.median(ms)
-        p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+        ms = self.latencies_ms()
         return (
-            f"{self.label:<34} {self.updates / self.elapsed:8.1f} updates/s  p50 {p50:7.1f} ms"
-            f"  p99 {p99:7.1f} ms  errors {self.errors}  lost {self.lost}"
+            f"{self.label:<34} {self.updates / self.elapsed:8.1f} updates/s"
+            f"  p50 {statistics.median(ms):7.1f} ms  p99 {percentile(ms, 0.99):7.1f} ms"
+            f"  errors {self.errors}  lost {self.lost}"
             f"  duplicates {self.duplicates}  wrong {self.different}"
         )
 
     def tail_line(self) -> str:
         """The other users' latency percentiles (bursts phase)."""
-        ms = sorted(x * 1000 for x in self.latencies) or [float("nan")]
-
-        def at(share: float) -> float:
-            return ms[min(len(ms) - 1, int(share * len(ms)))]
-
+        ms = self.latencies_ms()
         return (
-            f"{self.label:<34} p50 {statistics.median(ms):7.1f} ms  p95 {at(0.95):7.1f} ms"
-            f"  p99 {at(0.99):7.1f} ms  lost {self.lost}  duplicates {self.duplicates}"
-            f"  wrong {self.different}"
+            f"{self.label:<34} p50 {statistics.median(ms):7.1f} ms"
+            f"  p95 {percentile(ms, 0.95):7.1f} ms  p99 {percentile(ms, 0.99):7.1f} ms"
+            f"  lost {self.lost}  duplicates {self.duplicates}  wrong {self.different}"
         )
+
+    def latencies_ms(self) -> list[float]:
+        return sorted(x * 1000 for x in self.latencies) or [float("nan")]
 
     def cpu_line(self) -> str:
         """CPU per update, and the rate two idle cores could sustain at that cost.

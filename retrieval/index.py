@@ -49,12 +49,13 @@ class BM25Index:
                 owners.append(term_ids.setdefault(term, len(term_ids)))
                 doc_ids.append(doc_id)
                 counts.append(count)
+        owner_ids = np.asarray(owners, dtype=np.int32)
         # A stable sort by term keeps each term's passages in ascending order.
-        order = np.argsort(np.asarray(owners, dtype=np.int32), kind="stable")
+        order = np.argsort(owner_ids, kind="stable")
         self._doc_ids = np.asarray(doc_ids, dtype=np.int32)[order]
         self._term_freqs = np.asarray(counts, dtype=np.float64)[order]
-        sorted_owners = np.asarray(owners, dtype=np.int32)[order]
-        self._offsets = np.searchsorted(sorted_owners, np.arange(len(term_ids) + 1))
+        per_term = np.bincount(owner_ids, minlength=len(term_ids))
+        self._offsets = np.concatenate(([0], np.cumsum(per_term)))
         self._term_ids = term_ids
         self._idf = np.array([model.idf[term] for term in term_ids], dtype=np.float64)
         self.size = len(documents)

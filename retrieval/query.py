@@ -100,11 +100,15 @@ class QueryAnalyzer:
         # Misspellings are fixed on whole words ("comunication" -> "communication"),
         # before stemming makes them harder to compare.
         vocabulary_words = {w for text in vocabulary.expansions for w in text.split()}
-        self._spelling = SpellingIndex(known_words | vocabulary_words)
         self._known_words = known_words | vocabulary_words
+        self._spelling = SpellingIndex(self._known_words)
         # Real English words are never "fixed": "sentence" is not a typo of "sequence",
         # nor "teach" of "tech" or "matter" of "master".
         self._english = english_words
+
+    def spelling_words(self) -> list[str]:
+        """The words misspellings are corrected to, in alphabetical order."""
+        return self._spelling.words
 
     def prepare_spelling(self) -> None:
         """File the vocabulary for spelling correction now rather than at the first typo."""

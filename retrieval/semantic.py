@@ -60,10 +60,13 @@ class SemanticIndex:
         vectors = self.cache.embed([*texts, *ask_texts], encoder.encode)
         self._passages = vectors[: len(texts)]
         self._asks = vectors[len(texts) :]
-        self._ask_owner = np.array(
+        owner = np.array(
             [number for number, passage_asks in enumerate(asks) for _ in passage_asks],
             dtype=np.intp,
         )
+        # The asks come passage by passage: each passage's asks are one run, reduced at once.
+        self._ask_runs = np.flatnonzero(np.diff(owner, prepend=-1))
+        self._ask_owners = owner[self._ask_runs]
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def __len__(self) -> int:
@@ -95,5 +98,6 @@ class SemanticIndex:
         vector = self.question_vector(question)
         scores = self._passages @ vector
         if len(self._asks):
-            np.maximum.at(scores, self._ask_owner, self._asks @ vector)
+            closest_ask = np.maximum.reduceat(self._asks @ vector, self._ask_runs)
+            scores[self._ask_owners] = np.maximum(scores[self._ask_owners], closest_ask)
         return scores

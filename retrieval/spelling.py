@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-__all__ = ["MAX_EDITS", "SpellingIndex", "within_edits"]
+__all__ = ["MAX_EDITS", "SpellingIndex", "edits_allowed", "within_edits"]
 
 MAX_EDITS = 2
 MIN_LENGTH = 4  # shorter words are not corrected: too many near neighbours
@@ -39,6 +39,11 @@ def within_edits(a: str, b: str, limit: int) -> bool:
             return False
         before, previous = previous, current
     return previous[-1] <= limit
+
+
+def edits_allowed(token: str) -> int:
+    """How far a misspelling may be from its word: one edit, two for long words."""
+    return 1 if len(token) < LONG_WORD else MAX_EDITS
 
 
 def deletions(word: str, most: int) -> set[str]:
@@ -66,6 +71,10 @@ class SpellingIndex:
     def __len__(self) -> int:
         return len(self._words)
 
+    @property
+    def words(self) -> list[str]:
+        return list(self._words)
+
     def prepare(self) -> None:
         """File the words now (from a worker thread at start, say)."""
         if self._files is not None:
@@ -88,11 +97,12 @@ class SpellingIndex:
             return None
         self.prepare()
         assert self._files is not None
+        most = edits_allowed(token)
         candidates: set[str] = set()
-        for key in deletions(token, 1 if len(token) < LONG_WORD else MAX_EDITS):
+        for key in deletions(token, most):
             candidates.update(self._files.get(key, ()))
         candidates = {c for c in candidates if c[0] == token[0]}
-        for limit in range(1, (1 if len(token) < LONG_WORD else MAX_EDITS) + 1):
+        for limit in range(1, most + 1):
             near = [c for c in candidates if within_edits(token, c, limit)]
             if near:
                 return min(near, key=lambda word: (-len(word), word))
