@@ -96,9 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _days(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 3650:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to 3650, "
-                                         f"got {text!r}")
+    from bot.config import MAX_RETENTION_DAYS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RETENTION_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of days from 1 to {MAX_RETENTION_DAYS}, got {text!r}"
+        )
     return int(text)
 
 
@@ -109,7 +112,7 @@ def run_report(days: int | None, as_json: bool, stdout: TextIO) -> int:
 
     from bot.config import ConfigError, load_settings
     from bot.report import DEFAULT_DAYS, read_report, report_json, report_text
-    from bot.storage import StoreUnavailable, make_store
+    from bot.storage import StoreUnavailable, store_for
     from bot.storage.sqlite_store import DB_FILE_NAME
 
     try:
@@ -117,12 +120,11 @@ def run_report(days: int | None, as_json: bool, stdout: TextIO) -> int:
     except ConfigError as error:
         print(f"career-advisor: {error}", file=sys.stderr)
         return 2
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    if url is None and not (settings.data_dir / DB_FILE_NAME).exists():
+    if settings.database_url is None and not (settings.data_dir / DB_FILE_NAME).exists():
         print(f"career-advisor: no bot database in {settings.data_dir} (set "
               "CAREER_ADVISOR_DATA_DIR or DATABASE_URL as for the bot)", file=sys.stderr)
         return 1
-    store = make_store(settings.data_dir, url, settings.question_retention_days)
+    store = store_for(settings)
 
     async def read() -> str:
         await store.open()

@@ -8,11 +8,15 @@ tables, and imports the state files of earlier releases once.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.feedback import DEFAULT_RETENTION_DAYS
 from bot.storage.json_import import import_legacy_state
 from bot.storage.sqlite_store import DB_FILE_NAME, SqliteStore
 from bot.storage.turns import StateNotSaved, StateStore, StoreUnavailable, TurnHandle
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 __all__ = [
     "StateNotSaved",
@@ -21,6 +25,7 @@ __all__ = [
     "TurnHandle",
     "make_store",
     "open_store",
+    "store_for",
 ]
 
 
@@ -36,6 +41,13 @@ def make_store(
 
         return PostgresStore(database_url, retention_days=retention_days)
     return SqliteStore(data_dir / DB_FILE_NAME, retention_days)
+
+
+def store_for(settings: Settings) -> StateStore:
+    """The store the settings name: SQLite in the data directory, or PostgreSQL when
+    DATABASE_URL is set; not opened yet."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return make_store(settings.data_dir, url, settings.question_retention_days)
 
 
 async def open_store(

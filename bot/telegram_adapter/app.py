@@ -23,7 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.config import LoadTestSettings, Settings, load_test_settings
 from bot.core.dialogue import COMMANDS, Dialogue
-from bot.storage import StateStore, make_store
+from bot.storage import StateStore, store_for
 from bot.telegram_adapter.delivery import PerChatUpdateProcessor, RetryingLimiter
 from bot.telegram_adapter.handlers import (
     AdvisorApplication,
@@ -71,7 +71,7 @@ def build_application(
     request: BaseRequest | None = None,
     *,
     load_test: LoadTestSettings | None = None,
-) -> Application:
+) -> AdvisorApplication:
     """The Application with all handlers; the store opens with it (``initialize``).
 
     ``store`` defaults to the one the settings name; ``request`` replaces HTTP, for offline
@@ -110,7 +110,7 @@ def build_application(
             AdvisorApplication,
             kwargs={
                 "dialogue": dialogue,
-                "store": store if store is not None else default_store(settings),
+                "store": store if store is not None else store_for(settings),
                 "data_dir": settings.data_dir,
                 "admins": settings.admins,
             },
@@ -120,13 +120,13 @@ def build_application(
         .post_init(_on_startup)
         .build()
     )
+    assert isinstance(application, AdvisorApplication)  # application_class above
     bot.on_invalid_token(lambda error: _stop_for_invalid_token(application, error))
-    if isinstance(application, AdvisorApplication):
-        processor.drop_when(
-            lambda update: _in_flood_cooldown(application, update), then=application.done_with
-        )
-        bot.on_fetched(application.record_fetched)
-    if isinstance(application, AdvisorApplication) and load_test is not None:
+    processor.drop_when(
+        lambda update: _in_flood_cooldown(application, update), then=application.done_with
+    )
+    bot.on_fetched(application.record_fetched)
+    if load_test is not None:
         application.search_in_thread = load_test.search_in_thread
     add_handlers(application)
     return application
@@ -159,12 +159,6 @@ def _stop_for_invalid_token(application: Application, error: Exception) -> None:
     if isinstance(application, AdvisorApplication):
         application.token_refused = True
     application.stop_running()
-
-
-def default_store(settings: Settings) -> StateStore:
-    """SQLite in the data directory, or PostgreSQL when DATABASE_URL is set."""
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    return make_store(settings.data_dir, url, settings.question_retention_days)
 
 
 def add_handlers(application: Application) -> None:
@@ -239,7 +233,7 @@ def run_telegram(settings: Settings, dialogue: Dialogue) -> None:
         finally:
             loop.close()
             asyncio.set_event_loop(None)
-    if getattr(application, "token_refused", False):
+    if application.token_refused:
         raise TokenRefused("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)")
 
 

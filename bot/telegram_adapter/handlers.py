@@ -324,7 +324,7 @@ async def send_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     if not await admitted(update, context):
         return True
     report = await read_report(application.store, DEFAULT_DAYS)
-    await message.reply_text(stats_html(report), do_quote=_is_group(message))
+    await message.reply_text(stats_html(report), do_quote=False)  # a private chat only
     return True
 
 

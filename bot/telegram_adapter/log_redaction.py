@@ -30,14 +30,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = [
+    "ERROR_SHOWN",
     "LOG_FORMAT",
     "REDACTED",
     "RedactingFormatter",
     "RedactionFilter",
     "add_secrets",
     "configure_logging",
+    "log_unreadable",
     "redact",
     "redact_record",
+    "shown",
 ]
 
 REDACTED = "[REDACTED]"
@@ -71,6 +74,23 @@ def add_secrets(secrets: Iterable[str]) -> None:
             new.add(secret_part)
     with _secrets_lock:
         _secrets = tuple(sorted(new.union(_secrets), key=len, reverse=True))
+
+
+ERROR_SHOWN = 200  # characters of an error message kept in a log line
+
+
+def shown(text: str) -> str:
+    """`text` on one line, cut to ERROR_SHOWN characters: what a log line quotes of an
+    error or a value someone sent."""
+    return " ".join(text.split())[:ERROR_SHOWN]
+
+
+def log_unreadable(logger: logging.Logger, update_id: object, error: Exception) -> None:
+    """One WARNING for an update PTB cannot read: its id and the error, never the payload."""
+    logger.warning(
+        "skipped update %s: it could not be read (%s: %s)",
+        update_id, type(error).__name__, shown(str(error)),
+    )
 
 
 def redact(text: str) -> str:

@@ -25,11 +25,12 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import ExtBot
 
+from bot.telegram_adapter.log_redaction import log_unreadable
+
 __all__ = ["PollingBot"]
 
 logger = logging.getLogger(__name__)
 
-ERROR_SHOWN = 200  # characters of a parse error kept in the log line
 REFUSED_POLL_PAUSE = 1.0  # seconds between empty polls while the application stops
 
 
@@ -87,10 +88,6 @@ class PollingBot(ExtBot[Any]):
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if not isinstance(update_id, int):
                 raise  # without an id the offset cannot move past it; PTB's handling applies
-            message = " ".join(str(error).split())[:ERROR_SHOWN]
-            logger.warning(
-                "skipped update %s: it could not be read (%s: %s)",
-                update_id, type(error).__name__, message,
-            )
+            log_unreadable(logger, update_id, error)
             return {"update_id": update_id}
         return raw

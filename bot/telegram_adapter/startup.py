@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.telegram_adapter.log_redaction import redact
+from bot.telegram_adapter.log_redaction import redact, shown
 
 __all__ = ["FIRST_DELAY", "MAX_DELAY", "until_answered"]
 
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 FIRST_DELAY = 1.0  # seconds before the second attempt; doubled after each failure
 MAX_DELAY = 30.0  # the longest wait between attempts (PTB's polling loop also stops at 30 s)
-ERROR_SHOWN = 200  # characters of an error message kept in a log line
 
 T = TypeVar("T")
 
@@ -66,8 +65,7 @@ async def until_answered(
             raise
         except NetworkError as error:  # no connection, a timeout, a 5xx
             wait = delay
-            shown = " ".join(redact(str(error)).split())[:ERROR_SHOWN]
-            reason = f"{type(error).__name__}: {shown}"
+            reason = f"{type(error).__name__}: {shown(redact(str(error)))}"
         logger.warning(
             "%s failed, attempt %d (%s); trying again in %.0f s", what, attempt, reason, wait
         )

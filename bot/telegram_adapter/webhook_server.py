@@ -42,6 +42,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram_adapter.handlers import AdvisorApplication
+from bot.telegram_adapter.log_redaction import ERROR_SHOWN, log_unreadable, shown
 
 __all__ = [
     "MAX_BODY",
@@ -63,7 +64,6 @@ REFUSAL_LOG_INTERVAL = 60.0  # seconds: at most one log line per kind of refusal
 # so that a client can finish sending and read the answer; then it closes the connection.
 LINGERING_TIME = 2.0
 SHUTDOWN_TIMEOUT = 10.0  # seconds a stop waits for requests already being handled
-ERROR_SHOWN = 200  # characters of an error message kept in a log line
 HANDLING_WAIT = 50.0  # seconds the 200 waits for its update to be handled, at most
 
 Accept = Callable[[dict[str, Any]], Awaitable[None]]
@@ -107,11 +107,7 @@ def queue_updates(application: Application) -> Accept:  # type: ignore[type-arg]
         try:
             update = Update.de_json(update_json, application.bot)
         except Exception as error:
-            message = " ".join(str(error).split())[:ERROR_SHOWN]
-            logger.warning(
-                "skipped update %s: it could not be read (%s: %s)",
-                update_json.get("update_id"), type(error).__name__, message,
-            )
+            log_unreadable(logger, update_json.get("update_id"), error)
             return
         handled = (
             application.when_handled(update.update_id)
@@ -305,7 +301,7 @@ class WebhookServer:
             logger.error(
                 "webhook: update %s was not accepted, answering 500 (%s: %s)",
                 update["update_id"], type(error).__name__,
-                " ".join(str(error).split())[:ERROR_SHOWN],
+                shown(str(error)),
             )
             return _answer(500)
         return _answer(200)
