@@ -34,7 +34,7 @@ from typing import Any
 
 from bot.core.feedback import DOWN, UP
 from bot.core.markup import escape
-from bot.storage.turns import LoggedQuestion, QuestionLog, StateStore
+from bot.storage.turns import DAY, LoggedQuestion, QuestionLog, StateStore
 from retrieval.tokenize import STOP_WORDS, tokenize
 
 __all__ = [
@@ -149,6 +149,11 @@ class Gap:
     phrasings: int
     reasons: dict[str, int]
 
+    @property
+    def reasons_text(self) -> str:
+        """ "declined 4, voted 👎 2" """
+        return ", ".join(f"{reason} {n}" for reason, n in self.reasons.items())
+
 
 @dataclass(frozen=True)
 class Report:
@@ -171,7 +176,7 @@ class Report:
 def window(days: int, now: float | None = None) -> tuple[int, int]:
     """(since, until) in Unix seconds: the last `days` days up to now."""
     until = int(now if now is not None else time.time())
-    return until - days * 24 * 3600, until
+    return until - days * DAY, until
 
 
 async def read_report(store: StateStore, days: int, now: float | None = None) -> Report:
@@ -212,7 +217,7 @@ def _day(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
 
 
-def report_text(report: Report, limit: int | None = None) -> str:
+def report_text(report: Report) -> str:
     lines = [
         f"Career Advisor report: the last {report.days} days "
         f"({_day(report.since)} to {_day(report.until)}, UTC)",
@@ -225,19 +230,17 @@ def report_text(report: Report, limit: int | None = None) -> str:
         f"  votes           👍 {report.up}   👎 {report.down}",
         "",
     ]
-    gaps = report.gaps[:limit] if limit is not None else report.gaps
     asked = sum(gap.count for gap in report.gaps)
     lines.append(
         f"Gaps: {asked} question(s) declined, not or partly covered, answered from a weak "
         f"match or voted 👎, in {len(report.gaps)} group(s) of the same question in other words"
     )
-    if not gaps:
+    if not report.gaps:
         lines.append("  none")
-    for number, gap in enumerate(gaps, start=1):
-        reasons = ", ".join(f"{reason} {n}" for reason, n in gap.reasons.items())
+    for number, gap in enumerate(report.gaps, start=1):
         lines.append(f"{number:4}. {gap.count:4} x  \"{_short(gap.example)}\"")
         more = f"; {gap.phrasings} phrasings" if gap.phrasings > 1 else ""
-        lines.append(f"              {reasons}{more}")
+        lines.append(f"              {gap.reasons_text}{more}")
     return "\n".join(lines)
 
 
@@ -276,7 +279,7 @@ def stats_html(report: Report, top: int = TOP_GAPS) -> str:
         f"<b>Top {min(top, len(report.gaps))} gaps</b>" if report.gaps else "<b>No gaps</b>",
     ]
     for number, gap in enumerate(report.gaps[:top], start=1):
-        reasons = ", ".join(f"{reason} {n}" for reason, n in gap.reasons.items())
+        reasons = gap.reasons_text
         lines.append(
             f"{number}. {gap.count}× <i>{escape(_short(gap.example))}</i> ({escape(reasons)})"
         )

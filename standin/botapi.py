@@ -1313,6 +1313,10 @@ class BotApiStandIn:
             user_id = chat["id"]
         elif user_id is None:
             user_id = DEFAULT_USER_ID
+        return self._user(user_id)
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        """The user with this id, made up on first mention."""
         user = self._users.get(user_id)
         if user is None:
             user = {"id": user_id, "is_bot": False, "first_name": "Test", "language_code": "en"}
@@ -1864,10 +1868,7 @@ class BotApiStandIn:
         if len(query) > INLINE_QUERY_LENGTH:
             raise ValueError(f"Telegram sends at most {INLINE_QUERY_LENGTH} characters of a query")
         with self._changed:
-            user = self._users.get(user_id)
-            if user is None:
-                user = {"id": user_id, "is_bot": False, "first_name": "Test", "language_code": "en"}
-                self._users[user_id] = user
+            user = self._user(user_id)
             query_id = str(next(self._inline_ids))
             self._inline_queries[query_id] = False
             inline = {

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from bot.core.limits import START_PAYLOAD_LIMIT
 
 LinkKind = Literal["salary", "roadmap", "ask"]
-KINDS: tuple[LinkKind, ...] = ("salary", "roadmap", "ask")
+KINDS: tuple[LinkKind, ...] = get_args(LinkKind)
 SEPARATOR = "_"
 _PAYLOAD = re.compile(rf"[A-Za-z0-9_-]{{1,{START_PAYLOAD_LIMIT}}}")
 _WORD = re.compile(r"[a-z0-9-]+")
@@ -43,12 +43,8 @@ def read_payload(payload: str) -> DeepLink | None:
         return None
     head, _, rest = payload.lower().partition(SEPARATOR)
     words = " ".join(word for word in rest.split(SEPARATOR) if word)
-    if head == "salary":
-        return DeepLink("salary", words)
-    if head == "roadmap":
-        return DeepLink("roadmap", words)
-    if head == "ask" and words:
-        return DeepLink("ask", words)
+    if head in KINDS and (words or head != "ask"):  # a question needs its words
+        return DeepLink(cast(LinkKind, head), words)
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from bot.core.buttons import Action, button_data
+from bot.core.buttons import Action, button_data, payload_parts
 from bot.core.reply import Button
 
 __all__ = [
@@ -58,16 +58,17 @@ class Vote:
 def vote_row(key: str, chosen: int | None = None) -> tuple[Button, ...]:
     """The 👍 / 👎 buttons of an answer; the chosen one marked."""
     return tuple(
-        Button(f"{label} ✓" if value == chosen else label,
-               button_data(Action.VOTE, part, key))
+        Button(
+            f"{VOTE_LABELS[value]} ✓" if value == chosen else VOTE_LABELS[value],
+            button_data(Action.VOTE, part, key),
+        )
         for part, value in _VOTE_PARTS.items()
-        for label in (VOTE_LABELS[value],)
     )
 
 
 def read_vote(payload: str) -> Vote | None:
     """The vote in a 👍 / 👎 button's payload ("u:<key>"), or None for damaged data."""
-    part, _, key = payload.partition(":")
-    if part not in _VOTE_PARTS or not key or len(key) > 32 or ":" in key:
+    parts = payload_parts(payload)
+    if len(parts) != 2 or parts[0] not in _VOTE_PARTS or not parts[1] or len(parts[1]) > 32:
         return None
-    return Vote(key, _VOTE_PARTS[part])
+    return Vote(parts[1], _VOTE_PARTS[parts[0]])

@@ -24,7 +24,6 @@ START_PAYLOAD_LIMIT = 64  # characters, each one of A-Z a-z 0-9 _ -
 
 # Inline mode (answerInlineQuery).
 INLINE_QUERY_LIMIT = 256  # characters of the query Telegram sends
-INLINE_RESULTS_LIMIT = 50  # results in one answer
 INLINE_RESULT_ID_LIMIT = 64  # bytes of a result's id
 # Ours, not Telegram's: what a client shows of a result's title and description in the list.
 INLINE_TITLE_CHARS = 64
