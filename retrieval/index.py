@@ -60,6 +60,48 @@ class BM25Index:
         self._idf = np.array([model.idf[term] for term in term_ids], dtype=np.float64)
         self.size = len(documents)
 
+    def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """Everything search reads, as plain values: the terms in id order and the arrays
+        (the parameters k1 and delta as one-element arrays). See :meth:`from_arrays`."""
+        return list(self._term_ids), {
+            "length_norm": self._length_norm,
+            "doc_ids": self._doc_ids,
+            "term_freqs": self._term_freqs,
+            "offsets": self._offsets,
+            "idf": self._idf,
+            "k1": np.array([self._k1]),
+            "delta": np.array([self._delta]),
+        }
+
+    @classmethod
+    def from_arrays(cls, terms: Sequence[str], arrays: dict[str, np.ndarray]) -> BM25Index:
+        """The index that :meth:`arrays` described (read back from a cache, say).
+
+        The shapes are checked, so a cache written by other code is refused with a
+        ValueError rather than scoring wrongly.
+        """
+        index = cls.__new__(cls)
+        index._term_ids = {term: number for number, term in enumerate(terms)}
+        index._length_norm = arrays["length_norm"]
+        index._doc_ids = arrays["doc_ids"]
+        index._term_freqs = arrays["term_freqs"]
+        index._offsets = arrays["offsets"]
+        index._idf = arrays["idf"]
+        index._k1 = float(arrays["k1"][0])
+        index._delta = float(arrays["delta"][0])
+        index.size = len(index._length_norm)
+        postings = len(index._doc_ids)
+        if (
+            len(index._term_ids) != len(terms)
+            or index._offsets.shape != (len(terms) + 1,)
+            or index._idf.shape != (len(terms),)
+            or index._term_freqs.shape != (postings,)
+            or int(index._offsets[-1]) != postings
+            or (postings and int(index._doc_ids.max()) >= index.size)
+        ):
+            raise ValueError("the index arrays do not fit together")
+        return index
+
     @property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._term_ids)

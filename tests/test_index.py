@@ -52,6 +52,24 @@ def test_top_is_best_first_and_weights_count() -> None:
     assert index.top({"india": 0.1, "usa": 1.0}, 2)[0][0] == 2
 
 
+def test_an_index_read_back_from_its_arrays_scores_the_same() -> None:
+    index = BM25Index(DOCS)
+    terms, arrays = index.arrays()
+    copy = BM25Index.from_arrays(terms, {name: array.copy() for name, array in arrays.items()})
+    query = {"salari": 1.0, "india": 0.5, "python": 2.0}
+    assert np.array_equal(copy.dense_scores(query), index.dense_scores(query))
+    assert copy.vocabulary == index.vocabulary
+    assert copy.document_frequency("salari") == 3
+
+
+def test_arrays_that_do_not_fit_together_are_refused() -> None:
+    terms, arrays = BM25Index(DOCS).arrays()
+    with pytest.raises(ValueError, match="fit"):
+        BM25Index.from_arrays(terms[:-1], arrays)
+    with pytest.raises(ValueError, match="fit"):
+        BM25Index.from_arrays(terms, {**arrays, "doc_ids": arrays["doc_ids"] + 10})
+
+
 @pytest.mark.parametrize("docs", [[], [["a"], []]])
 def test_empty_input_is_a_clear_error(docs) -> None:
     with pytest.raises(ValueError, match="document"):
