@@ -10,6 +10,7 @@ from knowledge.loader import KNOWLEDGE_DIR, KnowledgeError
 
 ENGLISH_WORDS_FILE = "english_words.txt"
 _WORD = re.compile(r"[a-z]+")
+_WORDS = re.compile(r"[a-z\n]*")  # words joined by newlines; none is empty
 
 
 @lru_cache(maxsize=4)
@@ -19,14 +20,15 @@ def _read(path: Path, modified_ns: int) -> frozenset[str]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise KnowledgeError(f"{path.name}: not UTF-8 text") from error
-    found = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        word = line.strip()
-        if not word or word.startswith("#"):
-            continue
-        if not _WORD.fullmatch(word):
-            raise KnowledgeError(f"{path.name}: line {number}: not a lower-case word: {word!r}")
-        found.add(word)
+    lines = [line.strip() for line in text.splitlines()]
+    found = [line for line in lines if line and not line.startswith("#")]
+    # One check of all the words at once: 40,000 separate matches were most of a start.
+    if not _WORDS.fullmatch("\n".join(found)):
+        for number, word in enumerate(lines, start=1):
+            if word and not word.startswith("#") and not _WORD.fullmatch(word):
+                raise KnowledgeError(
+                    f"{path.name}: line {number}: not a lower-case word: {word!r}"
+                )
     return frozenset(found)
 
 

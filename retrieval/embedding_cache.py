@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingCache", "default_cache_dir", "text_key"]
+__all__ = ["EmbeddingCache", "default_cache_dir", "replace_atomically", "text_key"]
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -90,13 +90,13 @@ class EmbeddingCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             # matrix first, keys last: a reader that sees new keys also sees their rows, and
             # a shape mismatch from a write cut short is refused by _load
-            _replace_atomically(matrix_path, lambda f: np.save(f, matrix, allow_pickle=False))
-            _replace_atomically(keys_path, lambda f: f.write(json.dumps(keys).encode("utf-8")))
+            replace_atomically(matrix_path, lambda f: np.save(f, matrix, allow_pickle=False))
+            replace_atomically(keys_path, lambda f: f.write(json.dumps(keys).encode("utf-8")))
         except OSError:
             pass  # an unwritable cache costs the next start an encode, nothing else
 
 
-def _replace_atomically(path: Path, write: Callable[[object], object]) -> None:
+def replace_atomically(path: Path, write: Callable[[object], object]) -> None:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:

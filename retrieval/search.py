@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,30 +10,24 @@ import numpy as np
 
 from knowledge import KnowledgeBase
 from knowledge.english_words import load_english_words
-from retrieval.asked import asks_by_passage
-from retrieval.chunking import Passage, build_passages
+from retrieval.chunking import Passage
 from retrieval.embedding_cache import default_cache_dir
-from retrieval.index import BM25Index
+from retrieval.engine_cache import fingerprint, load_state, save_state
+from retrieval.engine_state import EMPTY_LINE, build_state
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
 from retrieval.semantic import Encoder, SemanticIndex
-from retrieval.structure import heading_label, split_label, strip_list_marker
-from retrieval.tokenize import tokenize, with_bigrams, words
 
-SECTION_WEIGHT = 2  # heading words count this many times more than body words
-REGION_WORDS = {"pakistan": "Pakistan", "india": "India", "us": "US United States", "global": ""}
 # A question that names neither the ML domain nor a career term is answered only
 # when some passage matches it this well; one that does not name the ML domain and
 # has words no article uses ("how to learn guitar", "a name for my cat"), only when
 # some passage matches it twice as well.
 MIN_UNANCHORED_SCORE = 6.0
 MIN_SCORE_WITH_UNKNOWN_WORDS = 12.0
-LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
 ASK_WEIGHT = 1.0  # how much the match with a passage's asked questions adds to its score
-EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 # The semantic stage re-ranks this many of BM25's best passages, mixing in up to this much
 # of their similarity in meaning to the question (less when BM25's best clearly leads; tuned
@@ -64,10 +57,6 @@ REGION_CUES = {  # tokens that name a region: (in the question or its expansions
 DEFINITION_BOOST = 2.0
 MIN_DEFINITION_MATCH = 0.7
 MIN_TERM_WEIGHT = 1.0  # every word of a defined term counts at least this much
-_WHAT_IS = re.compile(r"^(?:what|who) (?:is|are) (?:an? |the )?", re.IGNORECASE)
-_IS_A = re.compile(r"^(?:(?:an?|the) )?([A-Z][\w() -]{1,60}?) (?:is|are) (?:an?|the|one) ")
-MAX_TERM_WORDS = 6
-HEADING_DEFINITION_STRENGTH = 0.8
 
 
 @dataclass(frozen=True)
@@ -100,45 +89,6 @@ class SearchResult:
     @property
     def in_scope(self) -> bool:
         return self.decision.kind == MessageKind.QUESTION and bool(self.hits)
-
-
-def passage_tokens(passage: Passage, regions: tuple[str, ...]) -> list[str]:
-    """What the index sees of a passage: its words, its headings twice more, its article."""
-    region_text = " ".join(REGION_WORDS[region] for region in regions)
-    tokens = tokenize(f"{passage.title} {region_text}")
-    for depth, heading in enumerate(passage.section, start=1):
-        # The innermost heading says most about a passage; its ancestors count once.
-        weight = SECTION_WEIGHT if depth == len(passage.section) else 1
-        tokens += with_bigrams(tokenize(heading)) * weight
-    for unit in passage.units:
-        tokens += with_bigrams(tokenize(unit))
-    return tokens
-
-
-def defined_terms(passage: Passage) -> dict[str, float]:
-    """What a passage defines, and how plainly: "What is X?" headings, "X: ..." lines and
-    "X is a ..." sentences define X; a bare heading "X:" over a list only names it."""
-    found: dict[str, float] = {}
-
-    def add(name: str, strength: float) -> None:
-        name = name.strip()
-        if 0 < len(name.split()) <= MAX_TERM_WORDS:
-            found[name] = max(found.get(name, 0.0), strength)
-
-    for heading in (*passage.section[-1:], *passage.headings):
-        label = heading_label(heading)
-        question = _WHAT_IS.match(label)
-        add(label[question.end() :].rstrip("?") if question else label,
-            1.0 if question else HEADING_DEFINITION_STRENGTH)
-    for unit in passage.units:
-        if unit in passage.headings:
-            continue
-        label = split_label(unit)
-        if label:
-            add(label[0], 1.0)
-        elif match := _IS_A.match(strip_list_marker(unit)):
-            add(match.group(1), 1.0)
-    return found
 
 
 def _diversify(hits: list[Hit]) -> list[Hit]:
@@ -176,60 +126,56 @@ class SearchEngine:
         semantic: bool = True,
         cache_dir: Path | None = None,
         encoder: Encoder | None = None,
+        reuse_index: bool = True,
     ) -> None:
         """Index the knowledge base's articles (or, for benchmarks, given passages).
 
         ``semantic`` adds the re-ranking stage: ``encoder`` (by default the process's
-        MiniLM) embeds passages and questions, and passage embeddings are cached in
-        ``cache_dir`` (by default the user's cache directory).
+        MiniLM) embeds passages and questions. The articles' index and the passage
+        embeddings are cached in ``cache_dir`` (by default the user's cache directory), so a
+        start with unchanged knowledge builds nothing; ``reuse_index`` False builds the index
+        anyway (benchmarks time the build). Given passages are never cached.
         """
         self.knowledge = knowledge
-        self.passages = build_passages(knowledge.articles) if passages is None else passages
-        regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
-        documents = [passage_tokens(p, regions.get(p.doc_id, ())) for p in self.passages]
-        self.index = BM25Index(documents)
-        self._headings = [self._heading_token_sets(p) for p in self.passages]
-        # Each line of a passage is indexed on its own too: an answer usually sits in
-        # one bullet or sentence, and a passage that has it in one place beats one
-        # whose matching words are spread thin.
-        unit_owner: list[int] = []  # passage number of each line, non-decreasing
-        unit_documents: list[list[str]] = []
-        for number, passage in enumerate(self.passages):
-            heading_tokens = tokenize(" ".join(passage.section[-1:]))
-            for unit in passage.units:
-                if unit in passage.headings:
-                    # A line belongs to the sub-heading right above it: "Python
-                    # (essential)" under "Programming Languages:", even where two short
-                    # lists share a passage.
-                    heading_tokens = tokenize(heading_label(unit))
-                unit_tokens = with_bigrams(tokenize(unit))
-                label = split_label(unit)
-                if label:  # "Overfitting: When a model ..." defines its label
-                    unit_tokens += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
-                if unit_tokens:
-                    unit_documents.append(heading_tokens + unit_tokens)
-                    unit_owner.append(number)
-            if not unit_owner or unit_owner[-1] != number:  # keep one line per passage
-                unit_documents.append(heading_tokens or [EMPTY_LINE])
-                unit_owner.append(number)
-        self.unit_index = BM25Index(unit_documents)
-        # What people ask that a passage answers, all its asks as one document: a
-        # question phrased like several of them is matched on all their words.
-        passage_asks = asks_by_passage(self.passages, knowledge.asked)
-        self.ask_index = BM25Index(
-            [
-                [token for ask in asks for token in with_bigrams(tokenize(ask))] or [EMPTY_LINE]
-                for asks in passage_asks
-            ]
-        )
+        cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+        state = None
+        key = fingerprint(knowledge) if passages is None else ""
+        if key and reuse_index:
+            state = load_state(cache_dir, key)
+        if state is None:
+            state = build_state(knowledge, passages)
+            if key:
+                save_state(cache_dir, key, state)
+        self.passages = list(state.passages)
+        self.index = state.index
+        self.unit_index = state.unit_index
+        self.ask_index = state.ask_index
+        self._first_unit = state.first_unit
+        self._passage_terms = state.passage_terms
+        self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
+        self._headings: list[list[tuple[frozenset[str], float]]] = [[] for _ in self.passages]
+        for row, owner in enumerate(state.heading_owner.tolist()):
+            tokens = state.headings.row(row)
+            self._headings[owner].append((frozenset(tokens), sum(map(self.index.idf, tokens))))
+        # Defined term (as a token set) -> the passages that define it, and how plainly.
+        owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
+        strengths = state.definition_strength.tolist()
+        for row, owner in enumerate(state.definition_owner.tolist()):
+            ids, found = owners.setdefault(frozenset(state.definitions.row(row)), ([], []))
+            ids.append(owner)
+            found.append(strengths[row])
+        self._definitions = {
+            term: (np.asarray(ids), np.asarray(found)) for term, (ids, found) in owners.items()
+        }
         self.semantic: SemanticIndex | None = None
         if semantic:
             self.semantic = SemanticIndex(
                 encoder if encoder is not None else shared_encoder(),
                 self.passages,
-                passage_asks,
-                cache_dir if cache_dir is not None else default_cache_dir(),
+                state.asks,
+                cache_dir,
             )
+        regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
         article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
         # How many countries a passage's article covers: after the semantic stage, the region
         # counts in full only for an article about that one country.
@@ -240,37 +186,10 @@ class SearchEngine:
             region: np.array([region in found for found in article_regions])
             for region in REGION_CUES
         }
-        # Defined term (as a token set) -> the passages that define it.
-        owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
-        for number, passage in enumerate(self.passages):
-            for name, strength in defined_terms(passage).items():
-                term = frozenset(tokenize(name))
-                if term:
-                    ids, strengths = owners.setdefault(term, ([], []))
-                    ids.append(number)
-                    strengths.append(strength)
-        self._definitions = {
-            term: (np.asarray(ids), np.asarray(strengths))
-            for term, (ids, strengths) in owners.items()
-        }
-        self._first_unit = np.searchsorted(unit_owner, np.arange(len(self.passages)))
-        self._token_sets = [frozenset(doc) for doc in documents]
-        # Words the bot knows: the articles' and its scope lists' (never "fix" "weather").
-        scope = knowledge.scope
-        asked_texts = [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
-        scope_text = " ".join(
-            (*scope.domain_terms, *scope.career_terms, *scope.off_domain_terms, *scope.greetings)
-        )
-        article_words = frozenset(
-            word
-            for text in (*(p.text for p in self.passages), scope_text, *asked_texts)
-            for word, _ in words(text)
-            if word.isalpha()
-        )
         self.analyzer = QueryAnalyzer(
             knowledge.vocabulary,
             self.index.vocabulary | (self.ask_index.vocabulary - {EMPTY_LINE}),
-            article_words,
+            frozenset(state.article_words),
             load_english_words(knowledge.root),
         )
         self.scope = ScopeClassifier(knowledge.scope)
@@ -321,14 +240,6 @@ class SearchEngine:
         if query.unknown:
             return MIN_SCORE_WITH_UNKNOWN_WORDS
         return 0.0 if decision.anchored else MIN_UNANCHORED_SCORE
-
-    def _heading_token_sets(self, passage: Passage) -> list[tuple[frozenset[str], float]]:
-        """Each heading and "Label:" of a passage as a token set, with its summed IDF."""
-        names = list(passage.section) + list(passage.headings)
-        names += [label[0] for unit in passage.units if (label := split_label(unit))]
-        sets = {frozenset(tokenize(name)) for name in names}
-        idf = self.index.idf
-        return [(tokens, sum(idf(t) for t in sorted(tokens))) for tokens in sets if tokens]
 
     def _heading_bonus(self, number: int, query_tokens: frozenset[str], total_idf: float) -> float:
         """A passage whose heading names the whole subject asked about ("what is
@@ -455,8 +366,8 @@ class SearchEngine:
         kept: list[int] = []
         ranked, best = self._scores(query)
         for number, score in ranked[: limit * 2]:
-            tokens = self._token_sets[number]
-            if any(self._overlap(tokens, self._token_sets[other]) for other in kept):
+            tokens = self._token_set(number)
+            if any(self._overlap(tokens, self._token_set(other)) for other in kept):
                 continue
             hits.append(Hit(self.passages[number], score))
             kept.append(number)
@@ -464,6 +375,14 @@ class SearchEngine:
                 break
         return tuple(_diversify(hits)), best
 
+    def _token_set(self, number: int) -> frozenset[int]:
+        """A passage's distinct tokens (as ids), made when it is first ranked."""
+        found = self._token_sets.get(number)
+        if found is None:
+            found = frozenset(self._passage_terms.row_ids(number).tolist())
+            self._token_sets[number] = found
+        return found
+
     @staticmethod
-    def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    def _overlap(a: frozenset[int], b: frozenset[int]) -> bool:
         return len(a & b) >= DUPLICATE_OVERLAP * min(len(a), len(b))

@@ -1,0 +1,226 @@
+"""What the search engine builds from the articles before it can answer: the slow part of a start.
+
+:func:`build_state` chunks the articles, tokenizes every passage, line and asked question,
+indexes them and collects what passages define; the result is an :class:`EngineState`, which
+holds only plain values (strings, numbers, numpy arrays), so that
+:mod:`retrieval.engine_cache` can keep it on disk for the next start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge import KnowledgeBase
+from retrieval.asked import asks_by_passage
+from retrieval.chunking import Passage, build_passages
+from retrieval.index import BM25Index
+from retrieval.structure import heading_label, split_label, strip_list_marker
+from retrieval.tokenize import tokenize, with_bigrams, words
+
+__all__ = [
+    "EMPTY_LINE",
+    "REGION_WORDS",
+    "EngineState",
+    "Postings",
+    "build_state",
+    "defined_terms",
+    "passage_tokens",
+]
+
+SECTION_WEIGHT = 2  # heading words count this many times more than body words
+REGION_WORDS = {"pakistan": "Pakistan", "india": "India", "us": "US United States", "global": ""}
+LABEL_WEIGHT = 1  # a line's "Label:" counts this many extra times in the line index
+EMPTY_LINE = "\0"  # stands in for a passage without a searchable line
+_WHAT_IS = re.compile(r"^(?:what|who) (?:is|are) (?:an? |the )?", re.IGNORECASE)
+_IS_A = re.compile(r"^(?:(?:an?|the) )?([A-Z][\w() -]{1,60}?) (?:is|are) (?:an?|the|one) ")
+MAX_TERM_WORDS = 6
+HEADING_DEFINITION_STRENGTH = 0.8
+
+
+@dataclass(frozen=True, eq=False)
+class Postings:
+    """Lists of strings as compressed sparse rows: row r is ``values[offsets[r]:offsets[r + 1]]``
+    read through ``vocabulary``. One array pair instead of a Python set per row."""
+
+    vocabulary: tuple[str, ...]
+    offsets: np.ndarray  # int64, one more than there are rows
+    values: np.ndarray  # int32 positions in vocabulary
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[str]]) -> Postings:
+        ids: dict[str, int] = {}
+        values = [ids.setdefault(item, len(ids)) for row in rows for item in row]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(row) for row in rows], out=offsets[1:])
+        return cls(tuple(ids), offsets, np.asarray(values, dtype=np.int32))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def row(self, number: int) -> list[str]:
+        vocabulary = self.vocabulary
+        return [vocabulary[i] for i in self.values[self.offsets[number] : self.offsets[number + 1]]]
+
+    def row_ids(self, number: int) -> np.ndarray:
+        return self.values[self.offsets[number] : self.offsets[number + 1]]
+
+
+@dataclass(frozen=True, eq=False)
+class EngineState:
+    """The indexes and tables search reads, all derived from the knowledge base."""
+
+    passages: tuple[Passage, ...]
+    index: BM25Index  # passages: their words, headings and article
+    unit_index: BM25Index  # each line of each passage on its own
+    ask_index: BM25Index  # each passage's asked questions as one document
+    first_unit: np.ndarray  # the line-index number of each passage's first line
+    asks: tuple[tuple[str, ...], ...]  # each passage's asked questions
+    passage_terms: Postings  # each passage's distinct index tokens (for duplicate checks)
+    headings: Postings  # each passage's headings and labels, one row per token set
+    heading_owner: np.ndarray  # the passage of each headings row
+    definitions: Postings  # each defined term as a token set
+    definition_owner: np.ndarray  # the passage that defines each term
+    definition_strength: np.ndarray  # how plainly it does
+    article_words: tuple[str, ...]  # every word the articles, asks and scope lists use, sorted
+
+
+def passage_tokens(passage: Passage, regions: tuple[str, ...]) -> list[str]:
+    """What the index sees of a passage: its words, its headings twice more, its article."""
+    region_text = " ".join(REGION_WORDS[region] for region in regions)
+    tokens = tokenize(f"{passage.title} {region_text}")
+    for depth, heading in enumerate(passage.section, start=1):
+        # The innermost heading says most about a passage; its ancestors count once.
+        weight = SECTION_WEIGHT if depth == len(passage.section) else 1
+        tokens += with_bigrams(tokenize(heading)) * weight
+    for unit in passage.units:
+        tokens += with_bigrams(tokenize(unit))
+    return tokens
+
+
+def defined_terms(passage: Passage) -> dict[str, float]:
+    """What a passage defines, and how plainly: "What is X?" headings, "X: ..." lines and
+    "X is a ..." sentences define X; a bare heading "X:" over a list only names it."""
+    found: dict[str, float] = {}
+
+    def add(name: str, strength: float) -> None:
+        name = name.strip()
+        if 0 < len(name.split()) <= MAX_TERM_WORDS:
+            found[name] = max(found.get(name, 0.0), strength)
+
+    for heading in (*passage.section[-1:], *passage.headings):
+        label = heading_label(heading)
+        question = _WHAT_IS.match(label)
+        add(label[question.end() :].rstrip("?") if question else label,
+            1.0 if question else HEADING_DEFINITION_STRENGTH)
+    for unit in passage.units:
+        if unit in passage.headings:
+            continue
+        label = split_label(unit)
+        if label:
+            add(label[0], 1.0)
+        elif match := _IS_A.match(strip_list_marker(unit)):
+            add(match.group(1), 1.0)
+    return found
+
+
+def _heading_sets(passage: Passage) -> list[list[str]]:
+    """Each distinct heading and "Label:" of a passage as a sorted token set."""
+    names = list(passage.section) + list(passage.headings)
+    names += [label[0] for unit in passage.units if (label := split_label(unit))]
+    sets = {frozenset(tokenize(name)) for name in names}
+    return sorted(sorted(tokens) for tokens in sets if tokens)
+
+
+def _line_index(passages: Sequence[Passage]) -> tuple[BM25Index, np.ndarray]:
+    """Each line of a passage indexed on its own: an answer usually sits in one bullet or
+    sentence, and a passage that has it in one place beats one whose matching words are
+    spread thin. Returns the index and each passage's first line number."""
+    unit_owner: list[int] = []  # passage number of each line, non-decreasing
+    unit_documents: list[list[str]] = []
+    for number, passage in enumerate(passages):
+        heading_tokens = tokenize(" ".join(passage.section[-1:]))
+        for unit in passage.units:
+            if unit in passage.headings:
+                # A line belongs to the sub-heading right above it: "Python
+                # (essential)" under "Programming Languages:", even where two short
+                # lists share a passage.
+                heading_tokens = tokenize(heading_label(unit))
+            unit_tokens = with_bigrams(tokenize(unit))
+            label = split_label(unit)
+            if label:  # "Overfitting: When a model ..." defines its label
+                unit_tokens += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
+            if unit_tokens:
+                unit_documents.append(heading_tokens + unit_tokens)
+                unit_owner.append(number)
+        if not unit_owner or unit_owner[-1] != number:  # keep one line per passage
+            unit_documents.append(heading_tokens or [EMPTY_LINE])
+            unit_owner.append(number)
+    first_unit = np.searchsorted(unit_owner, np.arange(len(passages)))
+    return BM25Index(unit_documents), first_unit
+
+
+def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = None) -> EngineState:
+    """Index the knowledge base's articles (or, for benchmarks, the given passages).
+
+    Raises the knowledge base's errors that only indexing finds (an asked quote that lies in
+    no single passage).
+    """
+    passages = tuple(build_passages(knowledge.articles) if passages is None else passages)
+    regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
+    documents = [passage_tokens(p, regions.get(p.doc_id, ())) for p in passages]
+    unit_index, first_unit = _line_index(passages)
+    # What people ask that a passage answers, all its asks as one document: a question
+    # phrased like several of them is matched on all their words.
+    asks = tuple(asks_by_passage(passages, knowledge.asked))
+    ask_index = BM25Index(
+        [[token for ask in own for token in with_bigrams(tokenize(ask))] or [EMPTY_LINE]
+         for own in asks]
+    )
+    heading_rows: list[list[str]] = []
+    heading_owner: list[int] = []
+    definition_rows: list[list[str]] = []
+    definition_owner: list[int] = []
+    definition_strength: list[float] = []
+    for number, passage in enumerate(passages):
+        for tokens in _heading_sets(passage):
+            heading_rows.append(tokens)
+            heading_owner.append(number)
+        for name, strength in defined_terms(passage).items():
+            term = sorted(set(tokenize(name)))
+            if term:
+                definition_rows.append(term)
+                definition_owner.append(number)
+                definition_strength.append(strength)
+    # Words the bot knows: the articles' and its scope lists' (never "fix" "weather").
+    scope = knowledge.scope
+    asked_texts = [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
+    scope_text = " ".join(
+        (*scope.domain_terms, *scope.career_terms, *scope.off_domain_terms, *scope.greetings)
+    )
+    article_words = sorted(
+        {
+            word
+            for text in (*(p.text for p in passages), scope_text, *asked_texts)
+            for word, _ in words(text)
+            if word.isalpha()
+        }
+    )
+    return EngineState(
+        passages=passages,
+        index=BM25Index(documents),
+        unit_index=unit_index,
+        ask_index=ask_index,
+        first_unit=first_unit,
+        asks=asks,
+        passage_terms=Postings.of([sorted(set(doc)) for doc in documents]),
+        headings=Postings.of(heading_rows),
+        heading_owner=np.asarray(heading_owner, dtype=np.int32),
+        definitions=Postings.of(definition_rows),
+        definition_owner=np.asarray(definition_owner, dtype=np.int32),
+        definition_strength=np.asarray(definition_strength, dtype=np.float64),
+        article_words=tuple(article_words),
+    )
