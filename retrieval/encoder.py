@@ -7,10 +7,11 @@ the real tokens and L2 normalisation. numpy has no erf: _gelu approximates it to
 tests/test_encoder.py holds the result to reference vectors from sentence-transformers itself
 (scripts/reference_embeddings.py).
 
-Weights are rearranged once at load (transposed for `x @ W`, Q/K/V fused into one matrix with
-the attention scale folded into Q), so encoding does no per-call work on them. Everything stays
-float32: numpy promotes to float64 as soon as a float64 array or numpy scalar takes part, which
-slows every step, so constants are Python floats or float32 arrays.
+Weights are arranged once at load, so encoding does no per-call work on them: Q/K/V fused into
+one matrix with the attention scale folded into Q; the other matrices stay transposed views of
+the memory-mapped file (`x @ W.T` costs BLAS nothing extra, and a copy costs the load).
+Everything stays float32: numpy promotes to float64 as soon as a float64 array or numpy scalar
+takes part, which slows every step, so constants are Python floats or float32 arrays.
 """
 
 from __future__ import annotations
@@ -197,7 +198,9 @@ class SentenceEncoder:
 
 def _arrange_layer(w: dict[str, np.ndarray], prefix: str) -> _Layer:
     def transposed(name: str) -> np.ndarray:
-        return np.ascontiguousarray(w[prefix + name].T)
+        # A view of the memory-mapped file, not a copy: BLAS multiplies by a transposed
+        # matrix as fast as by a contiguous one, and copying 40 MB was most of a cold load.
+        return w[prefix + name].T
 
     def vector(name: str) -> np.ndarray:
         return np.array(w[prefix + name])

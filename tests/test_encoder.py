@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import retrieval.model_files as model_files_module
 from retrieval.encoder import SentenceEncoder
 from retrieval.model_files import (
     WEIGHTS_SHA256,
@@ -59,6 +62,37 @@ def test_altered_weights_are_refused(tmp_path: Path) -> None:
     assert "make clean" in message
     with pytest.raises(ModelFilesError):
         SentenceEncoder(model_files(copy))
+
+
+def test_the_next_process_trusts_a_verified_file_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = tmp_path / "model"
+    shutil.copytree(installed_model_dir(), copy)
+    hashed: list[Path] = []
+    real_sha256_of = model_files_module.sha256_of
+    monkeypatch.setattr(
+        model_files_module, "sha256_of", lambda path: hashed.append(path) or real_sha256_of(path)
+    )
+    model_files(copy)
+    assert len(hashed) == 2  # the weights and the tokenizer
+    monkeypatch.setattr(model_files_module, "_verified", set())  # as in a new process
+    model_files(copy)
+    assert len(hashed) == 2  # remembered on disk: not hashed again
+    # Altered in place, its size and modification time put back: still hashed, and refused.
+    time.sleep(0.05)  # file times tick coarsely; an edit lands on a later tick
+    weights = copy / "model.safetensors"
+    before = weights.stat()
+    with weights.open("r+b") as stream:
+        stream.seek(before.st_size // 2)
+        byte = stream.read(1)
+        stream.seek(-1, 1)
+        stream.write(bytes([byte[0] ^ 0x01]))
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))
+    monkeypatch.setattr(model_files_module, "_verified", set())
+    with pytest.raises(ModelFilesError, match="not the published file"):
+        model_files(copy)
 
 
 def test_missing_weights_are_refused(tmp_path: Path) -> None:
