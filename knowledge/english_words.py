@@ -32,9 +32,39 @@ def _read(path: Path, modified_ns: int) -> frozenset[str]:
     return frozenset(found)
 
 
-def load_english_words(root: Path = KNOWLEDGE_DIR) -> frozenset[str]:
-    """The words of root's english_words.txt, else of the packaged one; empty if neither."""
+def english_words_path(root: Path = KNOWLEDGE_DIR) -> Path | None:
+    """The file load_english_words reads: root's english_words.txt, else the packaged one."""
     for path in (root / ENGLISH_WORDS_FILE, KNOWLEDGE_DIR / ENGLISH_WORDS_FILE):
         if path.is_file():
-            return _read(path.resolve(), path.stat().st_mtime_ns)
-    return frozenset()
+            return path
+    return None
+
+
+def load_english_words(root: Path = KNOWLEDGE_DIR) -> frozenset[str]:
+    """The words of root's english_words.txt, else of the packaged one; empty if neither."""
+    path = english_words_path(root)
+    if path is None:
+        return frozenset()
+    return _read(path.resolve(), path.stat().st_mtime_ns)
+
+
+class EnglishWords:
+    """The English words of a knowledge folder, read at the first question that needs them.
+
+    Only a word that no article uses is looked up here, and most questions have none, so a
+    one-off `ask` rarely pays for reading 40,000 words. The search engine's build reads the
+    file once (a broken one stops it there) and its cache is keyed by the file's content.
+    """
+
+    def __init__(self, root: Path = KNOWLEDGE_DIR) -> None:
+        self._root = root
+        self._words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = load_english_words(self._root)
+        return self._words
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words

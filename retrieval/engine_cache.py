@@ -4,10 +4,10 @@ An :class:`~retrieval.engine_state.EngineState` is written as two plain files (n
 ``engine-<fingerprint>.npz``, numpy's uncompressed archive of the arrays, and
 ``engine-<fingerprint>.json``, the strings (passages, terms, vocabularies) and the fingerprint
 again. The fingerprint is a SHA-256 of everything the build reads (the articles, the asked
-questions and the scope lists, as validated), of the source code of the packages that build and
-read it, and of the format version, so a changed article, a new asked question or an upgrade
-of the code misses the cache and rebuilds. A file that is missing, unreadable, cut short or
-inconsistent is never an error: the state is built again and rewritten.
+questions and the scope lists, as validated, and the English word list), of the source code of
+the packages that build and read it, and of the format version, so a changed article, a new
+asked question or an upgrade of the code misses the cache and rebuilds. A file that is missing,
+unreadable, cut short or inconsistent is never an error: the state is built again and rewritten.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from knowledge import KnowledgeBase
+from knowledge.english_words import english_words_path
 from retrieval.chunking import Passage
 from retrieval.embedding_cache import replace_atomically
 from retrieval.engine_state import EngineState, Postings
@@ -63,6 +64,8 @@ def fingerprint(knowledge: KnowledgeBase) -> str:
     for asked in knowledge.asked:
         digest.update(asked.model_dump_json().encode())
     digest.update(knowledge.scope.model_dump_json().encode())
+    english = english_words_path(knowledge.root)  # checked by the build, read when needed
+    digest.update(english.read_bytes() if english is not None else b"no English words")
     return digest.hexdigest()[:32]
 
 

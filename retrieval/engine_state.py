@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge import KnowledgeBase
+from knowledge.english_words import load_english_words
 from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
@@ -167,9 +168,12 @@ def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = N
     """Index the knowledge base's articles (or, for benchmarks, the given passages).
 
     Raises the knowledge base's errors that only indexing finds (an asked quote that lies in
-    no single passage).
+    no single passage, a broken English word list).
     """
     passages = tuple(build_passages(knowledge.articles) if passages is None else passages)
+    # Read (and so checked) here, where a broken file stops the start; the engine reads it
+    # again only when a question has a word no article uses.
+    load_english_words(knowledge.root)
     regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
     documents = [passage_tokens(p, regions.get(p.doc_id, ())) for p in passages]
     unit_index, first_unit = _line_index(passages)

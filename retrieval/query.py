@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
@@ -80,7 +81,7 @@ class QueryAnalyzer:
         vocabulary: Vocabulary,
         known_tokens: frozenset[str],
         known_words: frozenset[str],
-        english_words: frozenset[str] = frozenset(),
+        english_words: Container[str] = frozenset(),
     ) -> None:
         self._corrections = {normalize(k): v for k, v in vocabulary.corrections.items()}
         phrases = sorted(vocabulary.expansions, key=len, reverse=True)

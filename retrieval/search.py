@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge import KnowledgeBase
-from knowledge.english_words import load_english_words
+from knowledge.english_words import EnglishWords
 from retrieval.chunking import Passage
 from retrieval.embedding_cache import default_cache_dir
 from retrieval.engine_cache import fingerprint, load_state, save_state
@@ -186,11 +186,12 @@ class SearchEngine:
             region: np.array([region in found for found in article_regions])
             for region in REGION_CUES
         }
+        self.english_words = EnglishWords(knowledge.root)
         self.analyzer = QueryAnalyzer(
             knowledge.vocabulary,
             self.index.vocabulary | (self.ask_index.vocabulary - {EMPTY_LINE}),
             frozenset(state.article_words),
-            load_english_words(knowledge.root),
+            self.english_words,
         )
         self.scope = ScopeClassifier(knowledge.scope)
 

@@ -166,3 +166,25 @@ def test_only_a_few_other_states_are_kept(knowledge_copy: Path, tmp_path: Path) 
         SearchEngine(load_knowledge(knowledge_copy), semantic=False, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("engine-*.json"))) == engine_cache.KEPT + 1
     assert len(list(tmp_path.glob("engine-*.npz"))) == engine_cache.KEPT + 1
+
+
+def test_a_broken_english_word_list_stops_the_engine_after_a_good_start(
+    knowledge_copy: Path, tmp_path: Path
+) -> None:
+    SearchEngine(load_knowledge(knowledge_copy), semantic=False, cache_dir=tmp_path)
+    words = knowledge_copy / "english_words.txt"
+    words.write_text(words.read_text(encoding="utf-8") + "Not A Word\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"english_words\.txt: line"):
+        SearchEngine(load_knowledge(knowledge_copy), semantic=False, cache_dir=tmp_path)
+
+
+def test_the_english_words_are_read_only_for_a_word_no_article_uses(
+    knowledge: KnowledgeBase, tmp_path: Path
+) -> None:
+    SearchEngine(knowledge, semantic=False, cache_dir=tmp_path)
+    engine = SearchEngine(knowledge, semantic=False, cache_dir=tmp_path)  # from the cache
+    engine.search("what certifications should I get")
+    assert engine.english_words._words is None
+    # "umbrella" is in no article: is it a typo? The English words say it is not.
+    engine.search("which certifications help with an umbrella")
+    assert engine.english_words._words is not None and "umbrella" in engine.english_words

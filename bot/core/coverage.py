@@ -12,7 +12,7 @@ plus the lexicon's short list of subjects whose words the articles use in anothe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
@@ -116,7 +116,7 @@ def find_gap(
     lexicon: Lexicon,
     article_vocabulary: frozenset[str],
     cited_texts: list[str],
-    english_words: frozenset[str] = frozenset(),
+    english_words: Container[str] = frozenset(),
 ) -> Gap | None:
     """What the articles don't cover of the question, or None when they cover all of it."""
     places = lexicon.uncovered_in(question)
@@ -146,7 +146,7 @@ def absent_gap(
     query: Query,
     article_vocabulary: frozenset[str],
     cited_texts: list[str],
-    english_words: frozenset[str] = frozenset(),
+    english_words: Container[str] = frozenset(),
 ) -> Gap | None:
     """A gap for words no article uses, when they carry a good share of what is asked (a
     word the articles lack in a long story is rarely what is asked)."""
@@ -161,7 +161,7 @@ def absent_gap(
 
 
 def _absent_words(
-    question: str, query: Query, article_vocabulary: frozenset[str], english: frozenset[str]
+    question: str, query: Query, article_vocabulary: frozenset[str], english: Container[str]
 ) -> set[str]:
     """Stems of the question's words that the bot does not know at all: in no article, in
     no question people ask of a passage (knowledge/asked), in no vocabulary entry. Such a

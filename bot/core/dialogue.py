@@ -42,7 +42,7 @@ from bot.core.salary_view import (
     salary_button,
     salary_command,
 )
-from knowledge.english_words import load_english_words
+from knowledge.english_words import EnglishWords
 from knowledge.lexicon import load_lexicon
 from knowledge.questions import SuggestedQuestion, SuggestedQuestions, load_questions
 from retrieval.chunking import Passage
@@ -165,7 +165,6 @@ class Dialogue:
         )
         self._passages: dict[str, Passage] | None = None
         self._vocabulary: frozenset[str] | None = None
-        self._english: frozenset[str] | None = None
         lexicon = self.advisor.knowledge.lexicon
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self._reader: MessageReader | None = None
@@ -389,10 +388,8 @@ class Dialogue:
         )
         return AnswerContext(named, name, region_docs, gap, suggestions)
 
-    def _english_words(self) -> frozenset[str]:
-        if self._english is None:
-            self._english = load_english_words(self.advisor.knowledge.root)
-        return self._english
+    def _english_words(self) -> EnglishWords:
+        return self.advisor.engine.english_words
 
     def _article_vocabulary(self) -> frozenset[str]:
         if self._vocabulary is None:
