@@ -138,3 +138,19 @@ def test_related_questions_are_closer(encoder: SentenceEncoder) -> None:
     related = float(certifications @ credentials)
     assert related > float(certifications @ biryani) + 0.2
     assert related > float(credentials @ biryani) + 0.2
+
+
+def test_rearranged_weights_are_kept_and_read_back_the_same(tmp_path: Path) -> None:
+    texts = ["what certifications should I get", "do i really need a masters"]
+    first = SentenceEncoder(cache_dir=tmp_path)
+    expected = first.encode(texts)
+    (kept,) = tmp_path.glob("minilm-arranged-*.npy")
+    again = SentenceEncoder(cache_dir=tmp_path)
+    again.load()
+    assert isinstance(again._layers[0].ffn_in_w.base, np.memmap)  # mapped, not copied
+    assert np.array_equal(again.encode(texts), expected)
+    # A file cut short is arranged again and rewritten, never an error.
+    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])
+    damaged = SentenceEncoder(cache_dir=tmp_path)
+    assert np.array_equal(damaged.encode(texts), expected)
+    assert kept.stat().st_size > 40_000_000
