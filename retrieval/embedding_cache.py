@@ -10,29 +10,22 @@ load is ignored (the rows are encoded again and the file rewritten).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingCache", "default_cache_dir", "replace_atomically", "text_key"]
+from knowledge.cache_files import replace_atomically
+
+__all__ = ["EmbeddingCache", "text_key"]
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
 
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/career-advisor``, else ``~/.cache/career-advisor``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "career-advisor"
 
 
 class EmbeddingCache:
@@ -94,15 +87,3 @@ class EmbeddingCache:
             replace_atomically(keys_path, lambda f: f.write(json.dumps(keys).encode("utf-8")))
         except OSError:
             pass  # an unwritable cache costs the next start an encode, nothing else
-
-
-def replace_atomically(path: Path, write: Callable[[object], object]) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

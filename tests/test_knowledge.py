@@ -117,3 +117,25 @@ def test_a_sixth_article_becomes_searchable(knowledge_copy: Path) -> None:
     assert result.in_scope
     assert result.hits[0].passage.doc_id == "mlops-guide"
     assert "feature store keeps curated model features" in result.hits[0].passage.text
+
+
+def test_parsed_yaml_is_read_back_from_the_cache_and_still_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import loader
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = load_knowledge()
+    assert list((tmp_path / "cache" / "career-advisor").glob("parsed-yaml-*.json"))
+
+    parsed: list[str] = []
+    real_load = yaml.load
+    monkeypatch.setattr(
+        loader.yaml, "load", lambda text, Loader: parsed.append(text) or real_load(text, Loader)
+    )
+    assert load_knowledge() == first
+    # Only the exchange rates were parsed again: their `as_of` is a date, which JSON would
+    # give back as a string, so they are never cached.
+    assert len(parsed) == 1 and "as_of:" in parsed[0]
+    with pytest.raises(KnowledgeError, match=r"broken\.yaml: not valid YAML"):
+        loader.parsed_yaml("key: [unclosed\n", "broken.yaml")
