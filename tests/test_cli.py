@@ -127,3 +127,20 @@ def test_ask_imports_nothing_it_does_not_use() -> None:
     *answer, imported = result.stdout.strip().splitlines()
     assert answer  # it did answer
     assert json.loads(imported.replace("'", '"')) == []
+
+
+def test_ask_moves_the_engine_out_of_the_collectors_reach() -> None:
+    # What makes the end of an `ask` quick: the collector at exit does not walk the engine.
+    import gc
+    import io
+
+    from bot.cli import run_ask
+
+    assert gc.get_freeze_count() == 0
+    try:
+        out = io.StringIO()
+        assert run_ask("what certifications should I get", False, io.StringIO(), out) == 0
+        assert out.getvalue().strip()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
