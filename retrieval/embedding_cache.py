@@ -42,43 +42,48 @@ class EmbeddingCache:
 
     def embed(self, texts: Sequence[str], encode: Encode) -> np.ndarray:
         """The embeddings of ``texts`` (one row each, in order), encoding only the new ones."""
-        stored = self._load()
+        stored_keys, matrix = self._load()
+        row_of = {key: row for row, key in enumerate(stored_keys)}
         keys = [text_key(text) for text in texts]
-        missing = [i for i, key in enumerate(keys) if key not in stored]
+        # Each new text once, however often it occurs.
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in row_of}
         if missing:
-            fresh = encode([texts[i] for i in missing])
+            fresh = np.asarray(encode(list(missing.values())), dtype=np.float32)
             self.encoded += len(missing)
-            for row, i in enumerate(missing):
-                stored[keys[i]] = np.asarray(fresh[row], dtype=np.float32)
-            self._save(stored)
+            for offset, key in enumerate(missing):
+                row_of[key] = len(stored_keys) + offset
+            stored_keys = [*stored_keys, *missing]
+            matrix = np.concatenate([matrix, fresh])
+            self._save(stored_keys, matrix)
         if not keys:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.stack([stored[key] for key in keys])
+        return matrix[[row_of[key] for key in keys]]
 
-    def _load(self) -> dict[str, np.ndarray]:
+    def _load(self) -> tuple[list[str], np.ndarray]:
+        """The stored keys and their rows, in file order (none when there is no usable file)."""
+        nothing: tuple[list[str], np.ndarray] = ([], np.zeros((0, self.dimensions), np.float32))
         matrix_path, keys_path = self._matrix_path, self._keys_path
         if matrix_path is None or keys_path is None:  # in memory only
-            return {}
+            return nothing
         try:
             keys = json.loads(keys_path.read_text(encoding="utf-8"))
             matrix = np.load(matrix_path, allow_pickle=False)
         except (OSError, ValueError):
-            return {}  # none yet, or unreadable: encode again and rewrite
+            return nothing  # none yet, or unreadable: encode again and rewrite
         if (
             not isinstance(keys, list)
+            or not set(map(type, keys)) <= {str}
             or matrix.ndim != 2
             or matrix.shape != (len(keys), self.dimensions)
             or matrix.dtype != np.float32
         ):
-            return {}
-        return {str(key): matrix[row] for row, key in enumerate(keys)}
+            return nothing
+        return keys, matrix
 
-    def _save(self, stored: dict[str, np.ndarray]) -> None:
+    def _save(self, keys: list[str], matrix: np.ndarray) -> None:
         matrix_path, keys_path = self._matrix_path, self._keys_path
         if matrix_path is None or keys_path is None or self.directory is None:  # in memory only
             return
-        keys = sorted(stored)
-        matrix = np.stack([stored[key] for key in keys]).astype(np.float32)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # matrix first, keys last: a reader that sees new keys also sees their rows, and

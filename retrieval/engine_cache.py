@@ -178,7 +178,7 @@ def _state(strings: dict[str, Any], arrays: dict[str, np.ndarray]) -> EngineStat
 
 def _strs(items: Iterable[Any]) -> list[str]:
     found = list(items)
-    if not all(isinstance(item, str) for item in found):
+    if not set(map(type, found)) <= {str}:
         raise TypeError("expected strings")
     return found
 
