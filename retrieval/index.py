@@ -10,6 +10,7 @@ touches only the passages that contain one of its terms.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,11 +21,57 @@ B = 0.75
 DELTA = 0.0
 
 
+class _CountedBM25Plus(BM25Plus):
+    """rank-bm25's BM25+ with the corpus counted by numpy instead of a dict per passage.
+
+    BM25.__init__ calls :meth:`_initialize` and then BM25Plus's own ``_calc_idf``, which
+    computes the IDFs from the term -> passage count dict returned here (one entry per
+    term). The postings (term-major, passages ascending) and the lengths come out as arrays;
+    ``doc_freqs`` stays empty, so rank-bm25's own get_scores is not for this class.
+    """
+
+    def _initialize(self, corpus: Sequence[Sequence[str]]) -> _DocumentCounts:
+        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
+        flat = list(itertools.chain.from_iterable(corpus))
+        # Terms numbered in order of first use, as rank-bm25's dicts would list them.
+        self.term_ids = dict.fromkeys(flat, 0)
+        for number, term in enumerate(self.term_ids):
+            self.term_ids[term] = number
+        term_of_token = np.fromiter(
+            map(self.term_ids.__getitem__, flat), dtype=np.int64, count=len(flat)
+        )
+        del flat
+        passage_of_token = np.repeat(np.arange(len(corpus), dtype=np.int64), lengths)
+        # One key per (term, passage) pair, sorted term-major: the postings in CSR order.
+        pairs, counts = np.unique(
+            term_of_token * len(corpus) + passage_of_token, return_counts=True
+        )
+        del term_of_token, passage_of_token
+        self.posting_terms, self.posting_docs = np.divmod(pairs, len(corpus))
+        self.posting_counts = counts
+        self.corpus_size = len(corpus)
+        self.doc_len = lengths
+        # rank-bm25 divides the Python sum by the count: the same float, so the same scores.
+        self.avgdl = int(lengths.sum()) / self.corpus_size
+        self.document_counts = np.bincount(self.posting_terms, minlength=len(self.term_ids))
+        return _DocumentCounts(self.term_ids, self.document_counts)
+
+
+class _DocumentCounts:
+    """What _calc_idf reads, term -> number of passages, without a dict of its own."""
+
+    def __init__(self, terms: dict[str, int], counts: np.ndarray) -> None:
+        self._terms, self._counts = terms, counts
+
+    def items(self):
+        return zip(self._terms, self._counts.tolist(), strict=True)
+
+
 class BM25Index:
     """Postings in compressed sparse rows: one array of passage ids and one of term
-    frequencies for all terms, each term's run found through one offsets array. rank-bm25's
-    model (a dict of term counts per passage) is only used while building: search reads
-    nothing of it but the IDFs and the passage lengths, kept as arrays.
+    frequencies for all terms, each term's run found through one offsets array. rank-bm25
+    supplies the model (its BM25Plus, counting the corpus with numpy: _CountedBM25Plus);
+    search reads nothing of it but the IDFs and the passage lengths, kept as arrays.
     """
 
     def __init__(
@@ -34,30 +81,20 @@ class BM25Index:
             raise ValueError("cannot index an empty list of documents")
         if any(len(doc) == 0 for doc in documents):
             raise ValueError("every document needs at least one token")
-        model = BM25Plus([list(doc) for doc in documents], k1=k1, b=b, delta=delta)
-        lengths = np.asarray(model.doc_len, dtype=np.float64)
+        model = _CountedBM25Plus(documents, k1=k1, b=b, delta=delta)
         # The per-passage part of BM25's denominator, computed once.
-        self._length_norm = k1 * (1.0 - b + b * lengths / model.avgdl)
+        self._length_norm = k1 * (1.0 - b + b * model.doc_len.astype(np.float64) / model.avgdl)
         self._k1 = k1
         self._delta = delta
-        term_ids: dict[str, int] = {}
-        owners: list[int] = []
-        doc_ids: list[int] = []
-        counts: list[int] = []
-        for doc_id, freqs in enumerate(model.doc_freqs):
-            for term, count in freqs.items():
-                owners.append(term_ids.setdefault(term, len(term_ids)))
-                doc_ids.append(doc_id)
-                counts.append(count)
-        owner_ids = np.asarray(owners, dtype=np.int32)
-        # A stable sort by term keeps each term's passages in ascending order.
-        order = np.argsort(owner_ids, kind="stable")
-        self._doc_ids = np.asarray(doc_ids, dtype=np.int32)[order]
-        self._term_freqs = np.asarray(counts, dtype=np.float64)[order]
-        per_term = np.bincount(owner_ids, minlength=len(term_ids))
-        self._offsets = np.concatenate(([0], np.cumsum(per_term)))
-        self._term_ids = term_ids
-        self._idf = np.array([model.idf[term] for term in term_ids], dtype=np.float64)
+        self._doc_ids = model.posting_docs.astype(np.int32)
+        # Counts as the narrowest unsigned integers that hold them: scoring multiplies them
+        # by floats, which gives float64 as exactly as float64 counts would.
+        counts = model.posting_counts
+        self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())))
+        self._offsets = np.concatenate(([0], np.cumsum(model.document_counts)))
+        self._term_ids = model.term_ids
+        # _calc_idf filled its dict in the order of the terms' numbers.
+        self._idf = np.fromiter(model.idf.values(), dtype=np.float64, count=len(model.idf))
         self.size = len(documents)
 
     def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
