@@ -34,13 +34,12 @@ class _CountedBM25Plus(BM25Plus):
         lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
         flat = list(itertools.chain.from_iterable(corpus))
         # Terms numbered in order of first use, as rank-bm25's dicts would list them.
-        self.term_ids = dict.fromkeys(flat, 0)
-        for number, term in enumerate(self.term_ids):
-            self.term_ids[term] = number
-        term_of_token = np.fromiter(
-            map(self.term_ids.__getitem__, flat), dtype=np.int64, count=len(flat)
-        )
-        del flat
+        numbers = dict.fromkeys(flat, 0)
+        self.terms = list(numbers)
+        for number, term in enumerate(self.terms):
+            numbers[term] = number
+        term_of_token = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+        del flat, numbers
         passage_of_token = np.repeat(np.arange(len(corpus), dtype=np.int64), lengths)
         # One key per (term, passage) pair, sorted term-major: the postings in CSR order.
         pairs, counts = np.unique(
@@ -53,14 +52,14 @@ class _CountedBM25Plus(BM25Plus):
         self.doc_len = lengths
         # rank-bm25 divides the Python sum by the count: the same float, so the same scores.
         self.avgdl = int(lengths.sum()) / self.corpus_size
-        self.document_counts = np.bincount(self.posting_terms, minlength=len(self.term_ids))
-        return _DocumentCounts(self.term_ids, self.document_counts)
+        self.document_counts = np.bincount(self.posting_terms, minlength=len(self.terms))
+        return _DocumentCounts(self.terms, self.document_counts)
 
 
 class _DocumentCounts:
     """What _calc_idf reads, term -> number of passages, without a dict of its own."""
 
-    def __init__(self, terms: dict[str, int], counts: np.ndarray) -> None:
+    def __init__(self, terms: list[str], counts: np.ndarray) -> None:
         self._terms, self._counts = terms, counts
 
     def items(self):
@@ -92,7 +91,8 @@ class BM25Index:
         counts = model.posting_counts
         self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())))
         self._offsets = np.concatenate(([0], np.cumsum(model.document_counts)))
-        self._term_ids = model.term_ids
+        self._terms = model.terms
+        self._file_terms()
         # _calc_idf filled its dict in the order of the terms' numbers.
         self._idf = np.fromiter(model.idf.values(), dtype=np.float64, count=len(model.idf))
         self.size = len(documents)
@@ -100,7 +100,7 @@ class BM25Index:
     def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
         """Everything search reads, as plain values: the terms in id order and the arrays
         (the parameters k1 and delta as one-element arrays). See :meth:`from_arrays`."""
-        return list(self._term_ids), {
+        return list(self._terms), {
             "length_norm": self._length_norm,
             "doc_ids": self._doc_ids,
             "term_freqs": self._term_freqs,
@@ -118,7 +118,7 @@ class BM25Index:
         ValueError rather than scoring wrongly.
         """
         index = cls.__new__(cls)
-        index._term_ids = {term: number for number, term in enumerate(terms)}
+        index._terms = list(terms)
         index._length_norm = arrays["length_norm"]
         index._doc_ids = arrays["doc_ids"]
         index._term_freqs = arrays["term_freqs"]
@@ -129,34 +129,56 @@ class BM25Index:
         index.size = len(index._length_norm)
         postings = len(index._doc_ids)
         if (
-            len(index._term_ids) != len(terms)
-            or index._offsets.shape != (len(terms) + 1,)
+            index._offsets.shape != (len(terms) + 1,)
             or index._idf.shape != (len(terms),)
             or index._term_freqs.shape != (postings,)
             or int(index._offsets[-1]) != postings
             or (postings and int(index._doc_ids.max()) >= index.size)
         ):
             raise ValueError("the index arrays do not fit together")
+        index._file_terms()
         return index
+
+    def _file_terms(self) -> None:
+        """File the terms by hash: their hashes sorted, with each one's term number. Some
+        20 bytes a term, where a dict of term numbers costs over 60 (and there are
+        millions of terms with the bigrams). String hashes differ from process to process,
+        so this is made again for an index read back."""
+        hashes = np.fromiter(map(hash, self._terms), dtype=np.int64, count=len(self._terms))
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._hash_owners = order.astype(np.int32)
+
+    def _term_id(self, term: str) -> int:
+        """The term's number, -1 for a term no passage has."""
+        wanted = hash(term)
+        hashes = self._hashes
+        at = int(np.searchsorted(hashes, wanted))
+        while at < len(hashes) and hashes[at] == wanted:  # equal hashes: compare the terms
+            number = int(self._hash_owners[at])
+            if self._terms[number] == term:
+                return number
+            at += 1
+        return -1
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        return frozenset(self._term_ids)
+        return frozenset(self._terms)
 
     def document_frequency(self, term: str) -> int:
-        term_id = self._term_ids.get(term)
-        if term_id is None:
+        term_id = self._term_id(term)
+        if term_id < 0:
             return 0
         return int(self._offsets[term_id + 1] - self._offsets[term_id])
 
     def idf(self, term: str) -> float:
-        term_id = self._term_ids.get(term)
-        return 0.0 if term_id is None else float(self._idf[term_id])
+        term_id = self._term_id(term)
+        return 0.0 if term_id < 0 else float(self._idf[term_id])
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25+ contribution of one term to each passage that contains it."""
-        term_id = self._term_ids.get(term)
-        if term_id is None:
+        term_id = self._term_id(term)
+        if term_id < 0:
             return np.empty(0, dtype=np.int32), np.empty(0)
         run = slice(self._offsets[term_id], self._offsets[term_id + 1])
         doc_ids, tf = self._doc_ids[run], self._term_freqs[run]

@@ -70,6 +70,7 @@ def test_arrays_that_do_not_fit_together_are_refused() -> None:
         BM25Index.from_arrays(terms, {**arrays, "doc_ids": arrays["doc_ids"] + 10})
 
 
+
 @pytest.mark.parametrize("docs", [[], [["a"], []]])
 def test_empty_input_is_a_clear_error(docs) -> None:
     with pytest.raises(ValueError, match="document"):
@@ -127,6 +128,14 @@ def test_every_term_scores_as_rank_bm25s_model_says_over_a_random_corpus() -> No
             assert np.array_equal(scores, expected), term
             assert index.idf(term) == model.idf[term]
             assert index.document_frequency(term) == len(ids)
+
+
+def test_terms_whose_hashes_are_equal_are_told_apart(monkeypatch) -> None:
+    index = BM25Index([["a", "b"], ["c"]])
+    # As if every term had the same hash: the terms themselves decide.
+    index._hashes = np.zeros(3, dtype=np.int64)
+    monkeypatch.setattr("builtins.hash", lambda term: 0)
+    assert [index._term_id(t) for t in ("a", "b", "c", "d")] == [0, 1, 2, -1]
 
 
 def test_counts_are_stored_narrow_and_still_round_trip() -> None:
