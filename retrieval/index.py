@@ -19,6 +19,7 @@ from rank_bm25 import BM25Plus
 K1 = 1.2
 B = 0.75
 DELTA = 0.0
+RECENT_TERMS = 512  # term numbers an index remembers (see BM25Index._term_id)
 
 
 class _CountedBM25Plus(BM25Plus):
@@ -148,14 +149,26 @@ class BM25Index:
         order = np.argsort(hashes, kind="stable")
         self._hashes = hashes[order]
         self._hash_owners = order.astype(np.int32)
+        self._recent: dict[str, int] = {}
 
     def _term_id(self, term: str) -> int:
         """The term's number, -1 for a term no passage has."""
+        # A question asks for each of its terms several times (its document frequency,
+        # its scores, its IDF): the last few hundred answers are kept.
+        number = self._recent.get(term)
+        if number is None:
+            number = self._find_term(term)
+            if len(self._recent) >= RECENT_TERMS:
+                self._recent.clear()
+            self._recent[term] = number
+        return number
+
+    def _find_term(self, term: str) -> int:
         wanted = hash(term)
         hashes = self._hashes
-        at = int(np.searchsorted(hashes, wanted))
-        while at < len(hashes) and hashes[at] == wanted:  # equal hashes: compare the terms
-            number = int(self._hash_owners[at])
+        at = int(hashes.searchsorted(wanted))
+        while at < len(hashes) and hashes.item(at) == wanted:  # equal hashes: compare terms
+            number = self._hash_owners.item(at)
             if self._terms[number] == term:
                 return number
             at += 1

@@ -135,7 +135,7 @@ def test_terms_whose_hashes_are_equal_are_told_apart(monkeypatch) -> None:
     # As if every term had the same hash: the terms themselves decide.
     index._hashes = np.zeros(3, dtype=np.int64)
     monkeypatch.setattr("builtins.hash", lambda term: 0)
-    assert [index._term_id(t) for t in ("a", "b", "c", "d")] == [0, 1, 2, -1]
+    assert [index._find_term(t) for t in ("a", "b", "c", "d")] == [0, 1, 2, -1]
 
 
 def test_counts_are_stored_narrow_and_still_round_trip() -> None:
