@@ -4,9 +4,12 @@ For each size of the synthetic corpus (bench.corpus: its vocabulary grows with i
 and each system, a fresh process generates the corpus, builds the index and times queries,
 so every process's memory is its own. Systems:
 
-- engine: `SearchEngine(knowledge, passages, semantic=False)`, what the bot runs (its three
-  BM25 indexes, the line and ask indexes, headings, definitions, spelling vocabulary...),
-  asked with `engine.search(question)`;
+- engine: `SearchEngine(knowledge, passages, semantic=False)`, what the bot runs, asked with
+  `engine.search(question)`. It does more per question than a BM25 top-k: it corrects and
+  expands the question, decides its scope, scores word pairs as well as words over three
+  indexes (passages, their lines, their asked questions) and takes each passage's best line,
+  weighs regions and definitions, lifts passages whose heading names the subject, drops
+  near-duplicates and mixes articles;
 - core: the project's BM25Index alone: `tokenize` each passage's text, build, and per
   question `tokenize` plus `BM25Index.top(..., 10)`;
 - bm25s: `bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer("english"))`,
