@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
 SOURCES := $(shell find bot knowledge retrieval -name '*.py')
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run chat test lint bench clean
 
@@ -25,6 +26,11 @@ $(COMPILED): $(STAMP) $(SOURCES)
 	$(PY) -m compileall -q bot knowledge retrieval
 	touch $(COMPILED)
 
+# The benchmarks' own dependencies (bm25s), on top of the environment above.
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
 run: $(COMPILED)
 	$(PY) -m bot
 
@@ -37,7 +43,7 @@ test: $(COMPILED)
 	scripts/ensure-postgresql
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP) $(COMPILED)
 	$(PY) -m bench.quality
 	$(PY) -m bench.latency
 

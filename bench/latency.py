@@ -1,15 +1,14 @@
 """Speed and memory of the answer engine: `python -m bench.latency`.
 
 Prints medians. The real corpus is timed with and without the semantic stage, in the same
-run; each synthetic size (BM25 only: the semantic stage re-ranks 30 candidates whatever the
-corpus size, and encoding 100,000 synthetic passages is not what is measured) is also timed
-with plain rank-bm25 (`BM25Okapi.get_scores` over every passage) as the baseline.
+run; each synthetic size (bench.corpus, whose vocabulary grows with its size; BM25 only: the
+semantic stage re-ranks 30 candidates whatever the corpus size, and encoding 100,000
+synthetic passages is not what is measured) is measured by bench.scale, beside bm25s.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import importlib.util
 import os
@@ -22,16 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from rank_bm25 import BM25Okapi
-
+from bench import scale
 from bot.core.answer import compose
 from evaluation.quality import load_eval_set
 from knowledge import KnowledgeBase, load_knowledge
-from retrieval.chunking import Passage
 from retrieval.search import SearchEngine, shared_encoder
-from retrieval.sentences import split_sentences
 from retrieval.spelling import SpellingIndex, edits_allowed, within_edits
-from retrieval.tokenize import tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,27 +44,6 @@ def time_calls(function, arguments: list, rounds: int) -> list[float]:
             function(argument)
             timings.append(time.perf_counter() - start)
     return timings
-
-
-def synthetic_passages(engine: SearchEngine, count: int, seed: int = 7) -> list[Passage]:
-    """Passages made of the real articles' sentences and headings, shuffled and recombined."""
-    rng = random.Random(seed)
-    sentences = [s for p in engine.passages for unit in p.units for s in split_sentences(unit)]
-    sections = [p.section for p in engine.passages if p.section]
-    passages = []
-    for number in range(count):
-        units = tuple(rng.sample(sentences, rng.randint(2, 5)))
-        passages.append(
-            Passage(
-                id=f"synthetic#{number}",
-                doc_id="synthetic",
-                title="Synthetic article",
-                section=rng.choice(sections),
-                units=units,
-                headings=(),
-            )
-        )
-    return passages
 
 
 def ms(seconds: float) -> str:
@@ -101,29 +75,10 @@ def measure_engine(knowledge: KnowledgeBase, questions: list[str], rounds: int) 
           f"p50 {ms(percentile(encodes, 0.5))}  p99 {ms(percentile(encodes, 0.99))}")
 
 
-def measure_synthetic(
-    knowledge: KnowledgeBase, real: SearchEngine, questions: list[str], sizes: list[int]
-) -> None:
-    """`real` (BM25 only) gives the sentences and headings the synthetic passages recombine."""
-    sample = questions[:100]
-    # The asked files quote the real passages, not these; each synthetic passage gets an
-    # empty ask list, which the search still scores.
-    unasked = dataclasses.replace(knowledge, asked=())
-    for size in sizes:
-        passages = synthetic_passages(real, size)
-        start = time.perf_counter()
-        engine = SearchEngine(unasked, passages, semantic=False)
-        build = time.perf_counter() - start
-        timings = time_calls(lambda q, e=engine: compose(e.search(q)), sample, 1)
-        okapi = BM25Okapi([tokenize(p.text) for p in passages])
-        baseline = time_calls(lambda q, o=okapi: o.get_scores(tokenize(q)), sample[:30], 1)
-        p50 = percentile(timings, 0.5)
-        base50 = percentile(baseline, 0.5)
-        print(
-            f"synthetic {size:>7} passages: build {build:6.1f} s  ask p50 {ms(p50)}  "
-            f"p99 {ms(percentile(timings, 0.99))}  | plain BM25Okapi.get_scores p50 "
-            f"{ms(base50)}  (baseline / ours = {base50 / p50:.2f})"
-        )
+def measure_synthetic(sizes: list[int]) -> None:
+    """The synthetic corpus at each size, the project beside bm25s (bench.scale)."""
+    results = [scale.run(system, size, seed=7) for size in sizes for system in scale.SYSTEMS]
+    print(scale.table(results))
 
 
 # Runs `ask` and then reports the process's own peak RSS (VmHWM is per process image,
@@ -250,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     eval_set = load_eval_set()
     questions = [item["q"] for item in eval_set["in_scope"] + eval_set["off_topic"]]
     measure_engine(knowledge, questions, args.rounds)
-    measure_synthetic(knowledge, bm25_only, questions, args.sizes)
+    measure_synthetic(args.sizes)
     measure_spelling(bm25_only.analyzer.spelling_words(), args.spelling_sizes)
     measure_process(args.process_runs)
     measure_install_size()

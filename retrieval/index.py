@@ -10,6 +10,7 @@ touches only the passages that contain one of its terms.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,13 +19,59 @@ from rank_bm25 import BM25Plus
 K1 = 1.2
 B = 0.75
 DELTA = 0.0
+RECENT_TERMS = 512  # term numbers an index remembers (see BM25Index._term_id)
+
+
+class _CountedBM25Plus(BM25Plus):
+    """rank-bm25's BM25+ with the corpus counted by numpy instead of a dict per passage.
+
+    BM25.__init__ calls :meth:`_initialize` and then BM25Plus's own ``_calc_idf``, which
+    computes the IDFs from the term -> passage count dict returned here (one entry per
+    term). The postings (term-major, passages ascending) and the lengths come out as arrays;
+    ``doc_freqs`` stays empty, so rank-bm25's own get_scores is not for this class.
+    """
+
+    def _initialize(self, corpus: Sequence[Sequence[str]]) -> _DocumentCounts:
+        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
+        flat = list(itertools.chain.from_iterable(corpus))
+        # Terms numbered in order of first use, as rank-bm25's dicts would list them.
+        numbers = dict.fromkeys(flat, 0)
+        self.terms = list(numbers)
+        for number, term in enumerate(self.terms):
+            numbers[term] = number
+        term_of_token = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+        del flat, numbers
+        passage_of_token = np.repeat(np.arange(len(corpus), dtype=np.int64), lengths)
+        # One key per (term, passage) pair, sorted term-major: the postings in CSR order.
+        pairs, counts = np.unique(
+            term_of_token * len(corpus) + passage_of_token, return_counts=True
+        )
+        del term_of_token, passage_of_token
+        self.posting_terms, self.posting_docs = np.divmod(pairs, len(corpus))
+        self.posting_counts = counts
+        self.corpus_size = len(corpus)
+        self.doc_len = lengths
+        # rank-bm25 divides the Python sum by the count: the same float, so the same scores.
+        self.avgdl = int(lengths.sum()) / self.corpus_size
+        self.document_counts = np.bincount(self.posting_terms, minlength=len(self.terms))
+        return _DocumentCounts(self.terms, self.document_counts)
+
+
+class _DocumentCounts:
+    """What _calc_idf reads, term -> number of passages, without a dict of its own."""
+
+    def __init__(self, terms: list[str], counts: np.ndarray) -> None:
+        self._terms, self._counts = terms, counts
+
+    def items(self):
+        return zip(self._terms, self._counts.tolist(), strict=True)
 
 
 class BM25Index:
     """Postings in compressed sparse rows: one array of passage ids and one of term
-    frequencies for all terms, each term's run found through one offsets array. rank-bm25's
-    model (a dict of term counts per passage) is only used while building: search reads
-    nothing of it but the IDFs and the passage lengths, kept as arrays.
+    frequencies for all terms, each term's run found through one offsets array. rank-bm25
+    supplies the model (its BM25Plus, counting the corpus with numpy: _CountedBM25Plus);
+    search reads nothing of it but the IDFs and the passage lengths, kept as arrays.
     """
 
     def __init__(
@@ -34,36 +81,27 @@ class BM25Index:
             raise ValueError("cannot index an empty list of documents")
         if any(len(doc) == 0 for doc in documents):
             raise ValueError("every document needs at least one token")
-        model = BM25Plus([list(doc) for doc in documents], k1=k1, b=b, delta=delta)
-        lengths = np.asarray(model.doc_len, dtype=np.float64)
+        model = _CountedBM25Plus(documents, k1=k1, b=b, delta=delta)
         # The per-passage part of BM25's denominator, computed once.
-        self._length_norm = k1 * (1.0 - b + b * lengths / model.avgdl)
+        self._length_norm = k1 * (1.0 - b + b * model.doc_len.astype(np.float64) / model.avgdl)
         self._k1 = k1
         self._delta = delta
-        term_ids: dict[str, int] = {}
-        owners: list[int] = []
-        doc_ids: list[int] = []
-        counts: list[int] = []
-        for doc_id, freqs in enumerate(model.doc_freqs):
-            for term, count in freqs.items():
-                owners.append(term_ids.setdefault(term, len(term_ids)))
-                doc_ids.append(doc_id)
-                counts.append(count)
-        owner_ids = np.asarray(owners, dtype=np.int32)
-        # A stable sort by term keeps each term's passages in ascending order.
-        order = np.argsort(owner_ids, kind="stable")
-        self._doc_ids = np.asarray(doc_ids, dtype=np.int32)[order]
-        self._term_freqs = np.asarray(counts, dtype=np.float64)[order]
-        per_term = np.bincount(owner_ids, minlength=len(term_ids))
-        self._offsets = np.concatenate(([0], np.cumsum(per_term)))
-        self._term_ids = term_ids
-        self._idf = np.array([model.idf[term] for term in term_ids], dtype=np.float64)
+        self._doc_ids = model.posting_docs.astype(np.int32)
+        # Counts as the narrowest unsigned integers that hold them: scoring multiplies them
+        # by floats, which gives float64 as exactly as float64 counts would.
+        counts = model.posting_counts
+        self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())))
+        self._offsets = np.concatenate(([0], np.cumsum(model.document_counts)))
+        self._terms = model.terms
+        self._file_terms()
+        # _calc_idf filled its dict in the order of the terms' numbers.
+        self._idf = np.fromiter(model.idf.values(), dtype=np.float64, count=len(model.idf))
         self.size = len(documents)
 
     def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
         """Everything search reads, as plain values: the terms in id order and the arrays
         (the parameters k1 and delta as one-element arrays). See :meth:`from_arrays`."""
-        return list(self._term_ids), {
+        return list(self._terms), {
             "length_norm": self._length_norm,
             "doc_ids": self._doc_ids,
             "term_freqs": self._term_freqs,
@@ -81,7 +119,7 @@ class BM25Index:
         ValueError rather than scoring wrongly.
         """
         index = cls.__new__(cls)
-        index._term_ids = {term: number for number, term in enumerate(terms)}
+        index._terms = list(terms)
         index._length_norm = arrays["length_norm"]
         index._doc_ids = arrays["doc_ids"]
         index._term_freqs = arrays["term_freqs"]
@@ -92,34 +130,68 @@ class BM25Index:
         index.size = len(index._length_norm)
         postings = len(index._doc_ids)
         if (
-            len(index._term_ids) != len(terms)
-            or index._offsets.shape != (len(terms) + 1,)
+            index._offsets.shape != (len(terms) + 1,)
             or index._idf.shape != (len(terms),)
             or index._term_freqs.shape != (postings,)
             or int(index._offsets[-1]) != postings
             or (postings and int(index._doc_ids.max()) >= index.size)
         ):
             raise ValueError("the index arrays do not fit together")
+        index._file_terms()
         return index
+
+    def _file_terms(self) -> None:
+        """File the terms by hash: their hashes sorted, with each one's term number. Some
+        20 bytes a term, where a dict of term numbers costs over 60 (and there are
+        millions of terms with the bigrams). String hashes differ from process to process,
+        so this is made again for an index read back."""
+        hashes = np.fromiter(map(hash, self._terms), dtype=np.int64, count=len(self._terms))
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._hash_owners = order.astype(np.int32)
+        self._recent: dict[str, int] = {}
+
+    def _term_id(self, term: str) -> int:
+        """The term's number, -1 for a term no passage has."""
+        # A question asks for each of its terms several times (its document frequency,
+        # its scores, its IDF): the last few hundred answers are kept.
+        number = self._recent.get(term)
+        if number is None:
+            number = self._find_term(term)
+            if len(self._recent) >= RECENT_TERMS:
+                self._recent.clear()
+            self._recent[term] = number
+        return number
+
+    def _find_term(self, term: str) -> int:
+        wanted = hash(term)
+        hashes = self._hashes
+        at = int(hashes.searchsorted(wanted))
+        while at < len(hashes) and hashes.item(at) == wanted:  # equal hashes: compare terms
+            number = self._hash_owners.item(at)
+            if self._terms[number] == term:
+                return number
+            at += 1
+        return -1
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        return frozenset(self._term_ids)
+        return frozenset(self._terms)
 
     def document_frequency(self, term: str) -> int:
-        term_id = self._term_ids.get(term)
-        if term_id is None:
+        term_id = self._term_id(term)
+        if term_id < 0:
             return 0
         return int(self._offsets[term_id + 1] - self._offsets[term_id])
 
     def idf(self, term: str) -> float:
-        term_id = self._term_ids.get(term)
-        return 0.0 if term_id is None else float(self._idf[term_id])
+        term_id = self._term_id(term)
+        return 0.0 if term_id < 0 else float(self._idf[term_id])
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25+ contribution of one term to each passage that contains it."""
-        term_id = self._term_ids.get(term)
-        if term_id is None:
+        term_id = self._term_id(term)
+        if term_id < 0:
             return np.empty(0, dtype=np.int32), np.empty(0)
         run = slice(self._offsets[term_id], self._offsets[term_id + 1])
         doc_ids, tf = self._doc_ids[run], self._term_freqs[run]

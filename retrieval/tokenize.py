@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -28,7 +27,13 @@ _SPECIAL_ANY = re.compile(
         for p, _ in _SPECIAL
     )
 )
+# Every match of _SPECIAL_ANY holds one of these (Ph.D's in lower case; an R followed by
+# no letter): text without any has no special token, and skips that scan (most text).
+_SPECIAL_HINTS = ("+", "#", "₹", "$", "U.", "US", "IT")
+_PHD_HINTS = ("phd", "ph.d", "ph d", "ph. d")
+_R_HINT = re.compile(r"R\b")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|₹", re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*", re.ASCII)
 _NUMBER_GROUPS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 STOP_WORDS = frozenset(
@@ -56,23 +61,52 @@ STOP_WORDS = frozenset(
 _UNSTEMMED = frozenset({"c++", "c#", "r", "₹", "usd", "phd", "it-field", "mlops", "pkr", "aws"})
 
 _stemmer = snowballstemmer.stemmer("english")
+# Stems already made. Bounded, as questions bring words of their own: when full it is
+# emptied (a corpus of 100,000 passages has fewer distinct words than this).
+_STEMS: dict[str, str] = {}
+STEM_CACHE_SIZE = 1 << 19
 
 
-@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    if word in _UNSTEMMED or not word.isalpha():
-        return word
-    return _stemmer.stemWord(word)
+    found = _STEMS.get(word)
+    if found is None:
+        found = word if word in _UNSTEMMED or not word.isalpha() else _stemmer.stemWord(word)
+        if len(_STEMS) >= STEM_CACHE_SIZE:
+            _STEMS.clear()
+        _STEMS[word] = found
+    return found
 
 
 def normalize(text: str) -> str:
     """Unicode NFKC with typographic apostrophes made plain."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and it has no typographic apostrophe
+        return text
     return unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+
+
+def _prepared(text: str) -> str:
+    text = normalize(text)
+    return _NUMBER_GROUPS.sub("", text) if "," in text else text
+
+
+def _may_be_special(text: str) -> bool:
+    if any(hint in text for hint in _SPECIAL_HINTS):
+        return True
+    if "R" in text and _R_HINT.search(text):
+        return True
+    lowered = text.lower()
+    return "ph" in lowered and any(hint in lowered for hint in _PHD_HINTS)
 
 
 def words(text: str) -> list[tuple[str, bool]]:
     """Case-folded words in order, stop words kept, each flagged True if special."""
-    text = _NUMBER_GROUPS.sub("", normalize(text))
+    text = _prepared(text)
+    if not _may_be_special(text):
+        return [(word, False) for word in _plain_words(text)]
+    return _words_with_specials(text)
+
+
+def _words_with_specials(text: str) -> list[tuple[str, bool]]:
     result: list[tuple[str, bool]] = []
     position = 0
     for match in _SPECIAL_ANY.finditer(text):
@@ -85,13 +119,14 @@ def words(text: str) -> list[tuple[str, bool]]:
 
 
 def _plain_words(text: str) -> list[str]:
-    tokens = []
-    for match in _WORD.finditer(text.casefold()):
-        word = match.group(0)
-        if word.endswith("'s"):
-            word = word[:-2]
-        tokens.append(word)
-    return tokens
+    # In ASCII text _WORD's matches are _ASCII_WORD's, found faster.
+    ascii_text = text.isascii()
+    found = (_ASCII_WORD if ascii_text else _WORD).findall(
+        text.lower() if ascii_text else text.casefold()
+    )
+    if "'" not in text and "’" not in text:  # no "'s" to drop
+        return found
+    return [word[:-2] if word.endswith("'s") else word for word in found]
 
 
 def tokenize(text: str) -> list[str]:
@@ -100,7 +135,17 @@ def tokenize(text: str) -> list[str]:
     Keeps what matters in this domain: "C++", "R", "SQL", "AWS", "Ph.D", "master's",
     "MLOps", "PyTorch", "₹", "PKR".
     """
-    return [stem(word) for word, special in words(text) if special or word not in STOP_WORDS]
+    text = _prepared(text)
+    if _may_be_special(text):
+        return [
+            stem(word)
+            for word, special in _words_with_specials(text)
+            if special or word not in STOP_WORDS
+        ]
+    stems = _STEMS
+    return [
+        stems.get(word) or stem(word) for word in _plain_words(text) if word not in STOP_WORDS
+    ]
 
 
 def with_bigrams(tokens: list[str]) -> list[str]:

@@ -70,6 +70,7 @@ def test_arrays_that_do_not_fit_together_are_refused() -> None:
         BM25Index.from_arrays(terms, {**arrays, "doc_ids": arrays["doc_ids"] + 10})
 
 
+
 @pytest.mark.parametrize("docs", [[], [["a"], []]])
 def test_empty_input_is_a_clear_error(docs) -> None:
     with pytest.raises(ValueError, match="document"):
@@ -93,3 +94,56 @@ def test_a_question_naming_a_country_prefers_its_article(engine) -> None:
         ("fresher ML engineer package in Bangalore?", "india-career-guide"),
     ]:
         assert engine.search(question).hits[0].passage.doc_id == doc_id, question
+
+
+def _reference_scores(docs, term, k1=K1, b=B, delta=0.0):
+    """A term's BM25+ score in each passage that has it, from rank-bm25's own dicts."""
+    model = BM25Plus(docs, k1=k1, b=b, delta=delta)
+    ids = [number for number, freqs in enumerate(model.doc_freqs) if term in freqs]
+    tf = np.array([model.doc_freqs[number][term] for number in ids], dtype=np.float64)
+    lengths = np.asarray(model.doc_len, dtype=np.float64)[ids]
+    norm = k1 * (1.0 - b + b * lengths / model.avgdl)
+    return ids, model.idf[term] * (delta + tf * (k1 + 1.0) / (norm + tf))
+
+
+def test_every_term_scores_as_rank_bm25s_model_says_over_a_random_corpus() -> None:
+    rng = np.random.default_rng(3)
+    words = [f"w{n}" for n in range(400)]
+    # Zipf-like: a few words in most passages, most in one or two; repeats within a passage.
+    docs = [
+        [words[min(int(rng.zipf(1.3)) - 1, len(words) - 1)] for _ in range(rng.integers(1, 60))]
+        for _ in range(300)
+    ]
+    for delta in (0.0, 0.7):
+        index = BM25Index(docs, delta=delta)
+        model = BM25Plus(docs, k1=K1, b=B, delta=delta)
+        assert index.vocabulary == set(model.idf)
+        terms, _ = index.arrays()
+        # Terms are numbered in order of first use, as before.
+        assert terms == list(dict.fromkeys(t for doc in docs for t in doc))
+        for term in terms:
+            ids, expected = _reference_scores(docs, term, delta=delta)
+            doc_ids, scores = index.term_scores(term)
+            assert doc_ids.tolist() == ids
+            assert np.array_equal(scores, expected), term
+            assert index.idf(term) == model.idf[term]
+            assert index.document_frequency(term) == len(ids)
+
+
+def test_terms_whose_hashes_are_equal_are_told_apart(monkeypatch) -> None:
+    index = BM25Index([["a", "b"], ["c"]])
+    # As if every term had the same hash: the terms themselves decide.
+    index._hashes = np.zeros(3, dtype=np.int64)
+    monkeypatch.setattr("builtins.hash", lambda term: 0)
+    assert [index._find_term(t) for t in ("a", "b", "c", "d")] == [0, 1, 2, -1]
+
+
+def test_counts_are_stored_narrow_and_still_round_trip() -> None:
+    index = BM25Index([["a"] * 300 + ["b"], ["b", "c"]])
+    terms, arrays = index.arrays()
+    assert arrays["term_freqs"].dtype == np.uint16
+    assert arrays["doc_ids"].dtype == np.int32
+    copy = BM25Index.from_arrays(terms, arrays)
+    assert np.array_equal(copy.dense_scores({"a": 1.0, "b": 2.0}),
+                          index.dense_scores({"a": 1.0, "b": 2.0}))
+    assert index.term_scores("a")[1].dtype == np.float64

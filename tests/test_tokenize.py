@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import unicodedata
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import retrieval.tokenize as T
 from retrieval.tokenize import tokenize
 
 
@@ -44,3 +49,68 @@ def test_unicode_is_normalised() -> None:
 
 def test_thousands_separators_do_not_split_numbers() -> None:
     assert "148485" in tokenize("an average of $148,485")
+
+
+# The tokenizer as it was before its fast paths (no special-token hints, no ASCII shortcut,
+# an LRU stem cache): the fast one must give the very same tokens for every text.
+def _reference_words(text: str) -> list[tuple[str, bool]]:
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    text = T._NUMBER_GROUPS.sub("", text)
+
+    def plain(part: str) -> list[str]:
+        found = [m.group(0) for m in T._WORD.finditer(part.casefold())]
+        return [w[:-2] if w.endswith("'s") else w for w in found]
+
+    result: list[tuple[str, bool]] = []
+    position = 0
+    for match in T._SPECIAL_ANY.finditer(text):
+        result.extend((word, False) for word in plain(text[position : match.start()]))
+        token = next(t for p, t in T._SPECIAL if p.fullmatch(match.group(0).strip()))
+        result.append((token, True))
+        position = match.end()
+    result.extend((word, False) for word in plain(text[position:]))
+    return result
+
+
+def _reference_tokenize(text: str) -> list[str]:
+    return [
+        word if word in T._UNSTEMMED or not word.isalpha() else T._stemmer.stemWord(word)
+        for word, special in _reference_words(text)
+        if special or word not in T.STOP_WORDS
+    ]
+
+
+def _sample_texts() -> list[str]:
+    from bench.corpus import synthetic_corpus
+    from evaluation.quality import load_eval_set
+    from knowledge import load_knowledge
+
+    knowledge = load_knowledge()
+    texts = [line for article in knowledge.articles for line in article.text.splitlines()]
+    eval_set = load_eval_set()
+    texts += [item["q"] for item in eval_set["in_scope"] + eval_set["off_topic"]]
+    corpus = synthetic_corpus(300)
+    texts += [unit for p in corpus.passages for unit in p.units] + corpus.queries
+    return texts
+
+
+def test_the_fast_paths_give_the_reference_tokens_on_real_and_synthetic_text() -> None:
+    for text in _sample_texts():
+        assert T.words(text) == _reference_words(text), text
+        assert tokenize(text) == _reference_tokenize(text), text
+
+
+_TRICKY = st.lists(
+    st.sampled_from(
+        [*"abcRUSITphdDPC.,'’‘ $#+₹0123456789\n-éİıKſﬁ", "Ph.D", "ph d", "U.S.", "USA", "US",
+         "C++", "C#", " R ", "R's", "IT", "1,000", "Master’s", "ｍａｃｈｉｎｅ", "graph"]
+    ),
+    max_size=25,
+).map("".join)
+
+
+@given(st.one_of(_TRICKY, st.text(max_size=40)))
+@settings(max_examples=600, deadline=None)
+def test_the_fast_paths_give_the_reference_tokens_on_any_text(text: str) -> None:
+    assert T.words(text) == _reference_words(text)
+    assert tokenize(text) == _reference_tokenize(text)
