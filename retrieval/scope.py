@@ -81,14 +81,31 @@ class ScopeDecision:
     firm: bool = False
 
 
-def _phrases(terms: tuple[str, ...]) -> list[tuple[str, ...]]:
-    phrases = {tuple(tokenize(term)) for term in terms}
-    return sorted((p for p in phrases if p), key=len, reverse=True)
+@dataclass(frozen=True, eq=False)
+class _Phrases:
+    """Token phrases, longest first, filed by their first token: a message is checked only
+    against the phrases that start with one of its tokens, not against every phrase."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    by_first: dict[str, tuple[int, ...]]
 
 
-def _find(phrases: list[tuple[str, ...]], tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+def _phrases(terms: tuple[str, ...]) -> _Phrases:
+    unique = {tuple(tokenize(term)) for term in terms}
+    phrases = tuple(sorted((p for p in unique if p), key=len, reverse=True))
+    by_first: dict[str, list[int]] = {}
+    for number, phrase in enumerate(phrases):
+        by_first.setdefault(phrase[0], []).append(number)
+    return _Phrases(phrases, {first: tuple(numbers) for first, numbers in by_first.items()})
+
+
+def _find(phrases: _Phrases, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where each phrase occurs in the tokens, phrase by phrase (longest first)."""
+    candidates = sorted(
+        {number for token in set(tokens) for number in phrases.by_first.get(token, ())}
+    )
     spans = []
-    for phrase in phrases:
+    for phrase in (phrases.phrases[number] for number in candidates):
         size = len(phrase)
         for start in range(len(tokens) - size + 1):
             if tokens[start : start + size] == phrase:

@@ -164,9 +164,15 @@ class SearchEngine:
             ids, found = owners.setdefault(frozenset(state.definitions.row(row)), ([], []))
             ids.append(owner)
             found.append(strengths[row])
-        self._definitions = {
-            term: (np.asarray(ids), np.asarray(found)) for term, (ids, found) in owners.items()
-        }
+        self._definitions = [
+            (term, np.asarray(ids), np.asarray(found)) for term, (ids, found) in owners.items()
+        ]
+        # Each token -> the defined terms that contain it: a question is checked only against
+        # the terms that share a token with its subject.
+        self._definitions_with: dict[str, list[int]] = {}
+        for number, (term, _, _) in enumerate(self._definitions):
+            for token in term:
+                self._definitions_with.setdefault(token, []).append(number)
         self.semantic: SemanticIndex | None = None
         if semantic:
             self.semantic = SemanticIndex(
@@ -292,10 +298,12 @@ class SearchEngine:
         """
         match = np.zeros(self.index.size)
         subject_weight = sum(self._term_weight(t) for t in sorted(subject))
-        for term, (owners, strengths) in self._definitions.items():
+        candidates = sorted(
+            {number for token in subject for number in self._definitions_with.get(token, ())}
+        )
+        for number in candidates:  # in the terms' own order, as before the filing
+            term, owners, strengths = self._definitions[number]
             shared = term & subject
-            if not shared:
-                continue
             shared_weight = sum(self._term_weight(t) for t in sorted(shared))
             term_weight = sum(self._term_weight(t) for t in sorted(term))
             exactness = (shared_weight / subject_weight) * (shared_weight / term_weight)
