@@ -8,6 +8,7 @@ holds only plain values (strings, numbers, numpy arrays), so that
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,16 +90,21 @@ class EngineState:
     article_words: tuple[str, ...]  # every word the articles, asks and scope lists use, sorted
 
 
-def passage_tokens(passage: Passage, regions: tuple[str, ...]) -> list[str]:
-    """What the index sees of a passage: its words, its headings twice more, its article."""
+def passage_tokens(
+    passage: Passage, regions: tuple[str, ...], unit_tokens: Sequence[list[str]] | None = None
+) -> list[str]:
+    """What the index sees of a passage: its words, its headings twice more, its article.
+    ``unit_tokens``: its lines already tokenized (the build tokenizes each line once)."""
     region_text = " ".join(REGION_WORDS[region] for region in regions)
     tokens = tokenize(f"{passage.title} {region_text}")
     for depth, heading in enumerate(passage.section, start=1):
         # The innermost heading says most about a passage; its ancestors count once.
         weight = SECTION_WEIGHT if depth == len(passage.section) else 1
         tokens += with_bigrams(tokenize(heading)) * weight
-    for unit in passage.units:
-        tokens += with_bigrams(tokenize(unit))
+    if unit_tokens is None:
+        unit_tokens = [tokenize(unit) for unit in passage.units]
+    for line in unit_tokens:
+        tokens += with_bigrams(line)
     return tokens
 
 
@@ -136,32 +142,24 @@ def _heading_sets(passage: Passage) -> list[list[str]]:
     return sorted(sorted(tokens) for tokens in sets if tokens)
 
 
-def _line_index(passages: Sequence[Passage]) -> tuple[BM25Index, np.ndarray]:
-    """Each line of a passage indexed on its own: an answer usually sits in one bullet or
-    sentence, and a passage that has it in one place beats one whose matching words are
-    spread thin. Returns the index and each passage's first line number."""
-    unit_owner: list[int] = []  # passage number of each line, non-decreasing
-    unit_documents: list[list[str]] = []
-    for number, passage in enumerate(passages):
-        heading_tokens = tokenize(" ".join(passage.section[-1:]))
-        for unit in passage.units:
-            if unit in passage.headings:
-                # A line belongs to the sub-heading right above it: "Python
-                # (essential)" under "Programming Languages:", even where two short
-                # lists share a passage.
-                heading_tokens = tokenize(heading_label(unit))
-            unit_tokens = with_bigrams(tokenize(unit))
-            label = split_label(unit)
-            if label:  # "Overfitting: When a model ..." defines its label
-                unit_tokens += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
-            if unit_tokens:
-                unit_documents.append(heading_tokens + unit_tokens)
-                unit_owner.append(number)
-        if not unit_owner or unit_owner[-1] != number:  # keep one line per passage
-            unit_documents.append(heading_tokens or [EMPTY_LINE])
-            unit_owner.append(number)
-    first_unit = np.searchsorted(unit_owner, np.arange(len(passages)))
-    return BM25Index(unit_documents), first_unit
+def _line_documents(passage: Passage, unit_tokens: Sequence[list[str]]) -> list[list[str]]:
+    """Each line of a passage as a document of its own (at least one per passage): an
+    answer usually sits in one bullet or sentence, and a passage that has it in one place
+    beats one whose matching words are spread thin."""
+    documents: list[list[str]] = []
+    heading_tokens = tokenize(" ".join(passage.section[-1:]))
+    for unit, tokens in zip(passage.units, unit_tokens, strict=True):
+        if unit in passage.headings:
+            # A line belongs to the sub-heading right above it: "Python (essential)" under
+            # "Programming Languages:", even where two short lists share a passage.
+            heading_tokens = tokenize(heading_label(unit))
+        line = with_bigrams(tokens)
+        label = split_label(unit)
+        if label:  # "Overfitting: When a model ..." defines its label
+            line += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
+        if line:
+            documents.append(heading_tokens + line)
+    return documents or [heading_tokens or [EMPTY_LINE]]
 
 
 def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = None) -> EngineState:
@@ -170,13 +168,36 @@ def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = N
     Raises the knowledge base's errors that only indexing finds (an asked quote that lies in
     no single passage, a broken English word list).
     """
+    # The build makes millions of small lists at scale, none of them cyclic garbage: the
+    # collector's passes over them were a third of the build.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_state(knowledge, passages)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -> EngineState:
     passages = tuple(build_passages(knowledge.articles) if passages is None else passages)
     # Read (and so checked) here, where a broken file stops the start; the engine reads it
     # again only when a question has a word no article uses.
     load_english_words(knowledge.root)
     regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
-    documents = [passage_tokens(p, regions.get(p.doc_id, ())) for p in passages]
-    unit_index, first_unit = _line_index(passages)
+    documents: list[list[str]] = []
+    line_documents: list[list[str]] = []
+    line_counts: list[int] = []
+    for passage in passages:
+        unit_tokens = [tokenize(unit) for unit in passage.units]  # once, for both indexes
+        documents.append(passage_tokens(passage, regions.get(passage.doc_id, ()), unit_tokens))
+        lines = _line_documents(passage, unit_tokens)
+        line_documents += lines
+        line_counts.append(len(lines))
+    unit_index = BM25Index(line_documents)
+    del line_documents
+    # A passage's lines are consecutive in the line index: its first line's number.
+    first_unit = np.concatenate(([0], np.cumsum(line_counts)[:-1])).astype(np.int64)
     # What people ask that a passage answers, all its asks as one document: a question
     # phrased like several of them is matched on all their words.
     asks = tuple(asks_by_passage(passages, knowledge.asked))

@@ -178,6 +178,10 @@ class BM25Index:
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._terms)
 
+    def __contains__(self, term: object) -> bool:
+        """Whether some passage has the term (without building the vocabulary's set)."""
+        return isinstance(term, str) and self._term_id(term) >= 0
+
     def document_frequency(self, term: str) -> int:
         term_id = self._term_id(term)
         if term_id < 0:

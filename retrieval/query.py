@@ -75,11 +75,23 @@ class Query:
     phrased: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class KnownTokens:
+    """The tokens any of several containers knows (the indexes' terms, the expansions'),
+    asked of each in turn: with millions of index terms, copying them into one set took
+    hundreds of megabytes."""
+
+    parts: tuple[Container[str], ...]
+
+    def __contains__(self, token: object) -> bool:
+        return any(token in part for part in self.parts)
+
+
 class QueryAnalyzer:
     def __init__(
         self,
         vocabulary: Vocabulary,
-        known_tokens: frozenset[str],
+        known_tokens: Container[str],
         known_words: frozenset[str],
         english_words: Container[str] = frozenset(),
     ) -> None:
@@ -96,7 +108,7 @@ class QueryAnalyzer:
         )
         expansion_tokens = {t for text in vocabulary.expansions.values() for t in tokenize(text)}
         expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
-        self._known = known_tokens | frozenset(expansion_tokens)
+        self._known = KnownTokens((known_tokens, frozenset(expansion_tokens)))
         self._correction_cache: dict[str, str | None] = {}
         # Misspellings are fixed on whole words ("comunication" -> "communication"),
         # before stemming makes them harder to compare.

@@ -13,8 +13,8 @@ from knowledge.cache_files import default_cache_dir
 from knowledge.english_words import EnglishWords
 from retrieval.chunking import Passage
 from retrieval.engine_cache import fingerprint, load_state, save_state
-from retrieval.engine_state import EMPTY_LINE, build_state
-from retrieval.query import Query, QueryAnalyzer
+from retrieval.engine_state import build_state
+from retrieval.query import KnownTokens, Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
 from retrieval.semantic import Encoder, SemanticIndex
@@ -195,7 +195,8 @@ class SearchEngine:
         self.english_words = EnglishWords(knowledge.root)
         self.analyzer = QueryAnalyzer(
             knowledge.vocabulary,
-            self.index.vocabulary | (self.ask_index.vocabulary - {EMPTY_LINE}),
+            # The ask index's filler for a passage without asks is never a question's token.
+            KnownTokens((self.index, self.ask_index)),
             frozenset(state.article_words),
             self.english_words,
         )

@@ -114,7 +114,7 @@ def find_gap(
     question: str,
     query: Query,
     lexicon: Lexicon,
-    article_vocabulary: frozenset[str],
+    article_vocabulary: Container[str],
     cited_texts: list[str],
     english_words: Container[str] = frozenset(),
 ) -> Gap | None:
@@ -144,7 +144,7 @@ def find_gap(
 def absent_gap(
     question: str,
     query: Query,
-    article_vocabulary: frozenset[str],
+    article_vocabulary: Container[str],
     cited_texts: list[str],
     english_words: Container[str] = frozenset(),
 ) -> Gap | None:
@@ -161,7 +161,7 @@ def absent_gap(
 
 
 def _absent_words(
-    question: str, query: Query, article_vocabulary: frozenset[str], english: Container[str]
+    question: str, query: Query, article_vocabulary: Container[str], english: Container[str]
 ) -> set[str]:
     """Stems of the question's words that the bot does not know at all: in no article, in
     no question people ask of a passage (knowledge/asked), in no vocabulary entry. Such a

@@ -7,6 +7,7 @@ knows about Telegram.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, replace
 
 from bot.core.advisor import Advisor
@@ -164,7 +165,6 @@ class Dialogue:
             self.advisor.knowledge.root
         )
         self._passages: dict[str, Passage] | None = None
-        self._vocabulary: frozenset[str] | None = None
         lexicon = self.advisor.knowledge.lexicon
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self._reader: MessageReader | None = None
@@ -391,10 +391,9 @@ class Dialogue:
     def _english_words(self) -> EnglishWords:
         return self.advisor.engine.english_words
 
-    def _article_vocabulary(self) -> frozenset[str]:
-        if self._vocabulary is None:
-            self._vocabulary = frozenset(self.advisor.engine.index.vocabulary)
-        return self._vocabulary
+    def _article_vocabulary(self) -> Container[str]:
+        """The tokens some passage has: the index answers, without a copy of its terms."""
+        return self.advisor.engine.index
 
     def _more(self, state: ChatState, exchange: Exchange, user: UserState | None = None) -> Turn:
         user = user or UserState()
