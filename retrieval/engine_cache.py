@@ -32,12 +32,15 @@ from retrieval.index import BM25Index
 
 __all__ = ["FORMAT_VERSION", "fingerprint", "load_state", "save_state"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PREFIX = "engine-"
 KEPT = 4  # states of other knowledge bases or code versions kept besides the newest
 _INDEXES = ("index", "unit_index", "ask_index")
-_POSTINGS = ("passage_terms", "headings", "definitions")
-_ARRAYS = ("first_unit", "heading_owner", "definition_owner", "definition_strength")
+_POSTINGS = ("headings", "definitions")
+_ARRAYS = (
+    "first_unit", "passage_term_offsets", "passage_term_ids", "heading_owner",
+    "definition_owner", "definition_strength",
+)
 # The packages whose code decides what is built: a change to any of their modules is a
 # new code version.
 _CODE_PACKAGES = ("retrieval", "knowledge")
@@ -190,7 +193,12 @@ def _check(state: EngineState) -> None:
         state.index.size == count
         and state.ask_index.size == count
         and len(state.asks) == count
-        and len(state.passage_terms) == count
+        and state.passage_term_offsets.shape == (count + 1,)
+        and int(state.passage_term_offsets[-1]) == len(state.passage_term_ids)
+        and (
+            not len(state.passage_term_ids)
+            or int(state.passage_term_ids.max()) < state.index.term_count
+        )
         and state.first_unit.shape == (count,)
         and (count == 0 or int(state.first_unit[-1]) < state.unit_index.size)
         and len(state.headings) == len(state.heading_owner)
@@ -199,7 +207,7 @@ def _check(state: EngineState) -> None:
         and all(
             int(postings.offsets[-1]) == len(postings.values)
             and (not len(postings.values) or int(postings.values.max()) < len(postings.vocabulary))
-            for postings in (state.passage_terms, state.headings, state.definitions)
+            for postings in (state.headings, state.definitions)
         )
         and all(
             not len(owners) or int(owners.max()) < count

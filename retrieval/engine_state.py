@@ -21,7 +21,7 @@ from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
 from retrieval.index import BM25Index
 from retrieval.structure import heading_label, split_label, strip_list_marker
-from retrieval.tokenize import tokenize, with_bigrams, words
+from retrieval.tokenize import tokenize, tokenize_words, with_bigrams, words
 
 __all__ = [
     "EMPTY_LINE",
@@ -67,9 +67,6 @@ class Postings:
         vocabulary = self.vocabulary
         return [vocabulary[i] for i in self.values[self.offsets[number] : self.offsets[number + 1]]]
 
-    def row_ids(self, number: int) -> np.ndarray:
-        return self.values[self.offsets[number] : self.offsets[number + 1]]
-
 
 @dataclass(frozen=True, eq=False)
 class EngineState:
@@ -81,7 +78,10 @@ class EngineState:
     ask_index: BM25Index  # each passage's asked questions as one document
     first_unit: np.ndarray  # the line-index number of each passage's first line
     asks: tuple[tuple[str, ...], ...]  # each passage's asked questions
-    passage_terms: Postings  # each passage's distinct index tokens (for duplicate checks)
+    # Each passage's distinct index terms, by number (for duplicate checks): passage p's are
+    # passage_term_ids[passage_term_offsets[p]:passage_term_offsets[p + 1]].
+    passage_term_offsets: np.ndarray
+    passage_term_ids: np.ndarray
     headings: Postings  # each passage's headings and labels, one row per token set
     heading_owner: np.ndarray  # the passage of each headings row
     definitions: Postings  # each defined term as a token set
@@ -188,8 +188,13 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     documents: list[list[str]] = []
     line_documents: list[list[str]] = []
     line_counts: list[int] = []
+    article_words: set[str] = set()
     for passage in passages:
-        unit_tokens = [tokenize(unit) for unit in passage.units]  # once, for both indexes
+        unit_tokens = []  # each line read once, for both indexes and the words it uses
+        for unit in passage.units:
+            tokens, unit_words = tokenize_words(unit)
+            unit_tokens.append(tokens)
+            article_words.update(unit_words)
         documents.append(passage_tokens(passage, regions.get(passage.doc_id, ()), unit_tokens))
         lines = _line_documents(passage, unit_tokens)
         line_documents += lines
@@ -226,26 +231,24 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     scope_text = " ".join(
         (*scope.domain_terms, *scope.career_terms, *scope.off_domain_terms, *scope.greetings)
     )
-    article_words = sorted(
-        {
-            word
-            for text in (*(p.text for p in passages), scope_text, *asked_texts)
-            for word, _ in words(text)
-            if word.isalpha()
-        }
-    )
+    for text in (scope_text, *asked_texts):
+        article_words.update(word for word, _ in words(text))
+    index = BM25Index(documents)
+    del documents
+    passage_term_offsets, passage_term_ids = index.document_terms()
     return EngineState(
         passages=passages,
-        index=BM25Index(documents),
+        index=index,
         unit_index=unit_index,
         ask_index=ask_index,
         first_unit=first_unit,
         asks=asks,
-        passage_terms=Postings.of([sorted(set(doc)) for doc in documents]),
+        passage_term_offsets=passage_term_offsets,
+        passage_term_ids=passage_term_ids,
         headings=Postings.of(heading_rows),
         heading_owner=np.asarray(heading_owner, dtype=np.int32),
         definitions=Postings.of(definition_rows),
         definition_owner=np.asarray(definition_owner, dtype=np.int32),
         definition_strength=np.asarray(definition_strength, dtype=np.float64),
-        article_words=tuple(article_words),
+        article_words=tuple(sorted(word for word in article_words if word.isalpha())),
     )

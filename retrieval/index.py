@@ -175,6 +175,19 @@ class BM25Index:
         return -1
 
     @property
+    def term_count(self) -> int:
+        return len(self._terms)
+
+    def document_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's distinct terms, by number, document after document: the postings
+        turned around. Document d's are ``numbers[offsets[d]:offsets[d + 1]]``."""
+        owners = np.repeat(np.arange(len(self._terms), dtype=np.int32), np.diff(self._offsets))
+        order = np.argsort(self._doc_ids, kind="stable")
+        offsets = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self._doc_ids, minlength=self.size), out=offsets[1:])
+        return offsets, owners[order]
+
+    @property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._terms)
 

@@ -151,7 +151,8 @@ class SearchEngine:
         self.unit_index = state.unit_index
         self.ask_index = state.ask_index
         self._first_unit = state.first_unit
-        self._passage_terms = state.passage_terms
+        self._passage_term_offsets = state.passage_term_offsets
+        self._passage_term_ids = state.passage_term_ids
         self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
         self._headings: list[list[tuple[frozenset[str], float]]] = [[] for _ in self.passages]
         for row, owner in enumerate(state.heading_owner.tolist()):
@@ -389,7 +390,8 @@ class SearchEngine:
         """A passage's distinct tokens (as ids), made when it is first ranked."""
         found = self._token_sets.get(number)
         if found is None:
-            found = frozenset(self._passage_terms.row_ids(number).tolist())
+            run = self._passage_term_offsets[number : number + 2]
+            found = frozenset(self._passage_term_ids[run[0] : run[1]].tolist())
             self._token_sets[number] = found
         return found
 

@@ -148,6 +148,19 @@ def tokenize(text: str) -> list[str]:
     ]
 
 
+def tokenize_words(text: str) -> tuple[list[str], list[str]]:
+    """``tokenize(text)`` and the text's words as ``words`` gives them (stop words kept),
+    from one reading of the text: the index's build needs both of every line."""
+    text = _prepared(text)
+    if _may_be_special(text):
+        found = _words_with_specials(text)
+        tokens = [stem(word) for word, special in found if special or word not in STOP_WORDS]
+        return tokens, [word for word, _ in found]
+    plain = _plain_words(text)
+    stems = _STEMS
+    return [stems.get(word) or stem(word) for word in plain if word not in STOP_WORDS], plain
+
+
 def with_bigrams(tokens: list[str]) -> list[str]:
     """Tokens plus each adjacent pair joined by "_", so phrases match as phrases."""
     return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]

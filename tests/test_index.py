@@ -147,3 +147,13 @@ def test_counts_are_stored_narrow_and_still_round_trip() -> None:
     assert np.array_equal(copy.dense_scores({"a": 1.0, "b": 2.0}),
                           index.dense_scores({"a": 1.0, "b": 2.0}))
     assert index.term_scores("a")[1].dtype == np.float64
+
+
+def test_each_documents_terms_come_back_from_the_postings() -> None:
+    index = BM25Index(DOCS)
+    terms, _ = index.arrays()
+    offsets, numbers = index.document_terms()
+    assert offsets.tolist()[0] == 0 and len(offsets) == len(DOCS) + 1
+    for number, doc in enumerate(DOCS):
+        own = numbers[offsets[number] : offsets[number + 1]].tolist()
+        assert sorted(terms[i] for i in own) == sorted(set(doc))

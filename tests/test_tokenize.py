@@ -98,6 +98,7 @@ def test_the_fast_paths_give_the_reference_tokens_on_real_and_synthetic_text() -
     for text in _sample_texts():
         assert T.words(text) == _reference_words(text), text
         assert tokenize(text) == _reference_tokenize(text), text
+        assert T.tokenize_words(text) == (tokenize(text), [w for w, _ in T.words(text)]), text
 
 
 _TRICKY = st.lists(
@@ -114,3 +115,4 @@ _TRICKY = st.lists(
 def test_the_fast_paths_give_the_reference_tokens_on_any_text(text: str) -> None:
     assert T.words(text) == _reference_words(text)
     assert tokenize(text) == _reference_tokenize(text)
+    assert T.tokenize_words(text) == (tokenize(text), [w for w, _ in T.words(text)])
