@@ -11,17 +11,15 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
-import os
 import random
 import statistics
 import string
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench import scale
+from bench import scale, startup
 from bot.core.answer import compose
 from evaluation.quality import load_eval_set
 from knowledge import KnowledgeBase, load_knowledge
@@ -89,26 +87,10 @@ _ASK_AND_REPORT = (
 )
 
 
-def ask_process(question: str, cache_home: Path | None) -> float:
-    """Seconds from starting `python -m bot ask` to its answer."""
-    env = dict(os.environ)
-    if cache_home is not None:
-        env["XDG_CACHE_HOME"] = str(cache_home)
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bot", "ask", question], cwd=ROOT, check=True,
-        capture_output=True, env=env,
-    )
-    return time.perf_counter() - start
-
-
 def measure_process(runs: int) -> None:
+    """Start to answer (bench.startup, with its baselines and phases), then peak memory."""
+    startup.main(["--runs", str(runs)])
     question = "how much do ML engineers earn in India?"
-    with tempfile.TemporaryDirectory() as empty:
-        cold = ask_process(question, Path(empty))  # no embeddings yet: all are encoded
-    warm = [ask_process(question, None) for _ in range(runs)]
-    print(f"`career-advisor ask` process, start to answer: warm (embeddings cached) median "
-          f"{ms(statistics.median(warm))} over {runs} runs; cold (empty cache) {ms(cold)}")
     report = subprocess.run(
         [sys.executable, "-c", _ASK_AND_REPORT, question], cwd=ROOT, check=True,
         capture_output=True, text=True,
