@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "replace_atomically"]
+__all__ = ["default_cache_dir", "drop_older", "replace_atomically"]
 
 
 def default_cache_dir() -> Path:
@@ -33,3 +33,27 @@ def replace_atomically(path: Path, write: Callable[[object], object]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def drop_older(
+    directory: Path, pattern: str, kept: int, keep: Path, companions: tuple[str, ...] = ()
+) -> None:
+    """Delete the files matching ``pattern`` but ``keep`` and the ``kept`` newest others, each
+    with its companions (the same name with each of those suffixes): every knowledge base a
+    test or an owner tried leaves files, and the cache should not grow without end."""
+    found = sorted(
+        (path for path in directory.glob(pattern) if path.name != keep.name),
+        key=_modified,
+        reverse=True,
+    )
+    for path in found[kept:]:
+        for each in (path, *(path.with_suffix(suffix) for suffix in companions)):
+            with contextlib.suppress(OSError):
+                each.unlink()
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # gone meanwhile: first to go

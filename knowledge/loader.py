@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge.asked_models import AskedFile
-from knowledge.cache_files import default_cache_dir, replace_atomically
+from knowledge.cache_files import default_cache_dir, drop_older, replace_atomically
 from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_rates
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
@@ -23,6 +23,7 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _PARSED_PREFIX = "parsed-yaml-"
+_PARSED_KEPT = 200  # parsed files kept: the knowledge has some 20, and tests try variants
 
 
 class KnowledgeError(Exception):
@@ -79,6 +80,7 @@ def parsed_yaml(text: str, name: str) -> Any:
         if json.loads(encoded) == data:
             path.parent.mkdir(parents=True, exist_ok=True)
             replace_atomically(path, lambda f: f.write(encoded.encode("utf-8")))
+            drop_older(path.parent, f"{_PARSED_PREFIX}*.json", _PARSED_KEPT, keep=path)
     except (TypeError, ValueError, OSError):
         pass  # not plain JSON data (a date), or no cache to write to
     return data

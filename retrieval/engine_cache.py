@@ -12,7 +12,6 @@ unreadable, cut short or inconsistent is never an error: the state is built agai
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from knowledge import KnowledgeBase
-from knowledge.cache_files import replace_atomically
+from knowledge.cache_files import drop_older, replace_atomically
 from knowledge.english_words import english_words_path
 from retrieval.chunking import Passage
 from retrieval.engine_state import EngineState, Postings
@@ -107,27 +106,7 @@ def save_state(directory: Path, key: str, state: EngineState) -> None:
     except OSError as error:
         log.debug("engine state not cached: %s", error)
         return
-    _drop_old(directory, keep={arrays_path.name, strings_path.name})
-
-
-def _drop_old(directory: Path, keep: set[str]) -> None:
-    """Keep the newest few states: each knowledge base a test or an owner tried leaves one."""
-    found = sorted(
-        (path for path in directory.glob(f"{PREFIX}*.json") if path.name not in keep),
-        key=_modified,
-        reverse=True,
-    )
-    for strings_path in found[KEPT:]:
-        for path in (strings_path, strings_path.with_suffix(".npz")):
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-
-def _modified(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+    drop_older(directory, f"{PREFIX}*.json", KEPT, keep=strings_path, companions=(".npz",))
 
 
 def load_state(directory: Path, key: str) -> EngineState | None:

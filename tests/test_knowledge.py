@@ -139,3 +139,17 @@ def test_parsed_yaml_is_read_back_from_the_cache_and_still_validated(
     assert len(parsed) == 1 and "as_of:" in parsed[0]
     with pytest.raises(KnowledgeError, match=r"broken\.yaml: not valid YAML"):
         loader.parsed_yaml("key: [unclosed\n", "broken.yaml")
+
+
+def test_only_the_newest_parsed_files_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import loader
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(loader, "_PARSED_KEPT", 2)
+    for version in range(6):
+        assert loader.parsed_yaml(f"version: {version}\n", "v.yaml") == {"version": version}
+    kept = list((tmp_path / "career-advisor").glob("parsed-yaml-*.json"))
+    assert len(kept) == 3  # the one just written and the two newest others
+    assert loader.parsed_yaml("version: 5\n", "v.yaml") == {"version": 5}
