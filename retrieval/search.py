@@ -150,7 +150,10 @@ class SearchEngine:
         self.index = state.index
         self.unit_index = state.unit_index
         self.ask_index = state.ask_index
-        self._first_unit = state.first_unit
+        # The passage each line of the line index belongs to (a passage's lines are
+        # consecutive, from its first line to the next passage's).
+        line_counts = np.diff(state.first_unit, append=self.unit_index.size)
+        self._line_owner = np.repeat(np.arange(len(self.passages)), line_counts)
         self._passage_term_offsets = state.passage_term_offsets
         self._passage_term_ids = state.passage_term_ids
         self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
@@ -321,10 +324,7 @@ class SearchEngine:
         best BM25 score among them (before the semantic stage)."""
         terms = self._weighted_terms(query)
         total = self.index.dense_scores(terms)
-        # A passage's lines are consecutive in the line index: reduceat takes each
-        # passage's best line in one vectorised pass.
-        best_line = np.maximum.reduceat(self.unit_index.dense_scores(terms), self._first_unit)
-        total += UNIT_WEIGHT * best_line
+        total += UNIT_WEIGHT * self._best_lines(terms)
         total += ASK_WEIGHT * self.ask_index.dense_scores(terms)
         region_factor = np.ones_like(total)
         for region, strength in self._regions(query).items():
@@ -351,6 +351,19 @@ class SearchEngine:
         if self.semantic is not None:
             ranked = self._rerank(query, ranked, region_factor)
         return ranked, best
+
+    def _best_lines(self, terms: dict[str, float]) -> np.ndarray:
+        """Each passage's best line score (0 for a passage with no matching line). Only the
+        lines that match are reduced: at 100,000 passages a reduction over all 420,000 lines
+        was a third of a question's time."""
+        line_scores = self.unit_index.dense_scores(terms)
+        best = np.zeros(self.index.size)
+        matching = np.flatnonzero(line_scores)
+        if len(matching):
+            owners = self._line_owner[matching]  # non-decreasing: lines go passage by passage
+            starts = np.flatnonzero(np.diff(owners, prepend=-1))
+            best[owners[starts]] = np.maximum.reduceat(line_scores[matching], starts)
+        return best
 
     def _rerank(
         self, query: Query, ranked: list[tuple[int, float]], region_factor: np.ndarray
