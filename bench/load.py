@@ -133,8 +133,7 @@ class Result:
         return (
             f"{self.label:<34} {self.updates / self.elapsed:8.1f} updates/s"
             f"  p50 {statistics.median(ms):7.1f} ms  p99 {percentile(ms, 0.99):7.1f} ms"
-            f"  errors {self.errors}  lost {self.lost}"
-            f"  duplicates {self.duplicates}  wrong {self.different}"
+            f"  errors {self.errors}  {self._delivery()}"
         )
 
     def tail_line(self) -> str:
@@ -143,8 +142,11 @@ class Result:
         return (
             f"{self.label:<34} p50 {statistics.median(ms):7.1f} ms"
             f"  p95 {percentile(ms, 0.95):7.1f} ms  p99 {percentile(ms, 0.99):7.1f} ms"
-            f"  lost {self.lost}  duplicates {self.duplicates}  wrong {self.different}"
+            f"  {self._delivery()}"
         )
+
+    def _delivery(self) -> str:
+        return f"lost {self.lost}  duplicates {self.duplicates}  wrong {self.different}"
 
     def latencies_ms(self) -> list[float]:
         return sorted(x * 1000 for x in self.latencies) or [float("nan")]

@@ -12,6 +12,7 @@ unreadable, cut short or inconsistent is never an error: the state is built agai
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -47,6 +48,7 @@ _CODE_PACKAGES = ("retrieval", "knowledge")
 log = logging.getLogger(__name__)
 
 
+@functools.cache  # the code does not change while the process runs
 def _code_digest() -> bytes:
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parents[1]

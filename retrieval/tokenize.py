@@ -135,22 +135,13 @@ def tokenize(text: str) -> list[str]:
     Keeps what matters in this domain: "C++", "R", "SQL", "AWS", "Ph.D", "master's",
     "MLOps", "PyTorch", "₹", "PKR".
     """
-    text = _prepared(text)
-    if _may_be_special(text):
-        return [
-            stem(word)
-            for word, special in _words_with_specials(text)
-            if special or word not in STOP_WORDS
-        ]
-    stems = _STEMS
-    return [
-        stems.get(word) or stem(word) for word in _plain_words(text) if word not in STOP_WORDS
-    ]
+    return tokenize_words(text)[0]
 
 
 def tokenize_words(text: str) -> tuple[list[str], list[str]]:
     """``tokenize(text)`` and the text's words as ``words`` gives them (stop words kept),
-    from one reading of the text: the index's build needs both of every line."""
+    from one reading of the text: the index's build needs both of every line. In ASCII
+    text without special tokens, the common case, the words cost nothing extra."""
     text = _prepared(text)
     if _may_be_special(text):
         found = _words_with_specials(text)
