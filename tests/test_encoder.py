@@ -76,7 +76,7 @@ def test_the_next_process_trusts_a_verified_file_until_it_changes(
         model_files_module, "sha256_of", lambda path: hashed.append(path) or real_sha256_of(path)
     )
     model_files(copy)
-    assert len(hashed) == 2  # the weights and the tokenizer
+    assert len(hashed) == 2  # the weights and the vocabulary
     monkeypatch.setattr(model_files_module, "_verified", set())  # as in a new process
     model_files(copy)
     assert len(hashed) == 2  # remembered on disk: not hashed again
