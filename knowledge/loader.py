@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge.asked_models import AskedFile
@@ -18,12 +20,10 @@ from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
-# libyaml's parser when PyYAML has it: the knowledge files are read at every start, and
-# the pure-Python parser took most of the loading time.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _PARSED_PREFIX = "parsed-yaml-"
 _PARSED_KEPT = 200  # parsed files kept: the knowledge has some 20, and tests try variants
+_DATE_TAG = "$date"  # how the parsed-YAML cache writes a date: {"$date": "2025-06-01"}
 
 
 class KnowledgeError(Exception):
@@ -61,29 +61,62 @@ def parsed_yaml(text: str, name: str) -> Any:
 
     Parsing is only turning text into lists and dicts: the data is validated by the models
     afterwards either way. Building the objects in Python was most of the knowledge's
-    loading time; JSON reads ten times faster. Only data that JSON gives back exactly (no
-    dates, no keys other than strings) is kept; the rest is parsed every time.
+    loading time; JSON reads ten times faster, and a start that finds every file in the
+    cache does not even import PyYAML. Dates are kept as {"$date": "YYYY-MM-DD"}; data that
+    JSON does not give back exactly (keys other than strings, say) is parsed every time.
     """
-    # Keyed by the text and by the parser's version, which decides what the text means.
-    key = hashlib.sha256(f"{yaml.__version__}\n{text}".encode(errors="surrogatepass"))
+    # Keyed by the text and by the parser, which decides what the text means.
+    key = hashlib.sha256(f"{_parser_id()}\n{text}".encode(errors="surrogatepass"))
     path = default_cache_dir() / f"{_PARSED_PREFIX}{key.hexdigest()[:32]}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"), object_hook=_read_date)
     except (OSError, ValueError):
         pass  # not parsed before, or unreadable: parse it
+    data = _parse(text, name)
     try:
-        data = yaml.load(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError as error:
-        raise KnowledgeError(f"{name}: not valid YAML: {error}") from error
-    try:
-        encoded = json.dumps(data, ensure_ascii=False)
-        if json.loads(encoded) == data:
+        encoded = json.dumps(data, ensure_ascii=False, default=_write_date)
+        if json.loads(encoded, object_hook=_read_date) == data:
             path.parent.mkdir(parents=True, exist_ok=True)
             replace_atomically(path, lambda f: f.write(encoded.encode("utf-8")))
             drop_older(path.parent, f"{_PARSED_PREFIX}*.json", _PARSED_KEPT, keep=path)
     except (TypeError, ValueError, OSError):
-        pass  # not plain JSON data (a date), or no cache to write to
+        pass  # not plain JSON data, or no cache to write to
     return data
+
+
+def _parse(text: str, name: str) -> Any:
+    import yaml  # here: a start whose files are all in the cache never needs it
+
+    # libyaml's parser when PyYAML has it: the pure-Python one is several times slower.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as error:
+        raise KnowledgeError(f"{name}: not valid YAML: {error}") from error
+
+
+@functools.cache
+def _parser_id() -> str:
+    """PyYAML's version, found without importing it: the digest of its __init__.py, which
+    names the version (a new release rewrites it)."""
+    spec = importlib.util.find_spec("yaml")
+    if spec is None or spec.origin is None:
+        return "no yaml"
+    return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()
+
+
+def _write_date(value: object) -> dict[str, str]:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return {_DATE_TAG: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept in the parsed-YAML cache")
+
+
+def _read_date(mapping: dict[str, Any]) -> Any:
+    # A mapping of YAML's own with this one key would come back as a date: the check that
+    # the cached JSON reads back as the parsed data then fails, and such a file is not cached.
+    if len(mapping) == 1 and isinstance(mapping.get(_DATE_TAG), str):
+        return datetime.date.fromisoformat(mapping[_DATE_TAG])
+    return mapping
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:

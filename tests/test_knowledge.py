@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 from pathlib import Path
 
@@ -131,14 +132,36 @@ def test_parsed_yaml_is_read_back_from_the_cache_and_still_validated(
     parsed: list[str] = []
     real_load = yaml.load
     monkeypatch.setattr(
-        loader.yaml, "load", lambda text, Loader: parsed.append(text) or real_load(text, Loader)
+        yaml, "load", lambda text, Loader: parsed.append(text) or real_load(text, Loader)
     )
-    assert load_knowledge() == first
-    # Only the exchange rates were parsed again: their `as_of` is a date, which JSON would
-    # give back as a string, so they are never cached.
-    assert len(parsed) == 1 and "as_of:" in parsed[0]
+    again = load_knowledge()
+    assert again == first
+    # Nothing was parsed again, not even the exchange rates, whose `as_of` is a date.
+    assert parsed == []
+    assert again.exchange_rates is not None
+    assert again.exchange_rates.as_of == first.exchange_rates.as_of
+    assert isinstance(again.exchange_rates.as_of, datetime.date)
     with pytest.raises(KnowledgeError, match=r"broken\.yaml: not valid YAML"):
         loader.parsed_yaml("key: [unclosed\n", "broken.yaml")
+
+
+def test_parsed_yaml_cache_gives_back_dates_and_what_looks_like_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import loader
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = {
+        "day: 2025-06-01\n": {"day": datetime.date(2025, 6, 1)},
+        # A mapping that looks like the cache's own date: parsed each time, never misread.
+        "day: {$date: '2025-06-01'}\n": {"day": {"$date": "2025-06-01"}},
+        "1: one\n": {1: "one"},  # a key JSON would turn into a string
+    }
+    for text, data in texts.items():
+        assert loader.parsed_yaml(text, "v.yaml") == data  # parsed
+        assert loader.parsed_yaml(text, "v.yaml") == data  # read back, or parsed again
+    cached = list((tmp_path / "career-advisor").glob("parsed-yaml-*.json"))
+    assert len(cached) == 1  # only the real date could be kept
 
 
 def test_only_the_newest_parsed_files_are_kept(
