@@ -66,16 +66,20 @@ def _article_texts(info: ValidationInfo) -> dict[str, str] | None:
     return None
 
 
-def _folded_articles(info: ValidationInfo) -> dict[str, str] | None:
-    """The articles with whitespace folded, computed once per validation run."""
+def _folded_articles(info: ValidationInfo, lower: bool = False) -> dict[str, str] | None:
+    """The articles with whitespace folded (and lowercased, with ``lower``), made once per
+    validation context: the loader passes one context to every file."""
     context = info.context
     texts = _article_texts(info)
     if texts is None or not isinstance(context, dict):
         return None
-    folded = context.get("_folded")
+    key = "_folded_lower" if lower else "_folded"
+    folded = context.get(key)
     if folded is None:
         folded = {article_id: fold_whitespace(text) for article_id, text in texts.items()}
-        context["_folded"] = folded
+        if lower:
+            folded = {article_id: text.lower() for article_id, text in folded.items()}
+        context[key] = folded
     return folded
 
 
@@ -161,11 +165,11 @@ class RoadmapItem(StrictModel):
         cls, resources: tuple[str, ...], info: ValidationInfo
     ) -> tuple[str, ...]:
         # A resource the articles never name would be advice from nowhere.
-        folded = _folded_articles(info)
+        folded = _folded_articles(info, lower=True)
         sources: tuple[SourceQuote, ...] | None = info.data.get("sources")
         if folded is None or sources is None:
             return resources
-        texts = [folded.get(source.article, "").lower() for source in sources]
+        texts = [folded.get(source.article, "") for source in sources]
         for resource in resources:
             if not any(fold_whitespace(resource).lower() in text for text in texts):
                 raise ValueError(f"resource {resource!r} is not named in any cited article")

@@ -160,14 +160,15 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         articles.append(Article(entry=entry, text=text))
 
     # Quotes and article ids in the career data are checked against the articles just read.
-    def context() -> dict[str, Any]:
-        return {"articles": {article.entry.id: article.text for article in articles}}
+    # One context for every file: the articles' whitespace-folded text, which quotes are
+    # looked up in, is made once (career_models._folded_articles keeps it there).
+    context: dict[str, Any] = {"articles": {a.entry.id: a.text for a in articles}}
 
-    salaries = validate_file(Salaries, root / "salaries.yaml", context())
+    salaries = validate_file(Salaries, root / "salaries.yaml", context)
     rates_path = root / "exchange_rates.yaml"
     exchange_rates = None
     if rates_path.exists():
-        exchange_rates = validate_file(ExchangeRates, rates_path, context())
+        exchange_rates = validate_file(ExchangeRates, rates_path, context)
         missing = missing_rates(exchange_rates, salaries)
         if missing:
             raise KnowledgeError(f"{rates_path.name}: per_usd: no rate for {', '.join(missing)}")
@@ -176,11 +177,11 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         vocabulary=validate_file(Vocabulary, root / "vocabulary.yaml"),
         scope=validate_file(Scope, root / "scope.yaml"),
         root=root,
-        roadmap=validate_file(Roadmap, root / "roadmap.yaml", context()),
+        roadmap=validate_file(Roadmap, root / "roadmap.yaml", context),
         salaries=salaries,
         exchange_rates=exchange_rates,
         lexicon=load_lexicon(root / "lexicon.yaml"),
         asked=tuple(
-            validate_file(AskedFile, path, context()) for path in sorted(root.glob("asked/*.yaml"))
+            validate_file(AskedFile, path, context) for path in sorted(root.glob("asked/*.yaml"))
         ),
     )
