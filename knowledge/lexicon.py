@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from knowledge.models import NonEmpty, Region, StrictModel, Term
+from knowledge.phrase_pattern import PhrasePattern
 
 CareerLevel = Literal["beginner", "internship", "entry", "mid", "senior"]
 CAREER_LEVELS: tuple[CareerLevel, ...] = ("beginner", "internship", "entry", "mid", "senior")
@@ -78,12 +79,9 @@ def _key(phrase: str) -> str:
     return phrase.lower().replace("-", " ")
 
 
-def _phrase_pattern(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
-    if not phrases:
-        return None
-    alternatives = "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+def _phrase_pattern(phrases: list[str], flags: int = re.IGNORECASE) -> PhrasePattern:
     # Whole words only; a trailing "." of "u.s." may end the sentence too.
-    return re.compile(rf"(?<![\w.$])(?:{alternatives})(?![\w+$])", flags)
+    return PhrasePattern(phrases, r"(?<![\w.$])", r"(?![\w+$])", flags)
 
 
 @dataclass(frozen=True)
@@ -154,8 +152,6 @@ class Lexicon:
 
     def _find(self, kind: str, text: str) -> list[tuple[str, re.Match[str]]]:
         pattern = self._patterns[kind]
-        if pattern is None:
-            return []
         table = self._tables[kind]
         key = (lambda word: word) if kind == "upper" else _key
         # "work-from-home" is "work from home": same length, so positions still hold.
@@ -206,9 +202,7 @@ class Lexicon:
         senior please" -> ["please"])."""
         spaced = text.replace("-", " ")
         for kind in ("regions", "upper", "places", "levels", "units", "overall"):
-            pattern = self._patterns[kind]
-            if pattern is not None:
-                spaced = pattern.sub(" ", spaced)
+            spaced = self._patterns[kind].sub(" ", spaced)
         return re.findall(r"[a-z0-9]+", spaced.lower())
 
     def asks_overall(self, text: str) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
+from knowledge.phrase_pattern import PhrasePattern
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
 
@@ -96,16 +97,10 @@ class QueryAnalyzer:
         english_words: Container[str] = frozenset(),
     ) -> None:
         self._corrections = {normalize(k): v for k, v in vocabulary.corrections.items()}
-        phrases = sorted(vocabulary.expansions, key=len, reverse=True)
         self._expansions = {normalize(k): v for k, v in vocabulary.expansions.items()}
-        self._phrase_pattern = re.compile(
-            r"(?<![\w'])(" + "|".join(re.escape(normalize(p)) for p in phrases) + r")(?![\w'])"
-        )
-        self._correction_pattern = re.compile(
-            r"(?<![\w'])("
-            + "|".join(re.escape(k) for k in sorted(self._corrections, key=len, reverse=True))
-            + r")(?![\w'])"
-        )
+        # Whole words, longest first; compiled per message for the phrases it contains.
+        self._phrase_pattern = PhrasePattern(self._expansions, r"(?<![\w'])", r"(?![\w'])")
+        self._correction_pattern = PhrasePattern(self._corrections, r"(?<![\w'])", r"(?![\w'])")
         expansion_tokens = {t for text in vocabulary.expansions.values() for t in tokenize(text)}
         expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
         self._known = KnownTokens((known_tokens, frozenset(expansion_tokens)))

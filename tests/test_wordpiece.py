@@ -7,7 +7,6 @@ import hashlib
 import json
 import random
 import unicodedata
-from pathlib import Path
 
 import pytest
 from tokenizers import Tokenizer
@@ -18,10 +17,10 @@ from retrieval.encoder import MAX_TOKENS
 from retrieval.model_files import installed_model_dir
 from retrieval.semantic import passage_text
 from retrieval.wordpiece import WordPieceTokenizer
+from tests.support.questions import every_question
 
 # The Git LFS object id sentence-transformers publishes for all-MiniLM-L6-v2's tokenizer.json.
 TOKENIZER_JSON_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-SETS = Path(__file__).resolve().parents[1] / "evaluation" / "sets"
 
 
 @pytest.fixture(scope="module")
@@ -64,33 +63,12 @@ def test_tokenizer_json_describes_the_steps_implemented_here() -> None:
     assert lines == sorted(model["vocab"], key=model["vocab"].__getitem__)
 
 
-def _questions() -> list[str]:
-    import yaml
-
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("question", "q", "text") and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for path in sorted(SETS.rglob("*.yaml")):
-        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return found
-
-
 def test_same_ids_for_every_question_and_passage(
     reference: Tokenizer, ours: WordPieceTokenizer
 ) -> None:
     knowledge = load_knowledge()
     passages = build_passages(knowledge.articles)
-    texts = _questions() + [passage_text(passage) for passage in passages]
+    texts = list(every_question()) + [passage_text(passage) for passage in passages]
     texts += [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
     assert len(texts) > 2000
     for text in texts:
