@@ -75,8 +75,18 @@ class LexiconFile(StrictModel):
 
 
 def _key(phrase: str) -> str:
-    """How a phrase is matched: lower case, a hyphen as a space ("entry-level")."""
-    return phrase.lower().replace("-", " ")
+    """How a phrase is matched: lower case, a hyphen as a space ("entry-level"). Case is
+    folded character by character as the patterns' IGNORECASE does, so whatever they match
+    has a key: "pakiſtan" and "PAKİSTAN" are "pakistan" (lower() keeps "ſ", and makes "İ"
+    two characters)."""
+    if phrase.isascii():
+        return phrase.lower().replace("-", " ")
+    return "".join(map(_fold, phrase)).replace("-", " ")
+
+
+def _fold(char: str) -> str:
+    folded = char.casefold()
+    return folded if len(folded) == 1 else char.lower()[0]
 
 
 def _phrase_pattern(phrases: list[str], flags: int = re.IGNORECASE) -> PhrasePattern:
@@ -118,7 +128,7 @@ class Lexicon:
             "topics": {_key(w): topic for w, topic in topics},
             "overall": {_key(w): value for w, value in overall},
         }
-        self._cities = frozenset(c for e in data.regions.values() for c in e.cities)
+        self._cities = frozenset(_key(c) for e in data.regions.values() for c in e.cities)
         self._patterns = {
             "regions": _phrase_pattern([_key(w) for w, _ in regions]),
             "upper": _phrase_pattern([w for w, _ in upper], flags=0),
@@ -160,7 +170,7 @@ class Lexicon:
 
     def region_mentions(self, text: str) -> list[Mention]:
         found = [
-            Mention(value, m.group(0), m.start(), m.group(0).lower() in self._cities)
+            Mention(value, m.group(0), m.start(), _key(m.group(0)) in self._cities)
             for value, m in self._find("regions", text)
         ]
         found += [Mention(value, m.group(0), m.start()) for value, m in self._find("upper", text)]

@@ -81,3 +81,13 @@ def test_leftover_words_are_what_no_phrase_covers(lexicon: Lexicon) -> None:
 
 def test_the_knowledge_base_carries_the_lexicon() -> None:
     assert load_knowledge().lexicon is not None
+
+
+@pytest.mark.parametrize("text", ["ſalary in pakiſtan", "PAKİSTAN pay", "\u212aarachi rates"])
+def test_letters_only_unicode_case_folding_matches_still_name_their_region(
+    lexicon: Lexicon, text: str
+) -> None:
+    # IGNORECASE matches "ſ" as "s", "İ" as "i" and the Kelvin sign as "k"; looking the
+    # match up by lower() alone found no entry and raised KeyError.
+    assert lexicon.regions_in(text) == ("pakistan",)
+    assert all(m.value == "pakistan" for m in lexicon.region_mentions(text))
