@@ -132,6 +132,26 @@ def test_ask_imports_nothing_it_does_not_use() -> None:
     assert json.loads(imported.replace("'", '"')) == []
 
 
+def test_ask_does_not_read_every_packages_entry_points() -> None:
+    # pydantic looks for plugins in every installed package's entry points at its first model
+    # class unless told not to; the bot has none, and the search cost each start ~30 ms.
+    probe = (
+        "import sys\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and isinstance(args[0], str)"
+        " and args[0].endswith('entry_points.txt') and opened.append(args[0]))\n"
+        "from bot.cli import main\n"
+        "main(['ask', 'what certifications should I get'])\n"
+        "print(len(opened))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
+        timeout=60, check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "0"
+
+
 def test_ask_moves_the_engine_out_of_the_collectors_reach() -> None:
     # What makes the end of an `ask` quick: the collector at exit does not walk the engine.
     import gc
