@@ -19,18 +19,18 @@ from knowledge import KnowledgeBase
 from knowledge.english_words import load_english_words
 from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
-from retrieval.index import BM25Index
+from retrieval.index import BM25Index, Documents
 from retrieval.structure import heading_label, split_label, strip_list_marker
-from retrieval.tokenize import tokenize, tokenize_words, with_bigrams, words
+from retrieval.tokenize import tokenize, tokenize_words, words
 
 __all__ = [
     "EMPTY_LINE",
     "REGION_WORDS",
     "EngineState",
     "Postings",
+    "add_passage",
     "build_state",
     "defined_terms",
-    "passage_tokens",
 ]
 
 SECTION_WEIGHT = 2  # heading words count this many times more than body words
@@ -90,22 +90,26 @@ class EngineState:
     article_words: tuple[str, ...]  # every word the articles, asks and scope lists use, sorted
 
 
-def passage_tokens(
-    passage: Passage, regions: tuple[str, ...], unit_tokens: Sequence[list[str]] | None = None
-) -> list[str]:
-    """What the index sees of a passage: its words, its headings twice more, its article.
+def add_passage(
+    documents: Documents,
+    passage: Passage,
+    regions: tuple[str, ...],
+    unit_tokens: Sequence[list[str]] | None = None,
+) -> None:
+    """Add what the index sees of a passage as one document: its words, its headings twice
+    more, its article; word pairs within each heading and line (``with_bigrams``'s).
     ``unit_tokens``: its lines already tokenized (the build tokenizes each line once)."""
     region_text = " ".join(REGION_WORDS[region] for region in regions)
-    tokens = tokenize(f"{passage.title} {region_text}")
+    documents.add(tokenize(f"{passage.title} {region_text}"), pairs=False)
     for depth, heading in enumerate(passage.section, start=1):
         # The innermost heading says most about a passage; its ancestors count once.
         weight = SECTION_WEIGHT if depth == len(passage.section) else 1
-        tokens += with_bigrams(tokenize(heading)) * weight
+        documents.add(tokenize(heading), times=weight)
     if unit_tokens is None:
         unit_tokens = [tokenize(unit) for unit in passage.units]
     for line in unit_tokens:
-        tokens += with_bigrams(line)
-    return tokens
+        documents.add(line)
+    documents.end()
 
 
 def defined_terms(passage: Passage) -> dict[str, float]:
@@ -142,24 +146,32 @@ def _heading_sets(passage: Passage) -> list[list[str]]:
     return sorted(sorted(tokens) for tokens in sets if tokens)
 
 
-def _line_documents(passage: Passage, unit_tokens: Sequence[list[str]]) -> list[list[str]]:
-    """Each line of a passage as a document of its own (at least one per passage): an
-    answer usually sits in one bullet or sentence, and a passage that has it in one place
-    beats one whose matching words are spread thin."""
-    documents: list[list[str]] = []
+def _add_lines(documents: Documents, passage: Passage, unit_tokens: Sequence[list[str]]) -> int:
+    """Add each line of a passage as a document of its own (at least one per passage), and
+    say how many: an answer usually sits in one bullet or sentence, and a passage that has it
+    in one place beats one whose matching words are spread thin. A line's words pair up
+    (``with_bigrams``), its heading's are single words."""
+    added = 0
     heading_tokens = tokenize(" ".join(passage.section[-1:]))
     for unit, tokens in zip(passage.units, unit_tokens, strict=True):
         if unit in passage.headings:
             # A line belongs to the sub-heading right above it: "Python (essential)" under
             # "Programming Languages:", even where two short lists share a passage.
             heading_tokens = tokenize(heading_label(unit))
-        line = with_bigrams(tokens)
         label = split_label(unit)
-        if label:  # "Overfitting: When a model ..." defines its label
-            line += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
-        if line:
-            documents.append(heading_tokens + line)
-    return documents or [heading_tokens or [EMPTY_LINE]]
+        # "Overfitting: When a model ..." defines its label
+        label_tokens = tokenize(label[0]) if label and LABEL_WEIGHT else []
+        if tokens or label_tokens:
+            documents.add(heading_tokens, pairs=False)
+            documents.add(tokens)
+            documents.add(label_tokens, times=LABEL_WEIGHT)
+            documents.end()
+            added += 1
+    if not added:
+        documents.add(heading_tokens or [EMPTY_LINE], pairs=False)
+        documents.end()
+        added = 1
+    return added
 
 
 def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = None) -> EngineState:
@@ -185,8 +197,10 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     # again only when a question has a word no article uses.
     load_english_words(knowledge.root)
     regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
-    documents: list[list[str]] = []
-    line_documents: list[list[str]] = []
+    # One numbering of the words for the three indexes, so they share the words' strings.
+    numbered: dict[str, int] = {}
+    documents = Documents(numbered)
+    line_documents = Documents(numbered)
     line_counts: list[int] = []
     article_words: set[str] = set()
     for passage in passages:
@@ -195,10 +209,8 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
             tokens, unit_words = tokenize_words(unit)
             unit_tokens.append(tokens)
             article_words.update(unit_words)
-        documents.append(passage_tokens(passage, regions.get(passage.doc_id, ()), unit_tokens))
-        lines = _line_documents(passage, unit_tokens)
-        line_documents += lines
-        line_counts.append(len(lines))
+        add_passage(documents, passage, regions.get(passage.doc_id, ()), unit_tokens)
+        line_counts.append(_add_lines(line_documents, passage, unit_tokens))
     unit_index = BM25Index(line_documents)
     del line_documents
     # A passage's lines are consecutive in the line index: its first line's number.
@@ -206,10 +218,16 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     # What people ask that a passage answers, all its asks as one document: a question
     # phrased like several of them is matched on all their words.
     asks = tuple(asks_by_passage(passages, knowledge.asked))
-    ask_index = BM25Index(
-        [[token for ask in own for token in with_bigrams(tokenize(ask))] or [EMPTY_LINE]
-         for own in asks]
-    )
+    ask_documents = Documents(numbered)
+    for own in asks:
+        ask_tokens = [tokenize(ask) for ask in own]
+        for tokens in ask_tokens:
+            ask_documents.add(tokens)
+        if not any(ask_tokens):
+            ask_documents.add([EMPTY_LINE], pairs=False)
+        ask_documents.end()
+    ask_index = BM25Index(ask_documents)
+    del ask_documents
     heading_rows: list[list[str]] = []
     heading_owner: list[int] = []
     definition_rows: list[list[str]] = []
