@@ -168,7 +168,8 @@ class BM25Index:
     frequencies for all terms, each term's run found through one offsets array. Terms are
     numbered words first (their strings in ``_terms``), then word pairs (``_pairs``, sorted
     int64 keys: first word's number * number of words + second's). rank-bm25's BM25Plus
-    supplies the IDFs (:class:`_IdfBM25Plus`); search reads nothing else of it.
+    supplies the IDFs (:class:`_IdfBM25Plus`), kept by document frequency (``_idf[df]``);
+    search reads nothing else of it.
     """
 
     def __init__(
@@ -207,10 +208,16 @@ class BM25Index:
         # Counts as the narrowest unsigned integers that hold them: scoring multiplies them
         # by floats, which gives float64 as exactly as float64 counts would.
         self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())))
-        self._offsets = np.concatenate(([0], np.cumsum(frequencies)))
-        distinct, which = np.unique(frequencies, return_inverse=True)
-        model = _IdfBM25Plus(self.size, distinct.tolist(), k1, b, delta)
-        self._idf = np.array([model.idf[f] for f in distinct.tolist()], dtype=np.float64)[which]
+        # int32 offsets while the postings allow: half the size, for millions of terms.
+        offset_type = np.int32 if len(doc_ids) < 2**31 else np.int64
+        self._offsets = np.zeros(len(frequencies) + 1, dtype=offset_type)
+        np.cumsum(frequencies, out=self._offsets[1:])
+        # A term's IDF depends on its document frequency alone: one IDF per frequency
+        # (indexed by it), not one per term.
+        distinct = np.unique(frequencies).tolist()
+        model = _IdfBM25Plus(self.size, distinct, k1, b, delta)
+        self._idf = np.zeros(distinct[-1] + 1)
+        self._idf[distinct] = [model.idf[f] for f in distinct]
         self._file_terms()
 
     def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -222,7 +229,7 @@ class BM25Index:
             "doc_ids": self._doc_ids,
             "term_freqs": self._term_freqs,
             "offsets": self._offsets,
-            "idf": self._idf,
+            "idf": self._idf,  # by document frequency
             "pairs": self._pairs,
             "k1": np.array([self._k1]),
             "delta": np.array([self._delta]),
@@ -251,7 +258,8 @@ class BM25Index:
         pairs = index._pairs
         if (
             index._offsets.shape != (count + 1,)
-            or index._idf.shape != (count,)
+            or index._idf.ndim != 1
+            or (count and int(np.diff(index._offsets).max()) >= len(index._idf))
             or index._term_freqs.shape != (postings,)
             or int(index._offsets[-1]) != postings
             or (postings and int(index._doc_ids.max()) >= index.size)
@@ -348,17 +356,19 @@ class BM25Index:
 
     def idf(self, term: str) -> float:
         term_id = self._term_id(term)
-        return 0.0 if term_id < 0 else float(self._idf[term_id])
+        if term_id < 0:
+            return 0.0
+        return float(self._idf[self._offsets[term_id + 1] - self._offsets[term_id]])
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25+ contribution of one term to each passage that contains it."""
         term_id = self._term_id(term)
         if term_id < 0:
             return np.empty(0, dtype=np.int32), np.empty(0)
-        run = slice(self._offsets[term_id], self._offsets[term_id + 1])
-        doc_ids, tf = self._doc_ids[run], self._term_freqs[run]
+        start, end = self._offsets.item(term_id), self._offsets.item(term_id + 1)
+        doc_ids, tf = self._doc_ids[start:end], self._term_freqs[start:end]
         saturation = tf * (self._k1 + 1.0) / (self._length_norm[doc_ids] + tf)
-        return doc_ids, self._idf[term_id] * (self._delta + saturation)
+        return doc_ids, self._idf[end - start] * (self._delta + saturation)
 
     def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """Score of every passage (0 where no term occurs), summed term by term."""
