@@ -94,21 +94,22 @@ def add_passage(
     documents: Documents,
     passage: Passage,
     regions: tuple[str, ...],
-    unit_tokens: Sequence[list[str]] | None = None,
+    unit_numbers: Sequence[list[int]] | None = None,
 ) -> None:
     """Add what the index sees of a passage as one document: its words, its headings twice
     more, its article; word pairs within each heading and line (``with_bigrams``'s).
-    ``unit_tokens``: its lines already tokenized (the build tokenizes each line once)."""
+    ``unit_numbers``: its lines' tokens already numbered (``documents.number``; the build
+    tokenizes and numbers each line once, for this index and the line index)."""
     region_text = " ".join(REGION_WORDS[region] for region in regions)
     documents.add(tokenize(f"{passage.title} {region_text}"), pairs=False)
     for depth, heading in enumerate(passage.section, start=1):
         # The innermost heading says most about a passage; its ancestors count once.
         weight = SECTION_WEIGHT if depth == len(passage.section) else 1
         documents.add(tokenize(heading), times=weight)
-    if unit_tokens is None:
-        unit_tokens = [tokenize(unit) for unit in passage.units]
-    for line in unit_tokens:
-        documents.add(line)
+    if unit_numbers is None:
+        unit_numbers = [documents.number(tokenize(unit)) for unit in passage.units]
+    for line in unit_numbers:
+        documents.add_numbers(line)
     documents.end()
 
 
@@ -146,14 +147,14 @@ def _heading_sets(passage: Passage) -> list[list[str]]:
     return sorted(sorted(tokens) for tokens in sets if tokens)
 
 
-def _add_lines(documents: Documents, passage: Passage, unit_tokens: Sequence[list[str]]) -> int:
+def _add_lines(documents: Documents, passage: Passage, unit_numbers: Sequence[list[int]]) -> int:
     """Add each line of a passage as a document of its own (at least one per passage), and
     say how many: an answer usually sits in one bullet or sentence, and a passage that has it
     in one place beats one whose matching words are spread thin. A line's words pair up
     (``with_bigrams``), its heading's are single words."""
     added = 0
     heading_tokens = tokenize(" ".join(passage.section[-1:]))
-    for unit, tokens in zip(passage.units, unit_tokens, strict=True):
+    for unit, tokens in zip(passage.units, unit_numbers, strict=True):
         if unit in passage.headings:
             # A line belongs to the sub-heading right above it: "Python (essential)" under
             # "Programming Languages:", even where two short lists share a passage.
@@ -163,7 +164,7 @@ def _add_lines(documents: Documents, passage: Passage, unit_tokens: Sequence[lis
         label_tokens = tokenize(label[0]) if label and LABEL_WEIGHT else []
         if tokens or label_tokens:
             documents.add(heading_tokens, pairs=False)
-            documents.add(tokens)
+            documents.add_numbers(tokens)
             documents.add(label_tokens, times=LABEL_WEIGHT)
             documents.end()
             added += 1
@@ -204,13 +205,13 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     line_counts: list[int] = []
     article_words: set[str] = set()
     for passage in passages:
-        unit_tokens = []  # each line read once, for both indexes and the words it uses
+        unit_numbers = []  # each line read once, for both indexes and the words it uses
         for unit in passage.units:
             tokens, unit_words = tokenize_words(unit)
-            unit_tokens.append(tokens)
+            unit_numbers.append(documents.number(tokens))
             article_words.update(unit_words)
-        add_passage(documents, passage, regions.get(passage.doc_id, ()), unit_tokens)
-        line_counts.append(_add_lines(line_documents, passage, unit_tokens))
+        add_passage(documents, passage, regions.get(passage.doc_id, ()), unit_numbers)
+        line_counts.append(_add_lines(line_documents, passage, unit_numbers))
     unit_index = BM25Index(line_documents)
     del line_documents
     # A passage's lines are consecutive in the line index: its first line's number.

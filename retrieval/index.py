@@ -48,13 +48,26 @@ class Documents:
         self._segments = array("q")  # each document's number of segments
         self._open = 0  # segments of the document being added
 
+    def number(self, tokens: Sequence[str]) -> list[int]:
+        """The tokens' word numbers (a new word numbered here): what :meth:`add_numbers`
+        takes, for a segment that goes into more than one Documents sharing ``words``."""
+        numbers = self.words
+        try:
+            return list(map(numbers.__getitem__, tokens))  # in C: most words are known
+        except KeyError:
+            return [numbers.setdefault(token, len(numbers)) for token in tokens]
+
     def add(self, tokens: Sequence[str], times: int = 1, pairs: bool = True) -> None:
         """Add a segment to the document being made."""
-        if not tokens or times < 1:
+        if tokens and times >= 1:
+            self.add_numbers(self.number(tokens), times, pairs)
+
+    def add_numbers(self, numbers: Sequence[int], times: int = 1, pairs: bool = True) -> None:
+        """Add a segment given as word numbers (from :meth:`number`)."""
+        if not numbers or times < 1:
             return
-        numbers = self.words
-        self._ids.extend([numbers.setdefault(token, len(numbers)) for token in tokens])
-        self._lengths.append(len(tokens))
+        self._ids.extend(numbers)
+        self._lengths.append(len(numbers))
         self._times.append(times)
         self._pairs.append(pairs)
         self._open += 1
@@ -326,12 +339,16 @@ class BM25Index:
 
     def document_terms(self) -> tuple[np.ndarray, np.ndarray]:
         """Each document's distinct terms, by number, document after document: the postings
-        turned around. Document d's are ``numbers[offsets[d]:offsets[d + 1]]``."""
-        owners = np.repeat(np.arange(self.term_count, dtype=np.int32), np.diff(self._offsets))
-        order = np.argsort(self._doc_ids, kind="stable")
+        turned around. Document d's are ``numbers[offsets[d]:offsets[d + 1]]``, ascending."""
+        terms = self.term_count
+        # One int64 key per posting, document-major, sorted in place: far faster than a
+        # stable argsort of the documents (40 million postings at 100,000 passages).
+        keys = self._doc_ids.astype(np.int64) * terms
+        keys += np.repeat(np.arange(terms, dtype=np.int64), np.diff(self._offsets))
+        keys.sort()
         offsets = np.zeros(self.size + 1, dtype=np.int64)
         np.cumsum(np.bincount(self._doc_ids, minlength=self.size), out=offsets[1:])
-        return offsets, owners[order]
+        return offsets, (keys % terms).astype(np.int32)
 
     @property
     def vocabulary(self) -> frozenset[str]:
