@@ -25,6 +25,9 @@ K1 = 1.2
 B = 0.75
 DELTA = 0.0
 RECENT_TERMS = 512  # term numbers an index remembers (see BM25Index._term_id)
+# BM25Index.scores sums over the passages a question touches when they are fewer than one in
+# this many; past that, a vector over all passages costs less than sorting them (measured).
+SPARSE_SHARE = 8
 PAIR_JOIN = "_"  # a word pair's term is its two words joined by this (as with_bigrams does)
 # The largest sort key the build makes in one int64 (a term's code times the number of
 # documents plus the document); word pairs are numbered densely first when theirs would not fit.
@@ -398,10 +401,34 @@ class BM25Index:
         return totals
 
     def scores(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, scores) for the passages that contain at least one term."""
-        totals = self.dense_scores(weighted_terms)
-        candidates = np.flatnonzero(totals)
-        return candidates, totals[candidates]
+        """(passage ids, ascending, and scores) for the passages that contain at least one
+        term (with a score other than 0): :meth:`dense_scores`'s, to the last bit (summed
+        term by term in the same order), where only a few of the passages are touched
+        without a vector over all of them."""
+        runs = []
+        for term, weight in weighted_terms.items():
+            doc_ids, contributions = self.term_scores(term)
+            if len(doc_ids):
+                runs.append((doc_ids, contributions * weight))
+        touched = sum(len(doc_ids) for doc_ids, _ in runs)
+        if touched * SPARSE_SHARE >= self.size:  # sorting them would cost more
+            totals = np.zeros(self.size)
+            for doc_ids, values in runs:
+                totals[doc_ids] += values  # each passage once per term
+            candidates = np.flatnonzero(totals)
+            return candidates, totals[candidates]
+        if not runs:
+            return np.empty(0, dtype=np.intp), np.empty(0)
+        candidates, where = np.unique(
+            np.concatenate([doc_ids for doc_ids, _ in runs]), return_inverse=True
+        )
+        totals = np.zeros(len(candidates))
+        start = 0
+        for doc_ids, values in runs:
+            totals[where[start : start + len(doc_ids)]] += values
+            start += len(doc_ids)
+        keep = np.flatnonzero(totals)
+        return candidates[keep].astype(np.intp), totals[keep]
 
     def top(self, weighted_terms: dict[str, float], k: int) -> list[tuple[int, float]]:
         """The k best passages, best first; ties broken by passage order."""

@@ -259,3 +259,17 @@ def test_pair_keys_that_do_not_fit_are_refused() -> None:
         BM25Index.from_arrays(terms, {**arrays, "pairs": arrays["pairs"][::-1].copy()})
     with pytest.raises(ValueError, match="fit"):
         BM25Index.from_arrays(terms, {**arrays, "pairs": arrays["pairs"] + 100})
+
+
+@pytest.mark.parametrize("share", [1, 10**9])  # a vector over all passages, or not
+def test_scores_are_the_dense_scores_to_the_last_bit(
+    monkeypatch: pytest.MonkeyPatch, share: int
+) -> None:
+    monkeypatch.setattr(index_module, "SPARSE_SHARE", share)
+    docs = [segments for segments in _random_segments(7) if any(t for t, _, _ in segments)]
+    index = BM25Index(_documents(docs))
+    for query in ({"w0": 0.3, "w1_w2": 1.0, "w3": 0.7, "w0_w1": 0.5}, {"w5": 1.0}, {"x": 1.0}):
+        dense = index.dense_scores(query)
+        candidates, scores = index.scores(query)
+        assert candidates.tolist() == np.flatnonzero(dense).tolist()
+        assert np.array_equal(scores, dense[candidates])
