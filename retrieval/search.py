@@ -176,6 +176,7 @@ class SearchEngine:
         # Each token -> the defined terms that contain it: a question is checked only against
         # the terms that share a token with its subject.
         self._definitions_with: dict[str, list[int]] = {}
+        self._definition_weights: dict[int, float] = {}  # filled as _definition_match needs
         for number, (term, _, _) in enumerate(self._definitions):
             for token in term:
                 self._definitions_with.setdefault(token, []).append(number)
@@ -320,11 +321,21 @@ class SearchEngine:
         candidates = sorted(
             {number for token in subject for number in self._definitions_with.get(token, ())}
         )
+        # At scale thousands of defined terms share a word with the subject, most of them
+        # the same word or two: each shared set's weight is summed once per question, each
+        # term's own once per engine (the same sums, so the same floats).
+        shared_weights: dict[frozenset[str], float] = {}
         for number in candidates:  # in the terms' own order, as before the filing
             term, owners, strengths = self._definitions[number]
             shared = term & subject
-            shared_weight = sum(self._term_weight(t) for t in sorted(shared))
-            term_weight = sum(self._term_weight(t) for t in sorted(term))
+            shared_weight = shared_weights.get(shared)
+            if shared_weight is None:
+                shared_weight = sum(self._term_weight(t) for t in sorted(shared))
+                shared_weights[shared] = shared_weight
+            term_weight = self._definition_weights.get(number)
+            if term_weight is None:
+                term_weight = sum(self._term_weight(t) for t in sorted(term))
+                self._definition_weights[number] = term_weight
             exactness = (shared_weight / subject_weight) * (shared_weight / term_weight)
             if exactness >= MIN_DEFINITION_MATCH:
                 match[owners] = np.maximum(match[owners], exactness * strengths)
