@@ -8,6 +8,7 @@ holds only plain values (strings, numbers, numpy arrays), so that
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 from collections.abc import Sequence
@@ -90,6 +91,14 @@ class EngineState:
     article_words: tuple[str, ...]  # every word the articles, asks and scope lists use, sorted
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _label_tokens(text: str) -> tuple[str, ...]:
+    """``tokenize(text)`` for titles, headings and labels, which the build reads several
+    times each (for the indexes, the heading sets, the definitions) and neighbouring passages
+    share: a third of the build's tokenizing at scale was of these again."""
+    return tuple(tokenize(text))
+
+
 def add_passage(
     documents: Documents,
     passage: Passage,
@@ -101,11 +110,11 @@ def add_passage(
     ``unit_numbers``: its lines' tokens already numbered (``documents.number``; the build
     tokenizes and numbers each line once, for this index and the line index)."""
     region_text = " ".join(REGION_WORDS[region] for region in regions)
-    documents.add(tokenize(f"{passage.title} {region_text}"), pairs=False)
+    documents.add(_label_tokens(f"{passage.title} {region_text}"), pairs=False)
     for depth, heading in enumerate(passage.section, start=1):
         # The innermost heading says most about a passage; its ancestors count once.
         weight = SECTION_WEIGHT if depth == len(passage.section) else 1
-        documents.add(tokenize(heading), times=weight)
+        documents.add(_label_tokens(heading), times=weight)
     if unit_numbers is None:
         unit_numbers = [documents.number(tokenize(unit)) for unit in passage.units]
     for line in unit_numbers:
@@ -143,7 +152,7 @@ def _heading_sets(passage: Passage) -> list[list[str]]:
     """Each distinct heading and "Label:" of a passage as a sorted token set."""
     names = list(passage.section) + list(passage.headings)
     names += [label[0] for unit in passage.units if (label := split_label(unit))]
-    sets = {frozenset(tokenize(name)) for name in names}
+    sets = {frozenset(_label_tokens(name)) for name in names}
     return sorted(sorted(tokens) for tokens in sets if tokens)
 
 
@@ -153,15 +162,15 @@ def _add_lines(documents: Documents, passage: Passage, unit_numbers: Sequence[li
     in one place beats one whose matching words are spread thin. A line's words pair up
     (``with_bigrams``), its heading's are single words."""
     added = 0
-    heading_tokens = tokenize(" ".join(passage.section[-1:]))
+    heading_tokens = _label_tokens(" ".join(passage.section[-1:]))
     for unit, tokens in zip(passage.units, unit_numbers, strict=True):
         if unit in passage.headings:
             # A line belongs to the sub-heading right above it: "Python (essential)" under
             # "Programming Languages:", even where two short lists share a passage.
-            heading_tokens = tokenize(heading_label(unit))
+            heading_tokens = _label_tokens(heading_label(unit))
         label = split_label(unit)
         # "Overfitting: When a model ..." defines its label
-        label_tokens = tokenize(label[0]) if label and LABEL_WEIGHT else []
+        label_tokens = _label_tokens(label[0]) if label and LABEL_WEIGHT else ()
         if tokens or label_tokens:
             documents.add(heading_tokens, pairs=False)
             documents.add_numbers(tokens)
@@ -239,7 +248,7 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
             heading_rows.append(tokens)
             heading_owner.append(number)
         for name, strength in defined_terms(passage).items():
-            term = sorted(set(tokenize(name)))
+            term = sorted(set(_label_tokens(name)))
             if term:
                 definition_rows.append(term)
                 definition_owner.append(number)
