@@ -16,6 +16,7 @@ and which adjacent ones pair up, so the joined strings are never made at all.
 from __future__ import annotations
 
 from array import array
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,6 +29,12 @@ RECENT_TERMS = 512  # term numbers an index remembers (see BM25Index._term_id)
 # BM25Index.scores sums over the passages a question touches when they are fewer than one in
 # this many; past that, a vector over all passages costs less than sorting them (measured).
 SPARSE_SHARE = 8
+# A term in at least this many documents has its scores kept once computed, up to
+# HOT_BYTES of them an index (the least recently used go first): the common words of
+# questions ("learn", "engin") come back question after question, and their scores over
+# hundreds of thousands of lines were the largest cost of a question at scale.
+HOT_RUN = 4096
+HOT_BYTES = 32 << 20
 PAIR_JOIN = "_"  # a word pair's term is its two words joined by this (as with_bigrams does)
 # The largest sort key the build makes in one int64 (a term's code times the number of
 # documents plus the document); word pairs are numbered densely first when theirs would not fit.
@@ -296,6 +303,8 @@ class BM25Index:
         self._hashes = hashes[order]
         self._hash_owners = order.astype(np.int32)
         self._recent: dict[str, int] = {}
+        self._hot: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._hot_bytes = 0
 
     def _term_id(self, term: str) -> int:
         """The term's number, -1 for a term no passage has."""
@@ -381,14 +390,28 @@ class BM25Index:
         return float(self._idf[self._offsets[term_id + 1] - self._offsets[term_id]])
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """BM25+ contribution of one term to each passage that contains it."""
+        """BM25+ contribution of one term to each passage that contains it (read-only
+        arrays: a common term's are kept for the next question, see HOT_RUN)."""
         term_id = self._term_id(term)
         if term_id < 0:
             return np.empty(0, dtype=np.int32), np.empty(0)
         start, end = self._offsets.item(term_id), self._offsets.item(term_id + 1)
+        hot = end - start >= HOT_RUN
+        if hot and (kept := self._hot.get(term_id)) is not None:
+            self._hot.move_to_end(term_id)
+            return kept
         doc_ids, tf = self._doc_ids[start:end], self._term_freqs[start:end]
         saturation = tf * (self._k1 + 1.0) / (self._length_norm[doc_ids] + tf)
-        return doc_ids, self._idf[end - start] * (self._delta + saturation)
+        scores = self._idf[end - start] * (self._delta + saturation)
+        doc_ids = doc_ids.view()
+        doc_ids.flags.writeable = scores.flags.writeable = False
+        found = doc_ids, scores
+        if hot:
+            self._hot[term_id] = found
+            self._hot_bytes += scores.nbytes
+            while self._hot_bytes > HOT_BYTES:
+                self._hot_bytes -= self._hot.popitem(last=False)[1][1].nbytes
+        return found
 
     def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """Score of every passage (0 where no term occurs), summed term by term."""

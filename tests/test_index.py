@@ -273,3 +273,22 @@ def test_scores_are_the_dense_scores_to_the_last_bit(
         candidates, scores = index.scores(query)
         assert candidates.tolist() == np.flatnonzero(dense).tolist()
         assert np.array_equal(scores, dense[candidates])
+
+
+def test_common_terms_scores_are_kept_read_only_and_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "HOT_RUN", 2)
+    monkeypatch.setattr(index_module, "HOT_BYTES", 3 * 8)  # three passages' scores
+    index = BM25Index([["a", "b"], ["a", "b"], ["a", "c"]])
+    first = index.term_scores("a")  # in 3 passages: kept
+    assert index.term_scores("a") is first
+    with pytest.raises(ValueError, match="read-only"):
+        first[1][0] = 0.0
+    index.term_scores("c")  # in 1 passage: not kept
+    assert list(index._hot) == [index._term_id("a")]
+    index.term_scores("b")  # kept, and over the bound: "a"'s go
+    assert list(index._hot) == [index._term_id("b")] and index._hot_bytes == 2 * 8
+    again = index.term_scores("a")
+    assert again is not first and np.array_equal(again[1], first[1])
+    assert again[0].tolist() == first[0].tolist() == [0, 1, 2]
