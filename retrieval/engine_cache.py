@@ -32,7 +32,7 @@ from retrieval.index import BM25Index
 
 __all__ = ["FORMAT_VERSION", "fingerprint", "load_state", "save_state"]
 
-FORMAT_VERSION = 4  # 3: word pairs as int64 keys; 4: IDFs by document frequency
+FORMAT_VERSION = 5  # 3: word pairs; 4: IDFs by document frequency; 5: pairs by first word
 PREFIX = "engine-"
 KEPT = 4  # states of other knowledge bases or code versions kept besides the newest
 _INDEXES = ("index", "unit_index", "ask_index")

@@ -170,6 +170,22 @@ def _count(
     return terms[term_starts], np.diff(term_starts, append=len(terms)), documents, counts
 
 
+def _pairs_fit(starts: np.ndarray, seconds: np.ndarray, words: int) -> bool:
+    """Whether word pairs filed by first word (see BM25Index) are in order and in range."""
+    if starts.shape != (words + 1,) or starts.dtype.kind != "i" or seconds.dtype != np.int32:
+        return False
+    if int(starts[0]) != 0 or int(starts[-1]) != len(seconds) or (np.diff(starts) < 0).any():
+        return False
+    if not len(seconds):
+        return True
+    if int(seconds.min()) < 0 or int(seconds.max()) >= words:
+        return False
+    # Within each first word's run the second words ascend strictly.
+    rising = np.diff(seconds) > 0
+    rising[starts[1:-1][(starts[1:-1] > 0) & (starts[1:-1] < len(seconds))] - 1] = True
+    return bool(rising.all())
+
+
 class _IdfBM25Plus(BM25Plus):
     """rank-bm25's BM25+ told only the corpus size and the document frequencies there are:
     its own ``_calc_idf`` computes the IDF of each (one per distinct frequency, not one per
@@ -189,8 +205,9 @@ class _IdfBM25Plus(BM25Plus):
 class BM25Index:
     """Postings in compressed sparse rows: one array of passage ids and one of term
     frequencies for all terms, each term's run found through one offsets array. Terms are
-    numbered words first (their strings in ``_terms``), then word pairs (``_pairs``, sorted
-    int64 keys: first word's number * number of words + second's). rank-bm25's BM25Plus
+    numbered words first (their strings in ``_terms``), then word pairs, by first word and
+    then second: word w's pairs are numbers ``_pair_starts[w]`` to ``_pair_starts[w + 1]``
+    (after the words'), their second words in ``_pair_seconds``. rank-bm25's BM25Plus
     supplies the IDFs (:class:`_IdfBM25Plus`), kept by document frequency (``_idf[df]``);
     search reads nothing else of it.
     """
@@ -216,10 +233,16 @@ class BM25Index:
         self._terms = [words[code] for code in word_codes.tolist()]
         if split < len(codes) and any(PAIR_JOIN in term for term in self._terms):
             raise ValueError(f"a word paired with another may not contain {PAIR_JOIN!r}")
-        # Pairs renumbered from all the words' numbers to this index's own: the same order.
+        # Pairs renumbered from all the words' numbers to this index's own (the same order),
+        # filed by first word: each word's run of second words, ascending.
         first, second = np.divmod(codes[split:], len(words))
-        self._pairs = np.searchsorted(word_codes, first - 1) * len(self._terms)
-        self._pairs += np.searchsorted(word_codes, second)
+        self._pair_starts = np.zeros(len(self._terms) + 1, dtype=np.int64)
+        np.cumsum(
+            np.bincount(np.searchsorted(word_codes, first - 1), minlength=len(self._terms)),
+            out=self._pair_starts[1:],
+        )
+        self._pair_seconds = np.searchsorted(word_codes, second).astype(np.int32)
+        del first, second
         self.size = len(documents)
         # rank-bm25 divides the Python sum by the count: the same float, so the same scores.
         avgdl = int(lengths.sum()) / self.size
@@ -245,7 +268,7 @@ class BM25Index:
 
     def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
         """Everything search reads, as plain values: the words in id order and the arrays
-        (word pairs as int64 keys; the parameters k1 and delta as one-element arrays). See
+        (word pairs as word numbers; the parameters k1 and delta as one-element arrays). See
         :meth:`from_arrays`."""
         return list(self._terms), {
             "length_norm": self._length_norm,
@@ -253,7 +276,8 @@ class BM25Index:
             "term_freqs": self._term_freqs,
             "offsets": self._offsets,
             "idf": self._idf,  # by document frequency
-            "pairs": self._pairs,
+            "pair_starts": self._pair_starts,
+            "pair_seconds": self._pair_seconds,
             "k1": np.array([self._k1]),
             "delta": np.array([self._delta]),
         }
@@ -272,13 +296,14 @@ class BM25Index:
         index._term_freqs = arrays["term_freqs"]
         index._offsets = arrays["offsets"]
         index._idf = arrays["idf"]
-        index._pairs = arrays["pairs"]
+        index._pair_starts = arrays["pair_starts"]
+        index._pair_seconds = arrays["pair_seconds"]
         index._k1 = float(arrays["k1"][0])
         index._delta = float(arrays["delta"][0])
         index.size = len(index._length_norm)
         postings = len(index._doc_ids)
-        count = len(terms) + len(index._pairs)
-        pairs = index._pairs
+        starts, seconds = index._pair_starts, index._pair_seconds
+        count = len(terms) + len(seconds)
         if (
             index._offsets.shape != (count + 1,)
             or index._idf.ndim != 1
@@ -286,9 +311,7 @@ class BM25Index:
             or index._term_freqs.shape != (postings,)
             or int(index._offsets[-1]) != postings
             or (postings and int(index._doc_ids.max()) >= index.size)
-            or pairs.dtype != np.int64
-            or (len(pairs) and (int(pairs[0]) < 0 or int(pairs[-1]) >= len(terms) ** 2))
-            or not (pairs[1:] > pairs[:-1]).all()
+            or not _pairs_fit(starts, seconds, len(terms))
         ):
             raise ValueError("the index arrays do not fit together")
         index._file_terms()
@@ -339,15 +362,15 @@ class BM25Index:
         first, second = self._find_term(halves[0]), self._find_term(halves[1])
         if first < 0 or second < 0:
             return -1
-        key = first * len(self._terms) + second
-        at = int(self._pairs.searchsorted(key))
-        if at < len(self._pairs) and self._pairs.item(at) == key:
+        start, end = self._pair_starts.item(first), self._pair_starts.item(first + 1)
+        at = start + int(self._pair_seconds[start:end].searchsorted(second))
+        if at < end and self._pair_seconds.item(at) == second:
             return len(self._terms) + at
         return -1
 
     @property
     def term_count(self) -> int:
-        return len(self._terms) + len(self._pairs)
+        return len(self._terms) + len(self._pair_seconds)
 
     def document_terms(self) -> tuple[np.ndarray, np.ndarray]:
         """Each document's distinct terms, by number, document after document: the postings
@@ -365,11 +388,11 @@ class BM25Index:
     @property
     def vocabulary(self) -> frozenset[str]:
         """Every term as a string, pairs joined: millions of strings at scale (for tests)."""
-        first, second = np.divmod(self._pairs, max(len(self._terms), 1))
+        first = np.repeat(np.arange(len(self._terms)), np.diff(self._pair_starts))
         terms = self._terms
         joined = (
             f"{terms[a]}{PAIR_JOIN}{terms[b]}"
-            for a, b in zip(first.tolist(), second.tolist(), strict=True)
+            for a, b in zip(first.tolist(), self._pair_seconds.tolist(), strict=True)
         )
         return frozenset((*terms, *joined))
 

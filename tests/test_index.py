@@ -226,7 +226,8 @@ def test_an_index_keeps_no_string_per_word_pair() -> None:
     index = BM25Index(_documents(docs))
     terms, arrays = index.arrays()
     assert terms == ["machin", "learn", "engin"]  # the words alone, in order of first use
-    assert len(arrays["pairs"]) == 3 and arrays["pairs"].dtype == np.int64
+    assert arrays["pair_seconds"].tolist() == [1, 0, 2]  # machin: learn; learn: machin, engin
+    assert arrays["pair_starts"].tolist() == [0, 1, 3, 3]
     assert index.document_frequency("machin_learn") == 1
     assert index.document_frequency("learn_machin") == 1
     assert index.term_scores("learn_machin")[0].tolist() == [1]
@@ -253,12 +254,22 @@ def test_a_paired_word_with_the_joining_character_is_refused() -> None:
     assert BM25Index([["a_b", "c"]]).document_frequency("a_b") == 1
 
 
-def test_pair_keys_that_do_not_fit_are_refused() -> None:
-    terms, arrays = BM25Index(_documents([[(["a", "b", "c"], 1, True)]])).arrays()
-    with pytest.raises(ValueError, match="fit"):
-        BM25Index.from_arrays(terms, {**arrays, "pairs": arrays["pairs"][::-1].copy()})
-    with pytest.raises(ValueError, match="fit"):
-        BM25Index.from_arrays(terms, {**arrays, "pairs": arrays["pairs"] + 100})
+def test_pairs_that_do_not_fit_are_refused() -> None:
+    # Pairs a_b, a_c (word a's run: b, c) and b_a.
+    terms, arrays = BM25Index(_documents([[(["a", "b", "a", "c"], 1, True)]])).arrays()
+    assert arrays["pair_seconds"].tolist() == [1, 2, 0]
+    for seconds, starts in [
+        ([2, 1, 0], [0, 2, 3, 3]),  # a's run out of order
+        ([1, 2, 5], [0, 2, 3, 3]),  # no word 5
+        ([1, 2, 0], [0, 2, 4, 3]),  # runs that overlap, past the end
+        ([1, 2, 0], [0, 2, 3]),  # a run too few
+    ]:
+        with pytest.raises(ValueError, match="fit"):
+            BM25Index.from_arrays(terms, {
+                **arrays,
+                "pair_seconds": np.array(seconds, dtype=np.int32),
+                "pair_starts": np.array(starts, dtype=np.int64),
+            })
 
 
 @pytest.mark.parametrize("share", [1, 10**9])  # a vector over all passages, or not
