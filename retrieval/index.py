@@ -8,9 +8,10 @@ measured best at 0 here. Scoring goes term by term over an inverted index, so a 
 touches only the passages that contain one of its terms.
 
 Word pairs ("machine_learning", what :func:`retrieval.tokenize.with_bigrams` makes) are most
-of the terms at scale, and are kept as two word numbers in one int64, not as strings: an
-index holds the strings of single words only. :class:`Documents` hands the build its words
-and which adjacent ones pair up, so the joined strings are never made at all.
+of the terms at scale, and are kept as word numbers (each word's second words, see
+:class:`BM25Index`), not as strings: an index holds the strings of single words only.
+:class:`Documents` hands the build its words and which adjacent ones pair up, so the joined
+strings are never made at all.
 """
 
 from __future__ import annotations
