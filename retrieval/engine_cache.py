@@ -183,7 +183,6 @@ def _check(state: EngineState) -> None:
         and state.first_unit.shape == (count,)
         and (count == 0 or int(state.first_unit[-1]) < state.unit_index.size)
         and len(state.headings) == len(state.heading_owner)
-        and bool((np.diff(state.heading_owner) >= 0).all())  # search finds a passage's rows
         and len(state.definitions) == len(state.definition_owner)
         and state.definition_strength.shape == state.definition_owner.shape
         and all(

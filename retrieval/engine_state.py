@@ -84,7 +84,7 @@ class EngineState:
     passage_term_offsets: np.ndarray
     passage_term_ids: np.ndarray
     headings: Postings  # each passage's headings and labels, one row per token set
-    heading_owner: np.ndarray  # the passage of each headings row (non-decreasing)
+    heading_owner: np.ndarray  # the passage of each headings row
     definitions: Postings  # each defined term as a token set
     definition_owner: np.ndarray  # the passage that defines each term
     definition_strength: np.ndarray  # how plainly it does

@@ -157,12 +157,10 @@ class SearchEngine:
         self._passage_term_offsets = state.passage_term_offsets
         self._passage_term_ids = state.passage_term_ids
         self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
-        # Each passage's headings, read when it is first shortlisted (_passage_headings): a
-        # question reads some 50 passages' of them, and making all at start took a second
-        # and 10 kB per 100 passages.
-        self._heading_rows = state.headings
-        self._heading_owner = state.heading_owner  # non-decreasing: rows go passage by passage
-        self._headings: dict[int, list[tuple[frozenset[str], float]]] = {}
+        self._headings: list[list[tuple[frozenset[str], float]]] = [[] for _ in self.passages]
+        for row, owner in enumerate(state.heading_owner.tolist()):
+            tokens = state.headings.row(row)
+            self._headings[owner].append((frozenset(tokens), sum(map(self.index.idf, tokens))))
         # Defined term (as a token set) -> the passages that define it, and how plainly.
         owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
         strengths = state.definition_strength.tolist()
@@ -261,22 +259,10 @@ class SearchEngine:
         reinforcement learning" -> "Reinforcement Learning:") gains in proportion to
         how much of the question that heading covers."""
         best = 0.0
-        for heading, heading_idf in self._passage_headings(number):
+        for heading, heading_idf in self._headings[number]:
             if heading <= query_tokens:
                 best = max(best, heading_idf / total_idf)
         return 1.0 + HEADING_MATCH_BOOST * best
-
-    def _passage_headings(self, number: int) -> list[tuple[frozenset[str], float]]:
-        """A passage's headings and labels, each as a token set with its IDFs' sum."""
-        found = self._headings.get(number)
-        if found is None:
-            first, end = self._heading_owner.searchsorted([number, number + 1]).tolist()
-            found = []
-            for row in range(first, end):
-                tokens = self._heading_rows.row(row)
-                found.append((frozenset(tokens), sum(map(self.index.idf, tokens))))
-            self._headings[number] = found
-        return found
 
     def _weighted_terms(self, query: Query) -> dict[str, float]:
         """Words in most passages ("machine", "learning") say little about which one fits."""

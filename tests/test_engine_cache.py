@@ -126,14 +126,6 @@ def _misfit_arrays(path: Path) -> None:
         np.savez(stream, **arrays)
 
 
-def _unsorted_heading_owners(path: Path) -> None:
-    with np.load(path) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    arrays["heading_owner"] = arrays["heading_owner"][::-1].copy()
-    with path.open("wb") as stream:
-        np.savez(stream, **arrays)
-
-
 @pytest.mark.parametrize(
     ("suffix", "damage"),
     [
@@ -141,7 +133,6 @@ def _unsorted_heading_owners(path: Path) -> None:
         (".npz", _damage_arrays),
         (".json", _other_fingerprint),
         (".npz", _misfit_arrays),
-        (".npz", _unsorted_heading_owners),
         (".npz", Path.unlink),
     ],
 )
