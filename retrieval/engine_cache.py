@@ -2,7 +2,7 @@
 
 An :class:`~retrieval.engine_state.EngineState` is written as two plain files (no pickle):
 ``engine-<fingerprint>.npz``, numpy's uncompressed archive of the arrays, and
-``engine-<fingerprint>.json``, the strings (passages, terms, vocabularies) and the fingerprint
+``engine-<fingerprint>.json``, the strings (passages, index words, vocabularies) and the fingerprint
 again. The fingerprint is a SHA-256 of everything the build reads (the articles, the asked
 questions and the scope lists, as validated, and the English word list), of the source code of
 the packages that build and read it, and of the format version, so a changed article, a new
@@ -32,7 +32,7 @@ from retrieval.index import BM25Index
 
 __all__ = ["FORMAT_VERSION", "fingerprint", "load_state", "save_state"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 5  # 3: word pairs; 4: IDFs by document frequency; 5: pairs by first word
 PREFIX = "engine-"
 KEPT = 4  # states of other knowledge bases or code versions kept besides the newest
 _INDEXES = ("index", "unit_index", "ask_index")

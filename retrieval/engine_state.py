@@ -8,6 +8,7 @@ holds only plain values (strings, numbers, numpy arrays), so that
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 from collections.abc import Sequence
@@ -19,18 +20,18 @@ from knowledge import KnowledgeBase
 from knowledge.english_words import load_english_words
 from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
-from retrieval.index import BM25Index
+from retrieval.index import BM25Index, Documents
 from retrieval.structure import heading_label, split_label, strip_list_marker
-from retrieval.tokenize import tokenize, tokenize_words, with_bigrams, words
+from retrieval.tokenize import tokenize, tokenize_words, words
 
 __all__ = [
     "EMPTY_LINE",
     "REGION_WORDS",
     "EngineState",
     "Postings",
+    "add_passage",
     "build_state",
     "defined_terms",
-    "passage_tokens",
 ]
 
 SECTION_WEIGHT = 2  # heading words count this many times more than body words
@@ -90,22 +91,35 @@ class EngineState:
     article_words: tuple[str, ...]  # every word the articles, asks and scope lists use, sorted
 
 
-def passage_tokens(
-    passage: Passage, regions: tuple[str, ...], unit_tokens: Sequence[list[str]] | None = None
-) -> list[str]:
-    """What the index sees of a passage: its words, its headings twice more, its article.
-    ``unit_tokens``: its lines already tokenized (the build tokenizes each line once)."""
+@functools.lru_cache(maxsize=1 << 16)
+def _label_tokens(text: str) -> tuple[str, ...]:
+    """``tokenize(text)`` for titles, headings and labels, which the build reads several
+    times each (for the indexes, the heading sets, the definitions) and neighbouring passages
+    share: a third of the build's tokenizing at scale was of these again."""
+    return tuple(tokenize(text))
+
+
+def add_passage(
+    documents: Documents,
+    passage: Passage,
+    regions: tuple[str, ...],
+    unit_numbers: Sequence[list[int]] | None = None,
+) -> None:
+    """Add what the index sees of a passage as one document: its words, its headings twice
+    more, its article; word pairs within each heading and line (``with_bigrams``'s).
+    ``unit_numbers``: its lines' tokens already numbered (``documents.number``; the build
+    tokenizes and numbers each line once, for this index and the line index)."""
     region_text = " ".join(REGION_WORDS[region] for region in regions)
-    tokens = tokenize(f"{passage.title} {region_text}")
+    documents.add(_label_tokens(f"{passage.title} {region_text}"), pairs=False)
     for depth, heading in enumerate(passage.section, start=1):
         # The innermost heading says most about a passage; its ancestors count once.
         weight = SECTION_WEIGHT if depth == len(passage.section) else 1
-        tokens += with_bigrams(tokenize(heading)) * weight
-    if unit_tokens is None:
-        unit_tokens = [tokenize(unit) for unit in passage.units]
-    for line in unit_tokens:
-        tokens += with_bigrams(line)
-    return tokens
+        documents.add(_label_tokens(heading), times=weight)
+    if unit_numbers is None:
+        unit_numbers = [documents.number(tokenize(unit)) for unit in passage.units]
+    for line in unit_numbers:
+        documents.add_numbers(line)
+    documents.end()
 
 
 def defined_terms(passage: Passage) -> dict[str, float]:
@@ -138,28 +152,36 @@ def _heading_sets(passage: Passage) -> list[list[str]]:
     """Each distinct heading and "Label:" of a passage as a sorted token set."""
     names = list(passage.section) + list(passage.headings)
     names += [label[0] for unit in passage.units if (label := split_label(unit))]
-    sets = {frozenset(tokenize(name)) for name in names}
+    sets = {frozenset(_label_tokens(name)) for name in names}
     return sorted(sorted(tokens) for tokens in sets if tokens)
 
 
-def _line_documents(passage: Passage, unit_tokens: Sequence[list[str]]) -> list[list[str]]:
-    """Each line of a passage as a document of its own (at least one per passage): an
-    answer usually sits in one bullet or sentence, and a passage that has it in one place
-    beats one whose matching words are spread thin."""
-    documents: list[list[str]] = []
-    heading_tokens = tokenize(" ".join(passage.section[-1:]))
-    for unit, tokens in zip(passage.units, unit_tokens, strict=True):
+def _add_lines(documents: Documents, passage: Passage, unit_numbers: Sequence[list[int]]) -> int:
+    """Add each line of a passage as a document of its own (at least one per passage), and
+    say how many: an answer usually sits in one bullet or sentence, and a passage that has it
+    in one place beats one whose matching words are spread thin. A line's words pair up
+    (``with_bigrams``), its heading's are single words."""
+    added = 0
+    heading_tokens = _label_tokens(" ".join(passage.section[-1:]))
+    for unit, tokens in zip(passage.units, unit_numbers, strict=True):
         if unit in passage.headings:
             # A line belongs to the sub-heading right above it: "Python (essential)" under
             # "Programming Languages:", even where two short lists share a passage.
-            heading_tokens = tokenize(heading_label(unit))
-        line = with_bigrams(tokens)
+            heading_tokens = _label_tokens(heading_label(unit))
         label = split_label(unit)
-        if label:  # "Overfitting: When a model ..." defines its label
-            line += with_bigrams(tokenize(label[0])) * LABEL_WEIGHT
-        if line:
-            documents.append(heading_tokens + line)
-    return documents or [heading_tokens or [EMPTY_LINE]]
+        # "Overfitting: When a model ..." defines its label
+        label_tokens = _label_tokens(label[0]) if label and LABEL_WEIGHT else ()
+        if tokens or label_tokens:
+            documents.add(heading_tokens, pairs=False)
+            documents.add_numbers(tokens)
+            documents.add(label_tokens, times=LABEL_WEIGHT)
+            documents.end()
+            added += 1
+    if not added:
+        documents.add(heading_tokens or [EMPTY_LINE], pairs=False)
+        documents.end()
+        added = 1
+    return added
 
 
 def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = None) -> EngineState:
@@ -185,20 +207,20 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     # again only when a question has a word no article uses.
     load_english_words(knowledge.root)
     regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
-    documents: list[list[str]] = []
-    line_documents: list[list[str]] = []
+    # One numbering of the words for the three indexes, so they share the words' strings.
+    numbered: dict[str, int] = {}
+    documents = Documents(numbered)
+    line_documents = Documents(numbered)
     line_counts: list[int] = []
     article_words: set[str] = set()
     for passage in passages:
-        unit_tokens = []  # each line read once, for both indexes and the words it uses
+        unit_numbers = []  # each line read once, for both indexes and the words it uses
         for unit in passage.units:
             tokens, unit_words = tokenize_words(unit)
-            unit_tokens.append(tokens)
+            unit_numbers.append(documents.number(tokens))
             article_words.update(unit_words)
-        documents.append(passage_tokens(passage, regions.get(passage.doc_id, ()), unit_tokens))
-        lines = _line_documents(passage, unit_tokens)
-        line_documents += lines
-        line_counts.append(len(lines))
+        add_passage(documents, passage, regions.get(passage.doc_id, ()), unit_numbers)
+        line_counts.append(_add_lines(line_documents, passage, unit_numbers))
     unit_index = BM25Index(line_documents)
     del line_documents
     # A passage's lines are consecutive in the line index: its first line's number.
@@ -206,10 +228,16 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
     # What people ask that a passage answers, all its asks as one document: a question
     # phrased like several of them is matched on all their words.
     asks = tuple(asks_by_passage(passages, knowledge.asked))
-    ask_index = BM25Index(
-        [[token for ask in own for token in with_bigrams(tokenize(ask))] or [EMPTY_LINE]
-         for own in asks]
-    )
+    ask_documents = Documents(numbered)
+    for own in asks:
+        ask_tokens = [tokenize(ask) for ask in own]
+        for tokens in ask_tokens:
+            ask_documents.add(tokens)
+        if not any(ask_tokens):
+            ask_documents.add([EMPTY_LINE], pairs=False)
+        ask_documents.end()
+    ask_index = BM25Index(ask_documents)
+    del ask_documents
     heading_rows: list[list[str]] = []
     heading_owner: list[int] = []
     definition_rows: list[list[str]] = []
@@ -220,7 +248,7 @@ def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -
             heading_rows.append(tokens)
             heading_owner.append(number)
         for name, strength in defined_terms(passage).items():
-            term = sorted(set(tokenize(name)))
+            term = sorted(set(_label_tokens(name)))
             if term:
                 definition_rows.append(term)
                 definition_owner.append(number)

@@ -153,5 +153,6 @@ def tokenize_words(text: str) -> tuple[list[str], list[str]]:
 
 
 def with_bigrams(tokens: list[str]) -> list[str]:
-    """Tokens plus each adjacent pair joined by "_", so phrases match as phrases."""
+    """Tokens plus each adjacent pair joined by "_", so phrases match as phrases. (The
+    index's build passes the pairs as word numbers instead: ``retrieval.index.Documents``.)"""
     return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi, BM25Plus
 
-from retrieval.index import K1, B, BM25Index
+from retrieval import index as index_module
+from retrieval.index import K1, B, BM25Index, Documents
+from retrieval.tokenize import with_bigrams
 
 DOCS = [
     ["salari", "pakistan", "pkr"],
@@ -157,3 +159,147 @@ def test_each_documents_terms_come_back_from_the_postings() -> None:
     for number, doc in enumerate(DOCS):
         own = numbers[offsets[number] : offsets[number + 1]].tolist()
         assert sorted(terms[i] for i in own) == sorted(set(doc))
+
+
+def _random_segments(seed: int) -> list[list[tuple[list[str], int, bool]]]:
+    """Documents as segments (tokens, times, pairs?), Zipf-like words, repeats included."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{n}" for n in range(60)]
+    return [
+        [
+            ([words[min(int(rng.zipf(1.4)) - 1, len(words) - 1)]
+              for _ in range(rng.integers(0, 8))],
+             int(rng.integers(1, 3)), bool(rng.integers(0, 4)))
+            for _ in range(rng.integers(1, 5))
+        ]
+        for _ in range(200)
+    ]
+
+
+def _documents(docs, words: dict[str, int] | None = None) -> Documents:
+    found = Documents(words)
+    for segments in docs:
+        for tokens, times, pairs in segments:
+            found.add(tokens, times=times, pairs=pairs)
+        found.end()
+    return found
+
+
+def _joined(docs) -> list[list[str]]:
+    """The same documents as the strings with_bigrams makes, for rank-bm25."""
+    return [
+        [token for tokens, times, pairs in segments
+         for token in (with_bigrams(tokens) if pairs else tokens) * times]
+        for segments in docs
+    ]
+
+
+@pytest.mark.parametrize("dense_pairs", [False, True])
+def test_word_pairs_score_as_rank_bm25_says_of_the_joined_strings(
+    monkeypatch: pytest.MonkeyPatch, dense_pairs: bool
+) -> None:
+    if dense_pairs:  # as if the pairs' codes times the documents overflowed an int64
+        monkeypatch.setattr(index_module, "MAX_KEY", 1)
+    docs = [segments for segments in _random_segments(5) if any(t for t, _, _ in segments)]
+    joined = _joined(docs)
+    index = BM25Index(_documents(docs))
+    model = BM25Plus(joined, k1=K1, b=B, delta=0.0)
+    assert index.vocabulary == set(model.idf)
+    assert index.term_count == len(model.idf)
+    assert any("_" in term for term in model.idf)
+    for term in model.idf:
+        ids, expected = _reference_scores(joined, term)
+        doc_ids, scores = index.term_scores(term)
+        assert doc_ids.tolist() == ids, term
+        assert np.array_equal(scores, expected), term
+        assert index.idf(term) == model.idf[term]
+        assert index.document_frequency(term) == len(ids)
+        assert term in index
+    query = {"w0_w1": 1.0, "w2": 0.5, "w1_w0": 2.0}
+    assert np.array_equal(
+        index.dense_scores(query), BM25Index(joined).dense_scores(query)
+    )
+
+
+def test_an_index_keeps_no_string_per_word_pair() -> None:
+    docs = [[(["machin", "learn", "engin"], 1, True)], [(["learn", "machin"], 2, True)]]
+    index = BM25Index(_documents(docs))
+    terms, arrays = index.arrays()
+    assert terms == ["machin", "learn", "engin"]  # the words alone, in order of first use
+    assert arrays["pair_seconds"].tolist() == [1, 0, 2]  # machin: learn; learn: machin, engin
+    assert arrays["pair_starts"].tolist() == [0, 1, 3, 3]
+    assert index.document_frequency("machin_learn") == 1
+    assert index.document_frequency("learn_machin") == 1
+    assert index.term_scores("learn_machin")[0].tolist() == [1]
+    for missing in ("engin_learn", "machin_", "_learn", "machin_learn_engin", "x_y"):
+        assert missing not in index and index.idf(missing) == 0.0
+    copy = BM25Index.from_arrays(terms, arrays)
+    assert copy.document_frequency("learn_engin") == 1
+    assert copy.vocabulary == index.vocabulary
+
+
+def test_word_numbers_shared_by_several_documents_give_the_same_index() -> None:
+    docs = [segments for segments in _random_segments(6) if any(t for t, _, _ in segments)]
+    shared: dict[str, int] = {f"other{n}": n for n in range(50)}  # words of another index
+    alone, together = BM25Index(_documents(docs)), BM25Index(_documents(docs, shared))
+    assert alone.arrays()[0] == together.arrays()[0]
+    for name, array in alone.arrays()[1].items():
+        assert np.array_equal(array, together.arrays()[1][name]), name
+
+
+def test_a_paired_word_with_the_joining_character_is_refused() -> None:
+    with pytest.raises(ValueError, match="contain"):
+        BM25Index(_documents([[(["a_b", "c"], 1, True)]]))
+    # Without pairs a term is only ever a string of its own.
+    assert BM25Index([["a_b", "c"]]).document_frequency("a_b") == 1
+
+
+def test_pairs_that_do_not_fit_are_refused() -> None:
+    # Pairs a_b, a_c (word a's run: b, c) and b_a.
+    terms, arrays = BM25Index(_documents([[(["a", "b", "a", "c"], 1, True)]])).arrays()
+    assert arrays["pair_seconds"].tolist() == [1, 2, 0]
+    for seconds, starts in [
+        ([2, 1, 0], [0, 2, 3, 3]),  # a's run out of order
+        ([1, 2, 5], [0, 2, 3, 3]),  # no word 5
+        ([1, 2, 0], [0, 2, 4, 3]),  # runs that overlap, past the end
+        ([1, 2, 0], [0, 2, 3]),  # a run too few
+    ]:
+        with pytest.raises(ValueError, match="fit"):
+            BM25Index.from_arrays(terms, {
+                **arrays,
+                "pair_seconds": np.array(seconds, dtype=np.int32),
+                "pair_starts": np.array(starts, dtype=np.int64),
+            })
+
+
+@pytest.mark.parametrize("share", [1, 10**9])  # a vector over all passages, or not
+def test_scores_are_the_dense_scores_to_the_last_bit(
+    monkeypatch: pytest.MonkeyPatch, share: int
+) -> None:
+    monkeypatch.setattr(index_module, "SPARSE_SHARE", share)
+    docs = [segments for segments in _random_segments(7) if any(t for t, _, _ in segments)]
+    index = BM25Index(_documents(docs))
+    for query in ({"w0": 0.3, "w1_w2": 1.0, "w3": 0.7, "w0_w1": 0.5}, {"w5": 1.0}, {"x": 1.0}):
+        dense = index.dense_scores(query)
+        candidates, scores = index.scores(query)
+        assert candidates.tolist() == np.flatnonzero(dense).tolist()
+        assert np.array_equal(scores, dense[candidates])
+
+
+def test_common_terms_scores_are_kept_read_only_and_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "HOT_RUN", 2)
+    monkeypatch.setattr(index_module, "HOT_BYTES", 3 * 8)  # three passages' scores
+    index = BM25Index([["a", "b"], ["a", "b"], ["a", "c"]])
+    first = index.term_scores("a")  # in 3 passages: kept
+    assert index.term_scores("a") is first
+    with pytest.raises(ValueError, match="read-only"):
+        first[1][0] = 0.0
+    index.term_scores("c")  # in 1 passage: not kept
+    assert list(index._hot) == [index._term_id("a")]
+    index.term_scores("b")  # kept, and over the bound: "a"'s go
+    assert list(index._hot) == [index._term_id("b")] and index._hot_bytes == 2 * 8
+    again = index.term_scores("a")
+    assert again is not first and np.array_equal(again[1], first[1])
+    assert again[0].tolist() == first[0].tolist() == [0, 1, 2]
