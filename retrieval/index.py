@@ -16,12 +16,12 @@ strings are never made at all.
 
 from __future__ import annotations
 
+import functools
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
-from rank_bm25 import BM25Plus
 
 K1 = 1.2
 B = 0.75
@@ -187,20 +187,34 @@ def _pairs_fit(starts: np.ndarray, seconds: np.ndarray, words: int) -> bool:
     return bool(rising.all())
 
 
-class _IdfBM25Plus(BM25Plus):
-    """rank-bm25's BM25+ told only the corpus size and the document frequencies there are:
-    its own ``_calc_idf`` computes the IDF of each (one per distinct frequency, not one per
-    term; all a term's IDF depends on)."""
+def rank_bm25_idfs(
+    corpus_size: int, frequencies: list[int], k1: float, b: float, delta: float
+) -> dict[int, float]:
+    """rank-bm25's BM25+ IDF of each document frequency, from its own ``_calc_idf`` (one per
+    distinct frequency, not one per term: all a term's IDF depends on)."""
+    return _idf_model()(corpus_size, frequencies, k1, b, delta).idf
 
-    def __init__(
-        self, corpus_size: int, frequencies: list[int], k1: float, b: float, delta: float
-    ) -> None:
-        self._given = corpus_size, frequencies
-        super().__init__([], k1=k1, b=b, delta=delta)
 
-    def _initialize(self, corpus: Sequence[Sequence[str]]) -> dict[int, int]:
-        self.corpus_size, frequencies = self._given
-        return {frequency: frequency for frequency in frequencies}
+@functools.cache
+def _idf_model() -> type:
+    # Imported here: an index read back from the cache never needs rank-bm25, which imports
+    # multiprocessing (some 5 ms of a `career-advisor ask`).
+    from rank_bm25 import BM25Plus
+
+    class IdfBM25Plus(BM25Plus):
+        """BM25Plus told only the corpus size and the document frequencies there are."""
+
+        def __init__(
+            self, corpus_size: int, frequencies: list[int], k1: float, b: float, delta: float
+        ) -> None:
+            self._given = corpus_size, frequencies
+            super().__init__([], k1=k1, b=b, delta=delta)
+
+        def _initialize(self, corpus: Sequence[Sequence[str]]) -> dict[int, int]:
+            self.corpus_size, frequencies = self._given
+            return {frequency: frequency for frequency in frequencies}
+
+    return IdfBM25Plus
 
 
 class BM25Index:
@@ -209,7 +223,7 @@ class BM25Index:
     numbered words first (their strings in ``_terms``), then word pairs, by first word and
     then second: word w's pairs are numbers ``_pair_starts[w]`` to ``_pair_starts[w + 1]``
     (after the words'), their second words in ``_pair_seconds``. rank-bm25's BM25Plus
-    supplies the IDFs (:class:`_IdfBM25Plus`), kept by document frequency (``_idf[df]``);
+    supplies the IDFs (:func:`rank_bm25_idfs`), kept by document frequency (``_idf[df]``);
     search reads nothing else of it.
     """
 
@@ -262,9 +276,9 @@ class BM25Index:
         # A term's IDF depends on its document frequency alone: one IDF per frequency
         # (indexed by it), not one per term.
         distinct = np.unique(frequencies).tolist()
-        model = _IdfBM25Plus(self.size, distinct, k1, b, delta)
+        idfs = rank_bm25_idfs(self.size, distinct, k1, b, delta)
         self._idf = np.zeros(distinct[-1] + 1)
-        self._idf[distinct] = [model.idf[f] for f in distinct]
+        self._idf[distinct] = [idfs[f] for f in distinct]
         self._file_terms()
 
     def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:

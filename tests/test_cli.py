@@ -113,10 +113,11 @@ def test_a_bad_load_test_knob_stops_the_bot_with_one_line(tmp_path: Path) -> Non
 
 def test_ask_imports_nothing_it_does_not_use() -> None:
     # What a one-off answer never needs: Telegram and its HTTP stack, the databases, and with
-    # the caches filled, the YAML parser and the tokenizers library (the question is tokenized
-    # in plain Python). Each would cost every `ask` from a script start-up time.
+    # the caches filled, the YAML parser, rank-bm25 (the index is read back, not built) and
+    # the tokenizers library (the question is tokenized in plain Python). Each would cost
+    # every `ask` from a script start-up time.
     unused = ("telegram", "aiohttp", "httpx", "psycopg", "psycopg_pool", "sqlite3", "yaml",
-              "tokenizers")
+              "tokenizers", "rank_bm25")
     probe = (
         "import sys; from bot.cli import main; main(['ask', 'what certifications should I get']);"
         f"print(sorted(m for m in sys.modules if m in {unused!r} or m.split('.')[0] in {unused!r}))"
