@@ -17,6 +17,7 @@ strings are never made at all.
 from __future__ import annotations
 
 import functools
+import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -343,6 +344,9 @@ class BM25Index:
         self._recent: dict[str, int] = {}
         self._hot: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._hot_bytes = 0
+        # Searches run on the event loop and in worker threads (long messages, inline
+        # queries) at once: the kept scores and their byte count change together.
+        self._hot_lock = threading.Lock()
 
     def _term_id(self, term: str) -> int:
         """The term's number, -1 for a term no passage has."""
@@ -435,9 +439,12 @@ class BM25Index:
             return np.empty(0, dtype=np.int32), np.empty(0)
         start, end = self._offsets.item(term_id), self._offsets.item(term_id + 1)
         hot = end - start >= HOT_RUN
-        if hot and (kept := self._hot.get(term_id)) is not None:
-            self._hot.move_to_end(term_id)
-            return kept
+        if hot:
+            with self._hot_lock:
+                kept = self._hot.get(term_id)
+                if kept is not None:
+                    self._hot.move_to_end(term_id)
+                    return kept
         doc_ids, tf = self._doc_ids[start:end], self._term_freqs[start:end]
         saturation = tf * (self._k1 + 1.0) / (self._length_norm[doc_ids] + tf)
         scores = self._idf[end - start] * (self._delta + saturation)
@@ -445,10 +452,12 @@ class BM25Index:
         doc_ids.flags.writeable = scores.flags.writeable = False
         found = doc_ids, scores
         if hot:
-            self._hot[term_id] = found
-            self._hot_bytes += scores.nbytes
-            while self._hot_bytes > HOT_BYTES:
-                self._hot_bytes -= self._hot.popitem(last=False)[1][1].nbytes
+            with self._hot_lock:
+                if term_id not in self._hot:  # another thread may have kept it meanwhile
+                    self._hot[term_id] = found
+                    self._hot_bytes += scores.nbytes
+                    while self._hot_bytes > HOT_BYTES:
+                        self._hot_bytes -= self._hot.popitem(last=False)[1][1].nbytes
         return found
 
     def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:

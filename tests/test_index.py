@@ -303,3 +303,41 @@ def test_common_terms_scores_are_kept_read_only_and_within_bounds(
     again = index.term_scores("a")
     assert again is not first and np.array_equal(again[1], first[1])
     assert again[0].tolist() == first[0].tolist() == [0, 1, 2]
+
+
+def test_kept_scores_survive_searches_from_several_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bot answers long messages and inline queries in worker threads while the event
+    # loop answers others: the kept scores are one table that they all read and evict from.
+    import sys
+    import threading
+
+    monkeypatch.setattr(index_module, "HOT_RUN", 2)
+    monkeypatch.setattr(index_module, "HOT_BYTES", 2 * 4 * 8)  # two terms' scores at most
+    words = [f"w{n}" for n in range(6)]
+    index = BM25Index([words, words, words, words])
+    expected = {word: index.term_scores(word)[1].tolist() for word in words}
+    failures: list[BaseException] = []
+
+    def search(offset: int) -> None:
+        try:
+            for round_ in range(3000):
+                word = words[(offset + round_) % len(words)]
+                assert index.term_scores(word)[1].tolist() == expected[word]
+        except BaseException as error:  # reported by the main thread below
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet the races
+    try:
+        threads = [threading.Thread(target=search, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert index._hot_bytes == sum(scores.nbytes for _, scores in index._hot.values())
+    assert index._hot_bytes <= 2 * 4 * 8
