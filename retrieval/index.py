@@ -426,10 +426,8 @@ class BM25Index:
         return int(self._offsets[term_id + 1] - self._offsets[term_id])
 
     def idf(self, term: str) -> float:
-        term_id = self._term_id(term)
-        if term_id < 0:
-            return 0.0
-        return float(self._idf[self._offsets[term_id + 1] - self._offsets[term_id]])
+        # IDFs are kept by document frequency; no term has 0, whose entry is 0.0.
+        return float(self._idf[self.document_frequency(term)])
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25+ contribution of one term to each passage that contains it (read-only
@@ -462,29 +460,17 @@ class BM25Index:
 
     def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """Score of every passage (0 where no term occurs), summed term by term."""
-        totals = np.zeros(self.size)
-        for term, weight in weighted_terms.items():
-            doc_ids, contributions = self.term_scores(term)
-            if len(doc_ids):
-                # Postings hold each passage once per term, so plain fancy-index adds work.
-                totals[doc_ids] += contributions * weight
-        return totals
+        return self._summed(self._weighted_runs(weighted_terms))
 
     def scores(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, ascending, and scores) for the passages that contain at least one
         term (with a score other than 0): :meth:`dense_scores`'s, to the last bit (summed
         term by term in the same order), where only a few of the passages are touched
         without a vector over all of them."""
-        runs = []
-        for term, weight in weighted_terms.items():
-            doc_ids, contributions = self.term_scores(term)
-            if len(doc_ids):
-                runs.append((doc_ids, contributions * weight))
+        runs = self._weighted_runs(weighted_terms)
         touched = sum(len(doc_ids) for doc_ids, _ in runs)
         if touched * SPARSE_SHARE >= self.size:  # sorting them would cost more
-            totals = np.zeros(self.size)
-            for doc_ids, values in runs:
-                totals[doc_ids] += values  # each passage once per term
+            totals = self._summed(runs)
             candidates = np.flatnonzero(totals)
             return candidates, totals[candidates]
         if not runs:
@@ -499,6 +485,24 @@ class BM25Index:
             start += len(doc_ids)
         keep = np.flatnonzero(totals)
         return candidates[keep].astype(np.intp), totals[keep]
+
+    def _weighted_runs(
+        self, weighted_terms: dict[str, float]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each present term's passages and weighted contributions, in the terms' order."""
+        runs = []
+        for term, weight in weighted_terms.items():
+            doc_ids, contributions = self.term_scores(term)
+            if len(doc_ids):
+                runs.append((doc_ids, contributions * weight))
+        return runs
+
+    def _summed(self, runs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        totals = np.zeros(self.size)
+        for doc_ids, values in runs:
+            # Postings hold each passage once per term, so plain fancy-index adds work.
+            totals[doc_ids] += values
+        return totals
 
     def top(self, weighted_terms: dict[str, float], k: int) -> list[tuple[int, float]]:
         """The k best passages, best first; ties broken by passage order."""

@@ -76,6 +76,11 @@ class Query:
     phrased: frozenset[str] = frozenset()
 
 
+# What may not touch a phrase on either side for it to count as whole words ("ml" in "html"
+# is no phrase; "ml's" keeps its apostrophe).
+_WHOLE_WORD = (r"(?<![\w'])", r"(?![\w'])")
+
+
 @dataclass(frozen=True)
 class KnownTokens:
     """The tokens any of several containers knows (the indexes' terms, the expansions'),
@@ -99,8 +104,8 @@ class QueryAnalyzer:
         self._corrections = {normalize(k): v for k, v in vocabulary.corrections.items()}
         self._expansions = {normalize(k): v for k, v in vocabulary.expansions.items()}
         # Whole words, longest first; compiled per message for the phrases it contains.
-        self._phrase_pattern = PhrasePattern(self._expansions, r"(?<![\w'])", r"(?![\w'])")
-        self._correction_pattern = PhrasePattern(self._corrections, r"(?<![\w'])", r"(?![\w'])")
+        self._phrase_pattern = PhrasePattern(self._expansions, *_WHOLE_WORD)
+        self._correction_pattern = PhrasePattern(self._corrections, *_WHOLE_WORD)
         expansion_tokens = {t for text in vocabulary.expansions.values() for t in tokenize(text)}
         expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
         self._known = KnownTokens((known_tokens, frozenset(expansion_tokens)))

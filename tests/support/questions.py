@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import functools
 
-import yaml
-
-from evaluation.quality import SETS_DIR
+from evaluation.quality import SETS_DIR, load_eval_set
 
 
 @functools.cache
@@ -25,5 +23,5 @@ def every_question() -> tuple[str, ...]:
                 walk(value)
 
     for path in sorted(SETS_DIR.glob("*.yaml")):
-        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+        walk(load_eval_set(path))
     return tuple(found)
