@@ -8,18 +8,31 @@ an old file or a new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "drop_older", "replace_atomically"]
+__all__ = ["default_cache_dir", "drop_older", "replace_atomically", "source_digest"]
 
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/career-advisor``, else ``~/.cache/career-advisor``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "career-advisor"
+
+
+def source_digest(packages: tuple[str, ...]) -> bytes:
+    """A SHA-256 of the source of the project's ``packages`` (their modules, by name): what
+    a cache of something those modules derive is keyed by, so that new code misses it."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for package in packages:
+        for path in sorted((root / package).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.digest()
 
 
 def replace_atomically(path: Path, write: Callable[[object], object]) -> None:

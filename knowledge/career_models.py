@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+
+from knowledge.models import StrictModel
 
 # Short ids: they travel in button callback data (64 bytes) and in saved progress.
 ShortId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=12)]
@@ -114,10 +114,6 @@ def check_quote(quote: str, article_id: str | None, info: ValidationInfo) -> str
     if fold_whitespace(quote) not in folded[article_id]:
         raise ValueError(f"quote not found in article {article_id!r}: {quote[:60]!r}")
     return quote
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _unique_ids(ids: Iterable[str], kind: str) -> None:

@@ -18,6 +18,7 @@ from knowledge.cache_files import default_cache_dir, drop_older, replace_atomica
 from knowledge.career_models import ExchangeRates, Roadmap, Salaries, missing_rates
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.models import Article, Catalogue, Scope, Vocabulary
+from knowledge.validated_cache import keep_validated, read_validated, validation_key
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -48,12 +49,11 @@ class KnowledgeBase:
         return {article.entry.id: article.entry.title for article in self.articles}
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise KnowledgeError(f"{path.name}: file not found") from error
-    return parsed_yaml(text, path.name)
 
 
 def parsed_yaml(text: str, name: str) -> Any:
@@ -129,15 +129,26 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 def validate_file(
     model: type[ModelT], path: Path, context: dict[str, Any] | None = None
 ) -> ModelT:
-    """A knowledge file read and validated; a problem is a KnowledgeError naming the field."""
-    data = _read_yaml(path)
+    """A knowledge file read and validated; a problem is a KnowledgeError naming the field.
+
+    A text validated before with the same model, context and code is read back as it was
+    validated (knowledge.validated_cache), not validated again.
+    """
+    text = _read_text(path)
+    key = validation_key(model, text, context)
+    if key is not None and (validated := read_validated(model, key)) is not None:
+        return validated
+    data = parsed_yaml(text, path.name)
     try:
-        return model.model_validate(data, context=context)
+        validated = model.model_validate(data, context=context)
     except ValidationError as error:
         problems = "; ".join(
             f"{_field_path(item['loc'])}: {item['msg']}" for item in error.errors()
         )
         raise KnowledgeError(f"{path.name}: {problems}") from error
+    if key is not None:
+        keep_validated(key, validated)
+    return validated
 
 
 def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
@@ -157,7 +168,8 @@ def load_knowledge(root: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
             raise KnowledgeError(f"articles/{entry.file}: not UTF-8 text") from error
         if not text.strip():
             raise KnowledgeError(f"articles/{entry.file}: the article is empty")
-        articles.append(Article(entry=entry, text=text))
+        # Not validated again: the entry is, as part of the catalogue, and the text is text.
+        articles.append(Article.model_construct(entry=entry, text=text))
 
     # Quotes and article ids in the career data are checked against the articles just read.
     # One context for every file: the articles' whitespace-folded text, which quotes are

@@ -13,7 +13,11 @@ Term = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, mi
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Every knowledge model: unknown fields are errors, and values never change. Validators
+    are built when a file is first validated, not when the model is defined: a start that
+    reads the validated knowledge back (knowledge.validated_cache) never needs them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ArticleEntry(StrictModel):

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from knowledge import KnowledgeBase
-from knowledge.cache_files import drop_older, replace_atomically
+from knowledge.cache_files import drop_older, replace_atomically, source_digest
 from knowledge.english_words import english_words_path
+from knowledge.validated_cache import plain_json
 from retrieval.chunking import Passage
 from retrieval.engine_state import EngineState, Postings
 from retrieval.index import BM25Index
@@ -50,24 +51,18 @@ log = logging.getLogger(__name__)
 
 @functools.cache  # the code does not change while the process runs
 def _code_digest() -> bytes:
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]
-    for package in _CODE_PACKAGES:
-        for path in sorted((root / package).glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.digest()
+    return source_digest(_CODE_PACKAGES)
 
 
 def fingerprint(knowledge: KnowledgeBase) -> str:
     """What the state of this knowledge base, built by this code, is filed under."""
     digest = hashlib.sha256(f"engine state v{FORMAT_VERSION}\n".encode())
     digest.update(_code_digest())
-    for article in knowledge.articles:
-        digest.update(article.model_dump_json().encode())
-    for asked in knowledge.asked:
-        digest.update(asked.model_dump_json().encode())
-    digest.update(knowledge.scope.model_dump_json().encode())
+    # The validated data in plain form: made without pydantic's serializers, which a start
+    # that reads the validated knowledge back never builds.
+    parts = (*knowledge.articles, *knowledge.asked, knowledge.scope)
+    for part in parts:
+        digest.update(plain_json(part).encode("utf-8", "surrogatepass"))
     english = english_words_path(knowledge.root)  # checked by the build, read when needed
     digest.update(english.read_bytes() if english is not None else b"no English words")
     return digest.hexdigest()[:32]
