@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
@@ -93,6 +94,23 @@ class KnownTokens:
         return any(token in part for part in self.parts)
 
 
+class _VocabularyTokens:
+    """The tokens of the vocabulary's phrases and of their expansions, made when a question
+    first has a token that no index knows: most have none, and tokenizing the whole
+    vocabulary was a sixth of the engine's start."""
+
+    def __init__(self, expansions: Mapping[str, str]) -> None:
+        self._expansions = expansions
+
+    @functools.cached_property
+    def _tokens(self) -> frozenset[str]:
+        texts = (*self._expansions, *self._expansions.values())
+        return frozenset(token for text in texts for token in tokenize(text))
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._tokens
+
+
 class QueryAnalyzer:
     def __init__(
         self,
@@ -106,9 +124,7 @@ class QueryAnalyzer:
         # Whole words, longest first; compiled per message for the phrases it contains.
         self._phrase_pattern = PhrasePattern(self._expansions, *_WHOLE_WORD)
         self._correction_pattern = PhrasePattern(self._corrections, *_WHOLE_WORD)
-        expansion_tokens = {t for text in vocabulary.expansions.values() for t in tokenize(text)}
-        expansion_tokens |= {t for phrase in vocabulary.expansions for t in tokenize(phrase)}
-        self._known = KnownTokens((known_tokens, frozenset(expansion_tokens)))
+        self._known = KnownTokens((known_tokens, _VocabularyTokens(vocabulary.expansions)))
         self._correction_cache: dict[str, str | None] = {}
         # Misspellings are fixed on whole words ("comunication" -> "communication"),
         # before stemming makes them harder to compare.
