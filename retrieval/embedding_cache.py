@@ -57,6 +57,8 @@ class EmbeddingCache:
             self._save(stored_keys, matrix)
         if not keys:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if keys == stored_keys:  # the texts the file was written for, in its order: no copy
+            return matrix
         return matrix[[row_of[key] for key in keys]]
 
     def _load(self) -> tuple[list[str], np.ndarray]:

@@ -79,6 +79,11 @@ def test_cache_encodes_only_new_texts_and_survives_a_restart(tmp_path: Path) -> 
     assert encoder.texts[2:] == ["gamma"] and again.encoded == 1  # only the new one
     assert np.array_equal(same[0], rows[1]) and np.array_equal(same[1], rows[0])
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npy"]  # no pickle
+    # The texts in the order the file holds them (an unchanged knowledge base's start).
+    in_order = EmbeddingCache(tmp_path, encoder.model_id, encoder.dimensions)
+    found = in_order.embed(["alpha", "beta", "gamma"], encoder.encode)
+    assert in_order.encoded == 0 and found.shape == (3, encoder.dimensions)
+    assert np.array_equal(found[:2], rows) and np.array_equal(found[2], same[2])
 
 
 def test_cache_of_another_model_or_a_damaged_file_is_not_used(tmp_path: Path) -> None:
