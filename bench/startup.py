@@ -35,7 +35,7 @@ from bot.core.dialogue import Dialogue
 from bot.terminal.render import html_to_terminal
 marks.append(("imports", time.perf_counter()))
 dialogue = Dialogue()
-marks.append(("knowledge loaded and validated", time.perf_counter()))
+marks.append(("knowledge loaded (validated when changed)", time.perf_counter()))
 engine = dialogue.advisor.engine
 marks.append(("engine (index and embeddings)", time.perf_counter()))
 dialogue.reader
