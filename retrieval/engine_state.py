@@ -8,10 +8,12 @@ holds only plain values (strings, numbers, numpy arrays), so that
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,9 +66,11 @@ class Postings:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def row(self, number: int) -> list[str]:
-        vocabulary = self.vocabulary
-        return [vocabulary[i] for i in self.values[self.offsets[number] : self.offsets[number + 1]]]
+    def id_rows(self) -> list[list[int]]:
+        """Every row as its items' numbers in ``vocabulary``, read from the arrays at once
+        (a row at a time, through numpy's scalars, was a tenth of a large build)."""
+        offsets, values = self.offsets.tolist(), self.values.tolist()
+        return [values[start:end] for start, end in itertools.pairwise(offsets)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,21 +188,28 @@ def _add_lines(documents: Documents, passage: Passage, unit_numbers: Sequence[li
     return added
 
 
+@contextlib.contextmanager
+def paused_collection() -> Iterator[None]:
+    """No garbage collection inside: building an engine makes millions of small lists, sets
+    and tuples at scale, none of them cyclic garbage, and the collector's passes over them
+    were a third of the build."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = None) -> EngineState:
     """Index the knowledge base's articles (or, for benchmarks, the given passages).
 
     Raises the knowledge base's errors that only indexing finds (an asked quote that lies in
     no single passage, a broken English word list).
     """
-    # The build makes millions of small lists at scale, none of them cyclic garbage: the
-    # collector's passes over them were a third of the build.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_collection():
         return _build_state(knowledge, passages)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -> EngineState:
