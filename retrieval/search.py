@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,19 +162,22 @@ class SearchEngine:
             self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
             self._headings: list[list[tuple[frozenset[str], float]]] = [[] for _ in self.passages]
             # A heading's weight is the sum of its words' IDFs, each looked up once.
-            words = state.headings.vocabulary
-            idfs = [self.index.idf(word) for word in words]
-            heading_rows = state.headings.id_rows()
-            for owner, numbers in zip(state.heading_owner.tolist(), heading_rows, strict=True):
-                heading = (frozenset([words[n] for n in numbers]), sum([idfs[n] for n in numbers]))
+            headings = state.headings
+            idfs = np.array([self.index.idf(word) for word in headings.vocabulary])[headings.values]
+            words = headings.words()
+            bounds = itertools.pairwise(headings.offsets.tolist())
+            for owner, (start, end) in zip(state.heading_owner.tolist(), bounds, strict=True):
+                heading = (frozenset(words[start:end]), sum(idfs[start:end].tolist()))
                 self._headings[owner].append(heading)
             # Defined term (as a token set) -> the passages that define it, and how plainly.
             owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
-            terms = state.definitions.vocabulary
-            definition_rows = state.definitions.id_rows()
+            terms = state.definitions.words()
+            bounds = itertools.pairwise(state.definitions.offsets.tolist())
             strengths = state.definition_strength.tolist()
-            for row, owner in enumerate(state.definition_owner.tolist()):
-                term = frozenset([terms[n] for n in definition_rows[row]])
+            for row, (owner, (start, end)) in enumerate(
+                zip(state.definition_owner.tolist(), bounds, strict=True)
+            ):
+                term = frozenset(terms[start:end])
                 ids, found = owners.setdefault(term, ([], []))
                 ids.append(owner)
                 found.append(strengths[row])
