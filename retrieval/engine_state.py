@@ -146,9 +146,14 @@ def defined_terms(passage: Passage) -> dict[str, float]:
         label = split_label(unit)
         if label:
             add(label[0], 1.0)
-        elif match := _IS_A.match(strip_list_marker(unit)):
+        elif _may_define(unit) and (match := _IS_A.match(strip_list_marker(unit))):
             add(match.group(1), 1.0)
     return found
+
+
+def _may_define(unit: str) -> bool:
+    """Whether a line holds what every _IS_A match does: most lines do not, and skip it."""
+    return " is " in unit or " are " in unit
 
 
 def _heading_sets(passage: Passage) -> list[list[str]]:

@@ -59,6 +59,8 @@ def strip_list_marker(unit: str) -> str:
 
 def split_label(unit: str) -> tuple[str, str] | None:
     """("Overfitting", "When a model ...") for a "Label: body" line, else None."""
+    if ":" not in unit:  # most lines: the build asks this of every line, several times
+        return None
     match = _LABEL.match(strip_list_marker(unit))
     if match is None or len(match.group(1).split()) > MAX_LABEL_WORDS:
         return None
