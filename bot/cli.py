@@ -9,9 +9,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.core.dialogue import Turn
+if TYPE_CHECKING:  # the dialogue is imported by the commands that need it
+    from bot.core.dialogue import Turn
 
 
 def turn_json(question: str, turn: Turn) -> str:
@@ -44,11 +45,23 @@ def settle() -> None:
     """The engine is built and lives as long as the process: move every object made so far
     out of the garbage collector's reach, so that no later collection walks them, nor the
     one at exit (at the end of an `ask`, that walk took about 100 ms, longer than the
-    answer)."""
+    answer). The collector runs from here on (`ask` pauses it while starting)."""
     gc.freeze()
+    gc.enable()
 
 
 def run_ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
+    # Starting makes a few hundred thousand objects that are never garbage (modules, classes,
+    # models, the engine's tables), and the collector walked them again and again: some 8%
+    # of an `ask`. It is paused until the first answer (settle()).
+    gc.disable()
+    try:
+        return _ask(question, as_json, stdin, stdout)
+    finally:
+        gc.enable()  # settle() has, unless there was no answer
+
+
+def _ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
     from bot.core.conversation import ChatState
     from bot.core.dialogue import Command, Dialogue, parse_typed
     from bot.terminal.render import html_to_terminal

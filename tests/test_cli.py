@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from standin.botapi import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,4 +169,46 @@ def test_ask_moves_the_engine_out_of_the_collectors_reach() -> None:
         assert out.getvalue().strip()
         assert gc.get_freeze_count() > 10_000
     finally:
+        gc.unfreeze()
+
+
+def test_ask_pauses_the_collector_while_starting_and_runs_it_afterwards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Starting makes hundreds of thousands of objects that are never garbage: the collector
+    # walking them again and again was some 8% of an `ask`.
+    import gc
+    import io
+
+    from bot.cli import run_ask
+    from bot.core.dialogue import Dialogue, Turn
+
+    collecting_while_starting: list[bool] = []
+    real_init = Dialogue.__init__
+
+    def init(self: Dialogue, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)
+        self.advisor.engine  # noqa: B018 - built here, as the first answer would
+        collecting_while_starting.append(gc.isenabled())
+
+    monkeypatch.setattr(Dialogue, "__init__", init)
+    try:
+        out = io.StringIO()
+        assert run_ask("what certifications should I get", False, io.StringIO(), out) == 0
+        assert collecting_while_starting == [False]
+        assert gc.isenabled()
+        # Questions from stdin after the first are answered with the collector running.
+        collecting_after_first: list[bool] = []
+        real_search = Dialogue.search_answer
+
+        def search(self: Dialogue, text: str) -> Turn:
+            collecting_after_first.append(gc.isenabled())
+            return real_search(self, text)
+
+        monkeypatch.setattr(Dialogue, "search_answer", search)
+        lines = io.StringIO("what certifications should I get\ndo i really need a masters\n")
+        assert run_ask(None, True, lines, io.StringIO()) == 0
+        assert collecting_after_first == [False, True]
+    finally:
+        gc.enable()
         gc.unfreeze()
