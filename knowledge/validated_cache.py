@@ -100,7 +100,7 @@ def keep_validated(key: str, validated: BaseModel) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(path, lambda f: f.write(encoded))
         drop_older(path.parent, f"{PREFIX}*.json", KEPT, keep=path)
-    except (TypeError, ValueError, OSError) as error:
+    except (TypeError, ValueError, KeyError, OSError) as error:
         log.debug("validated knowledge not kept: %s", error)
 
 
@@ -162,8 +162,8 @@ def _model_builder(model: type[BaseModel]) -> Callable[[Any], Any]:
     def build(data: Any) -> BaseModel:
         if not isinstance(data, dict):
             raise TypeError(f"{model.__name__} from {type(data).__name__}")
-        if not data.keys() <= builders.keys():
-            raise KeyError(f"{model.__name__} has no field {sorted(data.keys() - builders)}")
+        if data.keys() != builders.keys():  # plain_json writes every field, and only those
+            raise KeyError(f"{model.__name__} fields {sorted(data)}, not {sorted(builders)}")
         return model.model_construct(**{name: builders[name](v) for name, v in data.items()})
 
     return build

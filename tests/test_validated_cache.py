@@ -149,6 +149,10 @@ def _unknown_field(data: dict) -> None:
     data["stages"][0]["colour"] = "red"
 
 
+def _missing_field(data: dict) -> None:
+    del data["stages"][0]["goal"]
+
+
 def _not_a_level(data: dict) -> None:
     data["starts"] = {"expert": data["starts"]["beginner"]}
 
@@ -158,7 +162,8 @@ def _missing_model(data: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage", [_field_of_another_type, _unknown_field, _not_a_level, _missing_model, None]
+    "damage",
+    [_field_of_another_type, _unknown_field, _missing_field, _not_a_level, _missing_model, None],
 )
 def test_a_damaged_file_of_validated_data_is_validated_again_not_trusted(
     cache_home: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[dict], None] | None
