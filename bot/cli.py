@@ -51,14 +51,13 @@ def settle() -> None:
 
 
 def run_ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:
-    # Starting makes a few hundred thousand objects that are never garbage (modules, classes,
-    # models, the engine's tables), and the collector walked them again and again: some 8%
-    # of an `ask`. It is paused until the first answer (settle()).
-    gc.disable()
-    try:
+    from retrieval.engine_state import paused_collection
+
+    # Starting makes a few hundred thousand objects that are never garbage (the dialogue's
+    # modules, models, the engine's tables), and the collector walked them again and again:
+    # some 8% of an `ask`. It is paused until the first answer (settle()).
+    with paused_collection():
         return _ask(question, as_json, stdin, stdout)
-    finally:
-        gc.enable()  # settle() has, unless there was no answer
 
 
 def _ask(question: str | None, as_json: bool, stdin: TextIO, stdout: TextIO) -> int:

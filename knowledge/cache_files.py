@@ -8,6 +8,7 @@ an old file or a new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
@@ -27,11 +28,17 @@ def source_digest(packages: tuple[str, ...]) -> bytes:
     """A SHA-256 of the source of the project's ``packages`` (their modules, by name): what
     a cache of something those modules derive is keyed by, so that new code misses it."""
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]
     for package in packages:
-        for path in sorted((root / package).glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+        digest.update(_package_source(package))
+    return digest.digest()
+
+
+@functools.cache  # the code does not change while the process runs; several caches ask
+def _package_source(package: str) -> bytes:
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parents[1] / package).glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.digest()
 
 

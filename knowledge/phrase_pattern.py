@@ -16,6 +16,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 _SUBSETS_KEPT = 512  # compiled subsets remembered; a message seldom brings a new one
+# Texts whose phrases are remembered: one message is looked through several times (its
+# expansions, their word pairs, the words it phrases), each a scan of every phrase.
+_TEXTS_KEPT = 64
 
 
 class PhrasePattern:
@@ -31,9 +34,7 @@ class PhrasePattern:
         # Lowercased for the containment test (ASCII text only: see _present).
         self._keys = tuple(p.lower() for p in self._phrases) if self._ignore_case else self._phrases
         self._compiled = functools.lru_cache(maxsize=_SUBSETS_KEPT)(self._compile)
-
-    def __bool__(self) -> bool:
-        return bool(self._phrases)
+        self._present_in = functools.lru_cache(maxsize=_TEXTS_KEPT)(self._present)
 
     def _compile(self, phrases: tuple[str, ...]) -> re.Pattern[str]:
         alternatives = "|".join(re.escape(phrase) for phrase in phrases)
@@ -49,7 +50,7 @@ class PhrasePattern:
 
     def pattern_for(self, text: str) -> re.Pattern[str] | None:
         """The expression for the phrases in ``text``; None when it contains none."""
-        present = self._present(text)
+        present = self._present_in(text)
         return self._compiled(present) if present else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:

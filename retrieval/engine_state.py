@@ -194,9 +194,9 @@ def _add_lines(documents: Documents, passage: Passage, unit_numbers: Sequence[li
 
 @contextlib.contextmanager
 def paused_collection() -> Iterator[None]:
-    """No garbage collection inside: building an engine makes millions of small lists, sets
-    and tuples at scale, none of them cyclic garbage, and the collector's passes over them
-    were a third of the build."""
+    """No garbage collection inside (a `with` block, or a decorated function): building an
+    engine makes millions of small lists, sets and tuples at scale, none of them cyclic
+    garbage, and the collector's passes over them were a third of the build."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -206,17 +206,13 @@ def paused_collection() -> Iterator[None]:
             gc.enable()
 
 
+@paused_collection()
 def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = None) -> EngineState:
     """Index the knowledge base's articles (or, for benchmarks, the given passages).
 
     Raises the knowledge base's errors that only indexing finds (an asked quote that lies in
     no single passage, a broken English word list).
     """
-    with paused_collection():
-        return _build_state(knowledge, passages)
-
-
-def _build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None) -> EngineState:
     passages = tuple(build_passages(knowledge.articles) if passages is None else passages)
     # Read (and so checked) here, where a broken file stops the start; the engine reads it
     # again only when a question has a word no article uses.

@@ -221,9 +221,10 @@ class QueryAnalyzer:
         terms: dict[str, float] = dict.fromkeys(tokens, 1.0)
         phrase_words: set[str] = set()
         added: dict[str, float] = {}
-        for match in self._phrase_pattern.finditer(lowered):
-            phrase_words.update(tokenize(match.group(1)))
-            expansion = tokenize(self._expansions[match.group(1)])
+        phrases = [match.group(1) for match in self._phrase_pattern.finditer(lowered)]
+        for phrase in phrases:
+            phrase_words.update(tokenize(phrase))
+            expansion = tokenize(self._expansions[phrase])
             weight = EXPANSION_WEIGHT if len(expansion) <= 2 else LONG_EXPANSION_WEIGHT
             for token in expansion:
                 added[token] = max(added.get(token, 0.0), weight)
@@ -234,8 +235,8 @@ class QueryAnalyzer:
             terms[token] = max(terms.get(token, 0.0), weight)
         for pair in with_bigrams(tokens)[len(tokens) :]:
             terms.setdefault(pair, BIGRAM_WEIGHT)
-        for match in self._phrase_pattern.finditer(lowered):
-            expansion = tokenize(self._expansions[match.group(1)])
+        for phrase in phrases:
+            expansion = tokenize(self._expansions[phrase])
             for pair in with_bigrams(expansion)[len(expansion) :]:
                 terms.setdefault(pair, BIGRAM_WEIGHT)
         return terms

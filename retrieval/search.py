@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from knowledge.cache_files import default_cache_dir
 from knowledge.english_words import EnglishWords
 from retrieval.chunking import Passage
 from retrieval.engine_cache import fingerprint, load_state, save_state
-from retrieval.engine_state import build_state, paused_collection
+from retrieval.engine_state import EngineState, build_state, paused_collection
 from retrieval.query import KnownTokens, Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
@@ -111,6 +112,35 @@ def _diversify(hits: list[Hit]) -> list[Hit]:
     return hits
 
 
+def _headings_by_passage(
+    state: EngineState, idf: Callable[[str], float]
+) -> list[list[tuple[frozenset[str], float]]]:
+    """Each passage's headings and labels as token sets, each weighed by the sum of its
+    words' IDFs (each word's looked up once)."""
+    headings = state.headings
+    idfs = np.array([idf(word) for word in headings.vocabulary])[headings.values]
+    words = headings.words()
+    found: list[list[tuple[frozenset[str], float]]] = [[] for _ in state.passages]
+    bounds = itertools.pairwise(headings.offsets.tolist())
+    for owner, (start, end) in zip(state.heading_owner.tolist(), bounds, strict=True):
+        found[owner].append((frozenset(words[start:end]), sum(idfs[start:end].tolist())))
+    return found
+
+
+def _definitions(state: EngineState) -> list[tuple[frozenset[str], np.ndarray, np.ndarray]]:
+    """Each defined term (a token set), the passages that define it and how plainly."""
+    owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
+    terms = state.definitions.words()
+    bounds = itertools.pairwise(state.definitions.offsets.tolist())
+    owner_of = state.definition_owner.tolist()
+    strengths = state.definition_strength.tolist()
+    for owner, strength, (start, end) in zip(owner_of, strengths, bounds, strict=True):
+        ids, found = owners.setdefault(frozenset(terms[start:end]), ([], []))
+        ids.append(owner)
+        found.append(strength)
+    return [(term, np.asarray(ids), np.asarray(found)) for term, (ids, found) in owners.items()]
+
+
 @functools.cache
 def shared_encoder() -> Encoder:
     """One encoder per process: its weights are 90 MB, and every engine can share them."""
@@ -120,6 +150,8 @@ def shared_encoder() -> Encoder:
 
 
 class SearchEngine:
+    # The engine's tables are as many small objects as its state: see paused_collection.
+    @paused_collection()
     def __init__(
         self,
         knowledge: KnowledgeBase,
@@ -137,88 +169,65 @@ class SearchEngine:
         start with unchanged knowledge builds nothing; ``reuse_index`` False builds the index
         anyway (benchmarks time the build). Given passages are never cached.
         """
-        # The engine's tables are as many small objects as its state (see paused_collection).
-        with paused_collection():
-            self.knowledge = knowledge
-            cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
-            state = None
-            key = fingerprint(knowledge) if passages is None else ""
-            if key and reuse_index:
-                state = load_state(cache_dir, key)
-            if state is None:
-                state = build_state(knowledge, passages)
-                if key:
-                    save_state(cache_dir, key, state)
-            self.passages = list(state.passages)
-            self.index = state.index
-            self.unit_index = state.unit_index
-            self.ask_index = state.ask_index
-            # The passage each line of the line index belongs to (a passage's lines are
-            # consecutive, from its first line to the next passage's).
-            line_counts = np.diff(state.first_unit, append=self.unit_index.size)
-            self._line_owner = np.repeat(np.arange(len(self.passages)), line_counts)
-            self._passage_term_offsets = state.passage_term_offsets
-            self._passage_term_ids = state.passage_term_ids
-            self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
-            self._headings: list[list[tuple[frozenset[str], float]]] = [[] for _ in self.passages]
-            # A heading's weight is the sum of its words' IDFs, each looked up once.
-            headings = state.headings
-            idfs = np.array([self.index.idf(word) for word in headings.vocabulary])[headings.values]
-            words = headings.words()
-            bounds = itertools.pairwise(headings.offsets.tolist())
-            for owner, (start, end) in zip(state.heading_owner.tolist(), bounds, strict=True):
-                heading = (frozenset(words[start:end]), sum(idfs[start:end].tolist()))
-                self._headings[owner].append(heading)
-            # Defined term (as a token set) -> the passages that define it, and how plainly.
-            owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
-            terms = state.definitions.words()
-            bounds = itertools.pairwise(state.definitions.offsets.tolist())
-            strengths = state.definition_strength.tolist()
-            for row, (owner, (start, end)) in enumerate(
-                zip(state.definition_owner.tolist(), bounds, strict=True)
-            ):
-                term = frozenset(terms[start:end])
-                ids, found = owners.setdefault(term, ([], []))
-                ids.append(owner)
-                found.append(strengths[row])
-            self._definitions = [
-                (term, np.asarray(ids), np.asarray(found)) for term, (ids, found) in owners.items()
-            ]
-            # Each token -> the defined terms that contain it: a question is checked only against
-            # the terms that share a token with its subject.
-            self._definitions_with: dict[str, list[int]] = {}
-            self._definition_weights: dict[int, float] = {}  # filled as _definition_match needs
-            for number, (term, _, _) in enumerate(self._definitions):
-                for token in term:
-                    self._definitions_with.setdefault(token, []).append(number)
-            self.semantic: SemanticIndex | None = None
-            if semantic:
-                self.semantic = SemanticIndex(
-                    encoder if encoder is not None else shared_encoder(),
-                    self.passages,
-                    state.asks,
-                    cache_dir,
-                )
-            regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
-            article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
-            # How many countries a passage's article covers: after the semantic stage, the region
-            # counts in full only for an article about that one country.
-            self._region_count = np.array(
-                [max(1, len(found - {"global"})) for found in article_regions], dtype=np.float64
+        self.knowledge = knowledge
+        cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+        state = None
+        key = fingerprint(knowledge) if passages is None else ""
+        if key and reuse_index:
+            state = load_state(cache_dir, key)
+        if state is None:
+            state = build_state(knowledge, passages)
+            if key:
+                save_state(cache_dir, key, state)
+        self.passages = list(state.passages)
+        self.index = state.index
+        self.unit_index = state.unit_index
+        self.ask_index = state.ask_index
+        # The passage each line of the line index belongs to (a passage's lines are
+        # consecutive, from its first line to the next passage's).
+        line_counts = np.diff(state.first_unit, append=self.unit_index.size)
+        self._line_owner = np.repeat(np.arange(len(self.passages)), line_counts)
+        self._passage_term_offsets = state.passage_term_offsets
+        self._passage_term_ids = state.passage_term_ids
+        self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
+        self._headings = _headings_by_passage(state, self.index.idf)
+        # Defined term (as a token set) -> the passages that define it, and how plainly.
+        self._definitions = _definitions(state)
+        # Each token -> the defined terms that contain it: a question is checked only against
+        # the terms that share a token with its subject.
+        self._definitions_with: dict[str, list[int]] = {}
+        self._definition_weights: dict[int, float] = {}  # filled as _definition_match needs
+        for number, (term, _, _) in enumerate(self._definitions):
+            for token in term:
+                self._definitions_with.setdefault(token, []).append(number)
+        self.semantic: SemanticIndex | None = None
+        if semantic:
+            self.semantic = SemanticIndex(
+                encoder if encoder is not None else shared_encoder(),
+                self.passages,
+                state.asks,
+                cache_dir,
             )
-            self._in_region = {
-                region: np.array([region in found for found in article_regions])
-                for region in REGION_CUES
-            }
-            self.english_words = EnglishWords(knowledge.root)
-            self.analyzer = QueryAnalyzer(
-                knowledge.vocabulary,
-                # The ask index's filler for a passage without asks is never a question's token.
-                KnownTokens((self.index, self.ask_index)),
-                frozenset(state.article_words),
-                self.english_words,
-            )
-            self.scope = ScopeClassifier(knowledge.scope)
+        regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
+        article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
+        # How many countries a passage's article covers: after the semantic stage, the region
+        # counts in full only for an article about that one country.
+        self._region_count = np.array(
+            [max(1, len(found - {"global"})) for found in article_regions], dtype=np.float64
+        )
+        self._in_region = {
+            region: np.array([region in found for found in article_regions])
+            for region in REGION_CUES
+        }
+        self.english_words = EnglishWords(knowledge.root)
+        self.analyzer = QueryAnalyzer(
+            knowledge.vocabulary,
+            # The ask index's filler for a passage without asks is never a question's token.
+            KnownTokens((self.index, self.ask_index)),
+            frozenset(state.article_words),
+            self.english_words,
+        )
+        self.scope = ScopeClassifier(knowledge.scope)
 
     def understand(self, question: str) -> Understanding:
         """What a message asks, before any ranking: its query, scope and topic."""
