@@ -19,6 +19,7 @@ _SUBSETS_KEPT = 512  # compiled subsets remembered; a message seldom brings a ne
 # Texts whose phrases are remembered: one message is looked through several times (its
 # expansions, their word pairs, the words it phrases), each a scan of every phrase.
 _TEXTS_KEPT = 64
+_START = 3  # characters by which phrases are filed
 
 
 class PhrasePattern:
@@ -33,6 +34,16 @@ class PhrasePattern:
         self._ignore_case = bool(flags & re.IGNORECASE)
         # Lowercased for the containment test (ASCII text only: see _present).
         self._keys = tuple(p.lower() for p in self._phrases) if self._ignore_case else self._phrases
+        # Each phrase filed by its first three characters: a text is searched only for the
+        # phrases that begin with one of its own three-character runs (the shorter ones,
+        # always), not for all of them.
+        self._by_start: dict[str, list[int]] = {}
+        self._short: list[int] = []
+        for number, key in enumerate(self._keys):
+            if len(key) < _START:
+                self._short.append(number)
+            else:
+                self._by_start.setdefault(key[:_START], []).append(number)
         self._compiled = functools.lru_cache(maxsize=_SUBSETS_KEPT)(self._compile)
         self._present_in = functools.lru_cache(maxsize=_TEXTS_KEPT)(self._present)
 
@@ -46,7 +57,13 @@ class PhrasePattern:
             # whole list, as the full pattern would be.
             return self._phrases
         haystack = text.lower() if self._ignore_case else text
-        return tuple(p for p, key in zip(self._phrases, self._keys, strict=True) if key in haystack)
+        starts = {haystack[i : i + _START] for i in range(len(haystack) - _START + 1)}
+        numbers = [*self._short]
+        for start in starts.intersection(self._by_start):
+            numbers.extend(self._by_start[start])
+        numbers.sort()  # the phrases' own order, longest first
+        keys = self._keys
+        return tuple(self._phrases[n] for n in numbers if keys[n] in haystack)
 
     def pattern_for(self, text: str) -> re.Pattern[str] | None:
         """The expression for the phrases in ``text``; None when it contains none."""

@@ -177,6 +177,8 @@ def _check(state: EngineState) -> None:
         )
         and state.first_unit.shape == (count,)
         and (count == 0 or int(state.first_unit[-1]) < state.unit_index.size)
+        # Every passage has a line: search takes the best of each one's.
+        and bool((np.diff(state.first_unit) > 0).all())
         and len(state.headings) == len(state.heading_owner)
         and len(state.definitions) == len(state.definition_owner)
         and state.definition_strength.shape == state.definition_owner.shape

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -113,6 +114,11 @@ def _find(phrases: _Phrases, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
     return spans
 
 
+def _spaced(phrases: Iterable[str]) -> tuple[str, ...]:
+    """Each phrase (but an empty one) with a space either side."""
+    return tuple(f" {phrase} " for phrase in phrases if phrase)
+
+
 def _words_and_numbers(text: str) -> list[str]:
     """Words with their digits ("gpt-4" -> "gpt 4"), for phrases that name versions."""
     return re.findall(r"[a-z0-9']+", normalize(text).lower())
@@ -133,9 +139,13 @@ class ScopeClassifier:
         self._thanks = sorted(thanks, key=len, reverse=True)
         self._greetings_or_thanks = sorted(greetings | thanks, key=len, reverse=True)
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
-        self._tasks = tuple(" ".join(_words_and_numbers(t)) for t in scope.task_terms)
-        self._hands_on = tuple(" ".join(_words_and_numbers(t)) for t in scope.hands_on_terms)
-        self._anchors = tuple(" ".join(_words_and_numbers(t)) for t in scope.career_anchors)
+        # Phrases as " words ": found whole in a message's " words ", with no string made
+        # per message and phrase.
+        self._tasks = _spaced(" ".join(_words_and_numbers(t)) for t in scope.task_terms)
+        self._hands_on = _spaced(" ".join(_words_and_numbers(t)) for t in scope.hands_on_terms)
+        self._anchors = _spaced(" ".join(_words_and_numbers(t)) for t in scope.career_anchors)
+        self._spaced_thanks = _spaced(" ".join(p) for p in self._thanks)
+        self._spaced_greetings_or_thanks = _spaced(" ".join(p) for p in self._greetings_or_thanks)
 
     def _only_mentions_ai(
         self, tokens: tuple[str, ...], domain_spans: list[tuple[int, int]], query: Query
@@ -160,10 +170,8 @@ class ScopeClassifier:
         thanks a lot": a greeting or thanks wrapped in small talk, in any language, that
         names nothing of the domain or the career, is a greeting or thanks."""
         padded = f" {' '.join(said)} "
-        thanks = any(f" {' '.join(p)} " in padded for p in self._thanks)
-        greeting = thanks or any(
-            f" {' '.join(p)} " in padded for p in self._greetings_or_thanks
-        )
+        thanks = self._says(padded, self._spaced_thanks)
+        greeting = thanks or self._says(padded, self._spaced_greetings_or_thanks)
         if not greeting or len(said) > MAX_SMALL_TALK_WORDS:
             return None
         named = (self._domain, self._career, self._off_domain)
@@ -172,8 +180,8 @@ class ScopeClassifier:
         return MessageKind.THANKS if thanks else MessageKind.GREETING
 
     @staticmethod
-    def _says(padded: str, phrases: tuple[str, ...]) -> bool:
-        return any(f" {phrase} " in padded for phrase in phrases if phrase)
+    def _says(padded: str, spaced_phrases: tuple[str, ...]) -> bool:
+        return any(phrase in padded for phrase in spaced_phrases)
 
     def _asks_for_a_task(self, words: list[str], raw: str = "") -> bool:
         """A request for something other than career advice: a joke, a laptop, homework,

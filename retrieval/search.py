@@ -16,6 +16,7 @@ from knowledge.english_words import EnglishWords
 from retrieval.chunking import Passage
 from retrieval.engine_cache import fingerprint, load_state, save_state
 from retrieval.engine_state import EngineState, build_state, paused_collection
+from retrieval.index import nonzero_positions
 from retrieval.query import KnownTokens, Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
@@ -30,6 +31,9 @@ MIN_SCORE_WITH_UNKNOWN_WORDS = 12.0
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
 ASK_WEIGHT = 1.0  # how much the match with a passage's asked questions adds to its score
+# At scale, the best line is looked for in this many of the passages that match best on
+# their own (the articles have fewer passages, so theirs are all searched).
+LINE_DEPTH = 200
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 # The semantic stage re-ranks this many of BM25's best passages, mixing in up to this much
 # of their similarity in meaning to the question (less when BM25's best clearly leads; tuned
@@ -183,10 +187,8 @@ class SearchEngine:
         self.index = state.index
         self.unit_index = state.unit_index
         self.ask_index = state.ask_index
-        # The passage each line of the line index belongs to (a passage's lines are
-        # consecutive, from its first line to the next passage's).
-        line_counts = np.diff(state.first_unit, append=self.unit_index.size)
-        self._line_owner = np.repeat(np.arange(len(self.passages)), line_counts)
+        # Where each passage's lines begin in the line index, and where the last one's end.
+        self._first_line = np.append(state.first_unit, self.unit_index.size)
         self._passage_term_offsets = state.passage_term_offsets
         self._passage_term_ids = state.passage_term_ids
         self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
@@ -359,18 +361,19 @@ class SearchEngine:
         total = self.index.dense_scores(terms)
         # The lines' and the asks' scores are added where they are not 0: at scale most
         # passages have neither, and adding 0 changes no sum.
-        owners, best_lines = self._best_lines(terms)
-        total[owners] += UNIT_WEIGHT * best_lines
+        self._add_best_lines(total, terms)
         asked, ask_scores = self.ask_index.scores(terms)
         total[asked] += ASK_WEIGHT * ask_scores
-        region_factor = np.ones_like(total)
-        for region, strength in self._regions(query).items():
-            region_factor[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
-        total *= region_factor
+        region_factor = None  # where no region is named, 1 everywhere: nothing to multiply
+        if regions := self._regions(query):
+            region_factor = np.ones_like(total)
+            for region, strength in regions.items():
+                region_factor[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
+            total *= region_factor
         if query.subject:
             match = self._definition_match(frozenset(query.subject))
             total += DEFINITION_BOOST * match * total.max()
-        candidates = np.flatnonzero(total)
+        candidates = nonzero_positions(total)
         if not len(candidates):
             return [], 0.0
         depth = min(RERANK_DEPTH, len(candidates))
@@ -389,19 +392,26 @@ class SearchEngine:
             ranked = self._rerank(query, ranked, region_factor)
         return ranked, best
 
-    def _best_lines(self, terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """(the passages with a matching line, ascending, and each one's best line score).
-        Only the lines that match are scored and reduced: at 100,000 passages a vector
-        over all 420,000 lines was a third of a question's time."""
-        matching, line_scores = self.unit_index.scores(terms)
-        if not len(matching):
-            return matching, line_scores
-        owners = self._line_owner[matching]  # non-decreasing: lines go passage by passage
-        starts = np.flatnonzero(np.diff(owners, prepend=-1))
-        return owners[starts], np.maximum.reduceat(line_scores, starts)
+    def _add_best_lines(self, total: np.ndarray, terms: dict[str, float]) -> None:
+        """Add the score of each passage's best line, for the LINE_DEPTH passages that match
+        best on their own (for every passage of the articles, which are fewer): scoring every
+        line a term occurs in was over half of a question's time at 100,000 passages."""
+        candidates = nonzero_positions(total)
+        if len(candidates) > LINE_DEPTH:
+            best = np.argpartition(-total[candidates], LINE_DEPTH - 1)[:LINE_DEPTH]
+            candidates = np.sort(candidates[best])
+        if not len(candidates):
+            return
+        # The candidates' lines, passage after passage (a passage's lines are consecutive).
+        starts = self._first_line[candidates]
+        counts = self._first_line[candidates + 1] - starts
+        firsts = np.cumsum(counts) - counts  # where each candidate's lines begin among them
+        lines = np.arange(int(counts.sum())) + np.repeat(starts - firsts, counts)
+        line_scores = self.unit_index.scores_of(terms, lines)
+        total[candidates] += UNIT_WEIGHT * np.maximum.reduceat(line_scores, firsts)
 
     def _rerank(
-        self, query: Query, ranked: list[tuple[int, float]], region_factor: np.ndarray
+        self, query: Query, ranked: list[tuple[int, float]], region_factor: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """BM25's best SEMANTIC_DEPTH passages in the order of the fused score.
 
@@ -415,7 +425,8 @@ class SearchEngine:
         similarity = self.semantic.similarities(query.text)[numbers]
         bm25 = np.array([score for _, score in head])
         fused = fuse(bm25, similarity, weight_for(bm25, SEMANTIC_WEIGHT))
-        fused *= region_factor[numbers] ** (1.0 / self._region_count[numbers])
+        if region_factor is not None:
+            fused *= region_factor[numbers] ** (1.0 / self._region_count[numbers])
         head = sorted(zip(numbers.tolist(), fused.tolist(), strict=True),
                       key=lambda item: (-item[1], item[0]))
         return head + tail

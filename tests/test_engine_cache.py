@@ -118,12 +118,23 @@ def _other_fingerprint(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace('"fingerprint":"', '"fingerprint":"x'))
 
 
-def _misfit_arrays(path: Path) -> None:
+def _changed_arrays(path: Path, change) -> None:
     with np.load(path) as archive:
         arrays = {name: archive[name] for name in archive.files}
-    arrays["first_unit"] = arrays["first_unit"][:-1]
+    change(arrays)
     with path.open("wb") as stream:
         np.savez(stream, **arrays)
+
+
+def _misfit_arrays(path: Path) -> None:
+    _changed_arrays(path, lambda arrays: arrays.update(first_unit=arrays["first_unit"][:-1]))
+
+
+def _passage_without_lines(path: Path) -> None:
+    def give_the_second_none(arrays) -> None:
+        arrays["first_unit"][1] = arrays["first_unit"][2]
+
+    _changed_arrays(path, give_the_second_none)
 
 
 @pytest.mark.parametrize(
@@ -133,6 +144,7 @@ def _misfit_arrays(path: Path) -> None:
         (".npz", _damage_arrays),
         (".json", _other_fingerprint),
         (".npz", _misfit_arrays),
+        (".npz", _passage_without_lines),
         (".npz", Path.unlink),
     ],
 )

@@ -286,6 +286,24 @@ def test_scores_are_the_dense_scores_to_the_last_bit(
         assert np.array_equal(scores, dense[candidates])
 
 
+def test_scores_of_some_documents_are_their_dense_scores_to_the_last_bit() -> None:
+    docs = [segments for segments in _random_segments(7) if any(t for t, _, _ in segments)]
+    index = BM25Index(_documents(docs))
+    rng = np.random.default_rng(3)
+    queries = ({"w0": 0.3, "w1_w2": 1.0, "w3": 0.7, "w0_w1": 0.5}, {"w5": 1.0}, {"x": 1.0})
+    for query in queries:
+        dense = index.dense_scores(query)
+        # Few documents (each term's postings searched for them) and many (the other way).
+        for count in (0, 1, 3, index.size // 2, index.size):
+            some = np.sort(rng.choice(index.size, size=count, replace=False))
+            assert np.array_equal(index.scores_of(query, some), dense[some])
+
+
+def test_nonzero_positions_are_numpys_for_floats_and_integers() -> None:
+    for values in (np.array([0.0, -0.0, 1.5, np.nan, 0.0, -2.0]), np.array([3, 0, 0, 7])):
+        assert index_module.nonzero_positions(values).tolist() == np.flatnonzero(values).tolist()
+
+
 def test_common_terms_scores_are_kept_read_only_and_within_bounds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

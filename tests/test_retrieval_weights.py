@@ -1,8 +1,13 @@
-"""Query-term weights in ranking: the domain's own name, and where a country is named."""
+"""Query-term weights in ranking: the domain's own name, where a country is named, and
+each passage's best line."""
 
 from __future__ import annotations
 
-from retrieval.search import COMMON_WEIGHT
+import numpy as np
+import pytest
+
+from retrieval import search as search_module
+from retrieval.search import COMMON_WEIGHT, UNIT_WEIGHT
 
 
 def test_naming_the_domain_says_little_about_which_passage_answers(engine) -> None:
@@ -29,3 +34,33 @@ def test_a_country_in_the_question_counts_fully_and_in_the_story_less(engine) ->
     assert 0 < story["pakistan"] < 1.0
     assert engine._regions(engine.analyzer.analyze("what skills does an MLE need")) == {}
 
+
+
+def _best_line_bonus(engine, question: str) -> tuple[np.ndarray, np.ndarray]:
+    terms = engine._weighted_terms(engine.analyzer.analyze(question))
+    own = engine.index.dense_scores(terms)
+    total = own.copy()
+    engine._add_best_lines(total, terms)
+    return own, total - own
+
+
+def test_each_passage_gains_half_its_best_lines_score(engine) -> None:
+    question = "which python libraries should I learn"
+    line_scores = engine.unit_index.dense_scores(
+        engine._weighted_terms(engine.analyzer.analyze(question))
+    )
+    _, bonus = _best_line_bonus(engine, question)
+    assert len(engine.passages) <= search_module.LINE_DEPTH  # so every passage is searched
+    for number in range(len(engine.passages)):
+        lines = line_scores[engine._first_line[number] : engine._first_line[number + 1]]
+        assert bonus[number] == pytest.approx(UNIT_WEIGHT * lines.max(), abs=1e-9)
+    assert (bonus > 0).sum() > 3  # the question's words are on several passages' lines
+
+
+def test_at_scale_only_the_passages_that_match_best_on_their_own_have_lines_searched(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "LINE_DEPTH", 4)
+    own, bonus = _best_line_bonus(engine, "which python libraries should I learn")
+    best_four = set(np.argsort(-own, kind="stable")[:4].tolist())
+    assert set(np.flatnonzero(bonus).tolist()) == best_four
