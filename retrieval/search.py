@@ -31,8 +31,8 @@ MIN_SCORE_WITH_UNKNOWN_WORDS = 12.0
 UNIT_WEIGHT = 0.5  # how much the best single line adds to a passage's score
 HEADING_MATCH_BOOST = 1.0
 ASK_WEIGHT = 1.0  # how much the match with a passage's asked questions adds to its score
-# At scale, the best line is looked for in this many of the passages that match best on
-# their own (the articles have fewer passages, so theirs are all searched).
+# At scale, the best line is looked for in this many of the passages that match best
+# without it (the articles have fewer passages, so theirs are all searched).
 LINE_DEPTH = 200
 RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passages
 # The semantic stage re-ranks this many of BM25's best passages, mixing in up to this much
@@ -359,25 +359,35 @@ class SearchEngine:
         best BM25 score among them (before the semantic stage)."""
         terms = self._weighted_terms(query)
         total = self.index.dense_scores(terms)
-        # The lines' and the asks' scores are added where they are not 0: at scale most
-        # passages have neither, and adding 0 changes no sum.
-        self._add_best_lines(total, terms)
+        # The asks' scores are added where they are not 0: at scale most passages have none,
+        # and adding 0 changes no sum.
         asked, ask_scores = self.ask_index.scores(terms)
-        total[asked] += ASK_WEIGHT * ask_scores
         region_factor = None  # where no region is named, 1 everywhere: nothing to multiply
         if regions := self._regions(query):
             region_factor = np.ones_like(total)
             for region, strength in regions.items():
                 region_factor[self._in_region[region]] *= 1.0 + REGION_BOOST * strength**2
+        # Lines are looked for in the passages that score best without them. A line only adds,
+        # so the others, which keep these scores, can reach the shortlist only by definition.
+        without_lines = total
+        if len(asked) or region_factor is not None:
+            without_lines = total.copy()
+            without_lines[asked] += ASK_WEIGHT * ask_scores
+            if region_factor is not None:
+                without_lines *= region_factor
+        candidates = self._best_of(without_lines, LINE_DEPTH)
+        self._add_best_lines(total, terms, candidates)
+        total[asked] += ASK_WEIGHT * ask_scores
+        if region_factor is not None:
             total *= region_factor
         if query.subject:
             match = self._definition_match(frozenset(query.subject))
             total += DEFINITION_BOOST * match * total.max()
-        candidates = nonzero_positions(total)
+            candidates = np.union1d(candidates, nonzero_positions(match))
+            candidates = candidates[total[candidates] != 0]
         if not len(candidates):
             return [], 0.0
-        depth = min(RERANK_DEPTH, len(candidates))
-        shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
+        shortlist = candidates[self._best_of(total[candidates], RERANK_DEPTH)]
         query_tokens = frozenset(query.tokens)
         total_idf = sum(self.index.idf(t) for t in sorted(query_tokens))
         ranked = []
@@ -392,14 +402,21 @@ class SearchEngine:
             ranked = self._rerank(query, ranked, region_factor)
         return ranked, best
 
-    def _add_best_lines(self, total: np.ndarray, terms: dict[str, float]) -> None:
-        """Add the score of each passage's best line, for the LINE_DEPTH passages that match
-        best on their own (for every passage of the articles, which are fewer): scoring every
-        line a term occurs in was over half of a question's time at 100,000 passages."""
-        candidates = nonzero_positions(total)
-        if len(candidates) > LINE_DEPTH:
-            best = np.argpartition(-total[candidates], LINE_DEPTH - 1)[:LINE_DEPTH]
-            candidates = np.sort(candidates[best])
+    @staticmethod
+    def _best_of(scores: np.ndarray, count: int) -> np.ndarray:
+        """The positions of the ``count`` highest scores above 0 (all such, when fewer),
+        ascending; which of equal scores at the cut is not defined."""
+        found = nonzero_positions(scores)
+        if len(found) > count:
+            found = np.sort(found[np.argpartition(-scores[found], count - 1)[:count]])
+        return found
+
+    def _add_best_lines(
+        self, total: np.ndarray, terms: dict[str, float], candidates: np.ndarray
+    ) -> None:
+        """Add the score of each candidate's best line (times UNIT_WEIGHT). Only candidates':
+        scoring every line a term occurs in was over half of a question's time at 100,000
+        passages."""
         if not len(candidates):
             return
         # The candidates' lines, passage after passage (a passage's lines are consecutive).

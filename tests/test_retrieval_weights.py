@@ -40,7 +40,7 @@ def _best_line_bonus(engine, question: str) -> tuple[np.ndarray, np.ndarray]:
     terms = engine._weighted_terms(engine.analyzer.analyze(question))
     own = engine.index.dense_scores(terms)
     total = own.copy()
-    engine._add_best_lines(total, terms)
+    engine._add_best_lines(total, terms, engine._best_of(own, search_module.LINE_DEPTH))
     return own, total - own
 
 
@@ -64,3 +64,16 @@ def test_at_scale_only_the_passages_that_match_best_on_their_own_have_lines_sear
     own, bonus = _best_line_bonus(engine, "which python libraries should I learn")
     best_four = set(np.argsort(-own, kind="stable")[:4].tolist())
     assert set(np.flatnonzero(bonus).tolist()) == best_four
+
+
+def test_the_shortlist_is_drawn_from_the_passages_whose_lines_were_searched() -> None:
+    # A passage outside LINE_DEPTH scores no more than any inside it: the RERANK_DEPTH best
+    # are inside only while there are at least as many inside.
+    assert search_module.LINE_DEPTH >= search_module.RERANK_DEPTH
+
+
+def test_best_of_gives_the_highest_scores_above_zero_in_ascending_positions(engine) -> None:
+    scores = np.array([0.0, 3.0, 1.0, 0.0, 5.0, 2.0])
+    assert engine._best_of(scores, 2).tolist() == [1, 4]
+    assert engine._best_of(scores, 10).tolist() == [1, 2, 4, 5]
+    assert engine._best_of(np.zeros(3), 2).tolist() == []
