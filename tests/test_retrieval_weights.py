@@ -77,3 +77,32 @@ def test_best_of_gives_the_highest_scores_above_zero_in_ascending_positions(engi
     assert engine._best_of(scores, 2).tolist() == [1, 4]
     assert engine._best_of(scores, 10).tolist() == [1, 2, 4, 5]
     assert engine._best_of(np.zeros(3), 2).tolist() == []
+
+
+def _definition_match_by_every_term(engine, subject: frozenset[str]) -> np.ndarray:
+    """What _definition_match must give, found the slow way: every defined term weighed."""
+    match = np.zeros(len(engine.passages))
+    weight = engine._term_weight
+    subject_weight = sum(weight(t) for t in sorted(subject))
+    for term, owners, strengths in engine._definitions:
+        shared = sum(weight(t) for t in sorted(term & subject))
+        exactness = (shared / subject_weight) * (shared / sum(weight(t) for t in sorted(term)))
+        if exactness >= search_module.MIN_DEFINITION_MATCH:
+            match[owners] = np.maximum(match[owners], exactness * strengths)
+    return match
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what is machine learning", "what is a random forest", "what is overfitting",
+     "what is deep learning engineer", "what is python", "what is the meaning of life"],
+)
+def test_definition_match_weighs_only_terms_that_can_match_and_misses_none(
+    engine, question: str
+) -> None:
+    subject = frozenset(engine.analyzer.analyze(question).subject)
+    assert subject
+    found = engine._definition_match(subject)
+    assert np.array_equal(found, _definition_match_by_every_term(engine, subject))
+    if question != "what is the meaning of life":
+        assert found.max() > 0
