@@ -250,9 +250,10 @@ class SearchEngine:
         if understood is None or understood.question != question:
             understood = self.understand(question)
         query, decision, topic = understood.query, understood.decision, understood.topic
+        terms = self._weighted_terms(query)
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
-            hits, best = self._rank(query, limit)
+            hits, best = self._rank(query, terms, limit)
             # BM25's best score, not the fused one: whether any passage matches the words
             # well enough is a question for word matching
             if not hits or best < self._min_score(decision, query):
@@ -260,7 +261,7 @@ class SearchEngine:
                 topic, hits = MessageKind.OFF_TOPIC, ()
         weights = {
             term: weight * max(self.index.idf(term), MIN_TERM_WEIGHT)
-            for term, weight in self._weighted_terms(query).items()
+            for term, weight in terms.items()
         }
         return SearchResult(question, query, decision, str(topic), hits, weights)
 
@@ -360,10 +361,12 @@ class SearchEngine:
     # Sums over sets of terms go in sorted order: a float sum's last bit depends on its
     # order, and set order on string hashing, which differs from process to process; near
     # ties between passages would then rank one way in the bot and another in a test.
-    def _scores(self, query: Query) -> tuple[list[tuple[int, float]], float]:
+    def _scores(
+        self, query: Query, terms: dict[str, float]
+    ) -> tuple[list[tuple[int, float]], float]:
         """(passage number, score) of the best RERANK_DEPTH passages, best first, and the
-        best BM25 score among them (before the semantic stage)."""
-        terms = self._weighted_terms(query)
+        best BM25 score among them (before the semantic stage). ``terms``: the query's
+        weighted terms (:meth:`_weighted_terms`)."""
         total = self.index.dense_scores(terms)
         # The asks' scores are added where they are not 0: at scale most passages have none,
         # and adding 0 changes no sum.
@@ -396,7 +399,8 @@ class SearchEngine:
             candidates = candidates[total[candidates] != 0]
         if not len(candidates):
             return [], 0.0
-        shortlist = candidates[self._best_of(total[candidates], RERANK_DEPTH)]
+        depth = min(RERANK_DEPTH, len(candidates))
+        shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
         query_tokens = frozenset(query.tokens)
         total_idf = sum(self.index.idf(t) for t in sorted(query_tokens))
         ranked = []
@@ -413,11 +417,14 @@ class SearchEngine:
 
     @staticmethod
     def _best_of(scores: np.ndarray, count: int) -> np.ndarray:
-        """The positions of the ``count`` highest scores above 0 (all such, when fewer),
-        ascending; which of equal scores at the cut is not defined."""
+        """The positions, ascending, of the ``count`` highest scores above 0 (all of them,
+        when fewer), and of any score equal to the lowest of those: cutting at a value
+        takes half the time of choosing exactly ``count`` positions."""
         found = nonzero_positions(scores)
         if len(found) > count:
-            found = np.sort(found[np.argpartition(-scores[found], count - 1)[:count]])
+            values = scores[found]
+            cut = np.partition(values, len(values) - count)[len(values) - count]
+            found = found[values >= cut]
         return found
 
     def _add_best_lines(
@@ -457,10 +464,12 @@ class SearchEngine:
                       key=lambda item: (-item[1], item[0]))
         return head + tail
 
-    def _rank(self, query: Query, limit: int) -> tuple[tuple[Hit, ...], float]:
+    def _rank(
+        self, query: Query, terms: dict[str, float], limit: int
+    ) -> tuple[tuple[Hit, ...], float]:
         hits: list[Hit] = []
         kept: list[int] = []
-        ranked, best = self._scores(query)
+        ranked, best = self._scores(query, terms)
         for number, score in ranked[: limit * 2]:
             tokens = self._token_set(number)
             if any(self._overlap(tokens, self._token_set(other)) for other in kept):

@@ -73,9 +73,10 @@ def test_the_shortlist_is_drawn_from_the_passages_whose_lines_were_searched() ->
 
 
 def test_best_of_gives_the_highest_scores_above_zero_in_ascending_positions(engine) -> None:
-    scores = np.array([0.0, 3.0, 1.0, 0.0, 5.0, 2.0])
-    assert engine._best_of(scores, 2).tolist() == [1, 4]
-    assert engine._best_of(scores, 10).tolist() == [1, 2, 4, 5]
+    scores = np.array([0.0, 3.0, 1.0, 0.0, 5.0, 2.0, 3.0])
+    assert engine._best_of(scores, 1).tolist() == [4]
+    assert engine._best_of(scores, 2).tolist() == [1, 4, 6]  # 3.0 twice: both
+    assert engine._best_of(scores, 10).tolist() == [1, 2, 4, 5, 6]
     assert engine._best_of(np.zeros(3), 2).tolist() == []
 
 
