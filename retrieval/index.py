@@ -536,7 +536,8 @@ class BM25Index:
         for term, weight in weighted_terms.items():
             doc_ids, contributions = self.term_scores(term)
             if len(doc_ids):
-                runs.append((doc_ids, contributions * weight))
+                # Most weights are 1, and times 1 every float stays as it is.
+                runs.append((doc_ids, contributions if weight == 1.0 else contributions * weight))
         return runs
 
     def _summed(self, runs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
