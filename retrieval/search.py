@@ -45,6 +45,7 @@ COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
 # answers it: "AI jobs" asks about ML jobs, not about passages that say "AI" most.
 DOMAIN_NAMES = frozenset({"ai", "artifici", "intellig", "artifici_intellig"})
+TOKEN_SETS_KEPT = 4096  # passages' token sets kept for the duplicate check
 DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
 DIVERSE_TOP = 3
 DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
@@ -191,7 +192,9 @@ class SearchEngine:
         self._first_line = np.append(state.first_unit, self.unit_index.size)
         self._passage_term_offsets = state.passage_term_offsets
         self._passage_term_ids = state.passage_term_ids
-        self._token_sets: dict[int, frozenset[int]] = {}  # filled as passages are ranked
+        # A passage's distinct tokens, made when it is ranked; the most recent kept (at scale,
+        # keeping every passage's would grow by some 8 KB a passage ever ranked).
+        self._token_set = functools.lru_cache(maxsize=TOKEN_SETS_KEPT)(self._tokens_of)
         self._headings = _headings_by_passage(state, self.index.idf)
         # Defined term (as a token set) -> the passages that define it, and how plainly.
         self._definitions = _definitions(state)
@@ -480,14 +483,10 @@ class SearchEngine:
                 break
         return tuple(_diversify(hits)), best
 
-    def _token_set(self, number: int) -> frozenset[int]:
-        """A passage's distinct tokens (as ids), made when it is first ranked."""
-        found = self._token_sets.get(number)
-        if found is None:
-            run = self._passage_term_offsets[number : number + 2]
-            found = frozenset(self._passage_term_ids[run[0] : run[1]].tolist())
-            self._token_sets[number] = found
-        return found
+    def _tokens_of(self, number: int) -> frozenset[int]:
+        """A passage's distinct tokens (as ids)."""
+        run = self._passage_term_offsets[number : number + 2]
+        return frozenset(self._passage_term_ids[run[0] : run[1]].tolist())
 
     @staticmethod
     def _overlap(a: frozenset[int], b: frozenset[int]) -> bool:

@@ -107,3 +107,13 @@ def test_definition_match_weighs_only_terms_that_can_match_and_misses_none(
     assert np.array_equal(found, _definition_match_by_every_term(engine, subject))
     if question != "what is the meaning of life":
         assert found.max() > 0
+
+
+def test_passages_token_sets_are_kept_within_a_bound(engine) -> None:
+    for question in ("which python libraries should I learn", "ML engineer salary in India"):
+        engine.search(question)
+    kept = engine._token_set.cache_info()
+    assert 0 < kept.currsize <= kept.maxsize == search_module.TOKEN_SETS_KEPT
+    terms = engine._weighted_terms(engine.analyzer.analyze("python"))
+    (number,) = np.flatnonzero(engine.index.dense_scores(terms))[:1]
+    assert engine.index._term_id("python") in engine._token_set(int(number))
