@@ -117,3 +117,16 @@ def test_passages_token_sets_are_kept_within_a_bound(engine) -> None:
     terms = engine._weighted_terms(engine.analyzer.analyze("python"))
     (number,) = np.flatnonzero(engine.index.dense_scores(terms))[:1]
     assert engine.index._term_id("python") in engine._token_set(int(number))
+
+
+def test_no_hit_shares_most_of_its_tokens_with_a_better_one(engine) -> None:
+    offsets, ids = engine._passage_term_offsets, engine._passage_term_ids
+    for question in ("which python libraries should I learn", "what is overfitting"):
+        hits = engine.search(question).hits
+        numbers = [engine.passages.index(hit.passage) for hit in hits]
+        sets = [frozenset(ids[offsets[n] : offsets[n + 1]].tolist()) for n in numbers]
+        assert len(hits) >= 3
+        for later, tokens in enumerate(sets):
+            for earlier in sets[:later]:
+                overlap = len(tokens & earlier)
+                assert overlap < search_module.DUPLICATE_OVERLAP * min(len(tokens), len(earlier))
