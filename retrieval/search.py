@@ -200,13 +200,12 @@ class SearchEngine:
         self._definitions = _definitions(state)
         # Each token -> the defined terms that contain it: a question is checked only against
         # the terms that share a token with its subject.
-        definitions_with: dict[str, list[int]] = {}
+        self._definitions_with: dict[str, list[int]] = {}
         for number, (term, _, _) in enumerate(self._definitions):
             for token in term:
-                definitions_with.setdefault(token, []).append(number)
-        self._definitions_with = {
-            token: np.array(numbers, dtype=np.int64) for token, numbers in definitions_with.items()
-        }
+                self._definitions_with.setdefault(token, []).append(number)
+        # The same as arrays, made as questions need them (tens of thousands at scale).
+        self._definition_runs: dict[str, np.ndarray] = {}
         self._definition_weights: dict[int, float] = {}  # filled as _definition_match needs
         self.semantic: SemanticIndex | None = None
         if semantic:
@@ -340,7 +339,7 @@ class SearchEngine:
         subject_weight = sum(self._term_weight(t) for t in sorted(subject))
         # Each term that shares a token with the subject, and the weight of what it shares:
         # summed token by token in sorted order, as the sum over the shared set would be.
-        runs = [self._definitions_with[token] for token in tokens]
+        runs = [self._definitions_of(token) for token in tokens]
         numbers, where = np.unique(np.concatenate(runs), return_inverse=True)
         shared_weights = np.zeros(len(numbers))
         weights = [self._term_weight(token) for token in tokens]
@@ -360,6 +359,14 @@ class SearchEngine:
             if exactness >= MIN_DEFINITION_MATCH:
                 match[owners] = np.maximum(match[owners], exactness * strengths)
         return match
+
+    def _definitions_of(self, token: str) -> np.ndarray:
+        """The numbers of the defined terms that contain the token, ascending."""
+        found = self._definition_runs.get(token)
+        if found is None:
+            found = np.array(self._definitions_with[token], dtype=np.int64)
+            self._definition_runs[token] = found
+        return found
 
     # Sums over sets of terms go in sorted order: a float sum's last bit depends on its
     # order, and set order on string hashing, which differs from process to process; near
