@@ -105,8 +105,14 @@ def test_a_multi_line_paste_is_one_message(terminal: Terminal) -> None:
 
 @pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
 def test_ctrl_c_and_ctrl_d_end_the_chat_cleanly(terminal: Terminal, key: str) -> None:
+    terminal.read_for(0.3)  # the prompt is shown; let the line editor settle before the key
     terminal.type(key)
-    assert terminal.process.wait(TIMEOUT) == 0
+    try:
+        code = terminal.process.wait(TIMEOUT)
+    except subprocess.TimeoutExpired:
+        terminal.read_for(0.5)
+        pytest.fail(f"the chat still runs after {key!r}; it wrote: {terminal.output[-2000:]!r}")
+    assert code == 0
     terminal.read_for(0.5)
     assert "Good luck on your ML journey!" in terminal.output
     assert "Traceback" not in terminal.output
