@@ -7,11 +7,12 @@ so every process's memory is its own. Systems:
 - engine: `SearchEngine(knowledge, passages, semantic=False)`, what the bot runs, asked with
   `engine.search(question)`. It does more per question than a BM25 top-k: it corrects and
   expands the question, decides its scope, scores word pairs as well as words over three
-  indexes (passages, their lines, their asked questions) and takes each passage's best line,
-  weighs regions and definitions, lifts passages whose heading names the subject, drops
-  near-duplicates and mixes articles. Its indexes hold word pairs as two word numbers, not
-  strings, and each keeps its most common terms' scores between questions (up to 32 MiB an
-  index, made by the questions: in "peak", not in "index RSS");
+  indexes (passages, their lines, their asked questions), takes the best line of the 200
+  passages that match best without it, weighs regions and definitions, lifts passages whose
+  heading names the subject, drops near-duplicates and mixes articles. Its indexes hold
+  word pairs as two word numbers, not strings, and each keeps its most common terms' scores
+  between questions (up to 32 MiB an index, made by the questions: in "peak", not in "index
+  RSS");
 - core: the project's BM25Index alone: `tokenize` each passage's text, build, and per
   question `tokenize` plus `BM25Index.top(..., 10)`;
 - bm25s: `bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer("english"))`,
