@@ -46,6 +46,9 @@ COMMON_WEIGHT = 0.3  # and counts this much
 # answers it: "AI jobs" asks about ML jobs, not about passages that say "AI" most.
 DOMAIN_NAMES = frozenset({"ai", "artifici", "intellig", "artifici_intellig"})
 TOKEN_SETS_KEPT = 4096  # passages' token sets kept for the duplicate check
+# Definition matches kept: a "what is X" question needs X's twice (is X something the
+# articles define at all, and then the ranking).
+DEFINITION_MATCHES_KEPT = 16
 DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
 DIVERSE_TOP = 3
 DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
@@ -207,6 +210,9 @@ class SearchEngine:
         # The same as arrays, made as questions need them (tens of thousands at scale).
         self._definition_runs: dict[str, np.ndarray] = {}
         self._definition_weights: dict[int, float] = {}  # filled as _definition_match needs
+        self._definition_match = functools.lru_cache(maxsize=DEFINITION_MATCHES_KEPT)(
+            self._match_definitions
+        )
         self.semantic: SemanticIndex | None = None
         if semantic:
             self.semantic = SemanticIndex(
@@ -325,8 +331,9 @@ class SearchEngine:
     def _term_weight(self, token: str) -> float:
         return max(self.index.idf(token), MIN_TERM_WEIGHT)
 
-    def _definition_match(self, subject: frozenset[str]) -> np.ndarray:
-        """How exactly each passage defines the subject: 1 for the very term, 0 for none.
+    def _match_definitions(self, subject: frozenset[str]) -> np.ndarray:
+        """How exactly each passage defines the subject: 1 for the very term, 0 for none
+        (read-only: see _definition_match, which keeps the last few).
 
         The IDF-weighted share of the subject the term covers, times the share of the
         term the subject covers ("Types of Machine Learning" only half defines
@@ -335,14 +342,16 @@ class SearchEngine:
         match = np.zeros(self.index.size)
         tokens = [token for token in sorted(subject) if token in self._definitions_with]
         if not tokens:
+            match.flags.writeable = False
             return match
-        subject_weight = sum(self._term_weight(t) for t in sorted(subject))
+        token_weights = {token: self._term_weight(token) for token in sorted(subject)}
+        subject_weight = sum(token_weights.values())
         # Each term that shares a token with the subject, and the weight of what it shares:
         # summed token by token in sorted order, as the sum over the shared set would be.
         runs = [self._definitions_of(token) for token in tokens]
         numbers, where = np.unique(np.concatenate(runs), return_inverse=True)
         shared_weights = np.zeros(len(numbers))
-        weights = [self._term_weight(token) for token in tokens]
+        weights = [token_weights[token] for token in tokens]
         np.add.at(shared_weights, where, np.repeat(weights, [len(run) for run in runs]))
         # Both shares are at most 1, so a term matches only if it covers enough of the subject:
         # at scale thousands of terms share a common word with it, and few pass.
@@ -358,6 +367,7 @@ class SearchEngine:
             exactness = float(subject_share[at]) * (shared_weight / term_weight)
             if exactness >= MIN_DEFINITION_MATCH:
                 match[owners] = np.maximum(match[owners], exactness * strengths)
+        match.flags.writeable = False
         return match
 
     def _definitions_of(self, token: str) -> np.ndarray:
