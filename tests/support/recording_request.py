@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram._utils.defaultvalue import DEFAULT_NONE  # the sentinel BaseRequest's API uses
@@ -33,6 +33,7 @@ BOT_USER = {
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the bot made the request
 
 
 class RecordingRequest(BaseRequest):
