@@ -80,6 +80,30 @@ def test_best_of_gives_the_highest_scores_above_zero_in_ascending_positions(engi
     assert engine._best_of(np.zeros(3), 2).tolist() == []
 
 
+def _best_of_the_slow_way(scores: np.ndarray, count: int) -> list[int]:
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) <= count:
+        return positive.tolist()
+    cut = np.sort(scores[positive])[-count]
+    return positive[scores[positive] >= cut].tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_of_at_scale_gives_what_looking_at_every_score_gives(engine, seed: int) -> None:
+    # Large enough for the sampled floor; sparse, dense, with ties at the cut, and with
+    # the best crowded into one part of the passages, where a sample sees few of them.
+    rng = np.random.default_rng(seed)
+    size = 2 * search_module.SAMPLE_STRIDE * 200 + rng.integers(0, 5000)
+    scores = np.zeros(size)
+    share = (0.002, 0.02, 0.3, 1.0, 0.05, 0.5)[seed]
+    touched = rng.random(size) < share
+    scores[touched] = rng.integers(1, 40, touched.sum()) / 4  # many equal scores
+    if seed >= 4:
+        scores[: size // 3] *= 50  # the best all in the first third
+    for count in (1, 50, 200, 1000):
+        assert engine._best_of(scores, count).tolist() == _best_of_the_slow_way(scores, count)
+
+
 def _definition_match_by_every_term(engine, subject: frozenset[str]) -> np.ndarray:
     """What _definition_match must give, found the slow way: every defined term weighed."""
     match = np.zeros(len(engine.passages))
