@@ -22,16 +22,21 @@ def asks_by_passage(
     A quote must fall inside exactly one passage: otherwise its asks would be
     credited to a passage that may not answer them.
     """
-    texts = [fold_whitespace(passage.text) for passage in passages]
+    # Each article's passages, their texts folded once an entry of that article needs them:
+    # a corpus without asks (or with asks of one article) folds no other text.
+    by_doc: dict[str, list[int]] = {}
+    for number, passage in enumerate(passages):
+        by_doc.setdefault(passage.doc_id, []).append(number)
+    texts: dict[int, str] = {}
     found: list[list[str]] = [[] for _ in passages]
     for entry_file in asked:
+        numbers = by_doc.get(entry_file.doc, [])
+        for number in numbers:
+            if number not in texts:
+                texts[number] = fold_whitespace(passages[number].text)
         for entry in entry_file.passages:
             quote = fold_whitespace(entry.quote)
-            owners = [
-                number
-                for number, passage in enumerate(passages)
-                if passage.doc_id == entry_file.doc and quote in texts[number]
-            ]
+            owners = [number for number in numbers if quote in texts[number]]
             if len(owners) != 1:
                 where = "no passage" if not owners else f"{len(owners)} passages"
                 raise UnplacedQuoteError(
