@@ -164,12 +164,22 @@ def _count(
     if repeats is not None:
         keys = np.repeat(keys, repeats)
     keys.sort()  # in place, and far faster than a stable argsort of the codes
-    starts = np.flatnonzero(np.diff(keys, prepend=-1))
+    starts = _run_starts(keys)
     counts = np.diff(starts, append=len(keys))
     terms, documents = np.divmod(keys[starts], count)
     del keys, starts
-    term_starts = np.flatnonzero(np.diff(terms, prepend=-1))
+    term_starts = _run_starts(terms)
     return terms[term_starts], np.diff(term_starts, append=len(terms)), documents, counts
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values begins in a sorted array. Compared as booleans, not
+    found in ``np.diff``: no array of differences over tens of millions of keys, and
+    ``flatnonzero`` of booleans does not branch on every element."""
+    change = np.empty(len(ordered), dtype=bool)
+    change[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+    return np.flatnonzero(change)
 
 
 def nonzero_positions(values: np.ndarray) -> np.ndarray:
@@ -257,15 +267,19 @@ class BM25Index:
         if split < len(codes) and any(PAIR_JOIN in term for term in self._terms):
             raise ValueError(f"a word paired with another may not contain {PAIR_JOIN!r}")
         # Pairs renumbered from all the words' numbers to this index's own (the same order),
-        # filed by first word: each word's run of second words, ascending.
+        # filed by first word: each word's run of second words, ascending. Both words of a
+        # pair are words of this index (a pair joins two tokens of one segment), so each is
+        # renumbered by looking it up, not by a binary search among millions.
         first, second = np.divmod(codes[split:], len(words))
+        own_number = np.zeros(len(words), dtype=np.int32)
+        own_number[word_codes] = np.arange(len(word_codes), dtype=np.int32)
         self._pair_starts = np.zeros(len(self._terms) + 1, dtype=np.int64)
         np.cumsum(
-            np.bincount(np.searchsorted(word_codes, first - 1), minlength=len(self._terms)),
+            np.bincount(own_number[first - 1], minlength=len(self._terms)),
             out=self._pair_starts[1:],
         )
-        self._pair_seconds = np.searchsorted(word_codes, second).astype(np.int32)
-        del first, second
+        self._pair_seconds = own_number[second]
+        del first, second, own_number
         self.size = len(documents)
         # rank-bm25 divides the Python sum by the count: the same float, so the same scores.
         avgdl = int(lengths.sum()) / self.size
