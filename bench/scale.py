@@ -21,8 +21,11 @@ so every process's memory is its own. Systems:
 Build time includes tokenizing. "index RSS" is the resident memory after the build (after
 a garbage collection) less that before it, with the corpus already in memory; "peak" is
 the process's maximum resident set (ru_maxrss), corpus generation included. Query times
-are p50 and p99 over the questions (after a few unmeasured ones). bm25s is a benchmark-only
-dependency: `pip install -e '.[bench]'`.
+are p50 and p99 over the questions (after a few unmeasured ones). With `--rounds N` every
+system runs N times, round after round, and the table gives each measure's median and the
+median (and range) of each round's ratio to bm25s: on a shared machine one run of each,
+minutes apart, can differ by a third. bm25s is a benchmark-only dependency:
+`pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +47,7 @@ SYSTEMS = ("engine", "core", "bm25s")
 SIZES = (1_000, 10_000, 100_000)
 WARMUP = 10
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_MEASURES = ("build_s", "index_rss", "peak_rss", "p50_ms", "p99_ms", "answered")
 
 
 def current_rss() -> int:
@@ -163,36 +168,55 @@ def _mib(value: float) -> str:
     return f"{value / 2**20:8.1f} MiB"
 
 
+def _ratio(values: list[float]) -> str:
+    """A median ratio, with its range over the rounds when there were several."""
+    text = f"{statistics.median(values):5.1f}x"
+    if len(values) > 1:
+        text += f" ({min(values):.1f}-{max(values):.1f})"
+    return text
+
+
 def table(results: list[dict]) -> str:
+    """Each system's medians over the rounds, and the median of each round's ratio to bm25s
+    (a round runs every system once, one after another: the machine's load drifts less
+    within a round than across the whole run)."""
     lines = [
         f"{'size':>7} {'system':<7} {'build':>8} {'index RSS':>12} {'peak RSS':>12} "
         f"{'p50':>9} {'p99':>9}  answered",
     ]
-    by_key = {(r["size"], r["system"]): r for r in results}
+    by_key: dict[tuple[int, str], list[dict]] = {}
+    for r in results:
+        by_key.setdefault((r["size"], r["system"]), []).append(r)
     for size in sorted({r["size"] for r in results}):
         first = next(r for r in results if r["size"] == size)
+        rounds = max(len(runs) for (s, _), runs in by_key.items() if s == size)
         lines.append(f"-- {size:,} passages, {first['tokens']:,} words, "
-                     f"{first['words']:,} distinct (generated in {first['generate_s']:.1f} s)")
+                     f"{first['words']:,} distinct (generated in {first['generate_s']:.1f} s)"
+                     + (f"; medians of {rounds} rounds" if rounds > 1 else ""))
         for system in SYSTEMS:
-            r = by_key.get((size, system))
-            if r is None:
+            runs = by_key.get((size, system))
+            if not runs:
                 continue
+            m = {key: statistics.median([r[key] for r in runs]) for key in _MEASURES}
             lines.append(
-                f"{size:>7} {system:<7} {r['build_s']:7.2f}s {_mib(r['index_rss'])} "
-                f"{_mib(r['peak_rss'])} {r['p50_ms']:7.2f}ms {r['p99_ms']:7.2f}ms  "
-                f"{r['answered']:.0%}"
+                f"{size:>7} {system:<7} {m['build_s']:7.2f}s {_mib(m['index_rss'])} "
+                f"{_mib(m['peak_rss'])} {m['p50_ms']:7.2f}ms {m['p99_ms']:7.2f}ms  "
+                f"{m['answered']:.0%}"
             )
-        base = by_key.get((size, "bm25s"))
+        bases = by_key.get((size, "bm25s"))
         for system in ("engine", "core"):
-            r = by_key.get((size, system))
-            if r is None or base is None:
+            runs = by_key.get((size, system))
+            if not runs or not bases:
                 continue
+            pairs = list(zip(runs, bases, strict=False))
+
+            def ratios(key: str, pairs: list[tuple[dict, dict]] = pairs) -> str:
+                return _ratio([r[key] / max(base[key], 1e-9) for r, base in pairs])
+
             lines.append(
-                f"{size:>7} {system + '/bm25s':<13} build {r['build_s'] / base['build_s']:5.1f}x"
-                f"  index RSS {r['index_rss'] / max(base['index_rss'], 1):5.1f}x"
-                f"  peak RSS {r['peak_rss'] / base['peak_rss']:5.1f}x"
-                f"  p50 {r['p50_ms'] / base['p50_ms']:5.1f}x"
-                f"  p99 {r['p99_ms'] / base['p99_ms']:5.1f}x"
+                f"{size:>7} {system + '/bm25s':<13} build {ratios('build_s')}"
+                f"  index RSS {ratios('index_rss')}  peak RSS {ratios('peak_rss')}"
+                f"  p50 {ratios('p50_ms')}  p99 {ratios('p99_ms')}"
             )
     return "\n".join(lines)
 
@@ -202,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="run every system this many times, round after round; the table gives medians",
+    )
     parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print each result as JSON too")
     args = parser.parse_args(argv)
@@ -210,11 +238,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     for size in args.sizes:
-        for system in reversed(args.systems):  # bm25s first: the reference
-            result = run(system, size, args.seed)
-            if args.json:
-                print(json.dumps(result), flush=True)
-            results.append(result)
+        for _ in range(args.rounds):
+            for system in reversed(args.systems):  # bm25s first: the reference
+                result = run(system, size, args.seed)
+                if args.json:
+                    print(json.dumps(result), flush=True)
+                results.append(result)
     print(table(results))
     return 0
 

@@ -464,19 +464,41 @@ class BM25Index:
                 if kept is not None:
                     self._hot.move_to_end(term_id)
                     return kept
+        found = self._run_scores(start, end)
+        if hot:
+            self._keep(term_id, found)
+        return found
+
+    def _run_scores(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, contributions) of the postings ``start:end``, read-only."""
         doc_ids = self._doc_ids[start:end]
         scores = self._contributions(start, end, doc_ids, self._term_freqs[start:end])
         doc_ids = doc_ids.view()
         doc_ids.flags.writeable = scores.flags.writeable = False
-        found = doc_ids, scores
-        if hot:
-            with self._hot_lock:
-                if term_id not in self._hot:  # another thread may have kept it meanwhile
-                    self._hot[term_id] = found
-                    self._hot_bytes += scores.nbytes
-                    while self._hot_bytes > HOT_BYTES:
-                        self._hot_bytes -= self._hot.popitem(last=False)[1][1].nbytes
-        return found
+        return doc_ids, scores
+
+    def _keep(self, term_id: int, found: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._hot_lock:
+            if term_id not in self._hot:  # another thread may have kept it meanwhile
+                self._hot[term_id] = found
+                self._hot_bytes += found[1].nbytes
+                while self._hot_bytes > HOT_BYTES:
+                    self._hot_bytes -= self._hot.popitem(last=False)[1][1].nbytes
+
+    def keep_common_scores(self) -> None:
+        """Keep the scores of the most common terms now, as many as HOT_BYTES holds (the
+        least common of them first, so the most common are the last to give way). Otherwise
+        the first questions after a start compute them, each over thousands of passages: at
+        100,000 passages the first 300 questions computed 255 such terms, 20 MiB of scores.
+        An index with no term that common keeps nothing."""
+        runs = np.diff(self._offsets)
+        common = np.flatnonzero(runs >= HOT_RUN)
+        common = common[np.argsort(-runs[common], kind="stable")]
+        room = HOT_BYTES - self._hot_bytes
+        fits = np.cumsum(runs[common].astype(np.int64) * np.dtype(np.float64).itemsize) <= room
+        for term_id in reversed(common[fits].tolist()):
+            start, end = self._offsets.item(term_id), self._offsets.item(term_id + 1)
+            self._keep(term_id, self._run_scores(start, end))
 
     def _contributions(
         self, start: int, end: int, doc_ids: np.ndarray, tf: np.ndarray

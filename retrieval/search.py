@@ -190,6 +190,9 @@ class SearchEngine:
                 save_state(cache_dir, key, state)
         self.passages = list(state.passages)
         self.index = state.index
+        # Its most common terms' scores are kept between questions: made now, not by the
+        # first questions after a start. (Lines are scored for a few passages at a time.)
+        self.index.keep_common_scores()
         self.unit_index = state.unit_index
         self.ask_index = state.ask_index
         # Where each passage's lines begin in the line index, and where the last one's end.

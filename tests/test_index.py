@@ -323,6 +323,34 @@ def test_common_terms_scores_are_kept_read_only_and_within_bounds(
     assert again[0].tolist() == first[0].tolist() == [0, 1, 2]
 
 
+def test_the_most_common_terms_scores_are_kept_before_any_question(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "HOT_RUN", 2)
+    monkeypatch.setattr(index_module, "HOT_BYTES", 5 * 8)  # five passages' scores
+    documents = [["a", "b", "c"], ["a", "b", "c"], ["a", "b"], ["a", "d"], ["e"]]
+    index = BM25Index(documents)
+    fresh = {word: index.term_scores(word) for word in "abcd"}
+    index = BM25Index(documents)
+    index.keep_common_scores()
+    # "a" (4 passages) fits, "b" (3) would not fit beside it, "c" (2) is not looked at past
+    # the first that does not fit, "d" (1) is not common.
+    assert list(index._hot) == [index._term_id("a")] and index._hot_bytes == 4 * 8
+    kept = index.term_scores("a")
+    assert kept is index._hot[index._term_id("a")]
+    assert kept[0].tolist() == fresh["a"][0].tolist()
+    assert np.array_equal(kept[1], fresh["a"][1])
+    with pytest.raises(ValueError, match="read-only"):
+        kept[1][0] = 0.0
+    monkeypatch.setattr(index_module, "HOT_BYTES", 8 * 8)
+    index = BM25Index(documents)
+    index.keep_common_scores()
+    # The least common first, so that the most common are the last to give way.
+    assert list(index._hot) == [index._term_id("b"), index._term_id("a")]
+    index.term_scores("c")  # a miss still keeps its scores, and the oldest give way
+    assert list(index._hot) == [index._term_id("a"), index._term_id("c")]
+
+
 def test_kept_scores_survive_searches_from_several_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
