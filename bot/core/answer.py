@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from bot.core.citation import Citation
 from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence
+from bot.core.language import mostly_other_script
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
@@ -429,6 +430,13 @@ def decline_html(result: SearchResult, context: AnswerContext | None = None) -> 
     if result.decision.kind == MessageKind.THANKS:
         return "You're welcome! Ask me anything else about becoming an ML engineer. 🙂"
     tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples[:3])
+    if mostly_other_script(result.question):
+        # Declined for its language, not its subject: "outside what I can help with" would
+        # tell someone asking how to become an ML engineer in Korean that the bot cannot.
+        return (
+            "Sorry, I can only read questions in English: the articles I answer from are in "
+            f"English. Could you ask it in English?\n\nYou could ask:\n{tries}"
+        )
     return (
         "Sorry, that is outside what I can help with: I answer questions about becoming a "
         "machine-learning engineer (role, skills, education, certifications, experience, "
