@@ -11,8 +11,8 @@ so every process's memory is its own. Systems:
   passages that match best without it, weighs regions and definitions, lifts passages whose
   heading names the subject, drops near-duplicates and mixes articles. Its indexes hold
   word pairs as two word numbers, not strings, and each keeps its most common terms' scores
-  between questions (up to 32 MiB an index, made by the questions: in "peak", not in "index
-  RSS");
+  between questions (up to 32 MiB an index; the passage index's are made when the engine
+  starts, so they are in "index RSS", the others' by the questions, in "peak");
 - core: the project's BM25Index alone: `tokenize` each passage's text, build, and per
   question `tokenize` plus `BM25Index.top(..., 10)`;
 - bm25s: `bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer("english"))`,
