@@ -168,8 +168,10 @@ def _mib(value: float) -> str:
     return f"{value / 2**20:8.1f} MiB"
 
 
-def _ratio(values: list[float]) -> str:
-    """A median ratio, with its range over the rounds when there were several."""
+def _ratio(pairs: list[tuple[dict, dict]], key: str) -> str:
+    """The median of each round's ratio of a measure to bm25s's (``pairs``: a system's result
+    and bm25s's, round by round), with the range when there were several rounds."""
+    values = [result[key] / max(base[key], 1e-9) for result, base in pairs]
     text = f"{statistics.median(values):5.1f}x"
     if len(values) > 1:
         text += f" ({min(values):.1f}-{max(values):.1f})"
@@ -209,14 +211,10 @@ def table(results: list[dict]) -> str:
             if not runs or not bases:
                 continue
             pairs = list(zip(runs, bases, strict=False))
-
-            def ratios(key: str, pairs: list[tuple[dict, dict]] = pairs) -> str:
-                return _ratio([r[key] / max(base[key], 1e-9) for r, base in pairs])
-
             lines.append(
-                f"{size:>7} {system + '/bm25s':<13} build {ratios('build_s')}"
-                f"  index RSS {ratios('index_rss')}  peak RSS {ratios('peak_rss')}"
-                f"  p50 {ratios('p50_ms')}  p99 {ratios('p99_ms')}"
+                f"{size:>7} {system + '/bm25s':<13} build {_ratio(pairs, 'build_s')}"
+                f"  index RSS {_ratio(pairs, 'index_rss')}  peak RSS {_ratio(pairs, 'peak_rss')}"
+                f"  p50 {_ratio(pairs, 'p50_ms')}  p99 {_ratio(pairs, 'p99_ms')}"
             )
     return "\n".join(lines)
 

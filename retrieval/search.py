@@ -444,18 +444,7 @@ class SearchEngine:
         """The positions, ascending, of the ``count`` highest scores above 0 (all of them,
         when fewer), and of any score equal to the lowest of those: cutting at a value
         takes half the time of choosing exactly ``count`` positions."""
-        found = None
-        if len(scores) >= 2 * SAMPLE_STRIDE * count:
-            # Finding the scores above 0 costs a branch per passage. Instead, the best of every
-            # SAMPLE_STRIDE-th score give a floor that some 2 * count scores reach, and only
-            # those are looked at; when fewer reach it, all are.
-            sample = scores[::SAMPLE_STRIDE]
-            rank = len(sample) - max(1, 2 * count // SAMPLE_STRIDE)
-            floor = np.partition(sample, rank)[rank]
-            if floor > 0:
-                found = np.flatnonzero(scores >= floor)
-                if len(found) < count:
-                    found = None
+        found = SearchEngine._above_sampled_floor(scores, count)
         if found is None:
             found = nonzero_positions(scores)
         if len(found) > count:
@@ -463,6 +452,22 @@ class SearchEngine:
             cut = np.partition(values, len(values) - count)[len(values) - count]
             found = found[values >= cut]
         return found
+
+    @staticmethod
+    def _above_sampled_floor(scores: np.ndarray, count: int) -> np.ndarray | None:
+        """The positions of the scores at or above a floor that at least ``count`` of them
+        reach, above 0; None when there is no such floor to be had cheaply. Finding every
+        score above 0 costs a branch per passage: instead the best of every SAMPLE_STRIDE-th
+        score give a floor that some 2 * count scores reach, and only those are looked at."""
+        if len(scores) < 2 * SAMPLE_STRIDE * count:
+            return None
+        sample = scores[::SAMPLE_STRIDE]
+        rank = len(sample) - max(1, 2 * count // SAMPLE_STRIDE)
+        floor = np.partition(sample, rank)[rank]
+        if floor <= 0:
+            return None
+        found = np.flatnonzero(scores >= floor)
+        return found if len(found) >= count else None
 
     def _add_best_lines(
         self, total: np.ndarray, terms: dict[str, float], candidates: np.ndarray

@@ -433,13 +433,14 @@ def decline_html(result: SearchResult, context: AnswerContext | None = None) -> 
     if mostly_other_script(result.question):
         # Declined for its language, not its subject: "outside what I can help with" would
         # tell someone asking how to become an ML engineer in Korean that the bot cannot.
-        return (
+        why = (
             "Sorry, I can only read questions in English: the articles I answer from are in "
-            f"English. Could you ask it in English?\n\nYou could ask:\n{tries}"
+            "English. Could you ask it in English?"
         )
-    return (
-        "Sorry, that is outside what I can help with: I answer questions about becoming a "
-        "machine-learning engineer (role, skills, education, certifications, experience, "
-        "salaries in Pakistan, India and the US, roadmaps), from the articles I cite.\n\n"
-        f"You could ask:\n{tries}"
-    )
+    else:
+        why = (
+            "Sorry, that is outside what I can help with: I answer questions about becoming a "
+            "machine-learning engineer (role, skills, education, certifications, experience, "
+            "salaries in Pakistan, India and the US, roadmaps), from the articles I cite."
+        )
+    return f"{why}\n\nYou could ask:\n{tries}"
