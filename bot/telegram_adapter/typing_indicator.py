@@ -28,11 +28,9 @@ TYPING_RENEWAL = 4.5  # seconds; Telegram clears the action after about five
 
 
 @contextlib.asynccontextmanager
-async def typing_while_slow(
-    bot: Bot, chat_id: int, delay: float = TYPING_DELAY
-) -> AsyncIterator[None]:
-    """Show "typing…" in `chat_id` if the body takes longer than `delay` seconds."""
-    indicator = asyncio.create_task(_keep_typing(bot, chat_id, delay))
+async def typing_while_slow(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" in `chat_id` if the body takes longer than `TYPING_DELAY` seconds."""
+    indicator = asyncio.create_task(_keep_typing(bot, chat_id, TYPING_DELAY))
     try:
         yield
     finally:
