@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -84,20 +84,25 @@ class ScopeDecision:
 
 @dataclass(frozen=True, eq=False)
 class _Phrases:
-    """Token phrases, longest first, filed by their first token: a message is checked only
-    against the phrases that start with one of its tokens, not against every phrase."""
+    """Word phrases, longest first, filed by their first word: a message is checked only
+    against the phrases that start with one of its words, not against every phrase."""
 
     phrases: tuple[tuple[str, ...], ...]
     by_first: dict[str, tuple[int, ...]]
 
 
-def _phrases(terms: tuple[str, ...]) -> _Phrases:
-    unique = {tuple(tokenize(term)) for term in terms}
-    phrases = tuple(sorted((p for p in unique if p), key=len, reverse=True))
+def _word_phrases(phrases: Iterable[tuple[str, ...]]) -> _Phrases:
+    """The phrases (but empty ones), each once, filed by first word."""
+    ordered = tuple(sorted({phrase for phrase in phrases if phrase}, key=len, reverse=True))
     by_first: dict[str, list[int]] = {}
-    for number, phrase in enumerate(phrases):
+    for number, phrase in enumerate(ordered):
         by_first.setdefault(phrase[0], []).append(number)
-    return _Phrases(phrases, {first: tuple(numbers) for first, numbers in by_first.items()})
+    return _Phrases(ordered, {first: tuple(numbers) for first, numbers in by_first.items()})
+
+
+def _phrases(terms: tuple[str, ...]) -> _Phrases:
+    """Terms as phrases of the tokens search uses."""
+    return _word_phrases(tuple(tokenize(term)) for term in terms)
 
 
 def _find(phrases: _Phrases, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -114,9 +119,18 @@ def _find(phrases: _Phrases, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
     return spans
 
 
-def _spaced(phrases: Iterable[str]) -> tuple[str, ...]:
-    """Each phrase (but an empty one) with a space either side."""
-    return tuple(f" {phrase} " for phrase in phrases if phrase)
+def _longest_at(phrases: _Phrases, words: Sequence[str], start: int) -> tuple[str, ...] | None:
+    """The longest of the phrases that the words have at `start`, if any."""
+    for number in phrases.by_first.get(words[start], ()):
+        phrase = phrases.phrases[number]
+        if tuple(words[start : start + len(phrase)]) == phrase:
+            return phrase
+    return None
+
+
+def _occurs(phrases: _Phrases, words: Sequence[str]) -> bool:
+    """Whether any of the phrases occurs in the words, as whole words in order."""
+    return any(_longest_at(phrases, words, start) for start in range(len(words)))
 
 
 def _words_and_numbers(text: str) -> list[str]:
@@ -134,18 +148,21 @@ class ScopeClassifier:
         self._career = _phrases(scope.career_terms)
         self._off_domain = _phrases(scope.off_domain_terms)
         self._injections = tuple(" ".join(_plain_words(p)) for p in scope.injection_phrases)
-        greetings = {tuple(_plain_words(g)) for g in scope.greetings}
-        thanks = {tuple(_plain_words(t)) for t in scope.thanks}
-        self._thanks = sorted(thanks, key=len, reverse=True)
-        self._greetings_or_thanks = sorted(greetings | thanks, key=len, reverse=True)
+        greetings = [tuple(_plain_words(g)) for g in scope.greetings]
+        self._thanks = _word_phrases(tuple(_plain_words(t)) for t in scope.thanks)
+        self._greetings_or_thanks = _word_phrases([*greetings, *self._thanks.phrases])
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
-        # Phrases as " words ": found whole in a message's " words ", with no string made
-        # per message and phrase.
-        self._tasks = _spaced(" ".join(_words_and_numbers(t)) for t in scope.task_terms)
-        self._hands_on = _spaced(" ".join(_words_and_numbers(t)) for t in scope.hands_on_terms)
-        self._anchors = _spaced(" ".join(_words_and_numbers(t)) for t in scope.career_anchors)
-        self._spaced_thanks = _spaced(" ".join(p) for p in self._thanks)
-        self._spaced_greetings_or_thanks = _spaced(" ".join(p) for p in self._greetings_or_thanks)
+        # Every topic's phrases filed by first word, each with its topic's place in the list:
+        # a message's topic is then found in one pass over its tokens, not one per topic.
+        self._topic_names = (*self._topics, "general")
+        topic_phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for place, phrases in enumerate(self._topics.values()):
+            for phrase in phrases.phrases:
+                topic_phrases.setdefault(phrase[0], []).append((phrase, place))
+        self._topic_phrases = {first: tuple(found) for first, found in topic_phrases.items()}
+        self._tasks = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.task_terms)
+        self._hands_on = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.hands_on_terms)
+        self._anchors = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.career_anchors)
 
     def _only_mentions_ai(
         self, tokens: tuple[str, ...], domain_spans: list[tuple[int, int]], query: Query
@@ -154,10 +171,10 @@ class ScopeClassifier:
         a message whose only tie to the domain is the word AI, that names nothing of the
         career, and whose other words the articles mostly lack is about something else."""
         named = {tokens[i] for a, b in domain_spans for i in range(a, b)}
-        if not named <= _AI_NAMES or _find(self._career, tokens):
+        if not named <= _AI_NAMES or _occurs(self._career, tokens):
             return False
         topics = (phrases for name, phrases in self._topics.items() if name not in _LOOSE_TOPICS)
-        if any(_find(phrases, tokens) for phrases in topics):
+        if any(_occurs(phrases, tokens) for phrases in topics):
             return False  # "which subjects should I study to do AI later": the way in
         if _STUDYING & set(tokens):
             return False
@@ -169,48 +186,41 @@ class ScopeClassifier:
         """ "hi sir good morning, aap se kuch poochna tha", "arre wah, mast answer tha bhai,
         thanks a lot": a greeting or thanks wrapped in small talk, in any language, that
         names nothing of the domain or the career, is a greeting or thanks."""
-        padded = f" {' '.join(said)} "
-        thanks = self._says(padded, self._spaced_thanks)
-        greeting = thanks or self._says(padded, self._spaced_greetings_or_thanks)
+        thanks = _occurs(self._thanks, said)
+        greeting = thanks or _occurs(self._greetings_or_thanks, said)
         if not greeting or len(said) > MAX_SMALL_TALK_WORDS:
             return None
         named = (self._domain, self._career, self._off_domain)
-        if any(_find(phrases, query.tokens) for phrases in named):
+        if any(_occurs(phrases, query.tokens) for phrases in named):
             return None
         return MessageKind.THANKS if thanks else MessageKind.GREETING
-
-    @staticmethod
-    def _says(padded: str, spaced_phrases: tuple[str, ...]) -> bool:
-        return any(phrase in padded for phrase in spaced_phrases)
 
     def _asks_for_a_task(self, words: list[str], raw: str = "") -> bool:
         """A request for something other than career advice: a joke, a laptop, homework,
         maths to work out, or hands-on ML work done or fixed, unless the message also names
         the career."""
-        padded = f" {' '.join(words)} "
-        if self._says(padded, self._tasks) or _MATHS.search(raw):
+        if _occurs(self._tasks, words) or _MATHS.search(raw):
             return True
         hands_on = (
-            self._says(padded, self._hands_on)
+            _occurs(self._hands_on, words)
             or bool(_DO_IT_FOR_ME.match(raw.strip()))
             or bool(_PASTED_CODE.search(raw))
         )
-        return hands_on and not self._says(padded, self._anchors)
+        return hands_on and not _occurs(self._anchors, words)
 
     @staticmethod
-    def _only(words: list[str], phrases: list[tuple[str, ...]]) -> bool:
+    def _only(words: list[str], phrases: _Phrases) -> bool:
         """The words are one or more of the phrases (longest first), with filler around them."""
         position, found = 0, False
         while position < len(words):
-            for phrase in phrases:
-                if tuple(words[position : position + len(phrase)]) == phrase:
-                    position += len(phrase)
-                    found = True
-                    break
-            else:
-                if words[position] not in _GREETING_FILLER:
-                    return False
+            phrase = _longest_at(phrases, words, position)
+            if phrase is not None:
+                position += len(phrase)
+                found = True
+            elif words[position] in _GREETING_FILLER:
                 position += 1
+            else:
+                return False
         return found
 
     def classify(self, raw: str, query: Query) -> ScopeDecision:
@@ -272,7 +282,11 @@ class ScopeClassifier:
         return self.topic_of(query.tokens, tuple(query.terms))
 
     def topic_of(self, *token_lists: tuple[str, ...]) -> str:
-        for name, phrases in self._topics.items():
-            if any(_find(phrases, tokens) for tokens in token_lists):
-                return name
-        return "general"
+        """The first topic (in the scope file's order) that any of the lists names."""
+        first = len(self._topics)  # "general"
+        for tokens in token_lists:
+            for start, token in enumerate(tokens):
+                for phrase, place in self._topic_phrases.get(token, ()):
+                    if place < first and tokens[start : start + len(phrase)] == phrase:
+                        first = place
+        return self._topic_names[first]

@@ -172,3 +172,19 @@ def test_a_greeting_with_a_question_is_a_question(advisor) -> None:
 def test_vague_career_worries_get_the_passage_on_them(advisor, question: str, section: str) -> None:
     answer = advisor.answer(question)
     assert any(section in c.section for c in answer.citations[:3])
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # Two topics named: the first in scope.yaml's order wins (comparison, salary,
+        # certifications, ...), wherever each stands in the message.
+        ("is the salary of an ML engineer higher compared with a data scientist", "comparison"),
+        ("which certification raises my salary the most", "salary"),
+        ("what certifications should I get", "certifications"),
+        ("what does an ML engineer do all day", "role"),
+        ("what is deep learning", "general"),
+    ],
+)
+def test_a_question_has_the_first_topic_it_names(engine, question: str, topic: str) -> None:
+    assert engine.understand(question).topic == topic
