@@ -174,3 +174,18 @@ def test_edit_distance_counts_a_swap_of_neighbours_as_one_edit() -> None:
     assert not _edit_distance_within("slaray", "salary", 1)  # a swap and more
     assert _edit_distance_within("slaray", "salary", 2)
     assert not _edit_distance_within("python", "salary", 2)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does a machine learning engineer actually do at work?",
+        "Machine learning engineers, what do you do at work?",
+        "what do ML engineers do on the job",
+    ],
+)
+def test_what_the_job_is_at_work_finds_the_responsibilities(engine, question: str) -> None:
+    # "work" alone matches the industries ML engineers "work on" (supply chain, EdTech).
+    best = engine.search(question).hits[0].passage
+    assert "responsibilit" in " ".join((*best.section, best.text)).lower()
+    assert "Supply Chain" not in best.text
