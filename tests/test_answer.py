@@ -70,6 +70,25 @@ def test_reply_opens_with_an_answer_then_points_then_sources(advisor) -> None:
         assert f"[{citation.n}] {html.escape(citation.title, quote=False)}" in answer.html
 
 
+def test_a_stance_that_refers_back_opens_with_what_it_is_about(advisor) -> None:
+    # "Consider ... a master's or Ph.D. ... However, it's not always necessary ...": the
+    # stance alone names nothing asked; with the sentence before it, it answers.
+    first = advisor.answer("Do I need a PhD to become an ML engineer?").html.splitlines()[0]
+    assert first.startswith("<b>Not always.</b>")
+    assert "Ph.D." in first and "not always necessary" in first
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Do I need C++ for ML engineering or is Python enough?", "do ML engineers use SQL?"],
+)
+def test_not_always_is_said_only_of_what_was_asked(advisor, question: str) -> None:
+    # The opening lists "R (optional, ...)": optional is said of R, not of C++ or SQL.
+    first = advisor.answer(question).html.splitlines()[0]
+    assert "optional" in first
+    assert not first.startswith("<b>Not always.</b>")
+
+
 def test_replies_are_short(advisor) -> None:
     dialogue = Dialogue(advisor)
     lengths = sorted(len(visible_text(dialogue.search_answer(q).reply.html)) for q in QUESTIONS[:5])

@@ -37,6 +37,11 @@ SAME_POINT_OVERLAP = 0.6  # points sharing this share of their words say the sam
 RANK_DECAY = 0.3  # a lower-ranked passage's sentence needs this much more to lead
 # A sentence that leans on the one before it ("This will provide ...") reads badly first.
 _LEANS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|here)\b", re.IGNORECASE)
+# ... and one that says "However, it is not always necessary" is about what came before it.
+_REFERS_BACK = re.compile(
+    r"^(?:(?:however|but|yet|still|though),?\s+)?(?:this|these|that|those|it|they|such)\b",
+    re.IGNORECASE,
+)
 # Words that answer "do I need X?" one way or the other.
 _STANCE = re.compile(
     r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory|essential)|optional|"
@@ -173,10 +178,21 @@ def _lead(
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
     best: tuple[float, int, _Candidate, str] | None = None
     for order, candidate in enumerate(candidates):
-        for sentence in split_sentences(candidate.point.text):
-            score = _relevance(sentence, terms) + 0.5 * _relevance(candidate.point.label, terms)
+        sentences = split_sentences(candidate.point.text)
+        for position, sentence in enumerate(sentences):
+            stance = asks_need and bool(_STANCE.search(sentence))
+            # "Consider a master's or Ph.D. ... However, it's not always necessary": a stance
+            # that names what it is about in the sentence before, shown with what leads to it.
+            borrows = (
+                stance
+                and position > 0
+                and bool(_REFERS_BACK.match(sentence))
+                and _through(candidate.point.text, sentence) <= MAX_LEAD_CHARS
+            )
+            said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
+            score = _relevance(said, terms) + 0.5 * _relevance(candidate.point.label, terms)
             score *= 1.0 - RANK_DECAY * (candidate.source - 1)
-            if asks_need and _STANCE.search(sentence):
+            if stance:
                 score *= 3.0
             if asks_duration and DURATION.search(sentence):
                 score *= 2.0
@@ -186,7 +202,11 @@ def _lead(
                 score *= 2.0
             if region_name and region_name.lower() in candidate.point.plain.lower():
                 score *= 1.3
-            if _LEANS_BACK.match(sentence) and not candidate.point.text.startswith(sentence):
+            if (
+                _LEANS_BACK.match(sentence)
+                and not borrows
+                and not candidate.point.text.startswith(sentence)
+            ):
                 score *= 0.4
             if score > 0 and (best is None or score > best[0]):
                 best = (score, order, candidate, sentence)
@@ -200,7 +220,7 @@ def _lead(
     # A sentence late in its point keeps what leads up to it when that is short: "Python is
     # the preferred language ... R is also useful" answers "Python or R?" better than its
     # last sentence alone.
-    if start > 0 and len(text[: start + len(sentence)]) <= MAX_LEAD_CHARS:
+    if start > 0 and _through(text, sentence) <= MAX_LEAD_CHARS:
         return candidate, text[: start + len(sentence)]
     # A short opening sentence takes the next one with it: "X is optional. It helps when ...".
     following = text[start + len(sentence) :].strip()
@@ -209,6 +229,11 @@ def _lead(
         if len(sentence) + len(nxt) < MAX_LEAD_CHARS:
             sentence = f"{sentence} {nxt}"
     return candidate, sentence
+
+
+def _through(text: str, sentence: str) -> int:
+    """How long the text is up to the end of the sentence (its first occurrence)."""
+    return text.index(sentence) + len(sentence)
 
 
 def _same_point(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -307,9 +332,19 @@ def _lead_html(lead: tuple[_Candidate, str], question: str, sources: list[int]) 
     opener = escape(sentence)
     if candidate.point.label and candidate.point.text.startswith(sentence):
         opener = f"<b>{escape(candidate.point.label)}</b>: {opener}"
-    if _NOT_ALWAYS.search(sentence) and _YES_NO.match(question.strip()):
+    if _YES_NO.match(question.strip()) and _says_not_always_of(sentence, question):
         opener = f"<b>Not always.</b> {opener}"
     return f"{opener} {_marks(sources)}"
+
+
+def _says_not_always_of(sentence: str, question: str) -> bool:
+    """Whether a part of the sentence (a list's items are split by ";") that says "optional"
+    or "not always necessary" names something the question does: "R (optional, ...); Java,
+    C++ (for production)" does not answer "do I need C++?" with "not always"."""
+    asked = _content_tokens(question)
+    return any(
+        _NOT_ALWAYS.search(part) and _content_tokens(part) & asked for part in sentence.split(";")
+    )
 
 
 def _marks(sources: list[int]) -> str:
