@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
+from retrieval.names import written_names
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
 
@@ -152,12 +153,13 @@ class QueryAnalyzer:
             self._correction_cache[token] = self._spelling.closest(token)
         return self._correction_cache[token]
 
-    def _fix_word(self, match: re.Match[str]) -> str:
+    def _fix_word(self, match: re.Match[str], names: frozenset[str] = frozenset()) -> str:
         word = match.group(0)
         if (
             word in self._known_words
             or word in STOP_WORDS
             or word in self._english
+            or word in names  # "COMSATS" is a name, not a typo of "costs"
             or not word.isalpha()
         ):
             return word
@@ -175,7 +177,8 @@ class QueryAnalyzer:
         # or where the user wrote a capital R mid-sentence.
         if _LANGUAGE_CONTEXT.search(lowered) or _CAPITAL_R.search(text):
             lowered = _LOWER_R.sub("R", lowered)
-        lowered = _WORD.sub(self._fix_word, lowered)
+        names = written_names(text)
+        lowered = _WORD.sub(lambda match: self._fix_word(match, names), lowered)
         tokens = tokenize(lowered)
         unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
         subject_text, asks_definition = self._definition_subject(lowered)

@@ -16,6 +16,7 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
+from retrieval.names import written_names
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
@@ -47,8 +48,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # an article lacking "worth" or "exactly" does not lack the subject.
 _NOT_SUBJECTS = frozenset(
     tokenize(
-        "worth worthwhile put pick picked choose chose later exactly actually basically "
-        "honestly seriously literally definitely probably possible possibly usually typically "
+        "worth worthwhile important importance put pick picked choose chose later exactly "
+        "actually basically honestly seriously literally definitely probably possible possibly "
+        "usually typically "
         "generally mostly kind sort thing things stuff lot lots bit little enough okay ok fine "
         "true false right wrong sure able try trying tried mean means meant say said tell told "
         "think thought feel felt guess hope wish wonder wondering confused confusing idea "
@@ -168,16 +170,16 @@ def _absent_words(
     word ("visa", "layoffs", "GRE") names a subject the articles lack; a word merely absent
     from the articles ("matter", "ready") is usually a way of asking about what they have."""
     unknown = set(query.unknown) - query.story  # words of the story around the question
+    names = written_names(question)  # "GRE", "LangChain", "MLflow": a subject
     absent: set[str] = set()
     for word in _WORD.findall(question):
-        acronym = word.isupper() and len(word) >= 3  # "GRE", "OPT": short but a subject
         for token in tokenize(word.lower()):
             if token not in unknown or token in article_vocabulary or token in _NOT_SUBJECTS:
                 continue
             if len(token) <= 2 or token in _PLACE_TOKENS or not token.isalpha():
                 continue
-            if not acronym and word.lower() not in english:
-                continue  # slang, a typo or a name ("kinda", "smth"): not a subject
+            if word.lower() not in names and word.lower() not in english:
+                continue  # slang or a typo ("kinda", "smth"): not a subject
             absent.add(token)
     return absent
 
