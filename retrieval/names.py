@@ -20,8 +20,8 @@ SHOUTING_SHARE = 0.5  # of a message's letters in capitals: it is shouted, not n
 def written_names(text: str) -> frozenset[str]:
     """The words of the text written with capitals inside them, lower-cased; none when most
     of its letters are capitals ("HOW TO BECOM ML ENGINER" is typed, not named)."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters or sum(c.isupper() for c in letters) >= SHOUTING_SHARE * len(letters):
+    letters = sum(map(str.isalpha, text))
+    if not letters or sum(map(str.isupper, text)) >= SHOUTING_SHARE * letters:
         return frozenset()
     return frozenset(
         word.lower()

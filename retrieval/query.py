@@ -153,7 +153,7 @@ class QueryAnalyzer:
             self._correction_cache[token] = self._spelling.closest(token)
         return self._correction_cache[token]
 
-    def _fix_word(self, match: re.Match[str], names: frozenset[str] = frozenset()) -> str:
+    def _fix_word(self, match: re.Match[str], names: frozenset[str]) -> str:
         word = match.group(0)
         if (
             word in self._known_words

@@ -50,8 +50,8 @@ _NOT_SUBJECTS = frozenset(
     tokenize(
         "worth worthwhile important importance put pick picked choose chose later exactly "
         "actually basically honestly seriously literally definitely probably possible possibly "
-        "usually typically "
-        "generally mostly kind sort thing things stuff lot lots bit little enough okay ok fine "
+        "usually typically generally mostly kind sort thing things stuff lot lots bit little "
+        "enough okay ok fine "
         "true false right wrong sure able try trying tried mean means meant say said tell told "
         "think thought feel felt guess hope wish wonder wondering confused confusing idea "
         "ideas advice suggestion suggestions tips tip help helpful useful start started "
