@@ -76,6 +76,8 @@ class Query:
     # The user's words that the vocabulary knows as a phrase ("ml eng", "data sci"): known
     # to the bot even where no article spells them so.
     phrased: frozenset[str] = frozenset()
+    # Words written as names ("COMSATS", "LangChain"), lower-cased: see retrieval/names.py.
+    names: frozenset[str] = frozenset()
 
 
 # What may not touch a phrase on either side for it to count as whole words ("ml" in "html"
@@ -205,6 +207,7 @@ class QueryAnalyzer:
                 for match in self._phrase_pattern.finditer(lowered)
                 for token in tokenize(match.group(1))
             ),
+            names=names,
         )
 
     def _subject_tokens(self, subject_text: str) -> tuple[str, ...]:

@@ -16,7 +16,6 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
-from retrieval.names import written_names
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
@@ -170,7 +169,6 @@ def _absent_words(
     word ("visa", "layoffs", "GRE") names a subject the articles lack; a word merely absent
     from the articles ("matter", "ready") is usually a way of asking about what they have."""
     unknown = set(query.unknown) - query.story  # words of the story around the question
-    names = written_names(question)  # "GRE", "LangChain", "MLflow": a subject
     absent: set[str] = set()
     for word in _WORD.findall(question):
         for token in tokenize(word.lower()):
@@ -178,7 +176,7 @@ def _absent_words(
                 continue
             if len(token) <= 2 or token in _PLACE_TOKENS or not token.isalpha():
                 continue
-            if word.lower() not in names and word.lower() not in english:
+            if word.lower() not in query.names and word.lower() not in english:
                 continue  # slang or a typo ("kinda", "smth"): not a subject
             absent.add(token)
     return absent

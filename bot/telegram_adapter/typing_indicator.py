@@ -30,15 +30,15 @@ TYPING_RENEWAL = 4.5  # seconds; Telegram clears the action after about five
 @contextlib.asynccontextmanager
 async def typing_while_slow(bot: Bot, chat_id: int) -> AsyncIterator[None]:
     """Show "typing…" in `chat_id` if the body takes longer than `TYPING_DELAY` seconds."""
-    indicator = asyncio.create_task(_keep_typing(bot, chat_id, TYPING_DELAY))
+    indicator = asyncio.create_task(_keep_typing(bot, chat_id))
     try:
         yield
     finally:
         indicator.cancel()
 
 
-async def _keep_typing(bot: Bot, chat_id: int, delay: float) -> None:
-    wait = delay
+async def _keep_typing(bot: Bot, chat_id: int) -> None:
+    wait = TYPING_DELAY
     while True:
         await asyncio.sleep(wait)
         try:
