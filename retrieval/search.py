@@ -14,6 +14,7 @@ from knowledge import KnowledgeBase
 from knowledge.cache_files import default_cache_dir
 from knowledge.english_words import EnglishWords
 from retrieval.chunking import Passage
+from retrieval.duplicates import DuplicateFilter
 from retrieval.engine_cache import fingerprint, load_state, save_state
 from retrieval.engine_state import EngineState, build_state, paused_collection
 from retrieval.index import nonzero_positions
@@ -46,11 +47,9 @@ COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
 # answers it: "AI jobs" asks about ML jobs, not about passages that say "AI" most.
 DOMAIN_NAMES = frozenset({"ai", "artifici", "intellig", "artifici_intellig"})
-TOKEN_SETS_KEPT = 4096  # passages' token sets kept for the duplicate check
 # Definition matches kept: a "what is X" question needs X's twice (is X something the
 # articles define at all, and then the ranking).
 DEFINITION_MATCHES_KEPT = 16
-DUPLICATE_OVERLAP = 0.6  # passages sharing this share of their tokens say the same thing
 DIVERSE_TOP = 3
 DIVERSE_MIN_SHARE = 0.7  # a second article's passage this close to third place takes it
 # A question that names a country prefers the articles written about it.
@@ -197,11 +196,7 @@ class SearchEngine:
         self.ask_index = state.ask_index
         # Where each passage's lines begin in the line index, and where the last one's end.
         self._first_line = np.append(state.first_unit, self.unit_index.size)
-        self._passage_term_offsets = state.passage_term_offsets
-        self._passage_term_ids = state.passage_term_ids
-        # A passage's distinct tokens, made when it is ranked; the most recent kept (at scale,
-        # keeping every passage's would grow by some 8 KB a passage ever ranked).
-        self._token_set = functools.lru_cache(maxsize=TOKEN_SETS_KEPT)(self._tokens_of)
+        self.duplicates = DuplicateFilter(state.passage_term_offsets, state.passage_term_ids)
         self._headings = _headings_by_passage(state, self.index.idf)
         # Defined term (as a token set) -> the passages that define it, and how plainly.
         self._definitions = _definitions(state)
@@ -509,24 +504,8 @@ class SearchEngine:
     def _rank(
         self, query: Query, terms: dict[str, float], limit: int
     ) -> tuple[tuple[Hit, ...], float]:
-        hits: list[Hit] = []
-        kept: list[int] = []
         ranked, best = self._scores(query, terms)
-        for number, score in ranked[: limit * 2]:
-            tokens = self._token_set(number)
-            if any(self._overlap(tokens, self._token_set(other)) for other in kept):
-                continue
-            hits.append(Hit(self.passages[number], score))
-            kept.append(number)
-            if len(hits) == limit:
-                break
+        scores = dict(ranked[: limit * 2])
+        kept = self.duplicates.distinct(list(scores), limit)
+        hits = [Hit(self.passages[number], scores[number]) for number in kept]
         return tuple(_diversify(hits)), best
-
-    def _tokens_of(self, number: int) -> frozenset[int]:
-        """A passage's distinct tokens (as ids)."""
-        run = self._passage_term_offsets[number : number + 2]
-        return frozenset(self._passage_term_ids[run[0] : run[1]].tolist())
-
-    @staticmethod
-    def _overlap(a: frozenset[int], b: frozenset[int]) -> bool:
-        return len(a & b) >= DUPLICATE_OVERLAP * min(len(a), len(b))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from retrieval import duplicates as duplicates_module
 from retrieval import search as search_module
 from retrieval.search import COMMON_WEIGHT, UNIT_WEIGHT
 
@@ -133,18 +134,18 @@ def test_definition_match_weighs_only_terms_that_can_match_and_misses_none(
         assert found.max() > 0
 
 
-def test_passages_token_sets_are_kept_within_a_bound(engine) -> None:
+def test_passages_term_sets_are_kept_within_a_bound(engine) -> None:
     for question in ("which python libraries should I learn", "ML engineer salary in India"):
         engine.search(question)
-    kept = engine._token_set.cache_info()
-    assert 0 < kept.currsize <= kept.maxsize == search_module.TOKEN_SETS_KEPT
+    kept = engine.duplicates.term_set.cache_info()
+    assert kept.currsize <= kept.maxsize == duplicates_module.SETS_KEPT
     terms = engine._weighted_terms(engine.analyzer.analyze("python"))
     (number,) = np.flatnonzero(engine.index.dense_scores(terms))[:1]
-    assert engine.index._term_id("python") in engine._token_set(int(number))
+    assert engine.index._term_id("python") in engine.duplicates.term_set(int(number))
 
 
 def test_no_hit_shares_most_of_its_tokens_with_a_better_one(engine) -> None:
-    offsets, ids = engine._passage_term_offsets, engine._passage_term_ids
+    offsets, ids = engine.duplicates._offsets, engine.duplicates._term_ids
     for question in ("which python libraries should I learn", "what is overfitting"):
         hits = engine.search(question).hits
         numbers = [engine.passages.index(hit.passage) for hit in hits]
@@ -153,4 +154,4 @@ def test_no_hit_shares_most_of_its_tokens_with_a_better_one(engine) -> None:
         for later, tokens in enumerate(sets):
             for earlier in sets[:later]:
                 overlap = len(tokens & earlier)
-                assert overlap < search_module.DUPLICATE_OVERLAP * min(len(tokens), len(earlier))
+                assert overlap < duplicates_module.OVERLAP * min(len(tokens), len(earlier))
