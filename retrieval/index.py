@@ -504,37 +504,50 @@ class BM25Index:
         self, start: int, end: int, doc_ids: np.ndarray, tf: np.ndarray
     ) -> np.ndarray:
         """BM25+ contributions of the term whose postings are ``start:end`` to the given of
-        its documents (with their term frequencies): one formula for every way of scoring."""
-        saturation = tf * (self._k1 + 1.0) / (self._length_norm[doc_ids] + tf)
-        return self._idf[end - start] * (self._delta + saturation)
+        its documents (with their term frequencies)."""
+        return self._idf[end - start] * self._saturation(doc_ids, tf)
+
+    def _saturation(self, doc_ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """BM25+'s term-frequency part, which the term's IDF multiplies: one formula for
+        every way of scoring."""
+        return self._delta + tf * (self._k1 + 1.0) / (self._length_norm[doc_ids] + tf)
 
     def scores_of(self, weighted_terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
         """The scores of the given documents (ascending ids), :meth:`dense_scores`'s for
         them to the last bit, found by looking them up in each term's postings: for a few
         hundred documents, far less work than scoring every document a term occurs in."""
-        totals = np.zeros(len(documents))
-        if not len(documents):
-            return totals
+        count = len(documents)
+        # Per term only the lookup; the postings found are scored together, and summed
+        # term by term in the terms' order as dense_scores sums them.
+        wanted_runs, position_runs, idfs, weights, found = [], [], [], [], []
         for term, weight in weighted_terms.items():
-            term_id = self._term_id(term)
+            term_id = self._term_id(term) if count else -1
             if term_id < 0:
                 continue
             start, end = self._offsets.item(term_id), self._offsets.item(term_id + 1)
             postings = self._doc_ids[start:end]
             # Search the shorter list in the longer (both ascending).
-            if len(postings) < len(documents):
-                at = np.minimum(documents.searchsorted(postings), len(documents) - 1)
-                found = np.flatnonzero(documents[at] == postings)
-                wanted, positions = at[found], found
+            if len(postings) < count:
+                at = np.minimum(documents.searchsorted(postings), count - 1)
+                positions = np.flatnonzero(documents[at] == postings)
+                wanted = at[positions]
             else:
                 at = np.minimum(postings.searchsorted(documents), len(postings) - 1)
                 wanted = np.flatnonzero(postings[at] == documents)
                 positions = at[wanted]
             if len(wanted):
-                doc_ids = postings[positions]
-                tf = self._term_freqs[start + positions]
-                totals[wanted] += self._contributions(start, end, doc_ids, tf) * weight
-        return totals
+                wanted_runs.append(wanted)
+                position_runs.append(positions + start)
+                idfs.append(self._idf[end - start])
+                weights.append(weight)
+                found.append(len(wanted))
+        if not found:
+            return np.zeros(count)
+        postings = np.concatenate(position_runs)
+        contributions = self._saturation(self._doc_ids[postings], self._term_freqs[postings])
+        contributions *= np.repeat(idfs, found)
+        contributions *= np.repeat(weights, found)
+        return np.bincount(np.concatenate(wanted_runs), weights=contributions, minlength=count)
 
     def dense_scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """Score of every passage (0 where no term occurs), summed term by term."""
