@@ -289,15 +289,22 @@ class SearchEngine:
             return MIN_SCORE_WITH_UNKNOWN_WORDS
         return 0.0 if decision.anchored else MIN_UNANCHORED_SCORE
 
-    def _heading_bonus(self, number: int, query_tokens: frozenset[str], total_idf: float) -> float:
-        """A passage whose heading names the whole subject asked about ("what is
-        reinforcement learning" -> "Reinforcement Learning:") gains in proportion to
-        how much of the question that heading covers."""
-        best = 0.0
-        for heading, heading_idf in self._headings[number]:
-            if heading <= query_tokens:
-                best = max(best, heading_idf / total_idf)
-        return 1.0 + HEADING_MATCH_BOOST * best
+    def _heading_bonuses(self, numbers: list[int], query: Query) -> list[float]:
+        """Each passage's factor for its heading: one whose heading names the whole subject
+        asked about ("what is reinforcement learning" -> "Reinforcement Learning:") gains in
+        proportion to how much of the question that heading covers."""
+        query_tokens = frozenset(query.tokens)
+        total_idf = sum(self.index.idf(t) for t in sorted(query_tokens))
+        if total_idf <= 0:
+            return [1.0] * len(numbers)
+        bonuses = []
+        for number in numbers:
+            best = 0.0  # the IDF of the heading that covers most of the question
+            for heading, heading_idf in self._headings[number]:
+                if heading_idf > best and heading <= query_tokens:
+                    best = heading_idf
+            bonuses.append(1.0 + HEADING_MATCH_BOOST * (best / total_idf))
+        return bonuses
 
     def _weighted_terms(self, query: Query) -> dict[str, float]:
         """Words in most passages ("machine", "learning") say little about which one fits."""
@@ -420,14 +427,13 @@ class SearchEngine:
             return [], 0.0
         depth = min(RERANK_DEPTH, len(candidates))
         shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
-        query_tokens = frozenset(query.tokens)
-        total_idf = sum(self.index.idf(t) for t in sorted(query_tokens))
-        ranked = []
-        for number in shortlist.tolist():
-            score = float(total[number])
-            if total_idf > 0:
-                score *= self._heading_bonus(number, query_tokens, total_idf)
-            ranked.append((number, score))
+        numbers = shortlist.tolist()
+        scores = total[shortlist].tolist()
+        bonuses = self._heading_bonuses(numbers, query)
+        ranked = [
+            (number, score * bonus)
+            for number, score, bonus in zip(numbers, scores, bonuses, strict=True)
+        ]
         ranked.sort(key=lambda item: (-item[1], item[0]))
         best = ranked[0][1]
         if self.semantic is not None:
