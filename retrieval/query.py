@@ -114,6 +114,21 @@ class _VocabularyTokens:
         return token in self._tokens
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """A text's tokens and the vocabulary's phrases in it (longest first, as found)."""
+
+    tokens: list[str]
+    phrases: list[str]
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    words: tuple[str, ...]  # the phrase's own tokens ("ml eng" -> ml, eng)
+    expansion: tuple[str, ...]  # its expansion's tokens
+    expansion_pairs: tuple[str, ...]  # and their adjacent pairs
+
+
 class QueryAnalyzer:
     def __init__(
         self,
@@ -129,6 +144,7 @@ class QueryAnalyzer:
         self._correction_pattern = PhrasePattern(self._corrections, *_WHOLE_WORD)
         self._known = KnownTokens((known_tokens, _VocabularyTokens(vocabulary.expansions)))
         self._correction_cache: dict[str, str | None] = {}
+        self._phrases: dict[str, _Phrase] = {}  # filled by _phrase as messages bring them
         # Misspellings are fixed on whole words ("comunication" -> "communication"),
         # before stemming makes them harder to compare.
         vocabulary_words = {w for text in vocabulary.expansions for w in text.split()}
@@ -181,16 +197,17 @@ class QueryAnalyzer:
             lowered = _LOWER_R.sub("R", lowered)
         names = written_names(text)
         lowered = _WORD.sub(lambda match: self._fix_word(match, names), lowered)
-        tokens = tokenize(lowered)
+        reading = self._read(lowered)
+        tokens = reading.tokens
         unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
         subject_text, asks_definition = self._definition_subject(lowered)
         subject = self._subject_tokens(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
-        terms = self._weighted_terms(subject_text if subject else lowered)
-        focus = self._asking_part(lowered)
+        terms = self._weighted_terms(self._read(subject_text) if subject else reading)
+        focus = self._asking_part(lowered, len(tokens))
         story: set[str] = set()
         if focus and not subject:
-            focus_terms = self._weighted_terms(focus)
+            focus_terms = self._weighted_terms(self._read(focus))
             story = {term for term in terms if term not in focus_terms}
             for term in story:
                 terms[term] *= CONTEXT_WEIGHT
@@ -203,9 +220,7 @@ class QueryAnalyzer:
             story=frozenset(story),
             asks_definition=bool(subject) and asks_definition,
             phrased=frozenset(
-                token
-                for match in self._phrase_pattern.finditer(lowered)
-                for token in tokenize(match.group(1))
+                token for phrase in reading.phrases for token in self._phrase(phrase).words
             ),
             names=names,
         )
@@ -221,18 +236,35 @@ class QueryAnalyzer:
         )
         return tuple(dict.fromkeys(tokenize(spelled_out)))
 
-    def _weighted_terms(self, lowered: str) -> dict[str, float]:
+    def _read(self, text: str) -> _Reading:
+        return _Reading(
+            tokenize(text), [match.group(1) for match in self._phrase_pattern.finditer(text)]
+        )
+
+    def _phrase(self, phrase: str) -> _Phrase:
+        """A vocabulary phrase's tokens and its expansion's, tokenized once per process."""
+        found = self._phrases.get(phrase)
+        if found is None:
+            expansion = tokenize(self._expansions[phrase])
+            found = _Phrase(
+                tuple(tokenize(phrase)),
+                tuple(expansion),
+                tuple(with_bigrams(expansion)[len(expansion) :]),
+            )
+            self._phrases[phrase] = found
+        return found
+
+    def _weighted_terms(self, reading: _Reading) -> dict[str, float]:
         """The words of a text with the vocabulary's expansions and bigrams, weighted."""
-        tokens = tokenize(lowered)
+        tokens = reading.tokens
         terms: dict[str, float] = dict.fromkeys(tokens, 1.0)
         phrase_words: set[str] = set()
         added: dict[str, float] = {}
-        phrases = [match.group(1) for match in self._phrase_pattern.finditer(lowered)]
+        phrases = [self._phrase(phrase) for phrase in reading.phrases]
         for phrase in phrases:
-            phrase_words.update(tokenize(phrase))
-            expansion = tokenize(self._expansions[phrase])
-            weight = EXPANSION_WEIGHT if len(expansion) <= 2 else LONG_EXPANSION_WEIGHT
-            for token in expansion:
+            phrase_words.update(phrase.words)
+            weight = EXPANSION_WEIGHT if len(phrase.expansion) <= 2 else LONG_EXPANSION_WEIGHT
+            for token in phrase.expansion:
                 added[token] = max(added.get(token, 0.0), weight)
         for token in phrase_words - set(added):
             if token in terms:
@@ -242,17 +274,19 @@ class QueryAnalyzer:
         for pair in with_bigrams(tokens)[len(tokens) :]:
             terms.setdefault(pair, BIGRAM_WEIGHT)
         for phrase in phrases:
-            expansion = tokenize(self._expansions[phrase])
-            for pair in with_bigrams(expansion)[len(expansion) :]:
+            for pair in phrase.expansion_pairs:
                 terms.setdefault(pair, BIGRAM_WEIGHT)
         return terms
 
     @staticmethod
-    def _asking_part(lowered: str) -> str:
-        """The question sentences of a message that also tells a story, else ""."""
+    def _asking_part(lowered: str, token_count: int) -> str:
+        """The question sentences of a message (of ``token_count`` tokens) that also tells
+        a story, else ""."""
+        if token_count < MIN_STORY_TOKENS:
+            return ""
         sentences = [m.group(0).strip() for m in _SENTENCE.finditer(lowered)]
         sentences = [s for s in sentences if len(tokenize(s)) >= 2]
-        if len(sentences) < 2 or len(tokenize(lowered)) < MIN_STORY_TOKENS:
+        if len(sentences) < 2:
             return ""
         asking = [s for s in sentences if s.endswith("?")] or sentences[-1:]
         return " ".join(asking) if len(asking) < len(sentences) else ""
