@@ -189,6 +189,13 @@ def nonzero_positions(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(values != 0)
 
 
+def run_positions(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions ``start:start + count`` of every run end to end (rows of compressed
+    sparse rows, a passage's lines), and where each run begins among them."""
+    firsts = np.cumsum(counts) - counts
+    return np.arange(int(counts.sum())) + np.repeat(starts - firsts, counts), firsts
+
+
 def _pairs_fit(starts: np.ndarray, seconds: np.ndarray, words: int) -> bool:
     """Whether word pairs filed by first word (see BM25Index) are in order and in range."""
     if starts.shape != (words + 1,) or starts.dtype.kind != "i" or seconds.dtype != np.int32:

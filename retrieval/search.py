@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from retrieval.chunking import Passage
 from retrieval.duplicates import DuplicateFilter
 from retrieval.engine_cache import fingerprint, load_state, save_state
 from retrieval.engine_state import EngineState, build_state, paused_collection
-from retrieval.index import nonzero_positions
+from retrieval.headings import Headings
+from retrieval.index import nonzero_positions, run_positions
 from retrieval.query import KnownTokens, Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
@@ -120,21 +120,6 @@ def _diversify(hits: list[Hit]) -> list[Hit]:
     return hits
 
 
-def _headings_by_passage(
-    state: EngineState, idf: Callable[[str], float]
-) -> list[list[tuple[frozenset[str], float]]]:
-    """Each passage's headings and labels as token sets, each weighed by the sum of its
-    words' IDFs (each word's looked up once)."""
-    headings = state.headings
-    idfs = np.array([idf(word) for word in headings.vocabulary])[headings.values]
-    words = headings.words()
-    found: list[list[tuple[frozenset[str], float]]] = [[] for _ in state.passages]
-    bounds = itertools.pairwise(headings.offsets.tolist())
-    for owner, (start, end) in zip(state.heading_owner.tolist(), bounds, strict=True):
-        found[owner].append((frozenset(words[start:end]), sum(idfs[start:end].tolist())))
-    return found
-
-
 def _definitions(state: EngineState) -> list[tuple[frozenset[str], np.ndarray, np.ndarray]]:
     """Each defined term (a token set), the passages that define it and how plainly."""
     owners: dict[frozenset[str], tuple[list[int], list[float]]] = {}
@@ -197,7 +182,7 @@ class SearchEngine:
         # Where each passage's lines begin in the line index, and where the last one's end.
         self._first_line = np.append(state.first_unit, self.unit_index.size)
         self.duplicates = DuplicateFilter(state.passage_term_offsets, state.passage_term_ids)
-        self._headings = _headings_by_passage(state, self.index.idf)
+        self.headings = Headings(state, self.index.idf)
         # Defined term (as a token set) -> the passages that define it, and how plainly.
         self._definitions = _definitions(state)
         # Each token -> the defined terms that contain it: a question is checked only against
@@ -289,22 +274,16 @@ class SearchEngine:
             return MIN_SCORE_WITH_UNKNOWN_WORDS
         return 0.0 if decision.anchored else MIN_UNANCHORED_SCORE
 
-    def _heading_bonuses(self, numbers: list[int], query: Query) -> list[float]:
+    def _heading_bonuses(self, passages: np.ndarray, query: Query) -> np.ndarray:
         """Each passage's factor for its heading: one whose heading names the whole subject
         asked about ("what is reinforcement learning" -> "Reinforcement Learning:") gains in
         proportion to how much of the question that heading covers."""
         query_tokens = frozenset(query.tokens)
         total_idf = sum(self.index.idf(t) for t in sorted(query_tokens))
         if total_idf <= 0:
-            return [1.0] * len(numbers)
-        bonuses = []
-        for number in numbers:
-            best = 0.0  # the IDF of the heading that covers most of the question
-            for heading, heading_idf in self._headings[number]:
-                if heading_idf > best and heading <= query_tokens:
-                    best = heading_idf
-            bonuses.append(1.0 + HEADING_MATCH_BOOST * (best / total_idf))
-        return bonuses
+            return np.ones(len(passages))
+        covered = self.headings.best_named(passages, query_tokens) / total_idf
+        return 1.0 + HEADING_MATCH_BOOST * covered
 
     def _weighted_terms(self, query: Query) -> dict[str, float]:
         """Words in most passages ("machine", "learning") say little about which one fits."""
@@ -427,13 +406,8 @@ class SearchEngine:
             return [], 0.0
         depth = min(RERANK_DEPTH, len(candidates))
         shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
-        numbers = shortlist.tolist()
-        scores = total[shortlist].tolist()
-        bonuses = self._heading_bonuses(numbers, query)
-        ranked = [
-            (number, score * bonus)
-            for number, score, bonus in zip(numbers, scores, bonuses, strict=True)
-        ]
+        scores = total[shortlist] * self._heading_bonuses(shortlist, query)
+        ranked = list(zip(shortlist.tolist(), scores.tolist(), strict=True))
         ranked.sort(key=lambda item: (-item[1], item[0]))
         best = ranked[0][1]
         if self.semantic is not None:
@@ -480,9 +454,7 @@ class SearchEngine:
             return
         # The candidates' lines, passage after passage (a passage's lines are consecutive).
         starts = self._first_line[candidates]
-        counts = self._first_line[candidates + 1] - starts
-        firsts = np.cumsum(counts) - counts  # where each candidate's lines begin among them
-        lines = np.arange(int(counts.sum())) + np.repeat(starts - firsts, counts)
+        lines, firsts = run_positions(starts, self._first_line[candidates + 1] - starts)
         line_scores = self.unit_index.scores_of(terms, lines)
         total[candidates] += UNIT_WEIGHT * np.maximum.reduceat(line_scores, firsts)
 
