@@ -130,6 +130,8 @@ def _longest_at(phrases: _Phrases, words: Sequence[str], start: int) -> tuple[st
 
 def _occurs(phrases: _Phrases, words: Sequence[str]) -> bool:
     """Whether any of the phrases occurs in the words, as whole words in order."""
+    if phrases.by_first.keys().isdisjoint(words):  # most messages: no phrase can start
+        return False
     return any(_longest_at(phrases, words, start) for start in range(len(words)))
 
 

@@ -13,6 +13,8 @@ from retrieval.names import written_names
         ("I'm doing BSCS from COMSATS. Do employers care?", {"bscs", "comsats"}),
         ("Should I learn LangChain or MLflow first?", {"langchain", "mlflow"}),
         ("How do I get hired at OpenAI", {"openai"}),
+        # A name after digits, and one right after a capital that starts the word.
+        ("Is 3DSMax or x86AI useful? What about iOS", {"dsmax", "x86ai", "ios"}),
         # Too short to tell, or capitalized only as a sentence or a place is.
         ("I want AI and ML jobs in Lahore. Which skills?", set()),
         # Shouted: every word has capitals, none is a name.
