@@ -228,7 +228,8 @@ class ScopeClassifier:
     def classify(self, raw: str, query: Query) -> ScopeDecision:
         words = _plain_words(raw)
         # "hiii", "heyyy", "thanksss": a drawn-out greeting is still a greeting.
-        said = [_DRAWN_OUT.sub(r"\1", word) for word in words]
+        joined = " ".join(words)
+        said = _DRAWN_OUT.sub(r"\1", joined).split()  # (a run of one letter stays in its word)
         if said and self._only(said, self._thanks):
             return ScopeDecision(MessageKind.THANKS, "thanks")
         if said and self._only(said, self._greetings_or_thanks):
@@ -236,7 +237,6 @@ class ScopeClassifier:
         social = self._social_kind(said, query)
         if social is not None:
             return ScopeDecision(social, "small talk around a greeting or thanks")
-        joined = " ".join(words)
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot", firm=True)
         if self._asks_for_a_task(_words_and_numbers(raw), raw):
