@@ -67,6 +67,21 @@ _STEMS: dict[str, str] = {}
 STEM_CACHE_SIZE = 1 << 19
 
 
+class _PlainTokens(dict[str, str]):
+    """A plain word's token: its stem, or "" for a stop word, made when first asked for (a
+    dict lookup per word, in C, for the words already seen; bounded like the stems)."""
+
+    def __missing__(self, word: str) -> str:
+        token = "" if word in STOP_WORDS else stem(word)
+        if len(self) >= STEM_CACHE_SIZE:
+            self.clear()
+        self[word] = token
+        return token
+
+
+_PLAIN_TOKENS = _PlainTokens()
+
+
 def stem(word: str) -> str:
     found = _STEMS.get(word)
     if found is None:
@@ -148,8 +163,7 @@ def tokenize_words(text: str) -> tuple[list[str], list[str]]:
         tokens = [stem(word) for word, special in found if special or word not in STOP_WORDS]
         return tokens, [word for word, _ in found]
     plain = _plain_words(text)
-    stems = _STEMS
-    return [stems.get(word) or stem(word) for word in plain if word not in STOP_WORDS], plain
+    return list(filter(None, map(_PLAIN_TOKENS.__getitem__, plain))), plain
 
 
 def with_bigrams(tokens: list[str]) -> list[str]:
