@@ -3,9 +3,12 @@
 
 Such a word is a product, a company or a college: never a typo of an article word to correct
 ("COMSATS" is not "costs"), and a subject the articles may lack even though no English
-dictionary has it. Slang and typos are written in lower case. (A word with only a first
-capital is not taken for a name: sentences start with one, and places, which the lexicon
-knows, have one.)
+dictionary has it. Slang and typos are written in lower case.
+
+A word with only a first capital ("Airflow", "Databricks") is weaker evidence: sentences start
+with one, and so do places. :func:`capitalized_words` takes it for a name only mid-sentence
+and not where a place is named; only the check for subjects the articles lack reads it, not
+the spelling corrector.
 """
 
 from __future__ import annotations
@@ -31,3 +34,41 @@ def written_names(text: str) -> frozenset[str]:
         for word in _WORD.findall(text)
         if len(word) >= MIN_NAME_LETTERS and any(c.isupper() for c in word[1:])
     )
+
+
+_WORD_OR_MARK = re.compile(r"[A-Za-z][A-Za-z0-9]*|[,.!?:;\n]")
+_SENTENCE_END = frozenset(".!?:;\n")
+TITLE_CASE_SHARE = 0.7  # of a message's words capitalized: it is written in title case
+# After these a capitalized word is where something is ("in Seattle", "from Lahore, Pakistan",
+# "moving to Austin or Denver"): a place, which the lexicon and the region rules judge.
+_LOCATIVE = frozenset({"in", "from", "at", "near", "to", "around", "across", "into", "within"})
+_LIST_WORDS = frozenset({",", "or", "and"})
+
+
+def capitalized_words(text: str) -> frozenset[str]:
+    """The words of the text with a first capital where no sentence starts and no place is
+    named ("is Apache Airflow worth it", "the Databricks exam"), lower-cased: a product, a
+    company or a course. None in a message written in title case or shouted, where capitals
+    say nothing."""
+    items = _WORD_OR_MARK.findall(text)
+    words = [item for item in items if item[0].isalpha()]
+    if sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words):
+        return frozenset()
+    found: set[str] = set()
+    starts_sentence, in_place = True, False
+    for item in items:
+        capitalized = item[0].isupper()
+        if in_place and not capitalized and item not in _LIST_WORDS:
+            in_place = False
+        if item in _SENTENCE_END:
+            starts_sentence = True
+            continue
+        if item in _LOCATIVE:
+            in_place = True
+        elif (
+            capitalized and not starts_sentence and not in_place
+            and len(item) >= MIN_NAME_LETTERS and item[1:].islower()
+        ):
+            found.add(item.lower())
+        starts_sentence = False
+    return frozenset(found)

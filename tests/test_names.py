@@ -4,7 +4,7 @@ import pytest
 
 from bot.core.dialogue import Dialogue
 from evaluation.replies import visible_text
-from retrieval.names import written_names
+from retrieval.names import capitalized_words, written_names
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,40 @@ def test_a_named_product_the_articles_lack_is_said_to_be_missing(
     html = Dialogue(advisor).search_answer(question).reply.html
     first = visible_text(html).splitlines()[0]
     assert first.startswith("The articles don't mention") and name in first
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Is Apache Airflow worth learning? Which one, Kubeflow or MLflow",
+         {"apache", "airflow", "kubeflow"}),
+        # A sentence's first word, and a place after "in", "from", "to" (with its list).
+        ("Salary in Seattle? Moving from Austin, Texas or Denver to Boston.", set()),
+        ("I live in Lahore and the Databricks exam is next week", {"databricks"}),
+        # Title case and shouting say nothing.
+        ("How To Become An ML Engineer In Canada", set()),
+        ("WHAT IS THE SALARY IN TORONTO", set()),
+    ],
+)
+def test_capitalized_words_mid_sentence_are_names_unless_places(
+    text: str, words: set[str]
+) -> None:
+    assert capitalized_words(text) == words
+
+
+def test_a_capitalized_product_is_said_to_be_missing_but_a_city_in_a_pay_question_is_not(
+    advisor,
+) -> None:
+    dialogue = Dialogue(advisor)
+    html = dialogue.search_answer(
+        "Is the Databricks Machine Learning Associate certification useful for ML jobs?"
+    ).reply.html
+    first = visible_text(html).splitlines()[0]
+    assert first.startswith("The articles don't mention") and "Databricks" in first
+    # In a pay question a capitalized word is a place: the pay view says what it has.
+    html = dialogue.search_answer(
+        "what's the average ML engineer salary in Australia, like Sydney or Melbourne"
+    ).reply.html
+    assert visible_text(html).splitlines()[0] == (
+        "The articles don't give ML salaries for Australia."
+    )

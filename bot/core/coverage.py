@@ -16,6 +16,7 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
+from retrieval.names import capitalized_words
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
@@ -148,10 +149,14 @@ def absent_gap(
     article_vocabulary: Container[str],
     cited_texts: list[str],
     english_words: Container[str] = frozenset(),
+    about_pay: bool = False,
 ) -> Gap | None:
     """A gap for words no article uses, when they carry a good share of what is asked (a
-    word the articles lack in a long story is rarely what is asked)."""
-    absent = _absent_words(question, query, article_vocabulary, english_words)
+    word the articles lack in a long story is rarely what is asked). ``about_pay``: the
+    question asks for pay, where a capitalized word is most often a city or a country (the
+    pay view says which of those it has figures for), not a product."""
+    names = query.names if about_pay else query.names | capitalized_words(question)
+    absent = _absent_words(question, query, article_vocabulary, english_words, names)
     asked = {
         token for token in _content(query) - _NOT_SUBJECTS - _PAY - query.phrased
         if len(token) > 2 and token not in _PLACE_TOKENS
@@ -162,7 +167,11 @@ def absent_gap(
 
 
 def _absent_words(
-    question: str, query: Query, article_vocabulary: Container[str], english: Container[str]
+    question: str,
+    query: Query,
+    article_vocabulary: Container[str],
+    english: Container[str],
+    names: frozenset[str],
 ) -> set[str]:
     """Stems of the question's words that the bot does not know at all: in no article, in
     no question people ask of a passage (knowledge/asked), in no vocabulary entry. Such a
@@ -176,7 +185,7 @@ def _absent_words(
                 continue
             if len(token) <= 2 or token in _PLACE_TOKENS or not token.isalpha():
                 continue
-            if word.lower() not in query.names and word.lower() not in english:
+            if word.lower() not in names and word.lower() not in english:
                 continue  # slang or a typo ("kinda", "smth"): not a subject
             absent.add(token)
     return absent

@@ -259,7 +259,7 @@ class Dialogue:
             elif reading.understood is not None:  # "income tax on ML salaries"
                 gap = absent_gap(
                     reading.text, reading.understood.query, self._article_vocabulary(), [],
-                    self._english_words(),
+                    self._english_words(), about_pay=True,
                 )
             return self._salary(state, reading.text, filters, user, gap)
         if reading.kind == Kind.ROADMAP:
