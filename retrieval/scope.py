@@ -53,6 +53,20 @@ _DO_IT_FOR_ME = re.compile(
     r"run|install|set up|setup)\b",
     re.IGNORECASE,
 )
+# What such a request asks for is code ("write a SQL query to find the highest salary",
+# "create a script to scrape job posts"): a task, whatever career word its data has.
+_CODE_OBJECT = re.compile(
+    r"^ (?:(?:me|us) )?(?:(?:an?|the|some|this|my) )?(?:[\w+#-]+ ){0,2}?"
+    r"(?:quer(?:y|ies)|functions?|scripts?|programs?|code|snippets?|regex|class(?:es)?|loops?)\b",
+    re.IGNORECASE,
+)
+# A report of an error met while running something ("keep getting a CORS error", "it throws
+# an error on import"): a request to fix it. ("Mean squared error" names a measure.)
+_ERROR_MET = re.compile(
+    r"\b(?:get|gets|getting|got|throws?|throwing|gives?|giving|shows?|showing|raises?|hit)"
+    r"(?: \w+){0,3} errors?\b",
+    re.IGNORECASE,
+)
 # Code pasted into the message: "x % 2 == 0", "result.append(x)", "def f():", "import torch".
 _PASTED_CODE = re.compile(
     r"==|!=|\w\.\w+\(|\[\s*\]|\bdef \w+\(|^\s*(?:import|from) \w+|\bfor \w+ in \w+:|%>%",
@@ -203,10 +217,14 @@ class ScopeClassifier:
         the career."""
         if _occurs(self._tasks, words) or _MATHS.search(raw):
             return True
+        request = _DO_IT_FOR_ME.match(raw.strip())
+        if request and _CODE_OBJECT.match(raw.strip()[request.end() :]):
+            return True
         hands_on = (
             _occurs(self._hands_on, words)
-            or bool(_DO_IT_FOR_ME.match(raw.strip()))
+            or bool(request)
             or bool(_PASTED_CODE.search(raw))
+            or bool(_ERROR_MET.search(raw))
         )
         return hands_on and not _occurs(self._anchors, words)
 

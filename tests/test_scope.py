@@ -57,6 +57,11 @@ OFF_TOPIC = (
     "what is life",
     "meaning of love",
     "what is a good life",
+    # Code to write, whatever career word its data has, and an error met while running
+    # something: hands-on work, not career advice.
+    "Write a SQL query that lists each employee's salary next to their manager's",
+    "please create a python script to scrape job postings",
+    "my flask app keeps throwing a CORS error when I call it from react",
 )
 IN_SCOPE = (
     "what certifications should I get",
@@ -78,6 +83,11 @@ IN_SCOPE = (
     "what is a random forest",
     "what is reinforcement learning",
     "what is the meaning of overfitting",
+    # Writing code and errors as parts of the career, not as a request to fix them.
+    "Should I learn to write SQL queries for ML engineer interviews?",
+    "Explain this: why do ML engineers write so much code?",
+    "can you write down the skills an ML engineer needs",
+    "Do ML engineers get errors in production a lot?",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
 # though the articles never use words like "old", "stressful" or "genius".
