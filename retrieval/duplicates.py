@@ -4,8 +4,9 @@ Two passages say the same thing when they share OVERLAP of the distinct terms of
 (the articles repeat each other's paragraphs). Building a Python set of each ranked passage's
 terms and intersecting the sets took a tenth of a question's time at 100,000 passages, and
 almost every pair shares far too little to matter. So each passage's terms are first hashed
-into a bitmap of BUCKETS bits (a Python int, all of a ranking's made by a few numpy calls),
-and a pair's sets are compared only when the bitmaps allow that they overlap enough:
+into a bitmap of BUCKETS bits (a Python int; those a ranking may need are made together, by a
+few numpy calls), and a pair's sets are compared only when the bitmaps allow that they overlap
+enough:
 
     |a & b| <= popcount(A & B) + (|a| - popcount(A))
 
@@ -40,14 +41,14 @@ class DuplicateFilter:
         kept: list[int] = []
         sizes: list[int] = []
         bitmaps: list[int] = []
-        spare: list[int] = []  # terms that share a bucket with another term of the passage
+        crowded: list[int] = []  # terms that share a bucket with another term of the passage
         for at, number in enumerate(numbers):
             if at == len(sizes):  # the bitmaps of as many more as could still be kept
-                self._add_bitmaps(numbers[at : at + limit - len(kept)], sizes, bitmaps, spare)
-            size, bitmap, collisions = sizes[at], bitmaps[at], spare[at]
+                self._add_bitmaps(numbers[at : at + limit - len(kept)], sizes, bitmaps, crowded)
+            size, bitmap, own_crowded = sizes[at], bitmaps[at], crowded[at]
             for earlier in kept:
                 needed = OVERLAP * min(size, sizes[earlier])
-                bound = (bitmap & bitmaps[earlier]).bit_count() + min(collisions, spare[earlier])
+                bound = (bitmap & bitmaps[earlier]).bit_count() + min(own_crowded, crowded[earlier])
                 if bound >= needed and len(
                     self.term_set(number) & self.term_set(numbers[earlier])
                 ) >= needed:
@@ -59,7 +60,7 @@ class DuplicateFilter:
         return [numbers[at] for at in kept]
 
     def _add_bitmaps(
-        self, numbers: list[int], sizes: list[int], bitmaps: list[int], spare: list[int]
+        self, numbers: list[int], sizes: list[int], bitmaps: list[int], crowded: list[int]
     ) -> None:
         """Append each passage's count of distinct terms, the bitmap of their buckets and
         how many of them share a bucket with another."""
@@ -75,7 +76,7 @@ class DuplicateFilter:
             bitmap = int.from_bytes(packed[start : start + width], "little")
             sizes.append(count)
             bitmaps.append(bitmap)
-            spare.append(count - bitmap.bit_count())
+            crowded.append(count - bitmap.bit_count())
 
     def _terms_of(self, number: int) -> frozenset[int]:
         run = self._offsets[number : number + 2]

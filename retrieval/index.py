@@ -406,7 +406,8 @@ class BM25Index:
         halves = term.split(PAIR_JOIN)
         if len(halves) != 2:
             return -1
-        first, second = self._find_term(halves[0]), self._find_term(halves[1])
+        # (Through the recent answers: a question asks for its words on their own too.)
+        first, second = self._term_id(halves[0]), self._term_id(halves[1])
         if first < 0 or second < 0:
             return -1
         start, end = self._pair_starts.item(first), self._pair_starts.item(first + 1)
