@@ -62,6 +62,8 @@ OFF_TOPIC = (
     "Write a SQL query that lists each employee's salary next to their manager's",
     "please create a python script to scrape job postings",
     "my flask app keeps throwing a CORS error when I call it from react",
+    # An AI product to use, not a career to learn.
+    "which AI photo editing app is best for wedding pictures",
 )
 IN_SCOPE = (
     "what certifications should I get",
@@ -88,6 +90,7 @@ IN_SCOPE = (
     "Explain this: why do ML engineers write so much code?",
     "can you write down the skills an ML engineer needs",
     "Do ML engineers get errors in production a lot?",
+    "which AI tools should I learn as an ML engineer?",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
 # though the articles never use words like "old", "stressful" or "genius".
