@@ -84,3 +84,13 @@ def test_a_capitalized_product_is_said_to_be_missing_but_a_city_in_a_pay_questio
     assert visible_text(html).splitlines()[0] == (
         "The articles don't give ML salaries for Australia."
     )
+
+
+def test_a_name_the_articles_lack_weighs_as_a_subject(advisor) -> None:
+    # "GPUs" is written as a name: with "budget", it is what the question is about.
+    html = Dialogue(advisor).search_answer(
+        "Do companies usually provide ML engineers a budget for GPUs or cloud credits for "
+        "experimentation? Kindly clarify."
+    ).reply.html
+    first = visible_text(html).splitlines()[0]
+    assert first.startswith("The articles don't mention") and "GPUs" in first

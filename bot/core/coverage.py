@@ -153,15 +153,19 @@ def absent_gap(
 ) -> Gap | None:
     """A gap for words no article uses, when they carry a good share of what is asked (a
     word the articles lack in a long story is rarely what is asked). ``about_pay``: the
-    question asks for pay, where a capitalized word is most often a city or a country (the
-    pay view says which of those it has figures for), not a product."""
+    question asks for pay, where a capitalized word is most often a city, a country or a
+    currency (the pay view says which of those it has figures for), not a product."""
     names = query.names if about_pay else query.names | capitalized_words(question)
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     asked = {
         token for token in _content(query) - _NOT_SUBJECTS - _PAY - query.phrased
         if len(token) > 2 and token not in _PLACE_TOKENS
     }
-    if absent and len(absent) >= ABSENT_SHARE * len(asked | absent):
+    # A word written as a name ("GPUs", "LangChain") that no article has counts twice: it
+    # names the subject, where an ordinary word may only be a way of asking. (Not in a pay
+    # question, where such a word is mostly a currency or a place: "in CAD".)
+    named = set() if about_pay else {t for name in query.names for t in tokenize(name)} & absent
+    if absent and len(absent) + len(named) >= ABSENT_SHARE * len(asked | absent):
         return Gap(_user_phrase(question, absent), _level(query, absent, cited_texts), "mention")
     return None
 
