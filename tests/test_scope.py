@@ -64,6 +64,10 @@ OFF_TOPIC = (
     "my flask app keeps throwing a CORS error when I call it from react",
     # An AI product to use, not a career to learn.
     "which AI photo editing app is best for wedding pictures",
+    # Hardware and money on their own.
+    "which gpu should I buy for deep learning",
+    "how to make money with AI fast",
+    "best laptop for deep learning",
 )
 IN_SCOPE = (
     "what certifications should I get",
@@ -91,6 +95,9 @@ IN_SCOPE = (
     "can you write down the skills an ML engineer needs",
     "Do ML engineers get errors in production a lot?",
     "which AI tools should I learn as an ML engineer?",
+    # The same subjects asked about the career.
+    "Do ML engineers need to know CUDA?",
+    "can I make money as an ML engineer freelancing",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
 # though the articles never use words like "old", "stressful" or "genius".
