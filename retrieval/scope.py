@@ -220,12 +220,13 @@ class ScopeClassifier:
 
     def _asks_for_a_task(self, words: list[str], raw: str = "") -> bool:
         """A request for something other than career advice: a joke, a laptop, homework,
-        maths to work out, or hands-on ML work done or fixed, unless the message also names
-        the career."""
+        maths to work out or code to write; or, unless the message also names the career,
+        hands-on work done or fixed (an error met, pasted code) or an AI product to use."""
         if _occurs(self._tasks, words) or _MATHS.search(raw):
             return True
-        request = _DO_IT_FOR_ME.match(raw.strip())
-        if request and _CODE_OBJECT.match(raw.strip()[request.end() :]):
+        stripped = raw.strip()
+        request = _DO_IT_FOR_ME.match(stripped)
+        if request and _CODE_OBJECT.match(stripped[request.end() :]):
             return True
         hands_on = (
             _occurs(self._hands_on, words)
