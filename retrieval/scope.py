@@ -69,11 +69,11 @@ _ERROR_MET = re.compile(
 )
 # A request for an AI product ("which AI voice tool can clone my voice", "best AI image
 # generator app"): hands-on, unless the career is named ("which AI tools should an ML
-# engineer learn").
+# engineer learn") or the message is about learning ("what AI tools should I learn first").
 _AI_PRODUCT = re.compile(
-    r"\bai (?:[a-z]+ ){0,2}?(?:tools?|apps?|generators?|websites?|software|chatbots?)\b",
-    re.IGNORECASE,
+    r"\bai (?:[a-z]+ ){0,2}?(?:tools?|apps?|generators?|websites?)\b", re.IGNORECASE
 )
+_LEARNING = re.compile(r"\b(?:learn\w*|stud(?:y|ying|ies)|skills?|courses?)\b", re.IGNORECASE)
 # Code pasted into the message: "x % 2 == 0", "result.append(x)", "def f():", "import torch".
 _PASTED_CODE = re.compile(
     r"==|!=|\w\.\w+\(|\[\s*\]|\bdef \w+\(|^\s*(?:import|from) \w+|\bfor \w+ in \w+:|%>%",
@@ -233,7 +233,7 @@ class ScopeClassifier:
             or bool(request)
             or bool(_PASTED_CODE.search(raw))
             or bool(_ERROR_MET.search(raw))
-            or bool(_AI_PRODUCT.search(raw))
+            or bool(_AI_PRODUCT.search(raw) and not _LEARNING.search(raw))
         )
         return hands_on and not _occurs(self._anchors, words)
 

@@ -95,8 +95,10 @@ IN_SCOPE = (
     "can you write down the skills an ML engineer needs",
     "Do ML engineers get errors in production a lot?",
     "which AI tools should I learn as an ML engineer?",
-    # The same subjects asked about the career.
+    # The same subjects asked about the career, or about learning.
     "Do ML engineers need to know CUDA?",
+    "what AI tools should I learn first?",
+    "should I learn AI software engineering or data science?",
     "can I make money as an ML engineer freelancing",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
