@@ -56,7 +56,7 @@ _DO_IT_FOR_ME = re.compile(
 # What such a request asks for is code ("write a SQL query to find the highest salary",
 # "create a script to scrape job posts"): a task, whatever career word its data has.
 _CODE_OBJECT = re.compile(
-    r"^ (?:(?:me|us) )?(?:(?:an?|the|some|this|my) )?(?:[\w+#-]+ ){0,2}?"
+    r"^ (?:(?:me|us) )?(?:an?|the|some|this|my) (?:[\w+#-]+ ){0,2}?"
     r"(?:quer(?:y|ies)|functions?|scripts?|programs?|code|snippets?|regex|class(?:es)?|loops?)\b",
     re.IGNORECASE,
 )
@@ -228,12 +228,14 @@ class ScopeClassifier:
         request = _DO_IT_FOR_ME.match(stripped)
         if request and _CODE_OBJECT.match(stripped[request.end() :]):
             return True
+        # A request, an error met or an AI product, in a message about learning ("make
+        # projects or learn theory first?", "getting errors while learning python, is ML for
+        # me?"), is a question about the way in.
+        asked_of_the_bot = bool(
+            request or _ERROR_MET.search(raw) or _AI_PRODUCT.search(raw)
+        ) and not _LEARNING.search(raw)
         hands_on = (
-            _occurs(self._hands_on, words)
-            or bool(request)
-            or bool(_PASTED_CODE.search(raw))
-            or bool(_ERROR_MET.search(raw))
-            or bool(_AI_PRODUCT.search(raw) and not _LEARNING.search(raw))
+            _occurs(self._hands_on, words) or bool(_PASTED_CODE.search(raw)) or asked_of_the_bot
         )
         return hands_on and not _occurs(self._anchors, words)
 

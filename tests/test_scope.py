@@ -99,6 +99,9 @@ IN_SCOPE = (
     "Do ML engineers need to know CUDA?",
     "what AI tools should I learn first?",
     "should I learn AI software engineering or data science?",
+    "write code every day, is that how to become an ML engineer?",
+    "make projects or learn theory first?",
+    "getting a lot of errors while learning python, is ML for me?",
     "can I make money as an ML engineer freelancing",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
