@@ -42,31 +42,37 @@ TITLE_CASE_SHARE = 0.7  # of a message's words capitalized: it is written in tit
 # After these a capitalized word is where something is ("in Seattle", "from Lahore, Pakistan",
 # "moving to Austin or Denver"): a place, which the lexicon and the region rules judge.
 _LOCATIVE = frozenset({"in", "from", "at", "near", "to", "around", "across", "into", "within"})
+# ... and after these, a person ("my friend Ali says", "Mr Khan told me", "sir Ahmed").
+_PERSON_BEFORE = frozenset(
+    "friend friends cousin brother sister teacher professor prof mr mrs ms miss dr sir madam "
+    "uncle aunt mom dad father mother son daughter wife husband boss colleague senior mentor "
+    "named called".split()
+)
 _LIST_WORDS = frozenset({",", "or", "and"})
 
 
 def capitalized_words(text: str) -> frozenset[str]:
-    """The words of the text with a first capital where no sentence starts and no place is
-    named ("is Apache Airflow worth it", "the Databricks exam"), lower-cased: a product, a
-    company or a course. None in a message written in title case or shouted, where capitals
-    say nothing."""
+    """The words of the text with a first capital where no sentence starts and no place or
+    person is named ("is Apache Airflow worth it", "the Databricks exam"), lower-cased: a
+    product, a company or a course. None in a message written in title case or shouted,
+    where capitals say nothing."""
     items = _WORD_OR_MARK.findall(text)
     words = [item for item in items if item[0].isalpha()]
     if sum(word[0].isupper() for word in words) >= TITLE_CASE_SHARE * len(words):
         return frozenset()
     found: set[str] = set()
-    starts_sentence, in_place = True, False
+    starts_sentence, in_place_or_person = True, False
     for item in items:
         capitalized = item[0].isupper()
-        if in_place and not capitalized and item not in _LIST_WORDS:
-            in_place = False
+        if in_place_or_person and not capitalized and item not in _LIST_WORDS:
+            in_place_or_person = False
         if item in _SENTENCE_END:
             starts_sentence = True
             continue
-        if item in _LOCATIVE:
-            in_place = True
+        if item.lower() in _LOCATIVE or item.lower() in _PERSON_BEFORE:
+            in_place_or_person = True
         elif (
-            capitalized and not starts_sentence and not in_place
+            capitalized and not starts_sentence and not in_place_or_person
             and len(item) >= MIN_NAME_LETTERS and item[1:].islower()
         ):
             found.add(item.lower())

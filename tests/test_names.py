@@ -57,6 +57,8 @@ def test_a_named_product_the_articles_lack_is_said_to_be_missing(
         # A sentence's first word, and a place after "in", "from", "to" (with its list).
         ("Salary in Seattle? Moving from Austin, Texas or Denver to Boston.", set()),
         ("I live in Lahore and the Databricks exam is next week", {"databricks"}),
+        # A person, after a word that introduces one; a place after "In" that opens a sentence.
+        ("My friend Ali and Mr Khan say ML is dead. In Seattle, is it?", set()),
         # Title case and shouting say nothing.
         ("How To Become An ML Engineer In Canada", set()),
         ("WHAT IS THE SALARY IN TORONTO", set()),
