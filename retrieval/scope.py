@@ -60,11 +60,11 @@ _CODE_OBJECT = re.compile(
     r"(?:quer(?:y|ies)|functions?|scripts?|programs?|code|snippets?|regex|class(?:es)?|loops?)\b",
     re.IGNORECASE,
 )
-# A report of an error met while running something ("keep getting a CORS error", "it throws
-# an error on import"): a request to fix it. ("Mean squared error" names a measure.)
+# A report of an error met while running something ("keep getting a CORS error", "my api
+# throws 500"): a request to fix it. ("Mean squared error" names a measure.)
 _ERROR_MET = re.compile(
-    r"\b(?:get|gets|getting|got|throws?|throwing|gives?|giving|shows?|showing|raises?|hit)"
-    r"(?: \w+){0,3} errors?\b",
+    r"\b(?:get|gets|getting|got|throws?|throwing|gives?|giving|shows?|showing|raises?|hit"
+    r"|returns?)(?: \w+){0,3} (?:errors?|exceptions?|[45]\d\d)\b",
     re.IGNORECASE,
 )
 # A request for an AI product ("which AI voice tool can clone my voice", "best AI image
@@ -73,7 +73,10 @@ _ERROR_MET = re.compile(
 _AI_PRODUCT = re.compile(
     r"\bai (?:[a-z]+ ){0,2}?(?:tools?|apps?|generators?|websites?)\b", re.IGNORECASE
 )
-_LEARNING = re.compile(r"\b(?:learn\w*|stud(?:y|ying|ies)|skills?|courses?)\b", re.IGNORECASE)
+_LEARNING = re.compile(
+    r"\b(?:learn\w*|stud(?:y|ying|ies)|skills?|courses?|seekh\w*|padh\w*|parh\w*)\b",
+    re.IGNORECASE,
+)  # (and Roman Urdu's and Hindi's "seekhna", "padhna": to learn, to study)
 # Code pasted into the message: "x % 2 == 0", "result.append(x)", "def f():", "import torch".
 _PASTED_CODE = re.compile(
     r"==|!=|\w\.\w+\(|\[\s*\]|\bdef \w+\(|^\s*(?:import|from) \w+|\bfor \w+ in \w+:|%>%",

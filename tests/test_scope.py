@@ -62,6 +62,7 @@ OFF_TOPIC = (
     "Write a SQL query that lists each employee's salary next to their manager's",
     "please create a python script to scrape job postings",
     "my flask app keeps throwing a CORS error when I call it from react",
+    "my fastapi endpoint returns 500 when I send it an image, pls help",
     # An AI product to use, not a career to learn.
     "which AI photo editing app is best for wedding pictures",
     # Hardware and money on their own.
@@ -102,6 +103,8 @@ IN_SCOPE = (
     "write code every day, is that how to become an ML engineer?",
     "make projects or learn theory first?",
     "getting a lot of errors while learning python, is ML for me?",
+    "can you make money as an ML engineer freelancing or is it only full time jobs?",
+    "Deploy karna seekhna zaroori hai ya sirf model train karna, fresher ke liye?",
     "can I make money as an ML engineer freelancing",
 )
 # Short, vague career worries: in a bot about one career they are about that career,

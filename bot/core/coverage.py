@@ -54,6 +54,7 @@ _NOT_SUBJECTS = frozenset(
         "enough okay ok fine "
         "true false right wrong sure able try trying tried mean means meant say said tell told "
         "think thought feel felt guess hope wish wonder wondering confused confusing idea "
+        "see seeing saw seen notice noticed "
         "ideas advice suggestion suggestions tips tip help helpful useful start started "
         "starting go going went come coming make making made take taking took give giving "
         "keep keeping let show showing look looking find finding use using used way ways "
