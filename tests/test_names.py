@@ -96,3 +96,12 @@ def test_a_name_the_articles_lack_weighs_as_a_subject(advisor) -> None:
     ).reply.html
     first = visible_text(html).splitlines()[0]
     assert first.startswith("The articles don't mention") and "GPUs" in first
+
+
+def test_a_missing_word_written_twice_is_named_once(advisor) -> None:
+    html = Dialogue(advisor).search_answer(
+        "I'm doing BSCS from COMSATS. Do employers treat a COMSATS degree differently when "
+        "hiring ML engineers?"
+    ).reply.html
+    first = visible_text(html).splitlines()[0]
+    assert first.startswith("The articles don't mention") and first.count("COMSATS") == 1

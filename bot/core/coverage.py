@@ -100,7 +100,11 @@ def _user_phrase(question: str, stems: set[str]) -> str:
         else:
             runs.append([word])
         previous = position
-    phrases = [" ".join(run) for run in runs]
+    # Each once, as first written: "probation ... during probation" names it once.
+    first_written: dict[str, str] = {}
+    for run in runs:
+        first_written.setdefault(" ".join(run).casefold(), " ".join(run))
+    phrases = list(first_written.values())
     if len(phrases) == 1 and " " not in phrases[0]:
         return f"“{phrases[0]}”"
     if len(phrases) > 1:
