@@ -26,6 +26,7 @@ OFF_TOPIC = (
     "how do I pass my driving test",
     "is a career in marketing good",
     "how to switch careers into nursing",
+    "is a medical coding course worth it? what salary do medical coders get",
     "",
     "???",
     # Words of worry about a career (age, difficulty, talent) do not pull another
