@@ -525,11 +525,13 @@ class BM25Index:
         them to the last bit, found by looking them up in each term's postings: for a few
         hundred documents, far less work than scoring every document a term occurs in."""
         count = len(documents)
+        if not count:
+            return np.zeros(0)
         # Per term only the lookup; the postings found are scored together, and summed
         # term by term in the terms' order as dense_scores sums them.
-        wanted_runs, position_runs, idfs, weights, found = [], [], [], [], []
+        wanted_runs, position_runs, idfs, weights = [], [], [], []
         for term, weight in weighted_terms.items():
-            term_id = self._term_id(term) if count else -1
+            term_id = self._term_id(term)
             if term_id < 0:
                 continue
             start, end = self._offsets.item(term_id), self._offsets.item(term_id + 1)
@@ -548,9 +550,9 @@ class BM25Index:
                 position_runs.append(positions + start)
                 idfs.append(self._idf[end - start])
                 weights.append(weight)
-                found.append(len(wanted))
-        if not found:
+        if not wanted_runs:
             return np.zeros(count)
+        found = [len(run) for run in wanted_runs]
         postings = np.concatenate(position_runs)
         contributions = self._saturation(self._doc_ids[postings], self._term_freqs[postings])
         contributions *= np.repeat(idfs, found)

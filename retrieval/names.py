@@ -36,7 +36,7 @@ def written_names(text: str) -> frozenset[str]:
     )
 
 
-_WORD_OR_MARK = re.compile(r"[A-Za-z][A-Za-z0-9]*|[,.!?:;\n]")
+_WORD_OR_MARK = re.compile(rf"{_WORD.pattern}|[,.!?:;\n]")
 _SENTENCE_END = frozenset(".!?:;\n")
 TITLE_CASE_SHARE = 0.7  # of a message's words capitalized: it is written in title case
 # After these a capitalized word is where something is ("in Seattle", "from Lahore, Pakistan",
@@ -48,6 +48,7 @@ _PERSON_BEFORE = frozenset(
     "uncle aunt mom dad father mother son daughter wife husband boss colleague senior mentor "
     "named called".split()
 )
+_PLACE_OR_PERSON_BEFORE = _LOCATIVE | _PERSON_BEFORE
 _LIST_WORDS = frozenset({",", "or", "and"})
 
 
@@ -69,7 +70,7 @@ def capitalized_words(text: str) -> frozenset[str]:
         if item in _SENTENCE_END:
             starts_sentence = True
             continue
-        if item.lower() in _LOCATIVE or item.lower() in _PERSON_BEFORE:
+        if item.lower() in _PLACE_OR_PERSON_BEFORE:
             in_place_or_person = True
         elif (
             capitalized and not starts_sentence and not in_place_or_person

@@ -44,8 +44,7 @@ def test_a_name_is_not_corrected_to_an_article_word(engine) -> None:
 def test_a_named_product_the_articles_lack_is_said_to_be_missing(
     advisor, question: str, name: str
 ) -> None:
-    html = Dialogue(advisor).search_answer(question).reply.html
-    first = visible_text(html).splitlines()[0]
+    first = _first_line(Dialogue(advisor), question)
     assert first.startswith("The articles don't mention") and name in first
 
 
@@ -74,34 +73,36 @@ def test_a_capitalized_product_is_said_to_be_missing_but_a_city_in_a_pay_questio
     advisor,
 ) -> None:
     dialogue = Dialogue(advisor)
-    html = dialogue.search_answer(
-        "Is the Databricks Machine Learning Associate certification useful for ML jobs?"
-    ).reply.html
-    first = visible_text(html).splitlines()[0]
+    first = _first_line(
+        dialogue, "Is the Databricks Machine Learning Associate certification useful for ML jobs?"
+    )
     assert first.startswith("The articles don't mention") and "Databricks" in first
     # In a pay question a capitalized word is a place: the pay view says what it has.
-    html = dialogue.search_answer(
-        "what's the average ML engineer salary in Australia, like Sydney or Melbourne"
-    ).reply.html
-    assert visible_text(html).splitlines()[0] == (
-        "The articles don't give ML salaries for Australia."
+    first = _first_line(
+        dialogue, "what's the average ML engineer salary in Australia, like Sydney or Melbourne"
     )
+    assert first == "The articles don't give ML salaries for Australia."
 
 
 def test_a_name_the_articles_lack_weighs_as_a_subject(advisor) -> None:
     # "GPUs" is written as a name: with "budget", it is what the question is about.
-    html = Dialogue(advisor).search_answer(
+    first = _first_line(
+        Dialogue(advisor),
         "Do companies usually provide ML engineers a budget for GPUs or cloud credits for "
-        "experimentation? Kindly clarify."
-    ).reply.html
-    first = visible_text(html).splitlines()[0]
+        "experimentation? Kindly clarify.",
+    )
     assert first.startswith("The articles don't mention") and "GPUs" in first
 
 
 def test_a_missing_word_written_twice_is_named_once(advisor) -> None:
-    html = Dialogue(advisor).search_answer(
+    first = _first_line(
+        Dialogue(advisor),
         "I'm doing BSCS from COMSATS. Do employers treat a COMSATS degree differently when "
-        "hiring ML engineers?"
-    ).reply.html
-    first = visible_text(html).splitlines()[0]
+        "hiring ML engineers?",
+    )
     assert first.startswith("The articles don't mention") and first.count("COMSATS") == 1
+
+
+def _first_line(dialogue: Dialogue, question: str) -> str:
+    """The first line of the reply a person reads."""
+    return visible_text(dialogue.search_answer(question).reply.html).splitlines()[0]

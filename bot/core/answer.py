@@ -220,7 +220,7 @@ def _lead(
     # A sentence late in its point keeps what leads up to it when that is short: "Python is
     # the preferred language ... R is also useful" answers "Python or R?" better than its
     # last sentence alone.
-    if start > 0 and _through(text, sentence) <= MAX_LEAD_CHARS:
+    if start > 0 and start + len(sentence) <= MAX_LEAD_CHARS:
         return candidate, text[: start + len(sentence)]
     # A short opening sentence takes the next one with it: "X is optional. It helps when ...".
     following = text[start + len(sentence) :].strip()

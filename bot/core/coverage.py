@@ -102,8 +102,8 @@ def _user_phrase(question: str, stems: set[str]) -> str:
         previous = position
     # Each once, as first written: "probation ... during probation" names it once.
     first_written: dict[str, str] = {}
-    for run in runs:
-        first_written.setdefault(" ".join(run).casefold(), " ".join(run))
+    for phrase in (" ".join(run) for run in runs):
+        first_written.setdefault(phrase.casefold(), phrase)
     phrases = list(first_written.values())
     if len(phrases) == 1 and " " not in phrases[0]:
         return f"“{phrases[0]}”"
