@@ -103,42 +103,55 @@ class Documents:
 
     def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(document lengths in tokens, the sorted codes of the terms, each term's number
-        of documents, the postings' documents and counts, term after term, documents
+        of documents, the postings' documents (int32) and counts, term after term, documents
         ascending). A word's code is its number; a pair's is len(words) times (its first
-        word's number + 1) plus its second's, above every word's."""
+        word's number + 1) plus its second's, above every word's.
+
+        Every array over the tokens is made once, in the narrowest type that holds it, and
+        reused in place where it can be: at scale they are hundreds of megabytes each, and
+        fresh memory (a page fault per page) cost more of the build than the arithmetic."""
         count = len(self._segments)
         words = len(self.words)
         ids = np.frombuffer(self._ids, dtype=np.int64) if len(self._ids) else np.empty(0, np.int64)
         lengths = np.asarray(self._lengths, dtype=np.int64)
         times = np.asarray(self._times, dtype=np.int64)
         paired = np.asarray(self._pairs, dtype=bool) & (lengths > 1)
-        owner = np.repeat(np.arange(count, dtype=np.int64), np.asarray(self._segments, np.int64))
+        owner = np.repeat(np.arange(count, dtype=np.int32), np.asarray(self._segments, np.int64))
         tokens_per_segment = lengths + np.where(paired, lengths - 1, 0)
         document_lengths = np.bincount(owner, tokens_per_segment * times, minlength=count)
         document_lengths = document_lengths.astype(np.int64)
-        # Each token's document and segment; a pair is a token and the next in one segment.
-        segment_of = np.repeat(np.arange(len(lengths)), lengths)
-        document_of = owner[segment_of]
-        follows = segment_of[1:] == segment_of[:-1]
-        follows &= paired[segment_of[:-1]]
-        firsts = np.flatnonzero(follows)
+        # Each token's document (segments and documents are consecutive), and whether a pair
+        # starts at it: the next token is in the same segment, which pairs its tokens.
+        in_document = np.bincount(owner, lengths, minlength=count).astype(np.int64)
+        document_of = np.repeat(np.arange(count, dtype=np.int32), in_document)
+        follows = np.repeat(paired, lengths)[:-1]
+        segment_ends = np.cumsum(lengths)[:-1] - 1  # each segment's last token but the last's
+        follows[segment_ends[segment_ends < len(follows)]] = False
+        pair_codes = ids[:-1][follows]
+        pair_codes += 1
+        pair_codes *= words
+        pair_codes += ids[1:][follows]
+        pair_documents = document_of[:-1][follows]
+        repeats = None  # how many times each token counts, when some count more than once
+        if (times != 1).any():
+            repeats = np.repeat(times.astype(np.min_scalar_type(int(times.max()))), lengths)
+        pair_repeats = None if repeats is None else repeats[:-1][follows]
         del follows
-        pair_codes = (ids[firsts] + 1) * words + ids[firsts + 1]
-        pair_documents = document_of[firsts]
-        repeats = times[segment_of] if (times != 1).any() else None
-        pair_repeats = None if repeats is None else repeats[firsts]
-        del segment_of, firsts
         # Unigrams and pairs apart, each sorted by one int64 key: term code * count + document.
-        word_terms, word_df, word_docs, word_counts = _count(ids, document_of, repeats, count)
+        word_terms, word_df, word_docs, word_counts = _count(
+            ids * count, document_of, repeats, count
+        )
         del document_of, repeats
         top = int(pair_codes.max()) + 1 if len(pair_codes) else 0
         if top and top > MAX_KEY // max(count, 1):
             # Too many words for the codes times the documents: number the pairs densely.
             pair_terms, dense = np.unique(pair_codes, return_inverse=True)
+            del pair_codes
             _, pair_df, pair_docs, pair_counts = _count(
-                dense.astype(np.int64), pair_documents, pair_repeats, count
+                dense.astype(np.int64) * count, pair_documents, pair_repeats, count
             )
         else:
+            pair_codes *= count
             pair_terms, pair_df, pair_docs, pair_counts = _count(
                 pair_codes, pair_documents, pair_repeats, count
             )
@@ -152,22 +165,28 @@ class Documents:
 
 
 def _count(
-    codes: np.ndarray, documents: np.ndarray, repeats: np.ndarray | None, count: int
+    scaled_codes: np.ndarray, documents: np.ndarray, repeats: np.ndarray | None, count: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(the distinct codes, each one's number of documents, the postings' documents and
-    counts) of tokens given as codes, their documents and how many times each counts. The
-    caller checked that code * count + document fits an int64."""
-    if not len(codes):
+    """(the distinct codes, each one's number of documents, the postings' documents (int32)
+    and counts) of tokens given as their codes times ``count`` (an array this takes over and
+    overwrites), their documents and how many times each counts. The caller checked that
+    code * count + document fits an int64."""
+    if not len(scaled_codes):
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty, empty
-    keys = codes * count + documents
+        return empty, empty, empty.astype(np.int32), empty
+    keys = scaled_codes
+    keys += documents
     if repeats is not None:
         keys = np.repeat(keys, repeats)
     keys.sort()  # in place, and far faster than a stable argsort of the codes
     starts = _run_starts(keys)
-    counts = np.diff(starts, append=len(keys))
-    terms, documents = np.divmod(keys[starts], count)
+    counts = np.empty(len(starts), dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = len(keys) - starts[-1]
+    terms = keys[starts]
     del keys, starts
+    documents = np.empty(len(terms), dtype=np.int32)
+    np.divmod(terms, count, out=(terms, documents))
     term_starts = _run_starts(terms)
     return terms[term_starts], np.diff(term_starts, append=len(terms)), documents, counts
 
@@ -294,7 +313,7 @@ class BM25Index:
         self._length_norm = k1 * (1.0 - b + b * lengths.astype(np.float64) / avgdl)
         self._k1 = k1
         self._delta = delta
-        self._doc_ids = doc_ids.astype(np.int32)
+        self._doc_ids = doc_ids.astype(np.int32, copy=False)
         # Counts as the narrowest unsigned integers that hold them: scoring multiplies them
         # by floats, which gives float64 as exactly as float64 counts would.
         self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())))
