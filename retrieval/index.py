@@ -168,9 +168,9 @@ def _count(
     scaled_codes: np.ndarray, documents: np.ndarray, repeats: np.ndarray | None, count: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(the distinct codes, each one's number of documents, the postings' documents (int32)
-    and counts) of tokens given as their codes times ``count`` (an array this takes over and
-    overwrites), their documents and how many times each counts. The caller checked that
-    code * count + document fits an int64."""
+    and counts (in the narrowest unsigned type)) of tokens given as their codes times
+    ``count`` (an array this takes over and overwrites), their documents and how many times
+    each counts. The caller checked that code * count + document fits an int64."""
     if not len(scaled_codes):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty.astype(np.int32), empty
@@ -180,9 +180,10 @@ def _count(
         keys = np.repeat(keys, repeats)
     keys.sort()  # in place, and far faster than a stable argsort of the codes
     starts = _run_starts(keys)
-    counts = np.empty(len(starts), dtype=np.int64)
+    counts = np.empty(len(starts), dtype=np.int32 if len(keys) < 2**31 else np.int64)
     np.subtract(starts[1:], starts[:-1], out=counts[:-1])
     counts[-1] = len(keys) - starts[-1]
+    counts = counts.astype(np.min_scalar_type(int(counts.max())))  # mostly one byte each
     terms = keys[starts]
     del keys, starts
     documents = np.empty(len(terms), dtype=np.int32)
@@ -316,7 +317,7 @@ class BM25Index:
         self._doc_ids = doc_ids.astype(np.int32, copy=False)
         # Counts as the narrowest unsigned integers that hold them: scoring multiplies them
         # by floats, which gives float64 as exactly as float64 counts would.
-        self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())))
+        self._term_freqs = counts.astype(np.min_scalar_type(int(counts.max())), copy=False)
         # int32 offsets while the postings allow: half the size, for millions of terms.
         offset_type = np.int32 if len(doc_ids) < 2**31 else np.int64
         self._offsets = np.zeros(len(frequencies) + 1, dtype=offset_type)
