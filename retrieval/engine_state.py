@@ -21,7 +21,7 @@ from knowledge import KnowledgeBase
 from knowledge.english_words import load_english_words
 from retrieval.asked import asks_by_passage
 from retrieval.chunking import Passage, build_passages
-from retrieval.index import BM25Index, Documents
+from retrieval.index import BM25Index, Documents, WordNumbers
 from retrieval.structure import heading_label, split_label, strip_list_marker
 from retrieval.tokenize import tokenize, tokenize_words, words
 
@@ -219,7 +219,7 @@ def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = N
     load_english_words(knowledge.root)
     regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
     # One numbering of the words for the three indexes, so they share the words' strings.
-    numbered: dict[str, int] = {}
+    numbered = WordNumbers()
     documents = Documents(numbered)
     line_documents = Documents(numbered)
     line_counts: list[int] = []

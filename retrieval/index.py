@@ -43,16 +43,25 @@ PAIR_JOIN = "_"  # a word pair's term is its two words joined by this (as with_b
 MAX_KEY = np.iinfo(np.int64).max
 
 
+class WordNumbers(dict[str, int]):
+    """Words numbered in order of first use: looking a new word up numbers it (in C for
+    the words already numbered, which most of a text's are)."""
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self)
+        return number
+
+
 class Documents:
     """Documents for :class:`BM25Index`, added a segment at a time. Each segment's tokens
     are terms, ``times`` over (a heading that counts twice); with ``pairs`` so is each
     adjacent two joined by "_", as in ``with_bigrams(tokens) * times``, but held as two word
     numbers: no joined string is made. Words are numbered in order of first use, in
-    ``words`` (a dict that several Documents may share, so they share its strings).
+    ``words`` (which several Documents may share, so they share its strings).
     """
 
-    def __init__(self, words: dict[str, int] | None = None) -> None:
-        self.words: dict[str, int] = {} if words is None else words
+    def __init__(self, words: WordNumbers | None = None) -> None:
+        self.words = WordNumbers() if words is None else words
         self._ids = array("q")  # every segment's word numbers, end to end
         self._lengths = array("q")  # each segment's
         self._times = array("q")
@@ -63,11 +72,7 @@ class Documents:
     def number(self, tokens: Sequence[str]) -> list[int]:
         """The tokens' word numbers (a new word numbered here): what :meth:`add_numbers`
         takes, for a segment that goes into more than one Documents sharing ``words``."""
-        numbers = self.words
-        try:
-            return list(map(numbers.__getitem__, tokens))  # in C: most words are known
-        except KeyError:
-            return [numbers.setdefault(token, len(numbers)) for token in tokens]
+        return list(map(self.words.__getitem__, tokens))
 
     def add(self, tokens: Sequence[str], times: int = 1, pairs: bool = True) -> None:
         """Add a segment to the document being made."""

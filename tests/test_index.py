@@ -5,7 +5,7 @@ import pytest
 from rank_bm25 import BM25Okapi, BM25Plus
 
 from retrieval import index as index_module
-from retrieval.index import K1, B, BM25Index, Documents
+from retrieval.index import K1, B, BM25Index, Documents, WordNumbers
 from retrieval.tokenize import with_bigrams
 
 DOCS = [
@@ -176,7 +176,7 @@ def _random_segments(seed: int) -> list[list[tuple[list[str], int, bool]]]:
     ]
 
 
-def _documents(docs, words: dict[str, int] | None = None) -> Documents:
+def _documents(docs, words: WordNumbers | None = None) -> Documents:
     found = Documents(words)
     for segments in docs:
         for tokens, times, pairs in segments:
@@ -240,7 +240,7 @@ def test_an_index_keeps_no_string_per_word_pair() -> None:
 
 def test_word_numbers_shared_by_several_documents_give_the_same_index() -> None:
     docs = [segments for segments in _random_segments(6) if any(t for t, _, _ in segments)]
-    shared: dict[str, int] = {f"other{n}": n for n in range(50)}  # words of another index
+    shared = WordNumbers({f"other{n}": n for n in range(50)})  # words of another index
     alone, together = BM25Index(_documents(docs)), BM25Index(_documents(docs, shared))
     assert alone.arrays()[0] == together.arrays()[0]
     for name, array in alone.arrays()[1].items():
