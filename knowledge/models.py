@@ -10,6 +10,10 @@ Region = Literal["pakistan", "india", "us", "global"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Term = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+# A term of another language as its messages write it: one word of two or more letters, none
+# of them Latin (those words are read as they are), nor digits.
+Translated = Annotated[str, StringConstraints(pattern=r"^[^\W\d_A-Za-z]{2,}$")]
+English = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9+#' -]*$", max_length=40)]
 
 
 class StrictModel(BaseModel):
@@ -54,6 +58,10 @@ class Vocabulary(StrictModel):
     )
     corrections: dict[Term, NonEmpty] = Field(
         description="misspelling -> right spelling (fuzzy matching handles the rest)"
+    )
+    translations: dict[Translated, English] = Field(
+        default_factory=dict,
+        description="a word in another script -> the English it means (retrieval/translation.py)",
     )
 
 

@@ -22,6 +22,7 @@ from retrieval.query import KnownTokens, Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
 from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
 from retrieval.semantic import Encoder, SemanticIndex
+from retrieval.translation import Translator
 
 # A question that names neither the ML domain nor a career term is answered only
 # when some passage matches it this well; one that does not name the ML domain and
@@ -225,6 +226,10 @@ class SearchEngine:
             self.english_words,
         )
         self.scope = ScopeClassifier(knowledge.scope)
+        scope = knowledge.scope
+        self.translator = Translator(
+            knowledge.vocabulary.translations, (*scope.domain_terms, *scope.career_anchors)
+        )
 
     def understand(self, question: str) -> Understanding:
         """What a message asks, before any ranking: its query, scope and topic."""

@@ -77,17 +77,18 @@ def test_requests_that_use_ml_words_are_declined_without_citations(dialogue, mes
 @pytest.mark.parametrize(
     "message",
     [
-        "머신러닝 엔지니어가 되기 위해서 무엇을 준비해야하나요?",
+        # Scripts the vocabulary has no translations for (Korean is read: test_translation.py)
         "机器学习工程师需要学什么？",
         "مشین لرننگ انجینئر بننے کے لیے کیا سیکھنا چاہیے؟",
         "मशीन लर्निंग इंजीनियर कैसे बनें?",
         "Как стать инженером по машинному обучению?",
-        "2학년 대학생인데 머신러닝 엔지니어가 되려면 무엇을 해야 하나요?",
+        # Korean with too few known terms to read
+        "오늘 날씨가 정말 좋네요, 산책 갈까요?",
+        "머신러닝이 뭐예요?",
     ],
 )
 def test_a_question_in_another_script_is_declined_for_its_language(dialogue, message) -> None:
     # Not "outside what I can help with": it may well ask how to become an ML engineer.
-    # (Only the decline changes: what its English words match well is still answered.)
     [turn] = chat(dialogue, message)
     assert not turn.reply.citations
     assert "only read questions in English" in turn.reply.html
@@ -96,12 +97,15 @@ def test_a_question_in_another_script_is_declined_for_its_language(dialogue, mes
 
 
 def test_english_words_in_another_script_still_find_their_answer(dialogue) -> None:
-    [turn] = chat(dialogue, "머신러닝 엔지니어가 되려면 Python 먼저 공부해야 하나요?")
-    assert turn.reply.citations and "Python" in first_line(turn)
+    [turn] = chat(dialogue, "Python 먼저 공부해야 하나요?")
+    assert turn.reply.citations
+    shown_as, answer_line = visible_text(turn.reply.html).split("\n")[:2]
+    assert shown_as == "↪ Python, learn (read in English)"
+    assert "Python" in answer_line
 
 
 def test_latin_script_declines_keep_the_subject_decline() -> None:
-    from bot.core.language import mostly_other_script
+    from retrieval.translation import mostly_other_script
 
     assert not mostly_other_script("tell me a joke about neural networks")
     assert not mostly_other_script("¿Cómo me convierto en ingeniero de ML?")  # Latin letters

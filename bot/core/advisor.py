@@ -20,4 +20,11 @@ class Advisor:
         return SearchEngine(self.knowledge, semantic=self.semantic)
 
     def answer(self, question: str) -> Answer:
+        """A question's answer; one mostly in another script is asked as the English terms
+        it uses (as the dialogue does), and declined for its language if they find none."""
+        english = self.engine.translator.english_reading(question)
+        if english is not None:
+            answer = compose(self.engine.search(english.text))
+            if answer.in_scope:
+                return answer
         return compose(self.engine.search(question))

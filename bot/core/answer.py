@@ -16,7 +16,6 @@ from functools import lru_cache
 
 from bot.core.citation import Citation
 from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence
-from bot.core.language import mostly_other_script
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
@@ -24,6 +23,7 @@ from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
+from retrieval.translation import mostly_other_script
 
 MAX_SOURCES = 3
 RELATIVE_SCORE = 0.35  # a further passage is cited if it scores this share of the best

@@ -223,7 +223,16 @@ class Dialogue:
     # Free text -------------------------------------------------------------------------------
 
     def _text(self, state: ChatState, raw: str, user: UserState) -> Turn:
-        reading = self.reader.read(raw[:MAX_INPUT_CHARS], state.last)
+        raw = raw[:MAX_INPUT_CHARS]
+        english = self.advisor.engine.translator.english_reading(raw)
+        if english is not None:
+            # Mostly in another script: asked as the English terms it uses, and shown so.
+            # Declined, it is declined for its language (below), not for those terms.
+            shown = f"{english.text} (read in English)"
+            turn = self._answer(state, self._read_as_question(english.text), user, shown)
+            if turn.answer is None or turn.answer.in_scope:
+                return turn
+        reading = self.reader.read(raw, state.last)
         last = state.last
         match reading.kind:
             case Kind.EMPTY:
