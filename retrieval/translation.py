@@ -32,6 +32,8 @@ def mostly_other_script(text: str) -> bool:
     "مشین لرننگ انجینئر کیسے بنیں"): such a message is read through the translations, and
     when it is declined it is for its language, not its subject. Latin-script messages in
     other languages ("ML engineer kaise banein") are not told apart from English."""
+    if text.isascii():  # every message typed in English, at once
+        return False
     latin = other = 0
     for character in text:
         if character.isalpha():
