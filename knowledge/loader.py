@@ -44,6 +44,12 @@ class KnowledgeBase:
     lexicon: Lexicon | None = None  # places, levels and pay units (lexicon.yaml)
 
     @property
+    def embeddings_dir(self) -> Path:
+        """The embeddings of the articles' passages and asks, shipped with them so that a
+        first start encodes none (made by scripts/seed_embeddings.py; see EmbeddingCache)."""
+        return self.root / "embeddings"
+
+    @property
     def article_titles(self) -> dict[str, str]:
         """Article id -> title, for the Sources lists of the /salary and /roadmap views."""
         return {article.entry.id: article.entry.title for article in self.articles}

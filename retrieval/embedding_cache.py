@@ -6,6 +6,12 @@ within files named for the model (``embeddings-<model id>.npy`` with the float32
 new key, so only it is encoded; another model never reads these rows. Plain formats only
 (numpy's .npy and JSON, no pickle); files are replaced atomically, and a file that does not
 load is ignored (the rows are encoded again and the file rewritten).
+
+A seed directory, read-only, may hold files of the same names: the knowledge ships the rows
+of its own articles and asks (``knowledge/embeddings``, made by
+``scripts/seed_embeddings.py``), so that a first start on a new machine, with an empty
+cache, encodes nothing either. A cache directory without usable files reads the seed's; the
+texts neither has are encoded and written to the cache directory, never to the seed.
 """
 
 from __future__ import annotations
@@ -31,14 +37,15 @@ def text_key(text: str) -> str:
 class EmbeddingCache:
     """Rows of one model's embeddings in ``directory`` (None: in memory only)."""
 
-    def __init__(self, directory: Path | None, model_id: str, dimensions: int) -> None:
+    def __init__(
+        self, directory: Path | None, model_id: str, dimensions: int, seed: Path | None = None
+    ) -> None:
         self.directory = directory
+        self.seed = seed
         self.model_id = model_id
         self.dimensions = dimensions
         self.encoded = 0  # texts encoded by this instance: 0 means every row came from disk
-        stem = f"embeddings-{model_id}"
-        self._matrix_path = directory / f"{stem}.npy" if directory is not None else None
-        self._keys_path = directory / f"{stem}.json" if directory is not None else None
+        self._matrix_path, self._keys_path = self._paths(directory)
 
     def embed(self, texts: Sequence[str], encode: Encode) -> np.ndarray:
         """The embeddings of ``texts`` (one row each, in order), encoding only the new ones."""
@@ -61,10 +68,25 @@ class EmbeddingCache:
             return matrix
         return matrix[[row_of[key] for key in keys]]
 
+    def _paths(self, directory: Path | None) -> tuple[Path | None, Path | None]:
+        if directory is None:
+            return None, None
+        stem = f"embeddings-{self.model_id}"
+        return directory / f"{stem}.npy", directory / f"{stem}.json"
+
     def _load(self) -> tuple[list[str], np.ndarray]:
-        """The stored keys and their rows, in file order (none when there is no usable file)."""
+        """The stored keys and their rows, in file order: the cache directory's, else the
+        seed's (none when neither has a usable file)."""
+        keys, matrix = self._read(self._matrix_path, self._keys_path)
+        if not keys and self.seed is not None:
+            keys, matrix = self._read(*self._paths(self.seed))
+        return keys, matrix
+
+    def _read(
+        self, matrix_path: Path | None, keys_path: Path | None
+    ) -> tuple[list[str], np.ndarray]:
+        """The keys and rows of one pair of files (none when they are missing or unusable)."""
         nothing: tuple[list[str], np.ndarray] = ([], np.zeros((0, self.dimensions), np.float32))
-        matrix_path, keys_path = self._matrix_path, self._keys_path
         if matrix_path is None or keys_path is None:  # in memory only
             return nothing
         try:

@@ -205,6 +205,8 @@ class SearchEngine:
                 self.passages,
                 state.asks,
                 cache_dir,
+                # The articles' own embeddings, shipped with them (not for given passages).
+                knowledge.embeddings_dir if passages is None else None,
             )
         regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
         article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]

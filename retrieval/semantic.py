@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.chunking import Passage
 from retrieval.embedding_cache import EmbeddingCache
 
-__all__ = ["Encoder", "SemanticIndex", "passage_text"]
+__all__ = ["Encoder", "SemanticIndex", "embedded_texts", "passage_text"]
 
 QUESTIONS_KEPT = 512  # recent question vectors (the suggested questions recur often)
 
@@ -43,6 +43,14 @@ def passage_text(passage: Passage) -> str:
     return f"{where}: {passage.text}"
 
 
+def embedded_texts(passages: Sequence[Passage], asks: Sequence[Sequence[str]]) -> list[str]:
+    """Every text the index embeds: each passage's, then every ask, passage by passage."""
+    return [
+        *(passage_text(passage) for passage in passages),
+        *(ask for passage_asks in asks for ask in passage_asks),
+    ]
+
+
 class SemanticIndex:
     def __init__(
         self,
@@ -50,13 +58,17 @@ class SemanticIndex:
         passages: Sequence[Passage],
         asks: Sequence[Sequence[str]],
         cache_dir: Path | None,
+        seed_dir: Path | None = None,
     ) -> None:
+        """``cache_dir`` keeps the passages' and asks' embeddings (None: memory only), and
+        ``seed_dir`` holds those shipped with the knowledge (see EmbeddingCache)."""
         if len(asks) != len(passages):
             raise ValueError(f"{len(asks)} lists of asks for {len(passages)} passages")
         self.encoder = encoder
-        texts = [passage_text(passage) for passage in passages]
-        ask_texts = [ask for passage_asks in asks for ask in passage_asks]
-        self.cache = EmbeddingCache(cache_dir, encoder.model_id, encoder.dimensions)
+        texts = embedded_texts(passages, asks)
+        ask_texts = texts[len(passages) :]
+        texts = texts[: len(passages)]
+        self.cache = EmbeddingCache(cache_dir, encoder.model_id, encoder.dimensions, seed_dir)
         vectors = self.cache.embed([*texts, *ask_texts], encoder.encode)
         self._passages = vectors[: len(texts)]
         self._asks = vectors[len(texts) :]

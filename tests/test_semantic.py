@@ -100,6 +100,33 @@ def test_cache_of_another_model_or_a_damaged_file_is_not_used(tmp_path: Path) ->
         1, 26)
 
 
+def test_a_seed_is_read_when_the_cache_has_nothing_and_is_never_written(tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    seed, cache = tmp_path / "seed", tmp_path / "cache"
+    EmbeddingCache(seed, encoder.model_id, encoder.dimensions).embed(
+        ["alpha", "beta"], encoder.encode
+    )
+    shipped = {path.name: path.read_bytes() for path in seed.iterdir()}
+    encoder.texts.clear()
+    first = EmbeddingCache(cache, encoder.model_id, encoder.dimensions, seed)
+    rows = first.embed(["beta", "alpha"], encoder.encode)
+    assert first.encoded == 0 and not encoder.texts and not cache.exists()
+    assert np.array_equal(rows, encoder.encode(["beta", "alpha"]))
+    encoder.texts.clear()
+    grown = EmbeddingCache(cache, encoder.model_id, encoder.dimensions, seed)
+    grown.embed(["alpha", "gamma"], encoder.encode)
+    assert encoder.texts == ["gamma"]  # only the text the seed lacks
+    assert {path.name: path.read_bytes() for path in seed.iterdir()} == shipped
+    # The cache now holds the seed's rows and the new one: nothing more is encoded.
+    again = EmbeddingCache(cache, encoder.model_id, encoder.dimensions, seed)
+    again.embed(["alpha", "beta", "gamma"], encoder.encode)
+    assert again.encoded == 0
+    # A seed of another model is not read.
+    other = EmbeddingCache(tmp_path / "other", "counting-2", encoder.dimensions, seed)
+    other.embed(["alpha"], encoder.encode)
+    assert other.encoded == 1
+
+
 def test_semantic_index_takes_a_passages_closest_ask(knowledge, tmp_path: Path) -> None:
     encoder = CountingEncoder()
     engine = SearchEngine(knowledge, semantic=False)
