@@ -77,8 +77,9 @@ def test_requests_that_use_ml_words_are_declined_without_citations(dialogue, mes
 @pytest.mark.parametrize(
     "message",
     [
-        # Scripts the vocabulary has no translations for (Korean is read: test_translation.py)
-        "机器学习工程师需要学什么？",
+        # Scripts the vocabulary has no translations for (Korean, Chinese and Japanese are
+        # read: test_translation.py)
+        "วิศวกรแมชชีนเลิร์นนิงต้องเรียนอะไรบ้าง",
         "مشین لرننگ انجینئر بننے کے لیے کیا سیکھنا چاہیے؟",
         "मशीन लर्निंग इंजीनियर कैसे बनें?",
         "Как стать инженером по машинному обучению?",

@@ -40,6 +40,21 @@ def test_terms_are_read_through_particles_and_compounds() -> None:
     assert reading.text == "machine learning, engineer, master's degree"
 
 
+def test_a_term_written_as_two_words_is_read_as_one() -> None:
+    reading = translator().english_reading("머신 러닝 엔지니어가 되려면 대학 졸업이 필요한가요?")
+    assert reading is not None
+    assert reading.terms == ("machine learning", "engineer", "university")
+
+
+def test_in_chinese_a_term_is_found_at_any_character_and_links_are_left_out() -> None:
+    terms = {"机器学习": "machine learning", "数学": "mathematics", "学习": "learn"}
+    reading = translator(terms).english_reading(
+        "现在想接触机器学习了，数学不好，如何系统地学习？见 https://example.com/python-ml"
+    )
+    assert reading is not None
+    assert reading.terms == ("machine learning", "mathematics", "learn")
+
+
 def test_the_longest_term_that_begins_a_word_wins() -> None:
     reading = translator().english_reading("대학원에 가야 하나요, 대학만으로 충분한가요?")
     assert reading is not None and reading.terms == ("graduate school", "university")
