@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
+from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
@@ -60,6 +61,27 @@ MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a defi
 CONTEXT_WEIGHT = 0.7
 MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all question
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+# A time frame ("in 10 days", "within 6 months", "in the next 2 years") says how fast, not
+# what about: its number and unit count this much, so "learn ML in 10 days" finds learning,
+# not the "day-to-day" responsibilities, and "in 2 years" not pay for "(2-5 years of
+# experience)". A word the question also uses elsewhere ("salary per year") keeps its weight.
+TIME_FRAME_WEIGHT = 0.1
+_TIME_FRAME = re.compile(
+    r"\b(?:in|within|under|over)\s+(?:the\s+next\s+|just\s+|only\s+|about\s+|around\s+)?"
+    r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a\s+few|few)"
+    r"\s+(day|week|month|year)s?\b"
+)
+
+
+def _time_frame_units(text: str) -> set[str]:
+    """The tokens of the units and numbers that the text uses only in time frames."""
+    if " in " not in text and "within" not in text and " over " not in text and "under" not in text:
+        return set()
+    frames = _TIME_FRAME.findall(text)
+    if not frames:
+        return set()
+    elsewhere = set(tokenize(_TIME_FRAME.sub(" ", text)))
+    return {token for frame in frames for token in tokenize(" ".join(frame))} - elsewhere
 
 
 @dataclass(frozen=True)
@@ -204,6 +226,10 @@ class QueryAnalyzer:
         subject = self._subject_tokens(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(self._read(subject_text) if subject else reading)
+        for unit in _time_frame_units(lowered):
+            for term in terms:
+                if unit in term.split(PAIR_JOIN):
+                    terms[term] *= TIME_FRAME_WEIGHT
         focus = self._asking_part(lowered, len(tokens))
         story: set[str] = set()
         if focus and not subject:

@@ -189,3 +189,31 @@ def test_what_the_job_is_at_work_finds_the_responsibilities(engine, question: st
     best = engine.search(question).hits[0].passage
     assert "responsibilit" in " ".join((*best.section, best.text)).lower()
     assert "Supply Chain" not in best.text
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("How do I learn machine learning in 10 days?", ("10", "day")),
+        ("can I become an ML engineer within 2 years", ("2", "year")),
+        ("is it possible in the next six months", ("month",)),
+    ],
+)
+def test_a_time_frame_says_how_fast_not_what_about(engine, question: str, words) -> None:
+    terms = engine.analyzer.analyze(question).terms
+    plain = engine.analyzer.analyze(question.replace(" in ", " ").replace(" within ", " "))
+    for word in words:
+        assert terms[word] == pytest.approx(0.1 * plain.terms[word])
+
+
+def test_a_unit_also_asked_about_keeps_its_weight(engine) -> None:
+    # "per year" asks about yearly pay: "year" is not only the time frame's.
+    terms = engine.analyzer.analyze("what salary per year can I reach in 2 years").terms
+    plain = engine.analyzer.analyze("what salary per year can I reach").terms
+    assert terms["year"] == pytest.approx(plain["year"]) and terms["2"] < 1.0
+
+
+def test_learning_in_a_few_days_finds_learning_not_daily_work(engine) -> None:
+    hits = engine.search("How do I learn Machine Learning in 10 days?").hits
+    assert "responsibilit" not in hits[0].passage.text.lower()
+    assert "learn" in hits[0].passage.text.lower()
