@@ -61,27 +61,39 @@ MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a defi
 CONTEXT_WEIGHT = 0.7
 MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all question
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
-# A time frame ("in 10 days", "within 6 months", "in the next 2 years") says how fast, not
-# what about: its number and unit count this much, so "learn ML in 10 days" finds learning,
-# not the "day-to-day" responsibilities, and "in 2 years" not pay for "(2-5 years of
-# experience)". A word the question also uses elsewhere ("salary per year") keeps its weight.
-TIME_FRAME_WEIGHT = 0.1
-_TIME_FRAME = re.compile(
-    r"\b(?:in|within|under|over)\s+(?:the\s+next\s+|just\s+|only\s+|about\s+|around\s+)?"
-    r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a\s+few|few)"
-    r"\s+(day|week|month|year)s?\b"
+# A question's setting says when or where, not what about, and its words count this much
+# (unless the question also uses them elsewhere: "salary per year ... in 2 years"):
+# - a time frame ("in 10 days", "within 6 months", "in the next 2 years"): its number and
+#   unit, so "learn ML in 10 days" finds learning, not the "day-to-day" responsibilities,
+#   and "in 2 years" not pay for "(2-5 years of experience)";
+# - the field around the subject ("skills ... in the AI industry", "jobs in the ML space"):
+#   its head noun, so such a question does not find the list of industries that hire ("can
+#   I work in other industries" asks about industries, and keeps them).
+SETTING_WEIGHT = 0.1
+_SETTINGS = (
+    re.compile(
+        r"\b(?:in|within|under|over)\s+(?:the\s+next\s+|just\s+|only\s+|about\s+|around\s+)?"
+        r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a\s+few|few)"
+        r"\s+(day|week|month|year)s?\b"
+    ),
+    re.compile(
+        r"\bin\s+(?:the|this)\s+(?:[a-z/&-]+\s+){0,2}?"
+        r"(industry|sector|market|space)\b(?!\s+(?:of|like|such)\b)"
+    ),
 )
 
 
-def _time_frame_units(text: str) -> set[str]:
-    """The tokens of the units and numbers that the text uses only in time frames."""
+def _setting_words(text: str) -> set[str]:
+    """The tokens of the words that the text uses only in its settings."""
     if " in " not in text and "within" not in text and " over " not in text and "under" not in text:
         return set()
-    frames = _TIME_FRAME.findall(text)
-    if not frames:
-        return set()
-    elsewhere = set(tokenize(_TIME_FRAME.sub(" ", text)))
-    return {token for frame in frames for token in tokenize(" ".join(frame))} - elsewhere
+    found: set[str] = set()
+    rest = text
+    for setting in _SETTINGS:
+        for match in setting.finditer(text):
+            found.update(tokenize(" ".join(group for group in match.groups() if group)))
+        rest = setting.sub(" ", rest)
+    return found - set(tokenize(rest)) if found else found
 
 
 @dataclass(frozen=True)
@@ -226,10 +238,10 @@ class QueryAnalyzer:
         subject = self._subject_tokens(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(self._read(subject_text) if subject else reading)
-        for unit in _time_frame_units(lowered):
+        for word in _setting_words(lowered):
             for term in terms:
-                if unit in term.split(PAIR_JOIN):
-                    terms[term] *= TIME_FRAME_WEIGHT
+                if word in term.split(PAIR_JOIN):
+                    terms[term] *= SETTING_WEIGHT
         focus = self._asking_part(lowered, len(tokens))
         story: set[str] = set()
         if focus and not subject:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.query import SETTING_WEIGHT
+
 
 @pytest.mark.parametrize(
     ("question", "expected"),
@@ -203,7 +205,7 @@ def test_a_time_frame_says_how_fast_not_what_about(engine, question: str, words)
     terms = engine.analyzer.analyze(question).terms
     plain = engine.analyzer.analyze(question.replace(" in ", " ").replace(" within ", " "))
     for word in words:
-        assert terms[word] == pytest.approx(0.1 * plain.terms[word])
+        assert terms[word] == pytest.approx(SETTING_WEIGHT * plain.terms[word])
 
 
 def test_a_unit_also_asked_about_keeps_its_weight(engine) -> None:
@@ -217,3 +219,12 @@ def test_learning_in_a_few_days_finds_learning_not_daily_work(engine) -> None:
     hits = engine.search("How do I learn Machine Learning in 10 days?").hits
     assert "responsibilit" not in hits[0].passage.text.lower()
     assert "learn" in hits[0].passage.text.lower()
+
+
+def test_the_industry_around_a_question_is_its_setting_not_its_subject(engine) -> None:
+    # "skills ... in the AI industry" asks for skills, not for the industries that hire...
+    hits = engine.search("What skills are essential for an ML engineer in the AI industry?").hits
+    assert "sector" not in hits[0].passage.text and "skill" in hits[0].passage.text.lower()
+    # ... while "other industries" are what this one asks about.
+    terms = engine.analyzer.analyze("can I work in other industries too?").terms
+    assert terms["industri"] == pytest.approx(1.0)
