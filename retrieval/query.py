@@ -85,7 +85,7 @@ _SETTINGS = (
 
 def _setting_words(text: str) -> set[str]:
     """The tokens of the words that the text uses only in its settings."""
-    if " in " not in text and "within" not in text and " over " not in text and "under" not in text:
+    if "in " not in text and "over " not in text and "under " not in text:  # ("within ")
         return set()
     found: set[str] = set()
     rest = text
