@@ -8,8 +8,9 @@ enough of them; otherwise it is declined for its language.
 Words are matched from their start: Korean, for one, writes its particles onto the noun
 ("석사가", "머신러닝을"), and compounds without spaces ("머신러닝엔지니어"). A term is the
 longest one that begins the rest of a word, and the rest is matched again; a term may also
-be written as two words ("머신 러닝"). Chinese and Japanese put no spaces between words, so
-there a term is looked for at every character ("如何开始数据科学与机器学习的学习").
+be written as two words ("머신 러닝", "मशीन लर्निंग"). Urdu and Hindi are read the same way.
+Chinese and Japanese put no spaces between words, so there a term is looked for at every
+character ("如何开始数据科学与机器学习的学习").
 Links are left out: their words are no part of the question.
 """
 
@@ -26,8 +27,12 @@ from dataclasses import dataclass
 # "companies", in a message that says something else is no question about either.
 MIN_TERMS = 2
 # A message's words, a change of script ending one ("AI관련" is "AI" and "관련"): Latin
-# words as they are ("C++", "PyTorch"), the others as runs of letters.
-_WORD = re.compile(r"([A-Za-z][A-Za-z0-9+#]*)|[^\W\d_A-Za-z]+")
+# words as they are ("C++", "PyTorch"), the others as runs of letters and the marks written
+# with them (Devanagari's vowel signs, Arabic's vowels), which are no letters to ``\w``.
+_WORD = re.compile(
+    r"([A-Za-z][A-Za-z0-9+#]*)"
+    r"|(?:[^\W\d_A-Za-z]|[\u0300-\u036f\u064b-\u065f\u0670\u0900-\u0dff])+"
+)
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 # Scripts written without spaces between words: Chinese characters, and Japanese kana.
 _WITHOUT_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

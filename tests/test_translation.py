@@ -55,6 +55,20 @@ def test_in_chinese_a_term_is_found_at_any_character_and_links_are_left_out() ->
     assert reading.terms == ("machine learning", "mathematics", "learn")
 
 
+def test_devanagari_vowel_signs_and_urdu_two_word_terms_stay_in_their_words() -> None:
+    terms = {
+        "मशीनलर्निंग": "machine learning",
+        "इंजीनियर": "engineer",
+        "सीख": "learn",
+        "مشینلرننگ": "machine learning",
+        "انجینئر": "engineer",
+    }
+    hindi = translator(terms).english_reading("मशीन लर्निंग इंजीनियर बनने के लिए क्या सीखना चाहिए?")
+    urdu = translator(terms).english_reading("مشین لرننگ انجینئر بننے کے لیے کیا کریں؟")
+    assert hindi is not None and hindi.terms == ("machine learning", "engineer", "learn")
+    assert urdu is not None and urdu.terms == ("machine learning", "engineer")
+
+
 def test_the_longest_term_that_begins_a_word_wins() -> None:
     reading = translator().english_reading("대학원에 가야 하나요, 대학만으로 충분한가요?")
     assert reading is not None and reading.terms == ("graduate school", "university")
@@ -150,6 +164,22 @@ def test_a_korean_message_read_as_nothing_the_articles_answer_is_declined_for_it
     text, citations = reply_text(dialogue, "한국 연봉 얼마예요?")
     assert not citations
     assert "only read questions in English" in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "کیا مشین لرننگ انجینئر بننے کے لیے ماسٹرز ڈگری ضروری ہے؟",  # Urdu
+        "क्या मशीन लर्निंग इंजीनियर बनने के लिए मास्टर्स डिग्री ज़रूरी है?",  # Hindi
+        "머신러닝 엔지니어가 되려면 석사 학위가 꼭 필요한가요?",  # Korean
+        "成为机器学习工程师需要硕士学位吗？",  # Chinese
+    ],
+)
+def test_do_i_need_a_masters_is_answered_in_each_language_read(dialogue, message) -> None:
+    text, citations = reply_text(dialogue, message)
+    shown_as, answer = text.split("\n", 1)
+    assert "master's degree" in shown_as and shown_as.endswith("(read in English)")
+    assert citations and "master" in answer.split("\n", 1)[0].lower()
 
 
 def test_the_advisor_reads_korean_as_the_dialogue_does(advisor) -> None:
