@@ -182,6 +182,22 @@ def test_do_i_need_a_masters_is_answered_in_each_language_read(dialogue, message
     assert citations and "master" in answer.split("\n", 1)[0].lower()
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ڈیٹا سائنٹسٹ اور مشین لرننگ انجینئر میں کیا فرق ہے؟",  # Urdu
+        "डेटा साइंटिस्ट और मशीन लर्निंग इंजीनियर में क्या अंतर है?",  # Hindi
+        "데이터 사이언티스트와 머신러닝 엔지니어의 차이가 뭔가요?",  # Korean
+    ],
+)
+def test_a_difference_asked_in_another_language_finds_the_comparison(dialogue, message) -> None:
+    text, _ = reply_text(dialogue, message)
+    shown_as, answer = text.split("\n", 1)
+    assert "difference" in shown_as
+    opening = answer.split("\n", 1)[0]
+    assert "Machine Learning Engineers" in opening and "Data Scientists" in opening
+
+
 def test_the_advisor_reads_korean_as_the_dialogue_does(advisor) -> None:
     answer = advisor.answer("텐서플로우 자격증을 준비하려면 어떤 준비가 필요한가요?")
     assert answer.in_scope
