@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Container, Mapping
+from collections import Counter
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
@@ -83,17 +84,21 @@ _SETTINGS = (
 )
 
 
-def _setting_words(text: str) -> set[str]:
-    """The tokens of the words that the text uses only in its settings."""
+def _setting_words(text: str, tokens: Sequence[str]) -> set[str]:
+    """The tokens of the words that the text (whose tokens are ``tokens``) uses only in its
+    settings: a word used as often in them as in the whole text."""
     if "in " not in text and "over " not in text and "under " not in text:  # ("within ")
         return set()
-    found: set[str] = set()
-    rest = text
-    for setting in _SETTINGS:
-        for match in setting.finditer(text):
-            found.update(tokenize(" ".join(group for group in match.groups() if group)))
-        rest = setting.sub(" ", rest)
-    return found - set(tokenize(rest)) if found else found
+    in_settings = Counter(
+        token
+        for setting in _SETTINGS
+        for match in setting.finditer(text)
+        for token in tokenize(" ".join(group for group in match.groups() if group))
+    )
+    if not in_settings:
+        return set()
+    in_text = Counter(tokens)
+    return {token for token, times in in_settings.items() if in_text[token] <= times}
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,7 @@ class QueryAnalyzer:
         subject = self._subject_tokens(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(self._read(subject_text) if subject else reading)
-        for word in _setting_words(lowered):
+        for word in _setting_words(lowered, tokens):
             for term in terms:
                 if word in term.split(PAIR_JOIN):
                     terms[term] *= SETTING_WEIGHT

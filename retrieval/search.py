@@ -227,8 +227,8 @@ class SearchEngine:
             frozenset(state.article_words),
             self.english_words,
         )
-        self.scope = ScopeClassifier(knowledge.scope)
         scope = knowledge.scope
+        self.scope = ScopeClassifier(scope)
         self.translator = Translator(
             knowledge.vocabulary.translations, (*scope.domain_terms, *scope.career_anchors)
         )

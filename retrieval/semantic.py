@@ -65,13 +65,10 @@ class SemanticIndex:
         if len(asks) != len(passages):
             raise ValueError(f"{len(asks)} lists of asks for {len(passages)} passages")
         self.encoder = encoder
-        texts = embedded_texts(passages, asks)
-        ask_texts = texts[len(passages) :]
-        texts = texts[: len(passages)]
         self.cache = EmbeddingCache(cache_dir, encoder.model_id, encoder.dimensions, seed_dir)
-        vectors = self.cache.embed([*texts, *ask_texts], encoder.encode)
-        self._passages = vectors[: len(texts)]
-        self._asks = vectors[len(texts) :]
+        vectors = self.cache.embed(embedded_texts(passages, asks), encoder.encode)
+        self._passages = vectors[: len(passages)]
+        self._asks = vectors[len(passages) :]
         owner = np.array(
             [number for number, passage_asks in enumerate(asks) for _ in passage_asks],
             dtype=np.intp,
