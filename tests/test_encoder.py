@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import retrieval.encoder as encoder_module
 import retrieval.model_files as model_files_module
 from retrieval.encoder import WEIGHT_LIMIT, SentenceEncoder, quantize_columns
 from retrieval.model_files import (
@@ -168,16 +169,23 @@ def test_related_questions_are_closer(encoder: SentenceEncoder) -> None:
     assert related > float(credentials @ biryani) + 0.2
 
 
-def test_quantized_weights_are_kept_and_read_back_the_same(tmp_path: Path) -> None:
+def test_quantized_weights_are_kept_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     texts = ["what certifications should I get", "do i really need a masters"]
     first = SentenceEncoder(cache_dir=tmp_path)
     expected = first.encode(texts)
-    (kept,) = tmp_path.glob("minilm-q*.npz")
-    assert kept.stat().st_size > 10_000_000  # the int8 matrices, a quarter of the float ones
-    again = SentenceEncoder(cache_dir=tmp_path)
-    assert np.array_equal(again.encode(texts), expected)
+    kept = sorted(tmp_path.glob("minilm-q*.npy"))
+    assert [path.name.rsplit("-", 1)[1] for path in kept] == ["float32.npy", "int8.npy"]
+    assert kept[1].stat().st_size > 10_000_000  # the int8 matrices, a quarter of the floats
+    with monkeypatch.context() as patched:
+        patched.setattr(encoder_module, "graph_initializers", lambda _: pytest.fail("again"))
+        again = SentenceEncoder(cache_dir=tmp_path)
+        assert np.array_equal(again.encode(texts), expected)
     # A file cut short is quantized again and rewritten, never an error.
-    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])
-    damaged = SentenceEncoder(cache_dir=tmp_path)
-    assert np.array_equal(damaged.encode(texts), expected)
-    assert kept.stat().st_size > 10_000_000
+    for path in kept:
+        size = path.stat().st_size
+        path.write_bytes(path.read_bytes()[: size // 2])
+        damaged = SentenceEncoder(cache_dir=tmp_path)
+        assert np.array_equal(damaged.encode(texts), expected)
+        assert path.stat().st_size == size
