@@ -231,3 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KnowledgeError as error:  # refuse to answer from half a knowledge base
         print(f"career-advisor: invalid knowledge: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        # The encoder's files or runtime missing or altered: its message says how to reinstall
+        # them. (Imported here: the module brings numpy, which `chat` and `report` do not need.)
+        from retrieval.model_files import ModelFilesError
+
+        if not isinstance(error, ModelFilesError):
+            raise
+        print(f"career-advisor: {error}", file=sys.stderr)
+        return 2

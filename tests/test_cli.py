@@ -113,6 +113,24 @@ def test_a_bad_load_test_knob_stops_the_bot_with_one_line(tmp_path: Path) -> Non
     )
 
 
+def test_ask_without_the_encoders_runtime_says_how_to_reinstall_it() -> None:
+    # As after a broken install: onnxruntime cannot be imported. One line, no traceback.
+    probe = (
+        "import sys; sys.modules['onnxruntime'] = None; from bot.cli import main; "
+        "sys.exit(main(['ask', 'what certifications should I get']))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
+        timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("career-advisor: onnxruntime (the sentence encoder's runtime) is not")
+    assert "make clean && make run" in line
+
+
 def test_ask_imports_nothing_it_does_not_use() -> None:
     # What a one-off answer never needs: Telegram and its HTTP stack, the databases, and with
     # the caches filled, the YAML parser, rank-bm25 (the index is read back, not built) and
