@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.core.citation import Citation
-from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence
+from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence, states_duration
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
@@ -107,11 +107,25 @@ class AnswerContext:
     suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
 
 
-def cited_hits(hits: tuple[Hit, ...]) -> list[Hit]:
+def cited_hits(result: SearchResult) -> list[Hit]:
+    """The passages a reply cites: the best MAX_SOURCES that score at least RELATIVE_SCORE of
+    the best. A question that asks how long something takes cites, in place of the last of
+    them, the next best that says how long when none of them does: the reply then gives the
+    duration instead of saying the articles lack one ("how long does a master's take" has
+    its "(2 years)" in a roadmap passage ranked fourth or fifth, among near ties)."""
+    hits = result.hits
     if not hits:
         return []
-    best = hits[0].score
-    return [hit for hit in hits[:MAX_SOURCES] if hit.score >= best * RELATIVE_SCORE]
+    floor = hits[0].score * RELATIVE_SCORE
+    chosen = [hit for hit in hits[:MAX_SOURCES] if hit.score >= floor]
+    if len(chosen) == MAX_SOURCES and ASKS_DURATION.search(result.question) and not (
+        states_duration(result.query, [hit.passage.text for hit in chosen])
+    ):
+        for hit in hits[MAX_SOURCES : 2 * MAX_SOURCES]:
+            if hit.score >= floor and states_duration(result.query, [hit.passage.text]):
+                chosen[-1] = hit
+                break
+    return chosen
 
 
 # Choosing what to show ------------------------------------------------------------------------
@@ -383,7 +397,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
     if gap is not None and gap.coverage == "none":
         # Nothing cited would answer it: say so, with no quotes dressed up as an answer.
         return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
-    hits = cited_hits(result.hits)
+    hits = cited_hits(result)
     terms = result.weights or result.query.terms
     candidates: list[_Candidate] = []
     doc_of_source: dict[int, str] = {}

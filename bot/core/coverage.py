@@ -143,7 +143,7 @@ def find_gap(
         phrases = lexicon.uncovered_topic_phrases(topic)
         topic_words = {token for phrase in phrases for token in tokenize(phrase)}
         return Gap(topic, _level(query, topic_words, cited_texts))
-    if ASKS_DURATION.search(question) and not _states_duration(query, cited_texts):
+    if ASKS_DURATION.search(question) and not states_duration(query, cited_texts):
         return Gap("how long it takes", "partial", "say")
     return absent_gap(question, query, article_vocabulary, cited_texts, english_words)
 
@@ -200,7 +200,7 @@ def _absent_words(
     return absent
 
 
-def _states_duration(query: Query, cited_texts: list[str]) -> bool:
+def states_duration(query: Query, cited_texts: list[str]) -> bool:
     """Whether a cited sentence gives a duration for what was asked: "(0-2 years)" in a pay
     table does not say how long a career switch takes."""
     subject = _content(query) - _NOT_SUBJECTS

@@ -390,7 +390,7 @@ class Dialogue:
         name = lexicon.region(named).name.removeprefix("the ") if named else None
         if not result.in_scope:
             return AnswerContext(named, name, region_docs, None, suggestions)
-        cited = [hit.passage.text for hit in cited_hits(result.hits)]
+        cited = [hit.passage.text for hit in cited_hits(result)]
         gap = find_gap(
             result.question, result.query, lexicon, self._article_vocabulary(), cited,
             self._english_words(),
