@@ -232,9 +232,14 @@ class SearchEngine:
         )
         scope = knowledge.scope
         self.scope = ScopeClassifier(scope)
-        self.translator = Translator(
-            knowledge.vocabulary.translations, (*scope.domain_terms, *scope.career_anchors)
-        )
+        anchors = {*scope.domain_terms, *scope.career_anchors}
+        # An abbreviation the vocabulary spells out as an anchor ("ds": data scientist) names
+        # the field too, written in Latin letters inside a message in another script.
+        anchors |= {
+            short for short, spelled in knowledge.vocabulary.expansions.items()
+            if spelled in anchors
+        }
+        self.translator = Translator(knowledge.vocabulary.translations, anchors)
 
     def understand(self, question: str) -> Understanding:
         """What a message asks, before any ranking: its query, scope and topic."""

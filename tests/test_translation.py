@@ -166,6 +166,21 @@ def test_a_korean_message_read_as_nothing_the_articles_answer_is_declined_for_it
     assert "only read questions in English" in text
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "请问有 ds 的具体学习路线吗？",  # "is there a roadmap for DS?" (Chinese)
+        "DS 로드맵이 있나요?",  # Korean
+        "DS のロードマップはありますか？",  # Japanese
+    ],
+)
+def test_an_abbreviation_the_vocabulary_spells_out_names_the_field(dialogue, message) -> None:
+    text, citations = reply_text(dialogue, message)
+    shown_as = text.split("\n", 1)[0]
+    assert "roadmap" in shown_as and shown_as.endswith("(read in English)")
+    assert citations
+
+
 MASTERS = ("master's degree", ("master",))
 DIFFERENCE = ("difference", ("machine learning engineers", "data scientists"))
 
