@@ -35,6 +35,16 @@ def run(
     )
 
 
+def run_code(
+    code: str, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`python -c <code>` in the repository, as a probe of what a process does."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+        timeout=60, check=check,
+    )
+
+
 def test_ask_prints_a_readable_answer() -> None:
     result = run("ask", "what certifications should I get?")
     assert result.returncode == 0, result.stderr
@@ -120,10 +130,7 @@ def test_ask_without_the_encoders_runtime_says_how_to_reinstall_it() -> None:
         "sys.exit(main(['ask', 'what certifications should I get']))"
     )
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
-        timeout=60, check=False,
-    )
+    result = run_code(probe, env, check=False)
     assert result.returncode == 2
     assert result.stdout == ""
     (line,) = result.stderr.strip().splitlines()
@@ -144,10 +151,7 @@ def test_ask_imports_nothing_it_does_not_use() -> None:
     )
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     for _ in range(2):  # the first may fill the caches
-        result = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
-            timeout=60, check=True,
-        )
+        result = run_code(probe, env)
     *answer, imported = result.stdout.strip().splitlines()
     assert answer  # it did answer
     assert json.loads(imported.replace("'", '"')) == []
@@ -166,10 +170,7 @@ def test_ask_does_not_read_every_packages_entry_points() -> None:
         "print(len(opened))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
-        timeout=60, check=True,
-    )
+    result = run_code(probe, env)
     assert result.stdout.strip().splitlines()[-1] == "0"
 
 
