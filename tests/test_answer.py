@@ -89,6 +89,22 @@ def test_not_always_is_said_only_of_what_was_asked(advisor, question: str) -> No
     assert not first.startswith("<b>Not always.</b>")
 
 
+@pytest.mark.parametrize(
+    ("question", "duration"),
+    [
+        ("How long does a master's degree take?", "2 years"),
+        ("how long before I can call myself a senior ML engineer", "After 5+ years"),
+    ],
+)
+def test_a_how_long_question_opens_with_the_duration_of_what_it_asks(
+    advisor, question: str, duration: str
+) -> None:
+    # Not a pay table's "(5+ years)" or a bootcamp's "within months": the duration of the
+    # thing asked about.
+    first = advisor.answer(question).html.splitlines()[0]
+    assert duration in first
+
+
 def test_replies_are_short(advisor) -> None:
     # The median over the evaluation set's questions (about 500 characters), not over a
     # handful, where one reply gaining a point tips it.

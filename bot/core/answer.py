@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.core.citation import Citation
-from bot.core.coverage import ASKS_DURATION, DURATION, Gap, gap_sentence, states_duration
+from bot.core.coverage import (
+    ASKS_DURATION,
+    DURATION,
+    GENERIC,
+    Gap,
+    gap_sentence,
+    states_duration,
+)
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
@@ -188,6 +195,7 @@ def _lead(
     asked about a country, a sentence that names it."""
     asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
     asks_duration = bool(ASKS_DURATION.search(question))
+    subject = set(_distinct_tokens(question)) - GENERIC if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
     best: tuple[float, int, _Candidate, str] | None = None
@@ -209,7 +217,9 @@ def _lead(
             if stance:
                 score *= 3.0
             if asks_duration and DURATION.search(sentence):
-                score *= 2.0
+                # A duration of what was asked about ("Master's Degree (2 years)" for "how long
+                # does a master's take") answers it; any other ("within months") only may.
+                score *= 3.0 if subject & set(_distinct_tokens(sentence)) else 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
             if asks_comparison and _CONTRASTS.search(sentence):
