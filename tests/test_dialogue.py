@@ -439,6 +439,22 @@ def test_roadmap_for_a_beginner_opens_the_first_stage(dialogue) -> None:
     assert "Stage 1/" in valid(turn.reply)
 
 
+@pytest.mark.parametrize(
+    "text", ["roadmap for ML engineer", "is there a road map?", "DS roadmap?"]
+)
+def test_asking_for_the_roadmap_without_a_level_opens_its_overview(dialogue, text) -> None:
+    turn = dialogue.respond(ChatState(), Text(text))
+    assert turn.reply.html == dialogue.respond(ChatState(), Command("roadmap")).reply.html
+    assert turn.state.last is not None and turn.state.last.view == "roadmap"
+
+
+def test_a_path_or_steps_of_something_else_is_searched_not_the_roadmap(dialogue) -> None:
+    # "path" and "steps" are roadmap words only with a level ("path for a beginner").
+    for text in ("what are the steps of model training?", "which career path pays more?"):
+        turn = dialogue.respond(ChatState(), Text(text))
+        assert turn.state.last is None or turn.state.last.view != "roadmap", text
+
+
 def test_damaged_user_state_is_an_empty_profile() -> None:
     for stored in (None, [], {"version": 1, "profile": "x", "progress": [1, 2]}):
         assert UserState.from_dict(stored) == UserState()

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.core.conversation import Exchange
 from bot.core.follow_up import FollowUp, classify_follow_up, points_back
-from bot.core.roadmap_view import roadmap_level_from_text
+from bot.core.roadmap_view import asks_for_the_roadmap, roadmap_level_from_text
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
 from retrieval.scope import MessageKind
@@ -120,7 +120,7 @@ class MessageReader:
             elif understood.topic in ROADMAP_TOPICS:
                 level = roadmap_level_from_text(text)
                 # "too old to start?": say what isn't covered first, not the roadmap
-                if level and not lexicon.uncovered_topic_in(text):
+                if (level or asks_for_the_roadmap(text)) and not lexicon.uncovered_topic_in(text):
                     kind = Kind.ROADMAP
         return Reading(
             text, kind, understood=understood,

@@ -86,6 +86,15 @@ def next_step(
     return None
 
 
+def asks_for_the_roadmap(text: str) -> bool:
+    """Whether a message names the roadmap itself ("roadmap for ML engineer", "is there a road
+    map"): with no level named, the overview answers it. A "path" or "steps" may be of
+    anything, so only these words count."""
+    return "road map" in text.lower() or any(
+        word in ("roadmap", "roadmaps") for word in words(text)
+    )
+
+
 def roadmap_level_from_text(text: str) -> str | None:
     """ "roadmap for a beginner", "I'm advanced, what next?" -> the level; else None."""
     vocabulary = words(text)
