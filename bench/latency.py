@@ -48,18 +48,30 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.2f} ms"
 
 
-def measure_engine(
-    knowledge: KnowledgeBase, questions: list[str], rounds: int, label_set: str = "eval set"
-) -> None:
+def measure_engine(knowledge: KnowledgeBase) -> dict[bool, SearchEngine]:
+    """Builds the real corpus's engine with and without the semantic stage, and times it."""
+    engines = {}
     for semantic in (False, True):
-        label = "with the semantic stage" if semantic else "BM25 only"
         builds = []
         for _ in range(5):
             start = time.perf_counter()
-            engine = SearchEngine(knowledge, semantic=semantic)
+            engines[semantic] = SearchEngine(knowledge, semantic=semantic)
             builds.append(time.perf_counter() - start)
-        print(f"engine build, {label} (real corpus, {len(engine.passages)} passages, "
-              f"embeddings from the cache): median {ms(statistics.median(builds))}")
+        print(f"engine build, {_stage(semantic)} (real corpus, "
+              f"{len(engines[semantic].passages)} passages, embeddings from the cache): "
+              f"median {ms(statistics.median(builds))}")
+    return engines
+
+
+def _stage(semantic: bool) -> str:
+    return "with the semantic stage" if semantic else "BM25 only"
+
+
+def measure_asks(
+    engines: dict[bool, SearchEngine], questions: list[str], rounds: int, label_set: str
+) -> None:
+    """A whole ask (search and reply) with and without the stage, and encoding alone."""
+    for semantic, engine in engines.items():
 
         def ask(question: str, engine: SearchEngine = engine) -> None:
             if engine.semantic is not None:
@@ -67,7 +79,7 @@ def measure_engine(
             compose(engine.search(question))
 
         timings = time_calls(ask, questions, rounds)
-        print(f"ask in process, {label}, {label_set} ({len(timings)} asks): "
+        print(f"ask in process, {_stage(semantic)}, {label_set} ({len(timings)} asks): "
               f"p50 {ms(percentile(timings, 0.5))}  p99 {ms(percentile(timings, 0.99))}")
     encoder = shared_encoder()
     encodes = time_calls(lambda q: encoder.encode([q]), questions, 1)
@@ -189,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     eval_set = load_eval_set()
     questions = [item["q"] for item in eval_set["in_scope"] + eval_set["off_topic"]]
-    measure_engine(knowledge, questions, args.rounds)
+    engines = measure_engine(knowledge)
+    measure_asks(engines, questions, args.rounds, "eval set")
     # Real questions are longer (51 tokens in the median against 11; 8% reach the 256-token
     # cut), and encoding grows with their length.
     real = [
@@ -198,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("in_scope", "off_topic")
         for item in load_eval_set(SETS[name])[kind]
     ]
-    measure_engine(knowledge, real, args.rounds, "real question sets")
+    measure_asks(engines, real, args.rounds, "real question sets")
     measure_synthetic(args.sizes)
     measure_spelling(bm25_only.analyzer.spelling_words(), args.spelling_sizes)
     measure_process(args.process_runs)

@@ -18,14 +18,16 @@ from bot.core.citation import Citation
 from bot.core.coverage import (
     ASKS_DURATION,
     DURATION,
-    GENERIC,
     Gap,
+    duration_subject,
     gap_sentence,
+    gives_duration,
     states_duration,
 )
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
+from retrieval.query import Query
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import split_sentences
@@ -187,6 +189,7 @@ def _shorten(text: str, limit: int) -> str:
 def _lead(
     candidates: list[_Candidate],
     question: str,
+    query: Query,
     terms: dict[str, float],
     region_name: str | None = None,
 ) -> tuple[_Candidate, str] | None:
@@ -195,7 +198,7 @@ def _lead(
     asked about a country, a sentence that names it."""
     asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
     asks_duration = bool(ASKS_DURATION.search(question))
-    subject = set(_distinct_tokens(question)) - GENERIC if asks_duration else set()
+    subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
     best: tuple[float, int, _Candidate, str] | None = None
@@ -219,7 +222,7 @@ def _lead(
             if asks_duration and DURATION.search(sentence):
                 # A duration of what was asked about ("Master's Degree (2 years)" for "how long
                 # does a master's take") answers it; any other ("within months") only may.
-                score *= 3.0 if subject & set(_distinct_tokens(sentence)) else 2.0
+                score *= 3.0 if subject and gives_duration(sentence, subject) else 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
             if asks_comparison and _CONTRASTS.search(sentence):
@@ -418,7 +421,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
                 continue
             relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
             candidates.append(_Candidate(point, number, relevance))
-    lead = _lead(candidates, result.question, terms, context.region_name)
+    lead = _lead(candidates, result.question, result.query, terms, context.region_name)
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(
         candidates, lead[0] if lead else None, lead[1] if lead else "", limit, context,

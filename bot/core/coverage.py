@@ -200,17 +200,28 @@ def _absent_words(
     return absent
 
 
+def duration_subject(query: Query) -> set[str]:
+    """The words of what a how-long question asks about, which a sentence must share to give
+    its duration ("master" and "degre" for "how long does a master's degree take")."""
+    return _content(query) - _NOT_SUBJECTS
+
+
+def gives_duration(sentence: str, subject: set[str]) -> bool:
+    """Whether the sentence gives a duration of ``subject`` (of anything, when empty):
+    "(0-2 years)" in a pay table does not say how long a career switch takes."""
+    return bool(DURATION.search(sentence)) and (
+        not subject or bool(subject & set(tokenize(sentence)))
+    )
+
+
 def states_duration(query: Query, cited_texts: list[str]) -> bool:
-    """Whether a cited sentence gives a duration for what was asked: "(0-2 years)" in a pay
-    table does not say how long a career switch takes."""
-    subject = _content(query) - _NOT_SUBJECTS
-    for text in cited_texts:
-        for sentence in split_sentences(text):
-            if DURATION.search(sentence) and (
-                not subject or subject & set(tokenize(sentence))
-            ):
-                return True
-    return False
+    """Whether a cited sentence gives a duration for what was asked."""
+    subject = duration_subject(query)
+    return any(
+        gives_duration(sentence, subject)
+        for text in cited_texts
+        for sentence in split_sentences(text)
+    )
 
 
 def _level(query: Query, missing: Iterable[str], cited_texts: list[str]) -> str:
