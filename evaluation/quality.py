@@ -38,10 +38,22 @@ SETS = {
     # extended after its first run).
     "real3": SETS_DIR / "real3_set.yaml",
     "other_script": SETS_DIR / "other_script_set.yaml",
+    # Real off-topic messages only, found by a helper blind to the engine: hard ones, that use
+    # the field's words (how a method works, errors, other careers, tools). A development
+    # split, and a held-out split that is not tuned on.
+    "real_off_topic": SETS_DIR / "real_off_topic_set.yaml",
+    "real_off_topic_holdout": SETS_DIR / "real_off_topic_holdout_set.yaml",
+    # Questions written blind, from the articles only, the way real people post: long stories
+    # with the question buried, vague asks, and questions sharing no words with their answer.
+    # A development split and a held-out split.
+    "realstyle": SETS_DIR / "realstyle_set.yaml",
+    "realstyle_holdout": SETS_DIR / "realstyle_holdout_set.yaml",
 }
 # Sets the semantic stage's weight and depth (or, for other_script, the translations) were
 # tuned on; the others are only scored.
-TUNED_ON = ("eval", "paraphrase", "fresh", "real", "other_script")
+TUNED_ON = (
+    "eval", "paraphrase", "fresh", "real", "other_script", "real_off_topic", "realstyle"
+)
 
 
 def fold(text: str) -> str:
@@ -99,10 +111,11 @@ def evaluate(advisor: Advisor, eval_set: dict) -> Report:
             report.misses.append(f"[{rank}] {item['q']!r} -> {cited or 'declined'}")
     count = len(ranks)
     report.questions = count
-    report.hit_at_1 = sum(1 for r in ranks if r == 1) / count
-    report.hit_at_3 = sum(1 for r in ranks if r is not None and r <= 3) / count
-    report.mrr = sum(1 / r for r in ranks if r is not None) / count
-    report.false_declines = declined / count
+    if count:  # (a set of off-topic messages only has none)
+        report.hit_at_1 = sum(1 for r in ranks if r == 1) / count
+        report.hit_at_3 = sum(1 for r in ranks if r is not None and r <= 3) / count
+        report.mrr = sum(1 / r for r in ranks if r is not None) / count
+        report.false_declines = declined / count
     off_topic = eval_set["off_topic"]
     declined_off = 0
     for item in off_topic:
@@ -112,7 +125,7 @@ def evaluate(advisor: Advisor, eval_set: dict) -> Report:
         else:
             declined_off += 1
     report.off_topic = len(off_topic)
-    report.off_topic_declined = declined_off / len(off_topic)
+    report.off_topic_declined = declined_off / len(off_topic) if off_topic else 1.0
     greetings = eval_set.get("greetings", [])
     report.greetings = len(greetings)
     recognised = sum(
