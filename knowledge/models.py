@@ -75,9 +75,13 @@ class Scope(StrictModel):
     task_terms: tuple[Term, ...] = ()
     hands_on_terms: tuple[Term, ...] = ()
     career_anchors: tuple[Term, ...] = ()
+    role_names: tuple[Term, ...] = ()  # the role's own names (anchors as well)
     greetings: tuple[Term, ...] = Field(min_length=1)
     thanks: tuple[Term, ...] = Field(min_length=1)
     topics: dict[Term, tuple[Term, ...]] = Field(min_length=1)
+    # Messages that use the field's words but ask what the articles do not answer (how an
+    # algorithm works, an error to fix, another career): compared by meaning, not words.
+    off_topic_examples: tuple[NonEmpty, ...] = ()
 
 
 class Article(StrictModel):

@@ -188,7 +188,9 @@ class ScopeClassifier:
         self._topic_phrases = {first: tuple(found) for first, found in topic_phrases.items()}
         self._tasks = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.task_terms)
         self._hands_on = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.hands_on_terms)
-        self._anchors = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.career_anchors)
+        anchors = (*scope.career_anchors, *scope.role_names)
+        self._anchors = _word_phrases(tuple(_words_and_numbers(t)) for t in anchors)
+        self._role = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.role_names)
 
     def _only_mentions_ai(
         self, tokens: tuple[str, ...], domain_spans: list[tuple[int, int]], query: Query
@@ -311,6 +313,10 @@ class ScopeClassifier:
         if unknown:
             return ScopeDecision(MessageKind.OFF_TOPIC, "words the articles lack")
         return ScopeDecision(MessageKind.QUESTION, "words the articles use")
+
+    def names_role(self, raw: str) -> bool:
+        """Whether the message names the ML-engineer role itself ("ML engineers", "an MLE")."""
+        return _occurs(self._role, _words_and_numbers(raw))
 
     def topic(self, query: Query) -> str:
         return self.topic_of(query.tokens, tuple(query.terms))

@@ -46,6 +46,12 @@ RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passag
 # (bench.replies' answer-first probes, 0.80 -> 0.70 at 0.85).
 SEMANTIC_DEPTH = 30
 SEMANTIC_WEIGHT = 0.6
+# A question is declined when it is this much closer in meaning (cosine) to an off-topic
+# example than to every passage and ask; only a question of this many search tokens or more:
+# "how long does it take" is a follow-up to be read in context, and near "how long does the H1B
+# lottery take" only for lack of anything else to compare.
+OUTSIDER_MARGIN = 0.0
+OUTSIDER_MIN_TOKENS = 4
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
@@ -210,6 +216,7 @@ class SearchEngine:
                 cache_dir,
                 # The articles' own embeddings, shipped with them (not for given passages).
                 knowledge.embeddings_dir if passages is None else None,
+                knowledge.scope.off_topic_examples,
             )
         regions = {article.entry.id: article.entry.regions for article in knowledge.articles}
         article_regions = [set(regions.get(p.doc_id, ())) for p in self.passages]
@@ -232,7 +239,7 @@ class SearchEngine:
         )
         scope = knowledge.scope
         self.scope = ScopeClassifier(scope)
-        anchors = {*scope.domain_terms, *scope.career_anchors}
+        anchors = {*scope.domain_terms, *scope.career_anchors, *scope.role_names}
         # An abbreviation the vocabulary spells out as an anchor ("ds": data scientist) names
         # the field too, written in Latin letters inside a message in another script.
         anchors |= {
@@ -247,6 +254,11 @@ class SearchEngine:
         decision = self.scope.classify(question, query)
         if self._asks_undefined_outsider(decision, query):
             decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
+        elif self._closer_to_outsiders(question, decision, query):
+            decision = ScopeDecision(
+                MessageKind.OFF_TOPIC, "closer in meaning to what the articles do not answer",
+                firm=True,
+            )
         topic = self.scope.topic(query) if decision.kind == MessageKind.QUESTION else decision.kind
         return Understanding(question, query, decision, str(topic))
 
@@ -279,6 +291,18 @@ class SearchEngine:
         if decision.kind != MessageKind.QUESTION or decision.anchored or not query.asks_definition:
             return False
         return self._definition_match(frozenset(query.subject)).max() < MIN_DEFINITION_MATCH
+
+    def _closer_to_outsiders(self, question: str, decision: ScopeDecision, query: Query) -> bool:
+        """ "What's the difference between gradient descent and SGD?", "CUDA out of memory",
+        "should a JavaScript developer learn data structures?": a question that uses the
+        field's words but is nearer in meaning to an off-topic example than to any passage
+        or ask. One that names the role itself is about the career, whatever it asks.
+        (Firm: what it asks does not change after an answer.)"""
+        if self.semantic is None or decision.kind != MessageKind.QUESTION:
+            return False
+        if len(query.tokens) < OUTSIDER_MIN_TOKENS or self.scope.names_role(question):
+            return False
+        return self.semantic.outsider_lead(query.text) > OUTSIDER_MARGIN
 
     @staticmethod
     def _min_score(decision: ScopeDecision, query: Query) -> float:

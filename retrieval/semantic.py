@@ -3,7 +3,10 @@
 A passage is represented by its own text (with its article title and headings) and by the
 questions it is known to answer (``knowledge/asked``); its similarity to a question is the
 best of those cosines, since a question phrased like one of its asks is close to that ask
-even where it shares few words with the passage. Embeddings of the passages and asks come
+even where it shares few words with the passage. Messages the articles do not answer, though
+they use the field's words (``off_topic_examples`` in ``knowledge/scope.yaml``), are embedded
+too: a question closer in meaning to one of them than to any passage or ask is about
+something else. Embeddings of the passages and asks come
 from the :class:`~retrieval.embedding_cache.EmbeddingCache`; only the question is encoded
 per search, and the last few hundred questions' vectors are kept.
 """
@@ -43,11 +46,15 @@ def passage_text(passage: Passage) -> str:
     return f"{where}: {passage.text}"
 
 
-def embedded_texts(passages: Sequence[Passage], asks: Sequence[Sequence[str]]) -> list[str]:
-    """Every text the index embeds: each passage's, then every ask, passage by passage."""
+def embedded_texts(
+    passages: Sequence[Passage], asks: Sequence[Sequence[str]], outsiders: Sequence[str] = ()
+) -> list[str]:
+    """Every text the index embeds: each passage's, then every ask, passage by passage, then
+    the off-topic examples."""
     return [
         *(passage_text(passage) for passage in passages),
         *(ask for passage_asks in asks for ask in passage_asks),
+        *outsiders,
     ]
 
 
@@ -59,16 +66,20 @@ class SemanticIndex:
         asks: Sequence[Sequence[str]],
         cache_dir: Path | None,
         seed_dir: Path | None = None,
+        outsiders: Sequence[str] = (),
     ) -> None:
         """``cache_dir`` keeps the passages' and asks' embeddings (None: memory only), and
-        ``seed_dir`` holds those shipped with the knowledge (see EmbeddingCache)."""
+        ``seed_dir`` holds those shipped with the knowledge (see EmbeddingCache).
+        ``outsiders``: messages the passages do not answer though they share their words."""
         if len(asks) != len(passages):
             raise ValueError(f"{len(asks)} lists of asks for {len(passages)} passages")
         self.encoder = encoder
         self.cache = EmbeddingCache(cache_dir, encoder.model_id, encoder.dimensions, seed_dir)
-        vectors = self.cache.embed(embedded_texts(passages, asks), encoder.encode)
+        vectors = self.cache.embed(embedded_texts(passages, asks, outsiders), encoder.encode)
+        ask_count = sum(map(len, asks))
         self._passages = vectors[: len(passages)]
-        self._asks = vectors[len(passages) :]
+        self._asks = vectors[len(passages) : len(passages) + ask_count]
+        self._outsiders = vectors[len(passages) + ask_count :]
         owner = np.array(
             [number for number, passage_asks in enumerate(asks) for _ in passage_asks],
             dtype=np.intp,
@@ -77,6 +88,8 @@ class SemanticIndex:
         self._ask_runs = np.flatnonzero(np.diff(owner, prepend=-1))
         self._ask_owners = owner[self._ask_runs]
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The last question's similarities: the scope check and the re-ranking both need them.
+        self._last: tuple[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._passages)
@@ -101,12 +114,26 @@ class SemanticIndex:
     def forget_questions(self) -> None:
         """Drop the kept question vectors (benchmarks time the encoding itself)."""
         self._questions.clear()
+        self._last = None
 
     def similarities(self, question: str) -> np.ndarray:
-        """Cosine of the question with each passage (its text or its closest ask)."""
+        """Cosine of the question with each passage (its text or its closest ask); read-only."""
+        if self._last is not None and self._last[0] == question:
+            return self._last[1]
         vector = self.question_vector(question)
         scores = self._passages @ vector
         if len(self._asks):
             closest_ask = np.maximum.reduceat(self._asks @ vector, self._ask_runs)
             scores[self._ask_owners] = np.maximum(scores[self._ask_owners], closest_ask)
+        scores.flags.writeable = False
+        self._last = (question, scores)
         return scores
+
+    def outsider_lead(self, question: str) -> float:
+        """How much closer in meaning the question is to the closest off-topic example than to
+        the closest passage or ask: above 0, it is more like what the articles do not answer
+        (-inf without examples or passages)."""
+        if not len(self._outsiders) or not len(self._passages):
+            return float("-inf")
+        closest_outsider = float((self._outsiders @ self.question_vector(question)).max())
+        return closest_outsider - float(self.similarities(question).max())

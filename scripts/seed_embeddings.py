@@ -1,4 +1,5 @@
-"""Write knowledge/embeddings: the embeddings of the articles' passages and asks, shipped so
+"""Write knowledge/embeddings: the embeddings of the articles' passages and asks (and of the
+scope's off-topic examples), shipped so
 that a first start on a new machine (an empty cache) encodes nothing.
 
 Run it after changing an article or an asked file (`.venv/bin/python scripts/seed_embeddings.py`):
@@ -26,7 +27,7 @@ from retrieval.semantic import embedded_texts  # noqa: E402
 def main() -> int:
     knowledge = load_knowledge()
     state = build_state(knowledge)
-    texts = embedded_texts(state.passages, state.asks)
+    texts = embedded_texts(state.passages, state.asks, knowledge.scope.off_topic_examples)
     encoder = shared_encoder()
     seed = knowledge.embeddings_dir
     # Only today's texts, for today's model: every earlier file goes.

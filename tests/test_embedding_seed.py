@@ -24,17 +24,21 @@ def _seed(knowledge: KnowledgeBase) -> tuple[list[str], np.ndarray]:
     return keys, rows
 
 
-def test_the_seed_holds_every_text_the_articles_embed_and_no_other(knowledge) -> None:
+def _embedded(knowledge: KnowledgeBase) -> list[str]:
+    """What the engine embeds for these articles: passages, asks, off-topic examples."""
     state = build_state(knowledge)
-    texts = embedded_texts(state.passages, state.asks)
+    return embedded_texts(state.passages, state.asks, knowledge.scope.off_topic_examples)
+
+
+def test_the_seed_holds_every_text_the_articles_embed_and_no_other(knowledge) -> None:
+    texts = _embedded(knowledge)
     keys, rows = _seed(knowledge)
     assert rows.shape == (len(keys), 384) and rows.dtype == np.float32
     assert set(keys) == {text_key(text) for text in texts}
 
 
 def test_the_seeds_rows_are_what_the_encoder_makes(knowledge) -> None:
-    state = build_state(knowledge)
-    texts = sorted(set(embedded_texts(state.passages, state.asks)))
+    texts = sorted(set(_embedded(knowledge)))
     sample = random.Random(13).sample(texts, 12)
     keys, rows = _seed(knowledge)
     row_of = {key: row for row, key in enumerate(keys)}

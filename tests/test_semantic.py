@@ -138,6 +138,18 @@ def test_semantic_index_takes_a_passages_closest_ask(knowledge, tmp_path: Path) 
     assert scores[1] < 0.5
 
 
+def test_outsider_lead_says_which_side_a_question_is_nearer(tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    engine = SearchEngine(load_knowledge(), semantic=False)
+    passages = engine.passages[:2]
+    index = SemanticIndex(encoder, passages, [["zzz"], []], tmp_path, outsiders=["qqq"])
+    assert index.outsider_lead("qqq") == pytest.approx(1.0 - index.similarities("qqq").max())
+    assert index.outsider_lead("qqq") > 0  # an off-topic example itself
+    assert index.outsider_lead("zzz") < 0  # a passage's own ask
+    without = SemanticIndex(encoder, passages, [["zzz"], []], tmp_path / "none")
+    assert without.outsider_lead("qqq") == float("-inf")
+
+
 # In search --------------------------------------------------------------------------------------
 
 
@@ -205,3 +217,53 @@ def test_the_stage_ranks_development_sets_no_worse_than_bm25_alone(
     assert fused.hit_at_3 >= plain.hit_at_3, (plain.lines(), fused.lines())
     assert fused.mrr > plain.mrr, (plain.lines(), fused.lines())
     assert fused.false_declines <= plain.false_declines
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Which embedding model should I use for semantic search over my PDFs?",
+        "How do I apply for a PhD scholarship in Germany for computer science?",
+    ],
+)
+def test_a_message_nearer_in_meaning_to_an_off_topic_example_is_declined(
+    engine: SearchEngine, message: str
+) -> None:
+    """Neither is among the examples; word rules alone answer both."""
+    assert message not in engine.knowledge.scope.off_topic_examples
+    assert SearchEngine(engine.knowledge, semantic=False).search(message).in_scope
+    result = engine.search(message)
+    assert not result.in_scope
+    assert result.decision.reason.startswith("closer in meaning") and result.decision.firm
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do I need to know how backpropagation works to get an ML engineer job?",
+        "Is a master's abroad worth it to become an ML engineer?",
+        "Is LangChain worth learning for an AI engineer career?",
+        "how do i move from web development into machine learning?",
+    ],
+)
+def test_career_questions_near_the_off_topic_examples_are_still_answered(
+    engine: SearchEngine, question: str
+) -> None:
+    assert engine.search(question).in_scope
+
+
+def test_the_stage_declines_more_real_off_topic_messages_and_no_career_question(
+    knowledge,
+) -> None:
+    """On the development sets: more of the real off-topic messages declined, no question of
+    the sets with in-scope questions declined that BM25 alone answers."""
+    from bot.core.advisor import Advisor
+    from evaluation.quality import SETS, evaluate, load_eval_set
+
+    plain, fused = Advisor(knowledge, semantic=False), Advisor(knowledge, semantic=True)
+    off_topic = load_eval_set(SETS["real_off_topic"])
+    declined = evaluate(fused, off_topic).off_topic_declined
+    assert declined > evaluate(plain, off_topic).off_topic_declined
+    for name in ("eval", "real"):
+        eval_set = load_eval_set(SETS[name])
+        assert evaluate(fused, eval_set).false_declines <= evaluate(plain, eval_set).false_declines
