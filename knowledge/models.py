@@ -73,6 +73,7 @@ class Scope(StrictModel):
     off_domain_terms: tuple[Term, ...] = Field(min_length=1)
     injection_phrases: tuple[Term, ...]
     task_terms: tuple[Term, ...] = ()
+    request_terms: tuple[Term, ...] = ()
     hands_on_terms: tuple[Term, ...] = ()
     career_anchors: tuple[Term, ...] = ()
     role_names: tuple[Term, ...] = ()  # the role's own names (anchors as well)

@@ -40,6 +40,7 @@ _STUDYING = frozenset(
     )
 )
 MAX_SMALL_TALK_WORDS = 14  # longer, and a greeting is the opening of something else
+LONG_MESSAGE_WORDS = 45  # a longer message tells what happened around what it asks
 _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 # A request that opens with a verb of doing something for the asker ("write me ...",
 # "can you build ...", "pls fix ..."): hands-on work unless the career is named.
@@ -79,7 +80,8 @@ _LEARNING = re.compile(
 )  # (and Roman Urdu's and Hindi's "seekhna", "padhna": to learn, to study)
 # Code pasted into the message: "x % 2 == 0", "result.append(x)", "def f():", "import torch".
 _PASTED_CODE = re.compile(
-    r"==|!=|\w\.\w+\(|\[\s*\]|\bdef \w+\(|^\s*(?:import|from) \w+|\bfor \w+ in \w+:|%>%",
+    r"==|!=|\w\.\w+\(|\[\s*\]|\bdef \w+\(|^\s*(?:import [\w.]+|from [\w.]+ import)\b"
+    r"|\bfor \w+ in \w+:|%>%",
     re.MULTILINE,
 )
 # Maths to work out: a matrix "[[2, 1], [1, 2]]", "x^2 + 3x", "2*3 = ?", "dy/dx".
@@ -164,6 +166,12 @@ def _words_and_numbers(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", normalize(text).lower())
 
 
+def is_long_message(text: str) -> bool:
+    """Whether a message has over LONG_MESSAGE_WORDS words: a post that tells what happened
+    around what it asks, not a question alone."""
+    return len(_words_and_numbers(text)) > LONG_MESSAGE_WORDS
+
+
 def _plain_words(text: str) -> list[str]:
     return re.findall(r"[a-z']+", normalize(text).lower())
 
@@ -187,6 +195,9 @@ class ScopeClassifier:
                 topic_phrases.setdefault(phrase[0], []).append((phrase, place))
         self._topic_phrases = {first: tuple(found) for first, found in topic_phrases.items()}
         self._tasks = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.task_terms)
+        self._requests = _word_phrases(
+            tuple(_words_and_numbers(t)) for t in scope.request_terms
+        )
         self._hands_on = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.hands_on_terms)
         anchors = (*scope.career_anchors, *scope.role_names)
         self._anchors = _word_phrases(tuple(_words_and_numbers(t)) for t in anchors)
@@ -226,8 +237,18 @@ class ScopeClassifier:
     def _asks_for_a_task(self, words: list[str], raw: str = "") -> bool:
         """A request for something other than career advice: a joke, a laptop, homework,
         maths to work out or code to write; or, unless the message also names the career,
-        hands-on work done or fixed (an error met, pasted code) or an AI product to use."""
-        if _occurs(self._tasks, words) or _MATHS.search(raw):
+        hands-on work done or fixed (an error met, pasted code) or an AI product to use.
+
+        In a long message (is_long_message), such words are what happened, not what is asked
+        ("placements are a joke here", "my github is just code dumps"): only pasted code,
+        maths, an error met or a request to the bot ("can you build us ...") count there,
+        and the engine's check of the whole message's meaning (stricter for a long one)
+        declines the rest."""
+        anchored = _occurs(self._anchors, words)
+        long = len(words) > LONG_MESSAGE_WORDS
+        if (not long and _occurs(self._tasks, words)) or _MATHS.search(raw):
+            return True
+        if _occurs(self._requests, words):
             return True
         stripped = raw.strip()
         request = _DO_IT_FOR_ME.match(stripped)
@@ -240,9 +261,11 @@ class ScopeClassifier:
             request or _ERROR_MET.search(raw) or _AI_PRODUCT.search(raw)
         ) and not _LEARNING.search(raw)
         hands_on = (
-            _occurs(self._hands_on, words) or bool(_PASTED_CODE.search(raw)) or asked_of_the_bot
+            (not long and _occurs(self._hands_on, words))
+            or bool(_PASTED_CODE.search(raw))
+            or asked_of_the_bot
         )
-        return hands_on and not _occurs(self._anchors, words)
+        return hands_on and not anchored
 
     @staticmethod
     def _only(words: list[str], phrases: _Phrases) -> bool:

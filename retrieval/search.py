@@ -20,7 +20,7 @@ from retrieval.headings import Headings
 from retrieval.index import nonzero_positions, run_positions
 from retrieval.query import KnownTokens, Query, QueryAnalyzer
 from retrieval.rerank import fuse, weight_for
-from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision
+from retrieval.scope import MessageKind, ScopeClassifier, ScopeDecision, is_long_message
 from retrieval.semantic import Encoder, SemanticIndex
 from retrieval.translation import Translator
 
@@ -52,6 +52,10 @@ SEMANTIC_WEIGHT = 0.6
 # lottery take" only for lack of anything else to compare.
 OUTSIDER_MARGIN = 0.0
 OUTSIDER_MIN_TOKENS = 4
+# A long message (scope.is_long_message) is declined when it is nearly as close to an
+# off-topic example: its career-sounding background pulls it towards the passages, and the
+# word rules for tasks and hands-on work are left to this check there.
+LONG_OUTSIDER_MARGIN = -0.1
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
@@ -302,7 +306,8 @@ class SearchEngine:
             return False
         if len(query.tokens) < OUTSIDER_MIN_TOKENS or self.scope.names_role(question):
             return False
-        return self.semantic.outsider_lead(query.text) > OUTSIDER_MARGIN
+        margin = LONG_OUTSIDER_MARGIN if is_long_message(question) else OUTSIDER_MARGIN
+        return self.semantic.outsider_lead(query.text) > margin
 
     @staticmethod
     def _min_score(decision: ScopeDecision, query: Query) -> float:

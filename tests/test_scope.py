@@ -217,3 +217,47 @@ def test_vague_career_worries_get_the_passage_on_them(advisor, question: str, se
 )
 def test_a_question_has_the_first_topic_it_names(engine, question: str, topic: str) -> None:
     assert engine.understand(question).topic == topic
+
+
+# Stories: a long message tells what happened around what it asks. A task's word in it ("a
+# joke", "code dumps") is not what is asked; the meaning of the whole message decides.
+CAREER_STORIES = (
+    "final year CS student in Multan. campus placements here are a joke, nobody from my batch "
+    "got an ML offer last year, so I'm trying to build my profile on my own. I have about four "
+    "months and some savings from freelancing. should I spend it on ML certifications, and "
+    "which ones do companies actually take seriously?",
+    "fresh grad from Hyderabad. I've built a few projects (a spam filter, a house price model) "
+    "but my github is honestly just code dumps with no explanations, and a friend said "
+    "recruiters only skim. how should I present my projects so employers notice them? do I "
+    "need to write about them somewhere, like blog posts? it seems like a lot of work",
+)
+OFF_TOPIC_STORIES = (
+    "Fine-tuning question. I have been fine-tuning a 7B model with LoRA on a single 24 GB GPU "
+    "and the loss goes down nicely for the first epoch, then it jumps back up and the outputs "
+    "become repetitive. I have tried lowering the learning rate and changing the rank, and I "
+    "use a cosine schedule with warmup. Is this a known problem with the adapter settings, "
+    "and which values of alpha and dropout would you recommend for a dataset of 20k examples?",
+)
+
+
+@pytest.mark.parametrize("story", CAREER_STORIES)
+def test_a_career_story_with_a_tasks_word_in_it_is_answered(advisor, story: str) -> None:
+    from retrieval.scope import is_long_message
+
+    assert is_long_message(story)
+    answer = advisor.answer(story)
+    assert answer.in_scope and answer.citations
+
+
+@pytest.mark.parametrize("story", OFF_TOPIC_STORIES)
+def test_a_hands_on_story_is_declined_for_its_meaning(engine, story: str) -> None:
+    result = engine.search(story)
+    assert not result.in_scope
+    assert result.decision.reason.startswith("closer in meaning")
+
+
+def test_a_message_that_opens_with_from_is_not_pasted_code(engine) -> None:
+    """ "from lahore, ..." is where someone is from; "from sklearn import svm" is code."""
+    message = "from lahore, 2nd year BSCS. what should i learn for machine learning?"
+    assert engine.search(message).in_scope
+    assert not engine.search("from sklearn import svm\nwhy does this fail").in_scope
