@@ -267,3 +267,14 @@ def test_the_stage_declines_more_real_off_topic_messages_and_no_career_question(
     for name in ("eval", "real"):
         eval_set = load_eval_set(SETS[name])
         assert evaluate(fused, eval_set).false_declines <= evaluate(plain, eval_set).false_declines
+
+
+def test_no_off_topic_example_is_close_to_what_the_articles_answer(engine: SearchEngine) -> None:
+    """An example near a passage or asked question would decline the questions that passage
+    answers ("start a career in cybersecurity, which certifications?" sat 0.01 from "what
+    skills and certifications does this career need?"): each stays below 0.6 of them all."""
+    assert engine.semantic is not None
+    examples = engine.knowledge.scope.off_topic_examples
+    closeness = {text: float(engine.semantic.similarities(text).max()) for text in examples}
+    too_close = {text: round(value, 3) for text, value in closeness.items() if value >= 0.6}
+    assert not too_close
