@@ -43,6 +43,8 @@ SETS = {
     # split, and a held-out split that is not tuned on.
     "real_off_topic": SETS_DIR / "real_off_topic_set.yaml",
     "real_off_topic_holdout": SETS_DIR / "real_off_topic_holdout_set.yaml",
+    # 40 more, found later the same way, for development.
+    "real_off_topic_dev2": SETS_DIR / "real_off_topic_dev2_set.yaml",
     # Questions written blind, from the articles only, the way real people post: long stories
     # with the question buried, vague asks, and questions sharing no words with their answer.
     # A development split and a held-out split.
@@ -52,7 +54,8 @@ SETS = {
 # Sets the semantic stage's weight and depth (or, for other_script, the translations) were
 # tuned on; the others are only scored.
 TUNED_ON = (
-    "eval", "paraphrase", "fresh", "real", "other_script", "real_off_topic", "realstyle"
+    "eval", "paraphrase", "fresh", "real", "other_script", "real_off_topic", "realstyle",
+    "real_off_topic_dev2",
 )
 
 
