@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # the dialogue is imported by the commands that need it
 
 def turn_json(question: str, turn: Turn) -> str:
     answer = turn.answer
-    citations = answer.citations if answer else turn.reply.citations
     return json.dumps(
         {
             "question": question,
@@ -34,7 +33,7 @@ def turn_json(question: str, turn: Turn) -> str:
                     "text": c.text,
                     "score": c.score,
                 }
-                for c in citations
+                for c in turn.citations
             ],
         },
         ensure_ascii=False,

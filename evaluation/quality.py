@@ -1,7 +1,10 @@
 """Retrieval and scope quality on the evaluation set: `python -m bench.quality`.
 
-A question is a hit at rank k when the k-th citation of the reply (what `ask --json`
-prints) comes from an expected article and contains the expected snippet.
+Each question is asked as `ask` asks it, in a fresh chat: the reply is the one a user gets,
+the pay and roadmap views included, not the search alone. A question is a hit at rank k when
+the k-th citation of that reply (what `ask --json` prints) comes from an expected article and
+contains the expected snippet; it is declined when the reply has no source to show (off-topic,
+or "The articles don't mention X").
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from bot.core.advisor import Advisor
-from bot.core.answer import Answer
+from bot.core.citation import Citation
+from bot.core.dialogue import Dialogue
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 EVAL_SET = SETS_DIR / "eval_set.yaml"
@@ -90,8 +94,10 @@ class Report:
         ]
 
 
-def first_hit_rank(answer: Answer, expected: list[dict[str, str]]) -> int | None:
-    for citation in answer.citations:
+def first_hit_rank(
+    citations: tuple[Citation, ...], expected: list[dict[str, str]]
+) -> int | None:
+    for citation in citations:
         text = fold(citation.text)
         for item in expected:
             if citation.doc_id == item["doc"] and fold(item["contains"]) in text:
@@ -99,18 +105,18 @@ def first_hit_rank(answer: Answer, expected: list[dict[str, str]]) -> int | None
     return None
 
 
-def evaluate(advisor: Advisor, eval_set: dict) -> Report:
+def evaluate(dialogue: Dialogue, eval_set: dict) -> Report:
     report = Report()
     ranks: list[int | None] = []
     declined = 0
     for item in eval_set["in_scope"]:
-        answer = advisor.answer(item["q"])
-        if not answer.in_scope:
+        turn = dialogue.search_answer(item["q"])
+        if not turn.answered:
             declined += 1
-        rank = first_hit_rank(answer, item["answers"])
+        rank = first_hit_rank(turn.citations, item["answers"])
         ranks.append(rank)
         if rank is None or rank > 1:
-            cited = ", ".join(f"{c.doc_id}:{c.section[:40]}" for c in answer.citations)
+            cited = ", ".join(f"{c.doc_id}:{c.section[:40]}" for c in turn.citations)
             report.misses.append(f"[{rank}] {item['q']!r} -> {cited or 'declined'}")
     count = len(ranks)
     report.questions = count
@@ -122,9 +128,10 @@ def evaluate(advisor: Advisor, eval_set: dict) -> Report:
     off_topic = eval_set["off_topic"]
     declined_off = 0
     for item in off_topic:
-        answer = advisor.answer(item["q"])
-        if answer.in_scope:
-            report.wrongly_answered.append(f"{item['q']!r} ({answer.intent})")
+        turn = dialogue.search_answer(item["q"])
+        if turn.answered:
+            intent = turn.answer.intent if turn.answer is not None else "dialogue"
+            report.wrongly_answered.append(f"{item['q']!r} ({intent})")
         else:
             declined_off += 1
     report.off_topic = len(off_topic)
@@ -132,7 +139,8 @@ def evaluate(advisor: Advisor, eval_set: dict) -> Report:
     greetings = eval_set.get("greetings", [])
     report.greetings = len(greetings)
     recognised = sum(
-        1 for item in greetings if advisor.answer(item["q"]).intent in {"greeting", "thanks"}
+        1 for item in greetings
+        if dialogue.advisor.answer(item["q"]).intent in {"greeting", "thanks"}
     )
     report.greetings_recognised = recognised / len(greetings) if greetings else 1.0
     return report
@@ -162,14 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     names = args.sets or ["eval"]
     if "all" in names:
         names = list(SETS)
-    advisors = {
-        label: Advisor(semantic=semantic)
+    dialogues = {
+        label: Dialogue(Advisor(semantic=semantic))
         for label, semantic in (("BM25 only", False), ("with semantic", True))
         if args.stage == "both" or args.stage == ("semantic" if semantic else "bm25")
     }
     for name in names:
         eval_set = load_eval_set(SETS[name])
-        reports = {label: evaluate(advisor, eval_set) for label, advisor in advisors.items()}
+        reports = {label: evaluate(dialogue, eval_set) for label, dialogue in dialogues.items()}
         tuned = "tuned on" if name in TUNED_ON else "not tuned on"
         print(f"== {name} ({SETS[name].name}; {tuned})")
         print(side_by_side(reports))

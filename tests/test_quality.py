@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.core.dialogue import Dialogue
 from evaluation.quality import SETS, evaluate, fold, load_eval_set
 
 
@@ -38,7 +39,7 @@ def test_retrieval_and_scope_quality_meet_the_bar(advisor, name: str) -> None:
     eval_set = load_eval_set(SETS[name])
     assert len(eval_set["in_scope"]) >= bar.in_scope
     assert len(eval_set["off_topic"]) >= bar.off_topic
-    report = evaluate(advisor, eval_set)
+    report = evaluate(Dialogue(advisor), eval_set)
     assert report.hit_at_3 >= bar.hit_at_3, report.lines()
     assert report.mrr >= bar.mrr, report.lines()
     assert report.off_topic_declined >= bar.off_topic_declined, report.lines()

@@ -209,11 +209,12 @@ def test_the_stage_ranks_development_sets_no_worse_than_bm25_alone(
 ) -> None:
     """The stage was tuned on these sets: it must not lose what BM25 alone gets right."""
     from bot.core.advisor import Advisor
+    from bot.core.dialogue import Dialogue
     from evaluation.quality import SETS, evaluate, load_eval_set
 
     eval_set = load_eval_set(SETS[name])
-    plain = evaluate(Advisor(knowledge, semantic=False), eval_set)
-    fused = evaluate(Advisor(knowledge, semantic=True), eval_set)
+    plain = evaluate(Dialogue(Advisor(knowledge, semantic=False)), eval_set)
+    fused = evaluate(Dialogue(Advisor(knowledge, semantic=True)), eval_set)
     assert fused.hit_at_3 >= plain.hit_at_3, (plain.lines(), fused.lines())
     assert fused.mrr > plain.mrr, (plain.lines(), fused.lines())
     assert fused.false_declines <= plain.false_declines
@@ -258,9 +259,11 @@ def test_the_stage_declines_more_real_off_topic_messages_and_no_career_question(
     """On the development sets: more of the real off-topic messages declined, no question of
     the sets with in-scope questions declined that BM25 alone answers."""
     from bot.core.advisor import Advisor
+    from bot.core.dialogue import Dialogue
     from evaluation.quality import SETS, evaluate, load_eval_set
 
-    plain, fused = Advisor(knowledge, semantic=False), Advisor(knowledge, semantic=True)
+    plain = Dialogue(Advisor(knowledge, semantic=False))
+    fused = Dialogue(Advisor(knowledge, semantic=True))
     off_topic = load_eval_set(SETS["real_off_topic"])
     declined = evaluate(fused, off_topic).off_topic_declined
     assert declined > evaluate(plain, off_topic).off_topic_declined

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from bot.core.advisor import Advisor
 from bot.core.answer import CAPABILITIES, Answer, AnswerContext, cited_hits, compose
 from bot.core.buttons import Action, button_data, read_button_data
+from bot.core.citation import Citation
 from bot.core.conversation import ChatState, Exchange, UserState
 from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence
 from bot.core.deep_link import DeepLink, read_payload
@@ -144,6 +145,17 @@ class Turn:
     asked: Asked | None = None  # a free-text message answered: for the question log
     vote: Vote | None = None  # a 👍 / 👎 press
     forget: bool = False  # the user confirmed /forget: delete everything stored about them
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """The sources the reply shows: the searched answer's, or a view's."""
+        return self.answer.citations if self.answer is not None else self.reply.citations
+
+    @property
+    def answered(self) -> bool:
+        """Whether the reply answers from the articles: in scope, with a source to show
+        ("The articles don't mention X" is in scope, but answers nothing)."""
+        return self.answer is not None and self.answer.in_scope and bool(self.citations)
 
 
 class Dialogue:
