@@ -801,6 +801,36 @@ def test_other_questions_are_not_salary_questions(question: str) -> None:
     assert salary_filters_from_text(question) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what factors affect an ML engineer's salary?",
+        "which industries pay ML engineers the most?",
+        "besides base pay, what perks come with an ML job",
+        "how do I negotiate a higher salary offer?",
+        "so what do MLEs actually get paid to do all day?",
+        "I work in a bank as a business analyst and earn well, but I'm bored. Should I move "
+        "into machine learning even if the pay drops at first?",
+    ],
+)
+def test_questions_about_more_than_the_figures_are_left_to_the_articles(question: str) -> None:
+    """The table of figures would not answer them; the passages about pay do."""
+    assert salary_filters_from_text(question) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the highest salary an ML engineer can get in the US?",
+        "ML engineer pay scale pakistan",
+        "average salary of an MLE with 3 years of experience in india",
+        "starting salary in rupees for ML freshers",
+    ],
+)
+def test_asking_for_the_figures_in_other_words_still_gets_the_table(question: str) -> None:
+    assert salary_filters_from_text(question) is not None
+
+
 def test_free_text_answers_come_from_the_same_data(ask, show) -> None:
     reply = ask("pay for a senior MLE in Pakistan")
     assert reply.html == show("pk senior").html

@@ -46,7 +46,7 @@ DURATION = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # Everyday verbs, adverbs and adjectives that say how something is asked, never what about:
 # an article lacking "worth" or "exactly" does not lack the subject.
-_NOT_SUBJECTS = frozenset(
+NOT_SUBJECTS = frozenset(
     tokenize(
         "worth worthwhile important importance put pick picked choose chose later exactly "
         "actually basically honestly seriously literally definitely probably possible possibly "
@@ -163,7 +163,7 @@ def absent_gap(
     names = query.names if about_pay else query.names | capitalized_words(question)
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     asked = {
-        token for token in _content(query) - _NOT_SUBJECTS - _PAY - query.phrased
+        token for token in _content(query) - NOT_SUBJECTS - _PAY - query.phrased
         if len(token) > 2 and token not in _PLACE_TOKENS
     }
     # A word written as a name ("GPUs", "LangChain") that no article has counts twice: it
@@ -190,7 +190,7 @@ def _absent_words(
     absent: set[str] = set()
     for word in _WORD.findall(question):
         for token in tokenize(word.lower()):
-            if token not in unknown or token in article_vocabulary or token in _NOT_SUBJECTS:
+            if token not in unknown or token in article_vocabulary or token in NOT_SUBJECTS:
                 continue
             if len(token) <= 2 or token in _PLACE_TOKENS or not token.isalpha():
                 continue
@@ -203,7 +203,7 @@ def _absent_words(
 def duration_subject(query: Query) -> set[str]:
     """The words of what a how-long question asks about, which a sentence must share to give
     its duration ("master" and "degre" for "how long does a master's degree take")."""
-    return _content(query) - _NOT_SUBJECTS
+    return _content(query) - NOT_SUBJECTS
 
 
 def gives_duration(sentence: str, subject: set[str]) -> bool:
@@ -227,7 +227,7 @@ def states_duration(query: Query, cited_texts: list[str]) -> bool:
 def _level(query: Query, missing: Iterable[str], cited_texts: list[str]) -> str:
     """ "partial" when something else the question asks (in its words or the vocabulary's
     spelled-out ones: "DSA" -> "data structures") is in the cited passages."""
-    skip = GENERIC | STOP_WORDS | set(missing) | _NOT_SUBJECTS
+    skip = GENERIC | STOP_WORDS | set(missing) | NOT_SUBJECTS
     rest = _content(query, missing) | {t for t in query.terms if "_" not in t and t not in skip}
     cited = {t for text in cited_texts for t in tokenize(text)}
     return "partial" if rest & cited else "none"

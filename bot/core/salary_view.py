@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from bot.core.buttons import Action, button_data, payload_parts
 from bot.core.citation import Citation
+from bot.core.coverage import GENERIC, NOT_SUBJECTS
 from bot.core.limits import MESSAGE_LIMIT, utf16_size
 from bot.core.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
 from bot.core.reply import Button, ButtonRows, Reply
@@ -34,6 +35,7 @@ from knowledge.career_models import (
 )
 from knowledge.english_words import load_english_words
 from knowledge.lexicon import Lexicon, load_lexicon
+from retrieval.tokenize import STOP_WORDS, tokenize
 
 ALL = "all"
 
@@ -120,6 +122,16 @@ SALARY_CUES = frozenset(
         "wages", "stipend", "remuneration",
     }
 )  # fmt: skip
+# Words a question for the figures may use besides the cues, places, levels and units:
+# "average", "range", "scale", "in rupees", "with 3 years of experience", the role's names.
+PAY_DETAIL = frozenset(
+    tokenize(
+        "money average avg typical median range scale band highest lowest maximum minimum top "
+        "starting start rupees rupee dollars dollar experience experienced mle mles"
+    )
+)
+# "What do MLEs get paid to do all day?" asks about the work, not the pay.
+_PAID_TO_DO = re.compile(r"\bpaid\s+to\s+(?:do|work|build|make)\b", re.IGNORECASE)
 # "How much does a fresher make" is about pay; "how much time does it take to make..." is not.
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:do|does|did|can|could|will|would|should)\b[^?]*"
@@ -275,14 +287,35 @@ def parse_salary_filters(
     return ParsedFilters(filters, tuple(dict.fromkeys(unknown)), tuple(clashes))
 
 
+def _asks_besides_the_figures(text: str, lexicon: Lexicon) -> bool:
+    """ "What factors affect an ML engineer's salary?", "which industries pay the most?",
+    "perks besides base pay", a story around a question on pay: words beyond pay, places,
+    levels, units and the ways of asking say the question is about something the figures do
+    not show, and the articles answer it."""
+    cues = dict.fromkeys(SALARY_CUES, "pay")
+    pay_words = {
+        word for word in lexicon.leftover_words(text)
+        if word in SALARY_CUES or match_word(word, cues, len(word) >= 5)
+    }
+    subject = {
+        token for word in lexicon.leftover_words(text) if word not in pay_words
+        for token in tokenize(word)
+        if len(token) > 2 and not token.isdigit()
+    }
+    return bool(subject - STOP_WORDS - GENERIC - NOT_SUBJECTS - PAY_DETAIL)
+
+
 def salary_filters_from_text(text: str, *, lexicon: Lexicon | None = None) -> SalaryFilters | None:
-    """Filters from a typed question about pay, or None when the text is not about pay."""
+    """Filters from a typed question about the pay figures, or None when the text is not
+    about pay, or asks about something besides the figures (see _asks_besides_the_figures)."""
     cues = dict.fromkeys(SALARY_CUES, "pay")
     asks_pay = any(
         word in SALARY_CUES or match_word(word, cues, len(word) >= 5)
         for word in re.findall(r"[a-z0-9]+", text.lower())
     )
     if not asks_pay and _HOW_MUCH.search(text) is None:
+        return None
+    if _PAID_TO_DO.search(text) or _asks_besides_the_figures(text, lexicon or load_lexicon()):
         return None
     parsed = parse_salary_filters(text, free_text=True, lexicon=lexicon)
     filters = parsed.filters
