@@ -49,6 +49,11 @@ SETS = {
     "real_off_topic_holdout": SETS_DIR / "real_off_topic_holdout_set.yaml",
     # 40 more, found later the same way, for development.
     "real_off_topic_dev2": SETS_DIR / "real_off_topic_dev2_set.yaml",
+    # Real messages about other occupations, careers in general and everyday matters, worded
+    # like career questions (skills, degree, salary, how to become), found by a helper blind
+    # to the engine: a development split and a held-out split.
+    "career_lookalike": SETS_DIR / "career_lookalike_set.yaml",
+    "career_lookalike_holdout": SETS_DIR / "career_lookalike_holdout_set.yaml",
     # Questions written blind, from the articles only, the way real people post: long stories
     # with the question buried, vague asks, and questions sharing no words with their answer.
     # A development split and a held-out split.
@@ -59,7 +64,7 @@ SETS = {
 # tuned on; the others are only scored.
 TUNED_ON = (
     "eval", "paraphrase", "fresh", "real", "other_script", "real_off_topic", "realstyle",
-    "real_off_topic_dev2",
+    "real_off_topic_dev2", "career_lookalike",
 )
 
 
