@@ -443,8 +443,17 @@ def test_roadmap_for_a_beginner_opens_the_first_stage(dialogue) -> None:
     "text", ["roadmap for ML engineer", "is there a road map?", "DS roadmap?"]
 )
 def test_asking_for_the_roadmap_without_a_level_opens_its_overview(dialogue, text) -> None:
+    """The /roadmap overview, and where the articles set out their own roadmaps: a
+    question asked in words is answered with sources."""
     turn = dialogue.respond(ChatState(), Text(text))
-    assert turn.reply.html == dialogue.respond(ChatState(), Command("roadmap")).reply.html
+    command = dialogue.respond(ChatState(), Command("roadmap"))
+    assert turn.reply.html.startswith(command.reply.html + "\n\n📖 <i>In the articles:</i>")
+    assert not command.reply.citations
+    assert turn.citations and turn.answered
+    assert any("RoadMap" in citation.section for citation in turn.citations)
+    shown = valid(turn.reply)
+    for citation in turn.citations:
+        assert f"[{citation.n}]" in shown and citation.title in shown
     assert turn.state.last is not None and turn.state.last.view == "roadmap"
 
 

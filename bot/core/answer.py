@@ -11,6 +11,7 @@ No language model: every point is a verbatim span of a cited passage.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -114,6 +115,20 @@ class AnswerContext:
     region_doc_ids: frozenset[str] = frozenset()  # articles written about that region
     gap: Gap | None = None
     suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
+
+
+def citation_of(hit: Hit, number: int) -> Citation:
+    """A passage found as the reply's source ``[number]``."""
+    passage = hit.passage
+    return Citation(
+        n=number,
+        passage_id=passage.id,
+        doc_id=passage.doc_id,
+        title=passage.title,
+        section=passage.section_label,
+        text=passage.text,
+        score=round(hit.score, 3),
+    )
 
 
 def cited_hits(result: SearchResult) -> list[Hit]:
@@ -440,15 +455,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
             point.sources = [renumber[n] for n in point.sources]
             lines.append(_point_html(point))
     citations = [
-        Citation(
-            n=renumber[number],
-            passage_id=hit.passage.id,
-            doc_id=hit.passage.doc_id,
-            title=hit.passage.title,
-            section=hit.passage.section_label,
-            text=hit.passage.text,
-            score=round(hit.score, 3),
-        )
+        citation_of(hit, renumber[number])
         for number, hit in enumerate(hits, start=1)
         if number in renumber
     ]
@@ -468,6 +475,19 @@ def _sources_line(citations: list[Citation]) -> str:
         numbers.setdefault(citation.title, []).append(citation.n)
     parts = [f"{_marks(ns)} {escape(title)}" for title, ns in numbers.items()]
     return "<i>Sources:</i>\n" + "\n".join(parts)
+
+
+def further_reading(citations: Sequence[Citation]) -> str:
+    """Where the articles say more, a source a line: "[1] Title › Section"."""
+    numbers: dict[tuple[str, str], list[int]] = {}
+    for citation in citations:  # (a long section is several passages: one line for them)
+        numbers.setdefault((citation.title, citation.section), []).append(citation.n)
+    lines = ["📖 <i>In the articles:</i>"]
+    lines += [
+        f"{_marks(ns)} {escape(title)} › {escape(section)}"
+        for (title, section), ns in numbers.items()
+    ]
+    return "\n".join(lines)
 
 
 def _fit(lines: list[str]) -> str:

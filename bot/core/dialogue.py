@@ -11,7 +11,15 @@ from collections.abc import Container
 from dataclasses import dataclass, replace
 
 from bot.core.advisor import Advisor
-from bot.core.answer import CAPABILITIES, Answer, AnswerContext, cited_hits, compose
+from bot.core.answer import (
+    CAPABILITIES,
+    Answer,
+    AnswerContext,
+    citation_of,
+    cited_hits,
+    compose,
+    further_reading,
+)
 from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.citation import Citation
 from bot.core.conversation import ChatState, Exchange, UserState
@@ -26,6 +34,7 @@ from bot.core.feedback import (
     vote_row,
 )
 from bot.core.follow_up import read_refinement, refine
+from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.profile import profile_button, profile_command, profile_prompt
 from bot.core.reading import Kind, MessageReader, Reading
@@ -284,7 +293,9 @@ class Dialogue:
                 )
             return self._salary(state, reading.text, filters, user, gap)
         if reading.kind == Kind.ROADMAP:
-            return self._roadmap(state, reading.text, reading.roadmap_level or "", user)
+            return self._roadmap(
+                state, reading.text, reading.roadmap_level or "", user, reading
+            )
         result = self.advisor.engine.search(reading.text, understood=reading.understood)
         return self._ask(state, result, reading, user, shown_as)
 
@@ -345,12 +356,32 @@ class Dialogue:
         )
         return Turn(reply, new_state, answer)
 
-    def _roadmap(self, state: ChatState, question: str, level: str, user: UserState) -> Turn:
+    def _roadmap(
+        self,
+        state: ChatState,
+        question: str,
+        level: str,
+        user: UserState,
+        reading: Reading | None = None,
+    ) -> Turn:
+        """The roadmap view; asked for in words (``reading``), the overview also names the
+        passages where the articles set out their own roadmaps, best for the question first
+        (a stage's view cites its own)."""
         knowledge = self.advisor.knowledge
         reply = roadmap_command(
             knowledge.roadmap, level, user.progress, user.profile,
             titles=knowledge.article_titles,
         )
+        if reading is not None and not level:
+            result = self.advisor.engine.search(question, understood=reading.understood)
+            if result.in_scope:
+                cited = tuple(
+                    citation_of(hit, number)
+                    for number, hit in enumerate(cited_hits(result), start=1)
+                )
+                html = f"{reply.html}\n\n{further_reading(cited)}"
+                if fits(html):
+                    reply = replace(reply, html=html, citations=cited)
         answer = Answer(question, True, "roadmap", reply.html, reply.citations, "full")
         new_state = state.remember(question, "roadmap", (), view="roadmap", level=level or None)
         return Turn(reply, new_state, answer)
