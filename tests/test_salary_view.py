@@ -809,6 +809,7 @@ def test_other_questions_are_not_salary_questions(question: str) -> None:
         "besides base pay, what perks come with an ML job",
         "how do I negotiate a higher salary offer?",
         "so what do MLEs actually get paid to do all day?",
+        "why do ML engineers earn so much?",
         "I work in a bank as a business analyst and earn well, but I'm bored. Should I move "
         "into machine learning even if the pay drops at first?",
     ],

@@ -130,8 +130,11 @@ PAY_DETAIL = frozenset(
         "starting start rupees rupee dollars dollar experience experienced mle mles"
     )
 )
-# "What do MLEs get paid to do all day?" asks about the work, not the pay.
-_PAID_TO_DO = re.compile(r"\bpaid\s+to\s+(?:do|work|build|make)\b", re.IGNORECASE)
+# "What do MLEs get paid to do all day?" asks about the work, not the pay; "why are they paid
+# so much?" asks for reasons, which the figures do not give.
+_NOT_THE_FIGURES = re.compile(
+    r"\bpaid\s+to\s+(?:do|work|build|make)\b|\bwhy\b|\breasons?\b", re.IGNORECASE
+)
 # "How much does a fresher make" is about pay; "how much time does it take to make..." is not.
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:do|does|did|can|could|will|would|should)\b[^?]*"
@@ -315,7 +318,7 @@ def salary_filters_from_text(text: str, *, lexicon: Lexicon | None = None) -> Sa
     )
     if not asks_pay and _HOW_MUCH.search(text) is None:
         return None
-    if _PAID_TO_DO.search(text) or _asks_besides_the_figures(text, lexicon or load_lexicon()):
+    if _NOT_THE_FIGURES.search(text) or _asks_besides_the_figures(text, lexicon or load_lexicon()):
         return None
     parsed = parse_salary_filters(text, free_text=True, lexicon=lexicon)
     filters = parsed.filters
