@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Region = Literal["pakistan", "india", "us", "global"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
@@ -69,6 +76,10 @@ class Scope(StrictModel):
     """Word lists that decide whether a question is about the ML-engineering career."""
 
     domain_terms: tuple[Term, ...] = Field(min_length=1)
+    # Domain terms other careers use as much ("python", "cloud", "developer", "computer
+    # science"): named next to another field, they are that field's ("cybersecurity and
+    # computer science roadmap"). Each is one of domain_terms.
+    shared_domain_terms: tuple[Term, ...] = ()
     career_terms: tuple[Term, ...] = Field(min_length=1)
     off_domain_terms: tuple[Term, ...] = Field(min_length=1)
     injection_phrases: tuple[Term, ...]
@@ -83,6 +94,13 @@ class Scope(StrictModel):
     # Messages that use the field's words but ask what the articles do not answer (how an
     # algorithm works, an error to fix, another career): compared by meaning, not words.
     off_topic_examples: tuple[NonEmpty, ...] = ()
+
+    @model_validator(mode="after")
+    def _shared_terms_are_domain_terms(self) -> Scope:
+        unknown = sorted(set(self.shared_domain_terms) - set(self.domain_terms))
+        if unknown:
+            raise ValueError(f"shared_domain_terms not among domain_terms: {unknown}")
+        return self
 
 
 class Article(StrictModel):

@@ -179,6 +179,7 @@ def _plain_words(text: str) -> list[str]:
 class ScopeClassifier:
     def __init__(self, scope: Scope) -> None:
         self._domain = _phrases(scope.domain_terms)
+        self._shared = frozenset(_phrases(scope.shared_domain_terms).phrases)
         self._career = _phrases(scope.career_terms)
         self._off_domain = _phrases(scope.off_domain_terms)
         self._injections = tuple(" ".join(_plain_words(p)) for p in scope.injection_phrases)
@@ -309,6 +310,13 @@ class ScopeClassifier:
         domain_spans = _find(self._domain, outside)
         if domain_spans and self._only_mentions_ai(tokens, domain_spans, query):
             return ScopeDecision(MessageKind.OFF_TOPIC, "about something else that uses AI")
+        # (Not in a long message: a story's "movie recommender" is no other field.)
+        if domain_spans and off_spans and not is_long_message(raw) and all(
+            tokens[a:b] in self._shared for a, b in domain_spans
+        ):
+            return ScopeDecision(
+                MessageKind.OFF_TOPIC, "about another field, with words it shares", firm=True
+            )
         if domain_spans:
             return ScopeDecision(
                 MessageKind.QUESTION, "names the ML domain", anchored=True, names_domain=True

@@ -91,6 +91,15 @@ def test_wrong_type_in_scope_is_named(knowledge_copy: Path) -> None:
         load_knowledge(knowledge_copy)
 
 
+def test_a_shared_domain_term_must_be_a_domain_term(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "scope.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["shared_domain_terms"].append("knitting")
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"scope\.yaml.*knitting"):
+        load_knowledge(knowledge_copy)
+
+
 def test_a_sixth_article_becomes_searchable(knowledge_copy: Path) -> None:
     text = (
         "MLOps Engineer Career Guide\n"

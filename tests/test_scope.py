@@ -261,3 +261,39 @@ def test_a_message_that_opens_with_from_is_not_pasted_code(engine) -> None:
     message = "from lahore, 2nd year BSCS. what should i learn for machine learning?"
     assert engine.search(message).in_scope
     assert not engine.search("from sklearn import svm\nwhy does this fail").in_scope
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hi everyone, I want to learn cybersecurity and computer science, please give me a roadmap",
+        "is python good for web development?",
+        "what does a cloud architect earn?",
+        "which certifications does a project manager need?",
+        "how do I become a product manager at a big tech company?",
+        "should a mechanical engineer learn programming?",
+    ],
+)
+def test_another_field_named_with_words_it_shares_with_ml_is_declined(
+    engine, question: str
+) -> None:
+    """Python, programming, cloud and computer science belong to many careers: next to another
+    field's name, and no name of ML's own, they are that field's."""
+    result = engine.search(question)
+    assert not result.in_scope
+    assert result.decision.reason.startswith("about another field") and result.decision.firm
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm a web developer, how do I move into machine learning?",
+        "do ML engineers work with product managers?",
+        "is python or java better for a data scientist?",
+        "I'm a mechanical engineer, can I become an ML engineer?",
+    ],
+)
+def test_another_field_named_with_the_fields_own_words_is_answered(
+    engine, question: str
+) -> None:
+    assert engine.search(question).in_scope
