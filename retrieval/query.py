@@ -50,6 +50,8 @@ _DEFINITION_QUESTIONS = (
         r"|in one sentence|in a nutshell)$"
     ),
 )
+# "(the) (generally accepted | exact | ...) definition / meaning of (a | the)" before X.
+_DEFINITION_OF = re.compile(r"^(?:[a-z'-]+ ){0,3}?(?:definition|meaning) of (?:an? |the )?")
 # Said around the subject without being part of it.
 _DEFINITION_TAIL = re.compile(
     r"(?: (?:exactly|actually|really|used for|in (?:simple|plain) (?:words|terms|english)"
@@ -347,6 +349,8 @@ class QueryAnalyzer:
         else:
             return "", False
         subject = _DEFINITION_TAIL.sub("", match.group("subject")).strip()
+        # "what is the generally accepted definition of an ML engineer": X is what follows.
+        subject = _DEFINITION_OF.sub("", subject)
         if len(subject.split()) > MAX_SUBJECT_WORDS:
             return "", False
         groups = match.groupdict()

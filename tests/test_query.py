@@ -72,6 +72,9 @@ def test_capital_r_mid_sentence_is_the_language(engine) -> None:
         ("whats a decision tree", {"decis", "tree"}),
         ("what does an ML engineer do", {"machin", "learn", "engin"}),
         ("what do people mean by supervised learning", {"supervis", "learn"}),
+        ("what is the generally accepted definition of an ML engineer?",
+         {"machin", "learn", "engin"}),
+        ("what's the meaning of underfitting", {"underfit"}),
     ],
 )
 def test_definition_questions_name_their_subject(engine, question: str, subject: set) -> None:
