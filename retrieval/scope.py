@@ -169,7 +169,12 @@ def _words_and_numbers(text: str) -> list[str]:
 def is_long_message(text: str) -> bool:
     """Whether a message has over LONG_MESSAGE_WORDS words: a post that tells what happened
     around what it asks, not a question alone."""
-    return len(_words_and_numbers(text)) > LONG_MESSAGE_WORDS
+    return _is_long(_words_and_numbers(text))
+
+
+def _is_long(words: Sequence[str]) -> bool:
+    """is_long_message for a message's words and numbers, already split."""
+    return len(words) > LONG_MESSAGE_WORDS
 
 
 def _plain_words(text: str) -> list[str]:
@@ -246,7 +251,7 @@ class ScopeClassifier:
         and the engine's check of the whole message's meaning (stricter for a long one)
         declines the rest."""
         anchored = _occurs(self._anchors, words)
-        long = len(words) > LONG_MESSAGE_WORDS
+        long = _is_long(words)
         if (not long and _occurs(self._tasks, words)) or _MATHS.search(raw):
             return True
         if _occurs(self._requests, words):
@@ -297,7 +302,8 @@ class ScopeClassifier:
             return ScopeDecision(social, "small talk around a greeting or thanks")
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot", firm=True)
-        if self._asks_for_a_task(_words_and_numbers(raw), raw):
+        words_and_numbers = _words_and_numbers(raw)
+        if self._asks_for_a_task(words_and_numbers, raw):
             return ScopeDecision(
                 MessageKind.OFF_TOPIC, "asks for a task, not career advice", firm=True
             )
@@ -311,7 +317,7 @@ class ScopeClassifier:
         if domain_spans and self._only_mentions_ai(tokens, domain_spans, query):
             return ScopeDecision(MessageKind.OFF_TOPIC, "about something else that uses AI")
         # (Not in a long message: a story's "movie recommender" is no other field.)
-        if domain_spans and off_spans and not is_long_message(raw) and all(
+        if domain_spans and off_spans and not _is_long(words_and_numbers) and all(
             tokens[a:b] in self._shared for a, b in domain_spans
         ):
             return ScopeDecision(

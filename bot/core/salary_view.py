@@ -290,18 +290,21 @@ def parse_salary_filters(
     return ParsedFilters(filters, tuple(dict.fromkeys(unknown)), tuple(clashes))
 
 
+_CUES = dict.fromkeys(SALARY_CUES, "pay")
+
+
+def _is_pay_word(word: str) -> bool:
+    """A salary cue, or a misspelling of one ("salery")."""
+    return word in SALARY_CUES or match_word(word, _CUES, len(word) >= 5) is not None
+
+
 def _asks_besides_the_figures(text: str, lexicon: Lexicon) -> bool:
     """ "What factors affect an ML engineer's salary?", "which industries pay the most?",
     "perks besides base pay", a story around a question on pay: words beyond pay, places,
     levels, units and the ways of asking say the question is about something the figures do
     not show, and the articles answer it."""
-    cues = dict.fromkeys(SALARY_CUES, "pay")
-    pay_words = {
-        word for word in lexicon.leftover_words(text)
-        if word in SALARY_CUES or match_word(word, cues, len(word) >= 5)
-    }
     subject = {
-        token for word in lexicon.leftover_words(text) if word not in pay_words
+        token for word in lexicon.leftover_words(text) if not _is_pay_word(word)
         for token in tokenize(word)
         if len(token) > 2 and not token.isdigit()
     }
@@ -311,14 +314,11 @@ def _asks_besides_the_figures(text: str, lexicon: Lexicon) -> bool:
 def salary_filters_from_text(text: str, *, lexicon: Lexicon | None = None) -> SalaryFilters | None:
     """Filters from a typed question about the pay figures, or None when the text is not
     about pay, or asks about something besides the figures (see _asks_besides_the_figures)."""
-    cues = dict.fromkeys(SALARY_CUES, "pay")
-    asks_pay = any(
-        word in SALARY_CUES or match_word(word, cues, len(word) >= 5)
-        for word in re.findall(r"[a-z0-9]+", text.lower())
-    )
+    asks_pay = any(_is_pay_word(word) for word in re.findall(r"[a-z0-9]+", text.lower()))
     if not asks_pay and _HOW_MUCH.search(text) is None:
         return None
-    if _NOT_THE_FIGURES.search(text) or _asks_besides_the_figures(text, lexicon or load_lexicon()):
+    lexicon = lexicon or load_lexicon()
+    if _NOT_THE_FIGURES.search(text) or _asks_besides_the_figures(text, lexicon):
         return None
     parsed = parse_salary_filters(text, free_text=True, lexicon=lexicon)
     filters = parsed.filters
