@@ -47,11 +47,13 @@ RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passag
 SEMANTIC_DEPTH = 30
 SEMANTIC_WEIGHT = 0.6
 # A question is declined when it is this much closer in meaning (cosine) to an off-topic
-# example than to every passage and ask; only a question of this many search tokens or more:
-# "how long does it take" is a follow-up to be read in context, and near "how long does the H1B
-# lottery take" only for lack of anything else to compare.
+# example than to every passage and ask. A question of fewer search tokens than this must be
+# much closer: "how long does it take" is a follow-up to be read in context, and near "how long
+# does the H1B lottery take" (0.13 closer) only for lack of anything else to compare, while
+# "what does 'tell me about yourself' mean in an interview" is 0.47 closer to its example.
 OUTSIDER_MARGIN = 0.0
 OUTSIDER_MIN_TOKENS = 4
+SHORT_OUTSIDER_MARGIN = 0.25
 # A long message (scope.is_long_message) is declined when it is nearly as close to an
 # off-topic example: its career-sounding background pulls it towards the passages, and the
 # word rules for tasks and hands-on work are left to this check there.
@@ -304,9 +306,14 @@ class SearchEngine:
         (Firm: what it asks does not change after an answer.)"""
         if self.semantic is None or decision.kind != MessageKind.QUESTION:
             return False
-        if len(query.tokens) < OUTSIDER_MIN_TOKENS or self.scope.names_role(question):
+        if self.scope.names_role(question):
             return False
-        margin = LONG_OUTSIDER_MARGIN if is_long_message(question) else OUTSIDER_MARGIN
+        if len(query.tokens) < OUTSIDER_MIN_TOKENS:
+            margin = SHORT_OUTSIDER_MARGIN
+        elif is_long_message(question):
+            margin = LONG_OUTSIDER_MARGIN
+        else:
+            margin = OUTSIDER_MARGIN
         return self.semantic.outsider_lead(query.text) > margin
 
     @staticmethod

@@ -238,6 +238,19 @@ def test_a_message_nearer_in_meaning_to_an_off_topic_example_is_declined(
     assert result.decision.reason.startswith("closer in meaning") and result.decision.firm
 
 
+def test_a_short_message_is_declined_only_when_far_nearer_an_off_topic_example(
+    engine: SearchEngine,
+) -> None:
+    """A message of few words is compared with little: "how long does it take", a follow-up,
+    is nearer "how long does the H1B lottery take" than any passage, but not by much. Far
+    nearer, it is about what the example is about."""
+    interview = 'What do employers want when they say "tell me about yourself" in an interview?'
+    assert len(engine.understand(interview).query.tokens) < 4
+    assert engine.search(interview).decision.reason.startswith("closer in meaning")
+    for follow_up in ("how long does it take", "is it worth it", "which one is better"):
+        assert not engine.understand(follow_up).decision.reason.startswith("closer in meaning")
+
+
 @pytest.mark.parametrize(
     "question",
     [
