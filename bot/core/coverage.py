@@ -68,7 +68,9 @@ NOT_SUBJECTS = frozenset(
         "hey hi hello thanks bro bhai yaar sir madam guys please pls plz asap quick quickly "
         "easy easier hard harder difficult better worse big small long short high low new old "
         "real exact exactly specific specifically particular particularly sure certain "
-        "currently nowadays today now days year years month months week weeks time times"
+        "currently nowadays today now days year years month months week weeks time times "
+        "fancy glorified overrated underrated overhyped hyped legit till until basis doubt "
+        "doubts grateful thankful"
     )
 )
 
