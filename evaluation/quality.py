@@ -65,6 +65,8 @@ SETS = {
     # 40 more real off-topic messages, found by a helper blind to the engine; scored once
     # before any change, then tuned on (its header gives that first figure).
     "real_off_topic_blind": SETS_DIR / "real_off_topic_blind_set.yaml",
+    # 40 more, found the same way after the examples that set prompted: never tuned on.
+    "real_off_topic_blind2": SETS_DIR / "real_off_topic_blind2_set.yaml",
 }
 # Sets the semantic stage's weight and depth (or, for other_script, the translations) were
 # tuned on; the others are only scored.
