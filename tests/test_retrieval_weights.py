@@ -155,3 +155,16 @@ def test_no_hit_shares_most_of_its_tokens_with_a_better_one(engine) -> None:
             for earlier in sets[:later]:
                 overlap = len(tokens & earlier)
                 assert overlap < duplicates_module.OVERLAP * min(len(tokens), len(earlier))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how long does it take to become an ML engineer?", "how long to learn ML from scratch"],
+)
+def test_how_long_is_not_read_as_a_pay_period(engine, question: str) -> None:
+    """ "how long" stands for years, as durations are written ("(4 years)", "2-4 years of
+    experience"), not for months: in the articles, "month" is mostly a pay period ("PKR
+    80,000 – 150,000 per month"), and a pay table would answer every how-long question."""
+    top = engine.search(question).hits[0].passage
+    assert "salar" not in top.section_label.lower()
+    assert "per month" not in top.text
