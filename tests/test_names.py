@@ -118,6 +118,11 @@ def test_a_word_that_judges_or_joins_is_no_missing_subject(advisor, question: st
     assert not first.startswith("The articles don't")
 
 
+def test_the_job_outlook_is_read_as_the_demand_the_articles_describe(advisor) -> None:
+    first = _first_line(Dialogue(advisor), "what is the career outlook for machine learning?")
+    assert not first.startswith("The articles don't") and "demand" in first.lower()
+
+
 def _first_line(dialogue: Dialogue, question: str) -> str:
     """The first line of the reply a person reads."""
     return visible_text(dialogue.search_answer(question).reply.html).splitlines()[0]
