@@ -351,6 +351,11 @@ class ScopeClassifier:
             return ScopeDecision(MessageKind.OFF_TOPIC, "words the articles lack")
         return ScopeDecision(MessageKind.QUESTION, "words the articles use")
 
+    def other_field_tokens(self, tokens: tuple[str, ...]) -> frozenset[str]:
+        """The tokens of another occupation or field a message names ("mechanical engineer"):
+        in a question about moving into ML, the asker's background, not what is asked."""
+        return frozenset(tokens[i] for a, b in _find(self._off_domain, tokens) for i in range(a, b))
+
     def names_role(self, raw: str) -> bool:
         """Whether the message names the ML-engineer role itself ("ML engineers", "an MLE")."""
         return _occurs(self._role, _words_and_numbers(raw))

@@ -123,6 +123,23 @@ def test_the_job_outlook_is_read_as_the_demand_the_articles_describe(advisor) ->
     assert not first.startswith("The articles don't") and "demand" in first.lower()
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can a pharmacist switch to machine learning?",
+        "I'm a lawyer, can I become an ML engineer?",
+        "can a mechanical engineer switch to machine learning?",
+    ],
+)
+def test_the_askers_own_field_is_background_not_a_missing_subject(
+    advisor, question: str
+) -> None:
+    """No article names pharmacists or lawyers, nor need one: moving into ML is what is asked."""
+    turn = Dialogue(advisor).search_answer(question)
+    assert turn.answered
+    assert not _first_line(Dialogue(advisor), question).startswith("The articles don't")
+
+
 def _first_line(dialogue: Dialogue, question: str) -> str:
     """The first line of the reply a person reads."""
     return visible_text(dialogue.search_answer(question).reply.html).splitlines()[0]

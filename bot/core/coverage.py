@@ -126,8 +126,11 @@ def find_gap(
     article_vocabulary: Container[str],
     cited_texts: list[str],
     english_words: Container[str] = frozenset(),
+    background: frozenset[str] = frozenset(),
 ) -> Gap | None:
-    """What the articles don't cover of the question, or None when they cover all of it."""
+    """What the articles don't cover of the question, or None when they cover all of it.
+    ``background``: tokens naming the asker's own field ("mechanical engineer" in "can a
+    mechanical engineer switch to ML?"), which the articles need not mention."""
     places = lexicon.uncovered_in(question)
     covered_regions = [r for r in lexicon.regions_in(question) if r != "global"]
     if places and not covered_regions:
@@ -147,7 +150,9 @@ def find_gap(
         return Gap(topic, _level(query, topic_words, cited_texts))
     if ASKS_DURATION.search(question) and not states_duration(query, cited_texts):
         return Gap("how long it takes", "partial", "say")
-    return absent_gap(question, query, article_vocabulary, cited_texts, english_words)
+    return absent_gap(
+        question, query, article_vocabulary, cited_texts, english_words, background=background
+    )
 
 
 def absent_gap(
@@ -157,6 +162,7 @@ def absent_gap(
     cited_texts: list[str],
     english_words: Container[str] = frozenset(),
     about_pay: bool = False,
+    background: frozenset[str] = frozenset(),
 ) -> Gap | None:
     """A gap for words no article uses, when they carry a good share of what is asked (a
     word the articles lack in a long story is rarely what is asked). ``about_pay``: the
@@ -164,8 +170,9 @@ def absent_gap(
     currency (the pay view says which of those it has figures for), not a product."""
     names = query.names if about_pay else query.names | capitalized_words(question)
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
+    absent -= background
     asked = {
-        token for token in _content(query) - NOT_SUBJECTS - _PAY - query.phrased
+        token for token in _content(query, background) - NOT_SUBJECTS - _PAY - query.phrased
         if len(token) > 2 and token not in _PLACE_TOKENS
     }
     # A word written as a name ("GPUs", "LangChain") that no article has counts twice: it

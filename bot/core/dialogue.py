@@ -437,6 +437,7 @@ class Dialogue:
         gap = find_gap(
             result.question, result.query, lexicon, self._article_vocabulary(), cited,
             self._english_words(),
+            background=self.advisor.engine.scope.other_field_tokens(result.query.tokens),
         )
         return AnswerContext(named, name, region_docs, gap, suggestions)
 
