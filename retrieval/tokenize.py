@@ -88,10 +88,26 @@ class _PlainTokens(dict[str, str]):
 _PLAIN_TOKENS = _PlainTokens()
 
 
+# Words the stemmer would merge with others of another meaning, and the token each stands
+# for: "experiments" are not "experience", "attention mechanisms" not a "mechanical"
+# engineer, "prospective" job seekers not job "prospects", "accountability" no accountant.
+_STEM_OVERRIDES = {
+    **dict.fromkeys(
+        ("experiment", "experiments", "experimenting", "experimentation", "experimental"),
+        "experiment",
+    ),
+    **dict.fromkeys(("mechanism", "mechanisms"), "mechanism"),
+    "prospective": "prospective",
+    "accountability": "accountability",
+}
+
+
 def stem(word: str) -> str:
     found = _STEMS.get(word)
     if found is None:
-        found = word if word in _UNSTEMMED or not word.isalpha() else _stemmer.stemWord(word)
+        found = _STEM_OVERRIDES.get(word)
+        if found is None:
+            found = word if word in _UNSTEMMED or not word.isalpha() else _stemmer.stemWord(word)
         if len(_STEMS) >= STEM_CACHE_SIZE:
             _STEMS.clear()
         _STEMS[word] = found

@@ -84,7 +84,8 @@ def _reference_words(text: str) -> list[tuple[str, bool]]:
 
 def _reference_tokenize(text: str) -> list[str]:
     return [
-        word if word in T._UNSTEMMED or not word.isalpha() else T._stemmer.stemWord(word)
+        T._STEM_OVERRIDES.get(word)
+        or (word if word in T._UNSTEMMED or not word.isalpha() else T._stemmer.stemWord(word))
         for word, special in _reference_words(text)
         if special or word not in T.STOP_WORDS
     ]
@@ -126,3 +127,22 @@ def test_the_fast_paths_give_the_reference_tokens_on_any_text(text: str) -> None
     assert T.words(text) == _reference_words(text)
     assert tokenize(text) == _reference_tokenize(text)
     assert T.tokenize_words(text) == (tokenize(text), [w for w, _ in T.words(text)])
+
+
+@pytest.mark.parametrize(
+    ("word", "other"),
+    [
+        ("experiments", "experience"),
+        ("mechanisms", "mechanical"),
+        ("prospective", "prospects"),
+        ("accountability", "accountant"),
+    ],
+)
+def test_words_of_another_meaning_keep_tokens_of_their_own(word: str, other: str) -> None:
+    """The stemmer would merge these ("experi", "mechan", "prospect", "account"): an ML
+    experiment is not work experience. Their own inflections still meet."""
+    assert tokenize(word) != tokenize(other)
+
+
+def test_an_experiments_inflections_share_its_token() -> None:
+    assert tokenize("experiment experiments experimenting") == ["experiment"] * 3
