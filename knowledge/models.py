@@ -81,6 +81,9 @@ class Scope(StrictModel):
     # computer science roadmap"). Each is one of domain_terms.
     shared_domain_terms: tuple[Term, ...] = ()
     career_terms: tuple[Term, ...] = Field(min_length=1)
+    # Occupations and fields other than ML ("pharmacist", "web development"): off the domain
+    # like off_domain_terms, but beside a question about ML the asker's own background.
+    other_fields: tuple[Term, ...] = ()
     off_domain_terms: tuple[Term, ...] = Field(min_length=1)
     injection_phrases: tuple[Term, ...]
     task_terms: tuple[Term, ...] = ()

@@ -268,7 +268,8 @@ def build_state(knowledge: KnowledgeBase, passages: Sequence[Passage] | None = N
     scope = knowledge.scope
     asked_texts = [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
     scope_text = " ".join(
-        (*scope.domain_terms, *scope.career_terms, *scope.off_domain_terms, *scope.greetings)
+        (*scope.domain_terms, *scope.career_terms, *scope.other_fields, *scope.off_domain_terms,
+         *scope.greetings)
     )
     for text in (scope_text, *asked_texts):
         article_words.update(word for word, _ in words(text))

@@ -186,7 +186,8 @@ class ScopeClassifier:
         self._domain = _phrases(scope.domain_terms)
         self._shared = frozenset(_phrases(scope.shared_domain_terms).phrases)
         self._career = _phrases(scope.career_terms)
-        self._off_domain = _phrases(scope.off_domain_terms)
+        self._off_domain = _phrases((*scope.other_fields, *scope.off_domain_terms))
+        self._other_fields = _phrases(scope.other_fields)
         self._injections = tuple(" ".join(_plain_words(p)) for p in scope.injection_phrases)
         greetings = [tuple(_plain_words(g)) for g in scope.greetings]
         self._thanks = _word_phrases(tuple(_plain_words(t)) for t in scope.thanks)
@@ -354,7 +355,8 @@ class ScopeClassifier:
     def other_field_tokens(self, tokens: tuple[str, ...]) -> frozenset[str]:
         """The tokens of another occupation or field a message names ("mechanical engineer"):
         in a question about moving into ML, the asker's background, not what is asked."""
-        return frozenset(tokens[i] for a, b in _find(self._off_domain, tokens) for i in range(a, b))
+        spans = _find(self._other_fields, tokens)
+        return frozenset(tokens[i] for a, b in spans for i in range(a, b))
 
     def names_role(self, raw: str) -> bool:
         """Whether the message names the ML-engineer role itself ("ML engineers", "an MLE")."""
