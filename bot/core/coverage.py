@@ -69,8 +69,8 @@ NOT_SUBJECTS = frozenset(
         "easy easier hard harder difficult better worse big small long short high low new old "
         "real exact exactly specific specifically particular particularly sure certain "
         "currently nowadays today now days year years month months week weeks time times "
-        "fancy glorified overrated underrated overhyped hyped legit till until basis doubt "
-        "doubts grateful thankful"
+        "fancy glorified overrated underrated overhyped legit till basis doubt grateful "
+        "thankful"
     )
 )
 
