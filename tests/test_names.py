@@ -146,6 +146,41 @@ def test_a_subject_off_the_domain_is_still_missing_beside_ml(advisor) -> None:
     assert first.startswith("The articles don't mention") and "visa" in first
 
 
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("PIAIC ka AI course karne se ML engineer ki job mil sakti hai? kisi ne kiya hai?",
+         "PIAIC"),
+        # ("naukri" is Hindi for a job here, not the job site naukri.com)
+        ("kya AlmaBetter ka course karke ML engineer ki naukri mil jayegi?", "AlmaBetter"),
+    ],
+)
+def test_words_of_another_language_do_not_hide_a_missing_subject(
+    advisor, question: str, subject: str
+) -> None:
+    """Roman Urdu or Hindi words ("ka", "sakti", "kiya") are never the missing subject, so
+    they do not outweigh the one that is: no article names PIAIC or AlmaBetter."""
+    first = _first_line(Dialogue(advisor), question)
+    assert first.startswith("The articles don't mention") and subject in first
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("How many LeetCode problems should I grind before applying to ML roles?",
+         "LeetCode"),
+        ("how do I get ready for the ML system design round?", "system design"),
+    ],
+)
+def test_interview_practice_the_articles_never_describe_is_said_to_be_missing(
+    advisor, question: str, missing: str
+) -> None:
+    """The articles only say to be ready for technical interviews: the reply says first that
+    they cover neither practice sites nor system design rounds."""
+    first = _first_line(Dialogue(advisor), question)
+    assert first.startswith("The articles don't cover") and missing in first
+
+
 def _first_line(dialogue: Dialogue, question: str) -> str:
     """The first line of the reply a person reads."""
     return visible_text(dialogue.search_answer(question).reply.html).splitlines()[0]

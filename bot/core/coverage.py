@@ -171,9 +171,13 @@ def absent_gap(
     names = query.names if about_pay else query.names | capitalized_words(question)
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     absent -= background
+    # Words of another language or slang ("kya", "sakti", "kinda") are never a missing
+    # subject, so they do not count against one either: "PIAIC ka AI course karne se job
+    # mil sakti hai?" asks about PIAIC and a course.
+    unread = set(query.unknown) - absent - _known_as_words(question, english_words, names)
     asked = {
         token for token in _content(query, background) - NOT_SUBJECTS - _PAY - query.phrased
-        if len(token) > 2 and token not in _PLACE_TOKENS
+        if len(token) > 2 and token not in _PLACE_TOKENS and token not in unread
     }
     # A word written as a name ("GPUs", "LangChain") that no article has counts twice: it
     # names the subject, where an ordinary word may only be a way of asking. (Not in a pay
@@ -182,6 +186,16 @@ def absent_gap(
     if absent and len(absent) + len(named) >= ABSENT_SHARE * len(asked | absent):
         return Gap(_user_phrase(question, absent), _level(query, absent, cited_texts), "mention")
     return None
+
+
+def _known_as_words(question: str, english: Container[str], names: frozenset[str]) -> set[str]:
+    """Stems of the question's words that are English words or names."""
+    return {
+        token
+        for word in _WORD.findall(question)
+        if word.lower() in english or word.lower() in names
+        for token in tokenize(word.lower())
+    }
 
 
 def _absent_words(
