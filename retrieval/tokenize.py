@@ -42,6 +42,21 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|₹", re.UNICODE)
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*", re.ASCII)
 _NUMBER_GROUPS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
+# Roman Urdu and Hindi function words, as people in Pakistan and India type them in Latin
+# letters ("ML engineer ka kaam kya hota hai?"): never what is asked about, and never a typo
+# of an English word ("liye" is not "life"). None is an English word or occurs in the
+# knowledge (tests/test_tokenize.py); the words that carry meaning are the vocabulary's
+# corrections ("naukri" -> "job").
+ROMAN_URDU_STOP_WORDS = frozenset(
+    """
+    hai hain ho hota hoti hote hoga hogi hona honi tha thi ka ki ke ko se mein kya kia aur
+    ya bhi nahi nahin na liye yaar yar bhai kaise kese kaisay kitna kitni kitne kab kahan
+    kyun kyu kyon kaun kaunsa kaunsi kaunse konsa konsi konse kon koi kuch agar toh tou jo
+    jab abhi mujhe mera meri hum humein hamein aap apna apni apne tum yeh ye woh wo hoon
+    raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
+    sakta sakti sakte wala wali wale karna karne karun karein kar bohat bahut zyada ji
+    """.split()
+)
 STOP_WORDS = frozenset(
     """
     a about above after again against all am an and any are aren't as at be because been
@@ -62,7 +77,7 @@ STOP_WORDS = frozenset(
     lots much many guys someone anyone something anything okay hmm pls thx honestly
     basically literally
     """.split()
-)
+) | ROMAN_URDU_STOP_WORDS
 # Tokens kept exactly as they are: the stemmer would merge or mangle them.
 _UNSTEMMED = frozenset({"c++", "c#", "r", "₹", "usd", "phd", "it-field", "mlops", "pkr", "aws"})
 

@@ -146,3 +146,18 @@ def test_words_of_another_meaning_keep_tokens_of_their_own(word: str, other: str
 
 def test_an_experiments_inflections_share_its_token() -> None:
     assert tokenize("experiment experiments experimenting") == ["experiment"] * 3
+
+
+def test_roman_urdu_function_words_are_neither_english_nor_in_the_knowledge(knowledge) -> None:
+    """They are dropped from every text, so none may be a word the articles, the asked
+    questions or the vocabulary use, nor an English word a user might mean."""
+    from knowledge.english_words import load_english_words
+
+    english = load_english_words()
+    assert not T.ROMAN_URDU_STOP_WORDS & english
+    texts = [article.text for article in knowledge.articles]
+    texts += [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
+    texts += [*knowledge.vocabulary.expansions, *knowledge.vocabulary.expansions.values()]
+    used = {word for text in texts for word in re.findall(r"[a-z]+", text.lower())}
+    assert not T.ROMAN_URDU_STOP_WORDS & used
+    assert tokenize("ML engineer ka kaam kya hota hai") == ["ml", "engin", "kaam"]

@@ -1,0 +1,49 @@
+"""Questions in Roman Urdu and Hinglish, as many of the bot's users in Pakistan and India
+write: their function words are stop words (retrieval/tokenize.py), and the words that carry
+meaning are read as the English they stand for (knowledge/vocabulary.yaml's corrections)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.dialogue import Dialogue
+from evaluation.replies import visible_text
+
+
+def _reply(advisor, question: str) -> str:
+    return visible_text(Dialogue(advisor).search_answer(question).reply.html)
+
+
+def test_function_words_are_not_corrected_into_english_words(engine) -> None:
+    """"liye" is not "life", nor "yaar" "year": the question asks about a degree."""
+    query = engine.analyzer.analyze("bhai ML ke liye konsi degree chahiye yaar")
+    assert "life" not in query.tokens and "year" not in query.tokens
+    assert "degre" in query.tokens and not query.unknown
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("ML engineer ka kaam kya hota hai?", "responsibilities"),
+        ("machine learning engineer banne mein kitna time lagta hai?", "years"),
+        ("ML engineer kaise bane?", "become"),
+        ("ML engineer ki tankhwah kitni hoti hai India mein?", "lakh"),
+    ],
+)
+def test_a_roman_urdu_question_is_answered_in_its_first_line(
+    advisor, question: str, opening: str
+) -> None:
+    first = _reply(advisor, question).splitlines()[0]
+    assert opening in first.lower(), first
+
+
+def test_farq_asks_for_a_difference_not_about_cities(advisor) -> None:
+    """"farq" is any difference: between the two roles here, not pay between cities."""
+    reply = _reply(advisor, "data scientist aur ML engineer mein kya farq hai?")
+    assert not reply.startswith("The articles don't")
+    assert "Data Scientist" in reply.splitlines()[0]
+
+
+def test_a_word_for_age_says_the_articles_lack_age_limits(advisor) -> None:
+    first = _reply(advisor, "kya 30 saal ki umar mein ML engineer ban sakta hoon?").splitlines()[0]
+    assert first == "The articles don't cover age limits."
