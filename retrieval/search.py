@@ -47,10 +47,14 @@ RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passag
 SEMANTIC_DEPTH = 30
 SEMANTIC_WEIGHT = 0.6
 # A question is declined when it is this much closer in meaning (cosine) to an off-topic
-# example than to every passage and ask. A question of fewer search tokens than this must be
-# much closer: "how long does it take" is a follow-up to be read in context, and near "how long
-# does the H1B lottery take" (0.13 closer) only for lack of anything else to compare, while
-# "what does 'tell me about yourself' mean in an interview" is 0.47 closer to its example.
+# example than to every passage and ask. A question of fewer search tokens than this that
+# names nothing of the domain must be much closer: "how long does it take" is a follow-up to
+# be read in context, and near "how long does the H1B lottery take" (0.13 closer) only for
+# lack of anything else to compare, while "what does 'tell me about yourself' mean in an
+# interview" is 0.47 closer to its example. One that names the domain has that to compare:
+# "how do I reverse a string in python" (0.05 closer) asks for coding help, while short
+# career questions ("python enough?", "AI scope", "git needed?") stay 0.06 or more nearer
+# a passage.
 OUTSIDER_MARGIN = 0.0
 OUTSIDER_MIN_TOKENS = 4
 SHORT_OUTSIDER_MARGIN = 0.25
@@ -308,7 +312,7 @@ class SearchEngine:
             return False
         if self.scope.names_role(question):
             return False
-        if len(query.tokens) < OUTSIDER_MIN_TOKENS:
+        if len(query.tokens) < OUTSIDER_MIN_TOKENS and not decision.names_domain:
             margin = SHORT_OUTSIDER_MARGIN
         elif is_long_message(question):
             margin = LONG_OUTSIDER_MARGIN

@@ -54,7 +54,8 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     kyun kyu kyon kaun kaunsa kaunsi kaunse konsa konsi konse kon koi kuch agar toh tou jo
     jab abhi mujhe mera meri hum humein hamein aap apna apni apne tum yeh ye woh wo hoon
     raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
-    sakta sakti sakte wala wali wale karna karne karun karein kar bohat bahut zyada ji
+    sakta sakti sakte wala wali wale karna karne karun karein kar karta karti karte kiya
+    kiye kijiye bohat bahut zyada ji
     """.split()
 )
 STOP_WORDS = frozenset(

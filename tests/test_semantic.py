@@ -230,6 +230,9 @@ def test_the_stage_ranks_development_sets_no_worse_than_bm25_alone(
         "what's the best python package to read tables from a PDF?",
         "Is it okay for university students to let AI write their essays?",
         "what does LLM stand for and who made the first one?",
+        # Programming help
+        "how do you sort a list in python?",
+        "how do I remove duplicates from a list in python?",
     ],
 )
 def test_a_message_nearer_in_meaning_to_an_off_topic_example_is_declined(
@@ -256,6 +259,17 @@ def test_a_short_message_is_declined_only_when_far_nearer_an_off_topic_example(
         assert not engine.understand(follow_up).decision.reason.startswith("closer in meaning")
 
 
+def test_a_short_message_naming_the_domain_needs_no_wider_margin(engine: SearchEngine) -> None:
+    """Coding help in a few words names the domain ("python", "pandas"), which gives its
+    meaning something to be compared with: nearer an example at all, it is declined. Short
+    career questions naming the same things are nearer a passage."""
+    for coding in ("how do I reverse a string in python", "how to use groupby in pandas"):
+        assert len(engine.understand(coding).query.tokens) < 4
+        assert engine.search(coding).decision.reason.startswith("closer in meaning"), coding
+    for career in ("python enough?", "pandas numpy", "git needed?", "AI scope"):
+        assert engine.search(career).in_scope, career
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -265,6 +279,8 @@ def test_a_short_message_is_declined_only_when_far_nearer_an_off_topic_example(
         "how do i move from web development into machine learning?",
         "should I learn LSTM or GRU to become an ML engineer?",
         "is it ethical to use AI tools while learning machine learning?",
+        "how good should my pandas skills be for an ML job?",
+        "do ML engineers need to know C++?",
     ],
 )
 def test_career_questions_near_the_off_topic_examples_are_still_answered(
