@@ -55,7 +55,7 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     jab abhi mujhe mera meri hum humein hamein aap apna apni apne tum yeh ye woh wo hoon
     raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
     sakta sakti sakte wala wali wale karna karne karun karein kar karta karti karte kiya
-    kiye kijiye bohat bahut zyada ji
+    kiye kijiye bohat bahut zyada ji si sa dono
     """.split()
 )
 STOP_WORDS = frozenset(

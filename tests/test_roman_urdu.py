@@ -47,3 +47,11 @@ def test_farq_asks_for_a_difference_not_about_cities(advisor) -> None:
 def test_a_word_for_age_says_the_articles_lack_age_limits(advisor) -> None:
     first = _reply(advisor, "kya 30 saal ki umar mein ML engineer ban sakta hoon?").splitlines()[0]
     assert first == "The articles don't cover age limits."
+
+
+@pytest.mark.parametrize(
+    "question", ["ML ka scope kya hai India mein?", "scope of machine learning jobs?"]
+)
+def test_the_scope_of_a_field_reads_as_its_prospects(advisor, question: str) -> None:
+    """In Pakistani and Indian English, a field's "scope" is its job prospects."""
+    assert "prospects" in _reply(advisor, question).splitlines()[0].lower()
