@@ -13,7 +13,13 @@ from knowledge.phrase_pattern import PhrasePattern
 from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
 from retrieval.spelling import SpellingIndex
-from retrieval.tokenize import STOP_WORDS, normalize, tokenize, with_bigrams
+from retrieval.tokenize import (
+    ROMAN_URDU_STOP_WORDS,
+    STOP_WORDS,
+    normalize,
+    tokenize,
+    with_bigrams,
+)
 
 # A phrase the vocabulary knows ("pk", "they make", "certs") stands for its expansion
 # ("pakistan", "salary", "certifications"): the expansion carries the meaning, the
@@ -64,6 +70,7 @@ MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a defi
 CONTEXT_WEIGHT = 0.7
 MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all question
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_PLAIN_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # A question's setting says when or where, not what about, and its words count this much
 # (unless the question also uses them elsewhere: "salary per year ... in 2 years"):
 # - a time frame ("in 10 days", "within 6 months", "in the next 2 years"): its number and
@@ -119,6 +126,19 @@ class Query:
     phrased: frozenset[str] = frozenset()
     # Words written as names ("COMSATS", "LangChain"), lower-cased: see retrieval/names.py.
     names: frozenset[str] = frozenset()
+
+    @property
+    def encoded_text(self) -> str:
+        """What the sentence encoder reads: the text without Roman Urdu's function words,
+        which the English model takes for words of their own ("ML engineer ka kaam kya hota
+        hai" is read as "ml engineer work")."""
+        if not any(word in ROMAN_URDU_STOP_WORDS for word in _PLAIN_WORD.findall(self.text)):
+            return self.text
+        kept = _PLAIN_WORD.sub(
+            lambda match: "" if match.group(0) in ROMAN_URDU_STOP_WORDS else match.group(0),
+            self.text,
+        )
+        return " ".join(kept.split())
 
 
 # What may not touch a phrase on either side for it to count as whole words ("ml" in "html"

@@ -318,7 +318,7 @@ class SearchEngine:
             margin = LONG_OUTSIDER_MARGIN
         else:
             margin = OUTSIDER_MARGIN
-        return self.semantic.outsider_lead(query.text) > margin
+        return self.semantic.outsider_lead(query.encoded_text) > margin
 
     @staticmethod
     def _min_score(decision: ScopeDecision, query: Query) -> float:
@@ -525,7 +525,7 @@ class SearchEngine:
         assert self.semantic is not None
         head, tail = ranked[:SEMANTIC_DEPTH], ranked[SEMANTIC_DEPTH:]
         numbers = np.array([number for number, _ in head], dtype=np.intp)
-        similarity = self.semantic.similarities(query.text)[numbers]
+        similarity = self.semantic.similarities(query.encoded_text)[numbers]
         bm25 = np.array([score for _, score in head])
         fused = fuse(bm25, similarity, weight_for(bm25, SEMANTIC_WEIGHT))
         if region_factor is not None:

@@ -55,7 +55,8 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     jab abhi mujhe mera meri hum humein hamein aap apna apni apne tum yeh ye woh wo hoon
     raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
     sakta sakti sakte wala wali wale karna karne karun karein kar karta karti karte kiya
-    kiye kijiye bohat bahut zyada ji si sa dono
+    kiye kijiye karni bohat bahut zyada ji si sa dono jana jaye jaun padti padta padega parta
+    parti baad pehle rahun rehna rahna thora thoda thori thodi bas sirf bilkul
     """.split()
 )
 STOP_WORDS = frozenset(

@@ -231,3 +231,12 @@ def test_the_industry_around_a_question_is_its_setting_not_its_subject(engine) -
     # ... while "other industries" are what this one asks about.
     terms = engine.analyzer.analyze("can I work in other industries too?").terms
     assert terms["industri"] == pytest.approx(1.0)
+
+
+def test_the_encoder_reads_a_roman_urdu_question_without_its_function_words(engine) -> None:
+    """The sentence encoder is an English model: "kya hota hai" would be three words to it.
+    An English question is read as it is."""
+    query = engine.analyzer.analyze("ML engineer ka kaam kya hota hai?")
+    assert query.encoded_text == "ml engineer job responsibilities ?"
+    english = engine.analyzer.analyze("What does an ML engineer do?")
+    assert english.encoded_text == english.text
