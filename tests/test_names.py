@@ -129,6 +129,8 @@ def test_the_job_outlook_is_read_as_the_demand_the_articles_describe(advisor) ->
         "can a pharmacist switch to machine learning?",
         "I'm a lawyer, can I become an ML engineer?",
         "can a mechanical engineer switch to machine learning?",
+        "how to become an ML engineer after BCom?",
+        "can I become an ML engineer after BBA?",
     ],
 )
 def test_the_askers_own_field_is_background_not_a_missing_subject(
