@@ -63,6 +63,11 @@ _DEFINITION_TAIL = re.compile(
     r"(?: (?:exactly|actually|really|used for|in (?:simple|plain) (?:words|terms|english)"
     r"|in one sentence|in a nutshell|mean|means))+$"
 )
+# A subject that compares two things: "the difference between AI and ML".
+_COMPARISON = re.compile(
+    r"^(?:the )?(?:main |key )?(?:differences?|diff) (?:between|b/w) (?:an? |the )?(?P<first>.+?)"
+    r" (?:and|&) (?:an? |the )?(?P<second>.+)$"
+)
 _DEFINITION_LEAD = re.compile(r"^(?:(?:so|and|but|ok|okay|hey|hi|in plain english|simply put),? )+")
 MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a definition
 # In a message of several sentences the asking ones ("...? ") say what is wanted; the
@@ -126,6 +131,9 @@ class Query:
     phrased: frozenset[str] = frozenset()
     # Words written as names ("COMSATS", "LangChain"), lower-cased: see retrieval/names.py.
     names: frozenset[str] = frozenset()
+    # "what is the difference between X and Y": X's and Y's tokens, each defined on its own
+    # where no passage compares them ("AI and ML": machine learning is a subfield of AI).
+    compared: tuple[tuple[str, ...], ...] = ()
 
     @property
     def encoded_text(self) -> str:
@@ -263,6 +271,7 @@ class QueryAnalyzer:
         unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
         subject_text, asks_definition = self._definition_subject(lowered)
         subject = self._subject_tokens(subject_text)
+        compared = _COMPARISON.match(subject_text)
         # "what is X in simple words": only X is searched; the rest says how to answer.
         terms = self._weighted_terms(self._read(subject_text) if subject else reading)
         for word in _setting_words(lowered, tokens):
@@ -288,6 +297,9 @@ class QueryAnalyzer:
                 token for phrase in reading.phrases for token in self._phrase(phrase).words
             ),
             names=names,
+            compared=tuple(self._subject_tokens(part) for part in compared.groups())
+            if compared
+            else (),
         )
 
     def _subject_tokens(self, subject_text: str) -> tuple[str, ...]:

@@ -85,6 +85,7 @@ REGION_CUES = {  # tokens that name a region: (in the question or its expansions
 # "What is X?": a passage that defines X ("X: ...", "X is a ...", "What is X?") is lifted
 # by this share of the best score, times how exactly its term matches X.
 DEFINITION_BOOST = 2.0
+COMPARED_DEFINITION_SHARE = 0.5  # of the boost, for defining one of two things compared
 MIN_DEFINITION_MATCH = 0.7
 MIN_TERM_WEIGHT = 1.0  # every word of a defined term counts at least this much
 
@@ -451,6 +452,12 @@ class SearchEngine:
             total *= region_factor
         if query.subject:
             match = self._definition_match(frozenset(query.subject))
+            for part in query.compared:
+                # Half as strong: a passage that compares the two, where there is one
+                # ("Key Differences"), is the better answer.
+                match = np.maximum(match, COMPARED_DEFINITION_SHARE * self._definition_match(
+                    frozenset(part)
+                ))
             total += DEFINITION_BOOST * match * total.max()
             # (a mask, not np.union1d, which imports numpy.ma: some 15 ms of an `ask`)
             chosen = match != 0

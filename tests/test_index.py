@@ -89,6 +89,18 @@ def test_definition_questions_find_the_passage_that_defines(engine) -> None:
         assert any(unit.startswith(start) for unit in top.units), (question, top.id)
 
 
+def test_two_things_compared_are_each_defined_where_no_passage_compares_them(engine) -> None:
+    """No article compares AI with ML, but one says what ML is (an area of AI); ML engineers
+    and data scientists are compared, and that comparison stays among the first two."""
+    query = engine.analyzer.analyze("what's the difference between AI and ML?")
+    assert query.compared == (("artifici", "intellig"), ("machin", "learn"))
+    top = engine.search("what's the difference between AI and ML?").hits[0].passage
+    assert any(unit.startswith("Machine learning is") for unit in top.units), top.id
+    hits = engine.search("what is the difference between an ML engineer and a data scientist?").hits
+    assert any("Key Differences" in hit.passage.text for hit in hits[:2])
+    assert engine.analyzer.analyze("what is machine learning?").compared == ()
+
+
 def test_a_question_naming_a_country_prefers_its_article(engine) -> None:
     for question, doc_id in [
         ("how much does a machine learning engineer earn in Pakistan?", "pakistan-roadmap"),
