@@ -233,6 +233,8 @@ def test_the_stage_ranks_development_sets_no_worse_than_bm25_alone(
         # Programming help
         "how do you sort a list in python?",
         "how do I remove duplicates from a list in python?",
+        # A SQL exercise about an employee table's salaries
+        "how do I find the nth highest salary in SQL",
     ],
 )
 def test_a_message_nearer_in_meaning_to_an_off_topic_example_is_declined(
@@ -281,6 +283,8 @@ def test_a_short_message_naming_the_domain_needs_no_wider_margin(engine: SearchE
         "is it ethical to use AI tools while learning machine learning?",
         "how good should my pandas skills be for an ML job?",
         "do ML engineers need to know C++?",
+        "which ML role has the second highest salary?",
+        "is docker needed for ML engineers?",
     ],
 )
 def test_career_questions_near_the_off_topic_examples_are_still_answered(
