@@ -81,6 +81,7 @@ SETS = {
 TUNED_ON = (
     "eval", "paraphrase", "fresh", "real", "other_script", "real_off_topic", "realstyle",
     "real_off_topic_dev2", "career_lookalike", "real4", "real_off_topic_blind", "roman_urdu",
+    "real_off_topic_blind3",
 )
 
 
