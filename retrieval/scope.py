@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from knowledge.models import Scope
+from retrieval.asking_words import NOT_SUBJECTS
 from retrieval.query import Query
 from retrieval.tokenize import normalize, tokenize
 
@@ -336,7 +337,9 @@ class ScopeClassifier:
         # "how much rent per month in karachi" names nothing of the career itself.
         added = tuple(t for t in query.terms if t not in tokens)
         career_hits = own_hits + len(_find(self._career, added))
-        unknown = len(query.unknown)
+        # Words that only say how it is asked ("not sure", "my chances", "why does there
+        # seem to be") are no subject the articles lack.
+        unknown = sum(1 for token in query.unknown if token not in NOT_SUBJECTS)
         content = [t for t in tokens if not t.isdigit()]
         if career_hits:
             if unknown > own_hits or (unknown and unknown == own_hits and len(content) <= 4):

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.dialogue import Dialogue
+from evaluation.replies import visible_text
+
 OFF_TOPIC = (
     "what's the weather in Lahore",
     "how do I become a civil engineer",
@@ -154,6 +157,25 @@ def test_career_questions_are_answered(advisor, question: str) -> None:
     answer = advisor.answer(question)
     assert answer.in_scope
     assert answer.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Not sure what certifications to attain to boost my chances of an internship after "
+        "second year",
+        "I'm curious, what are my odds of getting hired with certifications alone?",
+    ],
+)
+def test_words_that_only_say_how_it_is_asked_are_no_missing_subject(
+    engine, advisor, question: str
+) -> None:
+    """ "not sure", "my chances", "curious", "alone": no article uses them, yet they are not
+    what the question is about; only certifications and an internship or a job are."""
+    decision = engine.understand(question).decision
+    assert decision.reason == "a career question", decision
+    first = visible_text(Dialogue(advisor).search_answer(question).reply.html).splitlines()[0]
+    assert not first.startswith("The articles don't"), first
 
 
 @pytest.mark.parametrize(
