@@ -73,6 +73,8 @@ OFF_TOPIC = (
     "which gpu should I buy for deep learning",
     "how to make money with AI fast",
     "best laptop for deep learning",
+    "should I invest in gold or property?",
+    "should I invest in Nvidia shares?",
 )
 IN_SCOPE = (
     "what certifications should I get",
@@ -110,6 +112,8 @@ IN_SCOPE = (
     "can you make money as an ML engineer freelancing or is it only full time jobs?",
     "Deploy karna seekhna zaroori hai ya sirf model train karna, fresher ke liye?",
     "can I make money as an ML engineer freelancing",
+    # "investment" is how some ask whether a degree pays off, not about markets
+    "is a master's degree a good investment?",
 )
 # Short, vague career worries: in a bot about one career they are about that career,
 # though the articles never use words like "old", "stressful" or "genius".
