@@ -101,6 +101,15 @@ def test_two_things_compared_are_each_defined_where_no_passage_compares_them(eng
     assert engine.analyzer.analyze("what is machine learning?").compared == ()
 
 
+def test_what_skills_to_become_an_ml_engineer_finds_the_skills_overview(engine) -> None:
+    """Its asked questions (knowledge/asked) include the plainest way to ask for it, which
+    the passages on what else it takes to become one must not crowd out."""
+    hits = engine.search("what skills do I need to become an ML engineer?").hits[:2]
+    assert any(
+        "requires a diverse set of skills" in hit.passage.text for hit in hits
+    ), [hit.passage.id for hit in hits]
+
+
 def test_a_question_naming_a_country_prefers_its_article(engine) -> None:
     for question, doc_id in [
         ("how much does a machine learning engineer earn in Pakistan?", "pakistan-roadmap"),
