@@ -27,7 +27,7 @@ def test_function_words_are_not_corrected_into_english_words(engine) -> None:
         ("ML engineer ka kaam kya hota hai?", "responsibilities"),
         ("machine learning engineer banne mein kitna time lagta hai?", "years"),
         ("ML engineer kaise bane?", "become"),
-        ("ML engineer ki tankhwah kitni hoti hai India mein?", "lakh"),
+        ("ML engineer ki tankhwah kitni hoti hai India mein?", "salaries in"),
     ],
 )
 def test_a_roman_urdu_question_is_answered_in_its_first_line(
@@ -55,3 +55,19 @@ def test_a_word_for_age_says_the_articles_lack_age_limits(advisor) -> None:
 def test_the_scope_of_a_field_reads_as_its_prospects(advisor, question: str) -> None:
     """In Pakistani and Indian English, a field's "scope" is its job prospects."""
     assert "prospects" in _reply(advisor, question).splitlines()[0].lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("US mein senior ML engineer kitna kamata hai?", "Senior ML engineers in the 🇺🇸 US"),
+        ("ML engineer ki tankhwah Pakistan mein kitni hai?", "ML engineer salaries in 🇵🇰 Pakistan"),
+        ("what is the salray of ML engineers in India?", "ML engineer salaries in 🇮🇳 India"),
+    ],
+)
+def test_pay_asked_in_roman_urdu_or_misspelled_gets_the_pay_view(
+    advisor, question: str, opening: str
+) -> None:
+    """The pay view is chosen from the text as understood: "kamata" (earns) and "tankhwah"
+    (salary) are pay words there, as is "salray" once corrected."""
+    assert opening in _reply(advisor, question).splitlines()[0]
