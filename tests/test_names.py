@@ -186,3 +186,18 @@ def test_interview_practice_the_articles_never_describe_is_said_to_be_missing(
 def _first_line(dialogue: Dialogue, question: str) -> str:
     """The first line of the reply a person reads."""
     return visible_text(dialogue.search_answer(question).reply.html).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how do I get my foot in the door as a fresher in ML?", "internships"),
+        ("I wrote a study plan; what should be on my checklist to become an ML engineer?", ""),
+    ],
+)
+def test_career_idioms_are_read_for_what_they_mean(advisor, question: str, expected: str) -> None:
+    """ "a foot in the door" is a first job, "a checklist" the steps, "wrote" how it is put:
+    none is a subject the articles lack."""
+    first = _first_line(Dialogue(advisor), question)
+    assert not first.startswith("The articles don't"), first
+    assert expected in first.lower()
