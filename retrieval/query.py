@@ -14,11 +14,11 @@ from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import (
-    ROMAN_URDU_STOP_WORDS,
     STOP_WORDS,
     normalize,
     tokenize,
     with_bigrams,
+    without_roman_urdu_function_words,
 )
 
 # A phrase the vocabulary knows ("pk", "they make", "certs") stands for its expansion
@@ -75,7 +75,6 @@ MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a defi
 CONTEXT_WEIGHT = 0.7
 MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all question
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
-_PLAIN_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # A question's setting says when or where, not what about, and its words count this much
 # (unless the question also uses them elsewhere: "salary per year ... in 2 years"):
 # - a time frame ("in 10 days", "within 6 months", "in the next 2 years"): its number and
@@ -135,18 +134,12 @@ class Query:
     # where no passage compares them ("AI and ML": machine learning is a subfield of AI).
     compared: tuple[tuple[str, ...], ...] = ()
 
-    @property
+    @functools.cached_property  # read by the scope check and the re-ranking alike
     def encoded_text(self) -> str:
         """What the sentence encoder reads: the text without Roman Urdu's function words,
         which the English model takes for words of their own ("ML engineer ka kaam kya hota
         hai" is read as "ml engineer work")."""
-        if not any(word in ROMAN_URDU_STOP_WORDS for word in _PLAIN_WORD.findall(self.text)):
-            return self.text
-        kept = _PLAIN_WORD.sub(
-            lambda match: "" if match.group(0) in ROMAN_URDU_STOP_WORDS else match.group(0),
-            self.text,
-        )
-        return " ".join(kept.split())
+        return without_roman_urdu_function_words(self.text)
 
 
 # What may not touch a phrase on either side for it to count as whole words ("ml" in "html"

@@ -81,6 +81,16 @@ STOP_WORDS = frozenset(
     basically literally
     """.split()
 ) | ROMAN_URDU_STOP_WORDS
+
+
+def without_roman_urdu_function_words(text: str) -> str:
+    """The text without ROMAN_URDU_STOP_WORDS, spaces closed up; itself when it has none."""
+    kept = _WORD.sub(
+        lambda match: "" if match.group(0) in ROMAN_URDU_STOP_WORDS else match.group(0), text
+    )
+    return text if kept == text else " ".join(kept.split())
+
+
 # Tokens kept exactly as they are: the stemmer would merge or mangle them.
 _UNSTEMMED = frozenset({"c++", "c#", "r", "₹", "usd", "phd", "it-field", "mlops", "pkr", "aws"})
 

@@ -26,9 +26,7 @@ from pathlib import Path
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 CONTINUATION = "##"
 MAX_WORD_CHARS = 100
-# Characters whose normalized form is kept (a text of every code point would otherwise fill
-# the tables with a million entries).
-CHARACTERS_KEPT = 20_000
+CHARACTERS_KEPT = 20_000  # characters whose normalized forms are kept
 _SPECIAL = re.compile("(" + "|".join(re.escape(token) for token in SPECIAL_TOKENS) + ")")
 # CJK ideograph blocks, as BERT defines them (not Hangul, Hiragana or Katakana).
 _CJK = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F),
@@ -100,41 +98,48 @@ class WordPieceTokenizer:
         return ids
 
 
-class _CleanedChars(dict[int, str]):
-    """BertNormalizer's first pass, per character, for str.translate: control characters
-    dropped, whitespace a space, a CJK ideograph spaced apart. Each character is worked out
-    once, when first seen; str.translate then looks it up in C."""
+class _CharTable(dict[int, str]):
+    """A str.translate table whose entries are worked out when a character is first seen
+    (then looked up in C), and bounded: a text of every code point would fill it."""
 
     def __missing__(self, code: int) -> str:
-        char = chr(code)
-        if char in "\t\n\r":
-            cleaned = " "
-        elif code == 0 or code == 0xFFFD or unicodedata.category(char) in _CONTROL_CATEGORIES:
-            cleaned = ""  # "\v", "\f" and U+0085 too: control characters before whitespace
-        elif char.isspace() and char not in _NOT_WHITESPACE:
-            cleaned = " "
-        elif any(low <= code <= high for low, high in _CJK):
-            cleaned = f" {char} "
-        else:
-            cleaned = char
+        form = self._form(chr(code))
         if len(self) >= CHARACTERS_KEPT:
             self.clear()
-        self[code] = cleaned
-        return cleaned
+        self[code] = form
+        return form
+
+    @staticmethod
+    def _form(char: str) -> str:
+        raise NotImplementedError
 
 
-class _LoweredChars(dict[int, str]):
+class _CleanedChars(_CharTable):
+    """BertNormalizer's first pass: control characters dropped, whitespace a space, a CJK
+    ideograph spaced apart."""
+
+    @staticmethod
+    def _form(char: str) -> str:
+        code = ord(char)
+        if char in "\t\n\r":
+            return " "
+        if code == 0 or code == 0xFFFD or unicodedata.category(char) in _CONTROL_CATEGORIES:
+            return ""  # "\v", "\f" and U+0085 too: control characters before whitespace
+        if char.isspace() and char not in _NOT_WHITESPACE:
+            return " "
+        if any(low <= code <= high for low, high in _CJK):
+            return f" {char} "
+        return char
+
+
+class _LoweredChars(_CharTable):
     """The last pass, per character of the decomposed text: accents (nonspacing marks)
     dropped, the rest lowercased character by character, as tokenizers does (no final-sigma
     rule: "Σ" is "σ")."""
 
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        lowered = "" if unicodedata.category(char) == "Mn" else char.lower()
-        if len(self) >= CHARACTERS_KEPT:
-            self.clear()
-        self[code] = lowered
-        return lowered
+    @staticmethod
+    def _form(char: str) -> str:
+        return "" if unicodedata.category(char) == "Mn" else char.lower()
 
 
 _CLEANED = _CleanedChars()

@@ -114,11 +114,12 @@ class MessageReader:
         filters, level = None, None
         if kind == Kind.QUESTION:
             if understood.topic == "salary" and not _COST.search(text):
-                # The text as understood names pay where the user wrote it in Roman Urdu
-                # ("tankhwah", "kamata") or misspelled it.
-                filters = salary_filters_from_text(text) or salary_filters_from_text(
-                    understood.query.text
-                )
+                filters = salary_filters_from_text(text)
+                corrected = understood.query.text
+                if filters is None and corrected != text.lower():
+                    # The text as understood names pay where the user wrote it in Roman
+                    # Urdu ("tankhwah", "kamata") or misspelled it.
+                    filters = salary_filters_from_text(corrected)
             if filters is not None:
                 kind = Kind.SALARY
             elif understood.topic in ROADMAP_TOPICS:
