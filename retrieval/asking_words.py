@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from retrieval.tokenize import tokenize
+from collections.abc import Iterable
 
-__all__ = ["NOT_SUBJECTS"]
+from retrieval.index import PAIR_JOIN
+from retrieval.tokenize import STOP_WORDS, tokenize
+
+__all__ = [
+    "GENERIC",
+    "GOAL_VERBS",
+    "NOT_SUBJECTS",
+    "PLACE_WORDS",
+    "names_a_subject",
+    "names_goal_verb",
+]
 
 # Everyday verbs, adverbs and adjectives that say how something is asked, never what about:
 # an article lacking "worth" or "exactly" does not lack the subject, and a question using
@@ -37,3 +47,34 @@ NOT_SUBJECTS = frozenset(
         "achieve increase boost alone second third fourth fifth final wrote"
     )
 )
+
+# Words that say what every question here is about, not what it asks.
+_GENERIC_TEXT = (
+    "machine learning ml engineer engineers engineering ai artificial intelligence career "
+    "careers job jobs work working become becoming field role people person data science "
+    "scientist get good best need much many really also want like know tell please one"
+)
+GENERIC = frozenset(tokenize(_GENERIC_TEXT))
+# Where a question is asked about is context, not its subject.
+PLACE_WORDS = frozenset(tokenize("pakistan india usa us america indian pakistani american"))
+
+# Verbs that say what the asker wants: "what skills do I need to become an ML engineer?"
+# asks about skills. The few passages that happen to say "need" or "become" ("To become an
+# ML engineer, you typically need a combination of ...") are no better an answer for it,
+# yet those rare words outweighed "skills", which most passages use. Only when nothing else
+# is named ("how do I become an ML engineer?") is the goal what is asked about.
+GOAL_VERBS = frozenset(tokenize("need want become pursue"))
+
+
+_NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS
+
+
+def names_goal_verb(term: str) -> bool:
+    """Whether a query term is a goal verb or a word pair with one ("need_becom")."""
+    return any(word in GOAL_VERBS for word in term.split(PAIR_JOIN))
+
+
+def names_a_subject(tokens: Iterable[str]) -> bool:
+    """Whether some token names what is asked about: not a goal verb, not a word every
+    question here uses, not how it is asked, not where."""
+    return any(token not in _NOT_A_SUBJECT and not token.isdigit() for token in tokens)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
+from retrieval.asking_words import names_a_subject, names_goal_verb
 from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
 from retrieval.spelling import SpellingIndex
@@ -84,6 +85,7 @@ _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 #   its head noun, so such a question does not find the list of industries that hire ("can
 #   I work in other industries" asks about industries, and keeps them).
 SETTING_WEIGHT = 0.1
+GOAL_VERB_WEIGHT = 0.15  # "need", "become" beside a subject: see retrieval/asking_words.py
 _SETTINGS = (
     re.compile(
         r"\b(?:in|within|under|over)\s+(?:the\s+next\s+|just\s+|only\s+|about\s+|around\s+)?"
@@ -133,6 +135,9 @@ class Query:
     # "what is the difference between X and Y": X's and Y's tokens, each defined on its own
     # where no passage compares them ("AI and ML": machine learning is a subfield of AI).
     compared: tuple[tuple[str, ...], ...] = ()
+    # Goal verbs and their pairs counted less because the question names what it is about
+    # ("what skills do I need to become ...": "need", "become", "need_becom").
+    goal: frozenset[str] = frozenset()
 
     @functools.cached_property  # read by the scope check and the re-ranking alike
     def encoded_text(self) -> str:
@@ -271,6 +276,13 @@ class QueryAnalyzer:
             for term in terms:
                 if word in term.split(PAIR_JOIN):
                     terms[term] *= SETTING_WEIGHT
+        goal = (
+            frozenset(term for term in terms if names_goal_verb(term))
+            if names_a_subject(tokens)
+            else frozenset()
+        )
+        for term in goal:
+            terms[term] *= GOAL_VERB_WEIGHT
         focus = self._asking_part(lowered, len(tokens))
         story: set[str] = set()
         if focus and not subject:
@@ -290,6 +302,7 @@ class QueryAnalyzer:
                 token for phrase in reading.phrases for token in self._phrase(phrase).words
             ),
             names=names,
+            goal=goal,
             compared=tuple(self._subject_tokens(part) for part in compared.groups())
             if compared
             else (),

@@ -90,6 +90,21 @@ def test_not_always_is_said_only_of_what_was_asked(advisor, question: str) -> No
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "what skills do I need to become an ML engineer?",
+        "Which skills would I want to have if I'm to pursue machine learning engineering?",
+    ],
+)
+def test_the_opening_answers_what_is_asked_about_not_the_goal(advisor, question: str) -> None:
+    # "To become an ML engineer, you typically need education, experience and
+    # certifications" shares the question's "need" and "become", not its skills.
+    first = advisor.answer(question).html.splitlines()[0]
+    assert "skills" in first.lower()
+    assert "typically need" not in first
+
+
+@pytest.mark.parametrize(
     ("question", "duration"),
     [
         ("How long does a master's degree take?", "2 years"),

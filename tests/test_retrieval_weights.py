@@ -8,6 +8,7 @@ import pytest
 
 from retrieval import duplicates as duplicates_module
 from retrieval import search as search_module
+from retrieval.query import BIGRAM_WEIGHT, GOAL_VERB_WEIGHT
 from retrieval.search import COMMON_WEIGHT, UNIT_WEIGHT
 
 
@@ -21,6 +22,29 @@ def test_naming_the_domain_says_little_about_which_passage_answers(engine) -> No
     assert engine._weighted_terms(engine.analyzer.analyze("what is a random forest"))[
         "forest"
     ] == 1.0
+
+
+def test_goal_verbs_count_less_than_what_is_asked_about(engine) -> None:
+    query = engine.analyzer.analyze("what skills do I need to become an ML engineer?")
+    terms = engine._weighted_terms(query)
+    # "need" and "become" are in few passages, "skills" in a quarter of them: by rarity
+    # alone the goal would outweigh the subject.
+    assert engine.index.idf("need") > engine.index.idf("skill")
+    assert query.goal == {"need", "becom", "skill_need", "need_becom", "becom_ml"}
+    assert query.terms["need"] == query.terms["becom"] == GOAL_VERB_WEIGHT
+    assert query.terms["need_becom"] == GOAL_VERB_WEIGHT * BIGRAM_WEIGHT
+    assert terms["need"] < terms["skill"]
+    # so the passage about skills, not the one that says "to become ... you need", leads
+    assert "Skill" in engine.search(query.text).hits[0].passage.section_label
+
+
+@pytest.mark.parametrize(
+    "question", ["how do I become an ML engineer?", "I want to become an AI engineer in Pakistan"]
+)
+def test_the_goal_counts_fully_when_nothing_else_is_asked_about(engine, question) -> None:
+    query = engine.analyzer.analyze(question)
+    assert query.goal == frozenset()
+    assert query.terms["becom"] == 1.0
 
 
 def test_a_country_in_the_question_counts_fully_and_in_the_story_less(engine) -> None:

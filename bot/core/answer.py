@@ -160,6 +160,7 @@ class _Candidate:
     point: Point
     source: int  # citation number of its passage
     relevance: float
+    standing: float = 1.0  # its passage's score against the best cited passage's
 
 
 @lru_cache(maxsize=8192)  # the texts are the articles' sentences: tokenized once each
@@ -231,7 +232,9 @@ def _lead(
             )
             said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
             score = _relevance(said, terms) + 0.5 * _relevance(candidate.point.label, terms)
-            score *= 1.0 - RANK_DECAY * (candidate.source - 1)
+            # A stance answers a yes/no question from any passage nearly as good as the
+            # best; anything else must come from the best, bar a clearly better sentence.
+            score *= candidate.standing if stance else 1.0 - RANK_DECAY * (candidate.source - 1)
             if stance:
                 score *= 3.0
             if asks_duration and DURATION.search(sentence):
@@ -435,8 +438,12 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
             if _other_region_money(point.plain, context.region):
                 continue
             relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
-            candidates.append(_Candidate(point, number, relevance))
-    lead = _lead(candidates, result.question, result.query, terms, context.region_name)
+            standing = hit.score / hits[0].score if hits[0].score > 0 else 1.0
+            candidates.append(_Candidate(point, number, relevance, standing))
+    # The opening answers what was asked about: "you typically need ..." does not answer
+    # "what skills do I need?" for its "need" ("do I need X?" has its own stance rule).
+    lead_terms = {term: weight for term, weight in terms.items() if term not in result.query.goal}
+    lead = _lead(candidates, result.question, result.query, lead_terms, context.region_name)
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(
         candidates, lead[0] if lead else None, lead[1] if lead else "", limit, context,

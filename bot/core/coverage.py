@@ -16,22 +16,13 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
-from retrieval.asking_words import NOT_SUBJECTS
+from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
 from retrieval.names import capitalized_words
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
 
-# Words that say what every question here is about, not what it asks.
-_GENERIC_TEXT = (
-    "machine learning ml engineer engineers engineering ai artificial intelligence career "
-    "careers job jobs work working become becoming field role people person data science "
-    "scientist get good best need much many really also want like know tell please one"
-)
-GENERIC = frozenset(tokenize(_GENERIC_TEXT))
 ABSENT_SHARE = 1 / 3
-# Where a question is asked about is context, not its subject.
-_PLACE_TOKENS = frozenset(tokenize("pakistan india usa us america indian pakistani american"))
 _PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
                           "ctc lpa lakh money compensation stipend wage"))
 # A question that asks how long something takes, and a sentence that says so.
@@ -149,7 +140,7 @@ def absent_gap(
     unread = set(query.unknown) - absent - _known_as_words(question, english_words, names)
     asked = {
         token for token in _content(query, background) - NOT_SUBJECTS - _PAY - query.phrased
-        if len(token) > 2 and token not in _PLACE_TOKENS and token not in unread
+        if len(token) > 2 and token not in PLACE_WORDS and token not in unread
     }
     # A word written as a name ("GPUs", "LangChain") that no article has counts twice: it
     # names the subject, where an ordinary word may only be a way of asking. (Not in a pay
@@ -187,7 +178,7 @@ def _absent_words(
         for token in tokenize(word.lower()):
             if token not in unknown or token in article_vocabulary or token in NOT_SUBJECTS:
                 continue
-            if len(token) <= 2 or token in _PLACE_TOKENS or not token.isalpha():
+            if len(token) <= 2 or token in PLACE_WORDS or not token.isalpha():
                 continue
             if word.lower() not in names and word.lower() not in english:
                 continue  # slang or a typo ("kinda", "smth"): not a subject

@@ -22,7 +22,6 @@ from functools import lru_cache
 
 from bot.core.buttons import Action, button_data, payload_parts
 from bot.core.citation import Citation
-from bot.core.coverage import GENERIC
 from bot.core.limits import MESSAGE_LIMIT, utf16_size
 from bot.core.profile import REGION_FLAGS, REGION_NAMES, Profile, escape, match_word
 from bot.core.reply import Button, ButtonRows, Reply
@@ -35,7 +34,7 @@ from knowledge.career_models import (
 )
 from knowledge.english_words import load_english_words
 from knowledge.lexicon import Lexicon, load_lexicon
-from retrieval.asking_words import NOT_SUBJECTS
+from retrieval.asking_words import GENERIC, NOT_SUBJECTS
 from retrieval.tokenize import STOP_WORDS, tokenize
 
 ALL = "all"
