@@ -14,6 +14,7 @@ __all__ = [
     "PLACE_WORDS",
     "names_a_subject",
     "names_goal_verb",
+    "names_place",
 ]
 
 # Everyday verbs, adverbs and adjectives that say how something is asked, never what about:
@@ -72,6 +73,11 @@ _NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS
 def names_goal_verb(term: str) -> bool:
     """Whether a query term is a goal verb or a word pair with one ("need_becom")."""
     return any(word in GOAL_VERBS for word in term.split(PAIR_JOIN))
+
+
+def names_place(term: str) -> bool:
+    """Whether a query term is a place or a word pair with one ("ml_pakistan")."""
+    return any(word in PLACE_WORDS for word in term.split(PAIR_JOIN))
 
 
 def names_a_subject(tokens: Iterable[str]) -> bool:

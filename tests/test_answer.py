@@ -104,6 +104,25 @@ def test_the_opening_answers_what_is_asked_about_not_the_goal(advisor, question:
     assert "typically need" not in first
 
 
+def test_a_list_opens_a_reply_under_a_heading_that_names_what_was_asked(advisor) -> None:
+    # The Pakistan roadmap's "4. Certifications" list names no certification as such
+    # ("Coursera/Stanford: Machine Learning by Andrew Ng"); its heading does. It is the
+    # best passage, so it opens, not another article's sentence that says "certification".
+    answer = advisor.answer("which certifications are valued in Pakistan?")
+    first = answer.html.splitlines()[0]
+    opening = next(c for c in answer.citations if f"[{c.n}]" in first)
+    assert opening.doc_id == "pakistan-roadmap" and "Certifications" in opening.section
+    assert "Andrew Ng" in first or "Azure" in first or "AWS" in first
+
+
+def test_a_country_named_beside_a_subject_does_not_choose_the_opening(advisor) -> None:
+    # "Top universities in Pakistan ..." names the country, not the demand asked about.
+    first = advisor.answer("is there demand for ML engineers in Pakistan?").html.splitlines()[0]
+    assert "universities" not in first.lower()
+    first = advisor.answer("what is the demand for ML engineers in India?").html.splitlines()[0]
+    assert "demand" in first.lower() and "salary" not in first.lower()
+
+
 @pytest.mark.parametrize(
     ("question", "duration"),
     [

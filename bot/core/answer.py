@@ -28,6 +28,7 @@ from bot.core.coverage import (
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
+from retrieval.asking_words import names_a_subject, names_place
 from retrieval.query import Query
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
@@ -161,6 +162,10 @@ class _Candidate:
     source: int  # citation number of its passage
     relevance: float
     standing: float = 1.0  # its passage's score against the best cited passage's
+    # How well its passage's own heading matches the question: the items of a list headed
+    # "Certifications" ("Coursera/Stanford: Machine Learning by Andrew Ng") are
+    # certifications, though they never say so; an item is at least that relevant.
+    heading: float = 0.0
 
 
 @lru_cache(maxsize=8192)  # the texts are the articles' sentences: tokenized once each
@@ -202,6 +207,18 @@ def _shorten(text: str, limit: int) -> str:
     return kept
 
 
+def _opening_terms(terms: dict[str, float], query: Query) -> dict[str, float]:
+    """The terms the opening sentence should match: what was asked about. "you typically
+    need ..." does not answer "what skills do I need?" for its "need" ("do I need X?" has
+    its own stance rule), nor "Top universities in Pakistan" the question "is ML in demand
+    in Pakistan?" for naming the country (a sentence naming the user's region is preferred
+    anyway)."""
+    aside = set(query.goal)
+    if names_a_subject(query.tokens):
+        aside.update(term for term in terms if names_place(term))
+    return {term: weight for term, weight in terms.items() if term not in aside}
+
+
 def _lead(
     candidates: list[_Candidate],
     question: str,
@@ -232,15 +249,24 @@ def _lead(
             )
             said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
             score = _relevance(said, terms) + 0.5 * _relevance(candidate.point.label, terms)
-            # A stance answers a yes/no question from any passage nearly as good as the
-            # best; anything else must come from the best, bar a clearly better sentence.
-            score *= candidate.standing if stance else 1.0 - RANK_DECAY * (candidate.source - 1)
+            score += candidate.heading
+            # A duration of what was asked about ("Master's Degree (2 years)" for "how long
+            # does a master's take") answers it; any other ("within months") only may.
+            asked_duration = (
+                asks_duration
+                and bool(subject)
+                and bool(DURATION.search(sentence))
+                and gives_duration(sentence, subject)
+            )
+            # A direct answer (a stance to a yes/no question, the duration asked for) may
+            # come from any passage nearly as good as the best; anything else must come
+            # from the best, bar a clearly better sentence.
+            direct = stance or asked_duration
+            score *= candidate.standing if direct else 1.0 - RANK_DECAY * (candidate.source - 1)
             if stance:
                 score *= 3.0
             if asks_duration and DURATION.search(sentence):
-                # A duration of what was asked about ("Master's Degree (2 years)" for "how long
-                # does a master's take") answers it; any other ("within months") only may.
-                score *= 3.0 if subject and gives_duration(sentence, subject) else 2.0
+                score *= 3.0 if asked_duration else 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
             if asks_comparison and _CONTRASTS.search(sentence):
@@ -430,19 +456,19 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
         return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
     hits = cited_hits(result)
     terms = result.weights or result.query.terms
+    lead_terms = _opening_terms(terms, result.query)
     candidates: list[_Candidate] = []
     doc_of_source: dict[int, str] = {}
     for number, hit in enumerate(hits, start=1):
         doc_of_source[number] = hit.passage.doc_id
+        standing = hit.score / hits[0].score if hits[0].score > 0 else 1.0
+        section = hit.passage.section
+        heading = _relevance(section[-1], lead_terms) if section else 0.0
         for point in passage_points(hit.passage):
             if _other_region_money(point.plain, context.region):
                 continue
             relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
-            standing = hit.score / hits[0].score if hits[0].score > 0 else 1.0
-            candidates.append(_Candidate(point, number, relevance, standing))
-    # The opening answers what was asked about: "you typically need ..." does not answer
-    # "what skills do I need?" for its "need" ("do I need X?" has its own stance rule).
-    lead_terms = {term: weight for term, weight in terms.items() if term not in result.query.goal}
+            candidates.append(_Candidate(point, number, relevance, standing, heading))
     lead = _lead(candidates, result.question, result.query, lead_terms, context.region_name)
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(
