@@ -13,6 +13,7 @@ __all__ = [
     "NOT_SUBJECTS",
     "PLACE_WORDS",
     "names_a_subject",
+    "names_a_subject_term",
     "names_goal_verb",
     "names_place",
 ]
@@ -84,3 +85,8 @@ def names_a_subject(tokens: Iterable[str]) -> bool:
     """Whether some token names what is asked about: not a goal verb, not a word every
     question here uses, not how it is asked, not where."""
     return any(token not in _NOT_A_SUBJECT and not token.isdigit() for token in tokens)
+
+
+def names_a_subject_term(term: str) -> bool:
+    """Whether a query term (a word or a word pair) has a word that names a subject."""
+    return names_a_subject(term.split(PAIR_JOIN))

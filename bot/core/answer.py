@@ -28,7 +28,7 @@ from bot.core.coverage import (
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
-from retrieval.asking_words import names_a_subject, names_place
+from retrieval.asking_words import names_a_subject, names_a_subject_term, names_place
 from retrieval.query import Query
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
@@ -457,13 +457,16 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
     hits = cited_hits(result)
     terms = result.weights or result.query.terms
     lead_terms = _opening_terms(terms, result.query)
+    # A heading counts for its items by the subject it names: every heading here says
+    # "career" or "machine learning".
+    heading_terms = {term: w for term, w in lead_terms.items() if names_a_subject_term(term)}
     candidates: list[_Candidate] = []
     doc_of_source: dict[int, str] = {}
     for number, hit in enumerate(hits, start=1):
         doc_of_source[number] = hit.passage.doc_id
         standing = hit.score / hits[0].score if hits[0].score > 0 else 1.0
         section = hit.passage.section
-        heading = _relevance(section[-1], lead_terms) if section else 0.0
+        heading = _relevance(section[-1], heading_terms) if section else 0.0
         for point in passage_points(hit.passage):
             if _other_region_money(point.plain, context.region):
                 continue
