@@ -8,6 +8,7 @@ from retrieval.index import PAIR_JOIN
 from retrieval.tokenize import STOP_WORDS, tokenize
 
 __all__ = [
+    "ASKER_WORDS",
     "GENERIC",
     "GOAL_VERBS",
     "NOT_SUBJECTS",
@@ -68,7 +69,13 @@ PLACE_WORDS = frozenset(tokenize("pakistan india usa us america indian pakistani
 GOAL_VERBS = frozenset(tokenize("need want become pursue"))
 
 
-_NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS
+# Who asks, not what about: "I'm a student, how do I become an ML engineer?" asks how to
+# become one (the one passage that says "student" is about predicting students' grades).
+ASKER_WORDS = frozenset(
+    tokenize("student students learner learners beginner beginners newbie noob guy girl boy")
+)
+
+_NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS | ASKER_WORDS
 
 
 def names_goal_verb(term: str) -> bool:

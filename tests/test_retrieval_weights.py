@@ -39,7 +39,13 @@ def test_goal_verbs_count_less_than_what_is_asked_about(engine) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["how do I become an ML engineer?", "I want to become an AI engineer in Pakistan"]
+    "question",
+    [
+        "how do I become an ML engineer?",
+        "I want to become an AI engineer in Pakistan",
+        # who asks is not what about: the one passage with "student" predicts grades
+        "I'm a student, how do I become an ML engineer?",
+    ],
 )
 def test_the_goal_counts_fully_when_nothing_else_is_asked_about(engine, question) -> None:
     query = engine.analyzer.analyze(question)
