@@ -1,5 +1,5 @@
 """Words a message writes as names: capitals inside the word, as in "COMSATS", "LangChain",
-"MLflow", "OpenAI".
+"MLflow", "OpenAI"; and names written with a dot, as in "fast.ai", "Node.js", "kaggle.com".
 
 Such a word is a product, a company or a college: never a typo of an article word to correct
 ("COMSATS" is not "costs"), and a subject the articles may lack even though no English
@@ -79,3 +79,15 @@ def capitalized_words(text: str) -> frozenset[str]:
             found.add(item.lower())
         starts_sentence = False
     return frozenset(found)
+
+
+# A site, course or library named with its dot ("fast.ai", "Node.js", "kaggle.com"): only
+# these endings, so that a missing space after a full stop ("a student.How do I") is none.
+_DOTTED = re.compile(
+    r"(?<![\w.])[A-Za-z][\w-]*(?:\.[\w-]+)*\.(?:ai|AI|com|org|io|js|net|dev|py)(?![\w.])"
+)
+
+
+def dotted_names(text: str) -> tuple[str, ...]:
+    """The names the text writes with a dot, as written, each once in order."""
+    return tuple(dict.fromkeys(_DOTTED.findall(text)))

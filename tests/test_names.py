@@ -4,7 +4,7 @@ import pytest
 
 from bot.core.dialogue import Dialogue
 from evaluation.replies import visible_text
-from retrieval.names import capitalized_words, written_names
+from retrieval.names import capitalized_words, dotted_names, written_names
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,44 @@ from retrieval.names import capitalized_words, written_names
 )
 def test_words_with_capitals_inside_are_names(text: str, names: set[str]) -> None:
     assert written_names(text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("is fast.ai's course enough? or d2l.ai?", ("fast.ai", "d2l.ai")),
+        ("Node.js or python? see docs.python.org", ("Node.js", "docs.python.org")),
+        ("the DeepLearning.AI specialization", ("DeepLearning.AI",)),
+        # A missing space after a full stop, an abbreviation, a decimal: no name.
+        ("I am a student.How do I start? e.g. Ph.D or 2.5 years", ()),
+    ],
+)
+def test_names_written_with_a_dot(text: str, names: tuple[str, ...]) -> None:
+    assert dotted_names(text) == names
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Is the fast.ai course enough to land an ML engineer role?",
+         "The articles don't mention fast.ai."),
+        ("should I learn Node.js for ML?", "The articles don't mention Node.js."),
+    ],
+)
+def test_a_dotted_name_the_articles_lack_is_said_to_be_missing(
+    advisor, question: str, first: str
+) -> None:
+    # "fast" and "AI" are each in the articles; "fast.ai" is not.
+    assert _first_line(Dialogue(advisor), question).startswith(first)
+
+
+@pytest.mark.parametrize(
+    "question", ["is the DeepLearning.ai specialization worth it?", "is kaggle.com good practice?"]
+)
+def test_a_dotted_name_the_articles_have_is_answered(advisor, question: str) -> None:
+    # The articles name DeepLearning.ai and Kaggle (a web address is its site's name).
+    first = _first_line(Dialogue(advisor), question)
+    assert not first.startswith("The articles don't")
 
 
 def test_a_name_is_not_corrected_to_an_article_word(engine) -> None:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from knowledge.lexicon import Lexicon
 from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
-from retrieval.names import capitalized_words
+from retrieval.names import capitalized_words, dotted_names
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
-from retrieval.tokenize import STOP_WORDS, tokenize
+from retrieval.tokenize import STOP_WORDS, tokenize, with_bigrams
 
 ABSENT_SHARE = 1 / 3
 _PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
@@ -36,6 +36,7 @@ DURATION = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_SITE_ENDING = re.compile(r"\.(?:com|org|io|net|dev)$")
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,10 @@ def absent_gap(
     word the articles lack in a long story is rarely what is asked). ``about_pay``: the
     question asks for pay, where a capitalized word is most often a city, a country or a
     currency (the pay view says which of those it has figures for), not a product."""
+    unknown_names = [] if about_pay else _unknown_dotted_names(question, query, article_vocabulary)
+    if unknown_names:  # a name is what it asks about ("is fast.ai's course enough?")
+        missing = {token for name in unknown_names for token in tokenize(name.lower())}
+        return Gap(" or ".join(unknown_names), _level(query, missing, cited_texts), "mention")
     names = query.names if about_pay else query.names | capitalized_words(question)
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     absent -= background
@@ -149,6 +154,24 @@ def absent_gap(
     if absent and len(absent) + len(named) >= ABSENT_SHARE * len(asked | absent):
         return Gap(_user_phrase(question, absent), _level(query, absent, cited_texts), "mention")
     return None
+
+
+def _unknown_dotted_names(
+    question: str, query: Query, article_vocabulary: Container[str]
+) -> list[str]:
+    """The names written with a dot ("fast.ai") that no article has, outside the story
+    around the question. Their words may each be in the articles ("fast", "AI"): the name
+    is known only when the articles have them side by side ("DeepLearning.ai")."""
+    unknown = []
+    for name in dotted_names(question):
+        # A web address is its site's name: "kaggle.com" is Kaggle, which the articles have.
+        tokens = tokenize(_SITE_ENDING.sub("", name.lower()))
+        if not tokens or set(tokens) <= query.story:
+            continue
+        terms = with_bigrams(tokens)[len(tokens):] if len(tokens) > 1 else tokens
+        if not all(term in article_vocabulary for term in terms):
+            unknown.append(name)
+    return unknown
 
 
 def _known_as_words(question: str, english: Container[str], names: frozenset[str]) -> set[str]:
