@@ -115,6 +115,12 @@ def test_a_list_opens_a_reply_under_a_heading_that_names_what_was_asked(advisor)
     assert "Andrew Ng" in first or "Azure" in first or "AWS" in first
 
 
+def test_a_country_named_beside_a_subject_breaks_a_tie_on_the_subject(advisor) -> None:
+    # Two "Institutions" lines name universities; the one in Pakistan answers this.
+    turn = Dialogue(advisor).search_answer("which universities in pakistan are good for AI/ML")
+    assert "NUST" in turn.reply.html.splitlines()[0]
+
+
 def test_a_country_named_beside_a_subject_does_not_choose_the_opening(advisor) -> None:
     # "Top universities in Pakistan ..." names the country, not the demand asked about.
     first = advisor.answer("is there demand for ML engineers in Pakistan?").html.splitlines()[0]

@@ -207,16 +207,19 @@ def _shorten(text: str, limit: int) -> str:
     return kept
 
 
-def _opening_terms(terms: dict[str, float], query: Query) -> dict[str, float]:
-    """The terms the opening sentence should match: what was asked about. "you typically
-    need ..." does not answer "what skills do I need?" for its "need" ("do I need X?" has
-    its own stance rule), nor "Top universities in Pakistan" the question "is ML in demand
-    in Pakistan?" for naming the country (a sentence naming the user's region is preferred
-    anyway)."""
-    aside = set(query.goal)
-    if names_a_subject(query.tokens):
-        aside.update(term for term in terms if names_place(term))
-    return {term: weight for term, weight in terms.items() if term not in aside}
+def _opening_terms(
+    terms: dict[str, float], query: Query
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The terms the opening sentence should match, and the place terms it may match only
+    beside them. "you typically need ..." does not answer "what skills do I need?" for its
+    "need" ("do I need X?" has its own stance rule), nor "Top universities in Pakistan" the
+    question "is ML in demand in Pakistan?" for naming the country; but of two sentences
+    about universities, the one that names Pakistan answers "universities in Pakistan"."""
+    asked = {term: weight for term, weight in terms.items() if term not in query.goal}
+    if not names_a_subject(query.tokens):
+        return asked, {}
+    places = {term: weight for term, weight in asked.items() if names_place(term)}
+    return {term: weight for term, weight in asked.items() if term not in places}, places
 
 
 def _lead(
@@ -225,6 +228,7 @@ def _lead(
     query: Query,
     terms: dict[str, float],
     region_name: str | None = None,
+    place_terms: dict[str, float] | None = None,
 ) -> tuple[_Candidate, str] | None:
     """The sentence that best answers the question, with its point: a yes/no question about
     needing something prefers a sentence that takes a stance ("not always necessary"); one
@@ -249,6 +253,9 @@ def _lead(
             )
             said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
             score = _relevance(said, terms) + 0.5 * _relevance(candidate.point.label, terms)
+            if score > 0 and place_terms:  # where, only beside what
+                score += _relevance(said, place_terms)
+                score += 0.5 * _relevance(candidate.point.label, place_terms)
             score += candidate.heading
             # A duration of what was asked about ("Master's Degree (2 years)" for "how long
             # does a master's take") answers it; any other ("within months") only may.
@@ -456,7 +463,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
         return Answer(result.question, True, result.topic, _gap_line(gap), (), "none")
     hits = cited_hits(result)
     terms = result.weights or result.query.terms
-    lead_terms = _opening_terms(terms, result.query)
+    lead_terms, place_terms = _opening_terms(terms, result.query)
     # A heading counts for its items by the subject it names: every heading here says
     # "career" or "machine learning".
     heading_terms = {term: w for term, w in lead_terms.items() if names_a_subject_term(term)}
@@ -472,7 +479,9 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
                 continue
             relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
             candidates.append(_Candidate(point, number, relevance, standing, heading))
-    lead = _lead(candidates, result.question, result.query, lead_terms, context.region_name)
+    lead = _lead(
+        candidates, result.question, result.query, lead_terms, context.region_name, place_terms
+    )
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(
         candidates, lead[0] if lead else None, lead[1] if lead else "", limit, context,
