@@ -47,7 +47,8 @@ NOT_SUBJECTS = frozenset(
         "currently nowadays today now days year years month months week weeks time times "
         "fancy glorified overrated underrated overhyped legit till basis doubt grateful "
         "thankful seem seems seemed appear appears curious chance chances odds attain "
-        "achieve increase boost alone second third fourth fifth final wrote"
+        "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "
+        "directly skip skipping"
     )
 )
 

@@ -147,6 +147,7 @@ def test_a_missing_word_written_twice_is_named_once(advisor) -> None:
         "is an ML engineer just a fancy software engineer?",
         "is ML engineering just glorified data analysis?",
         "how many years till I become a senior ML engineer",
+        "sklearn first or jump straight to deep learning?",
     ],
 )
 def test_a_word_that_judges_or_joins_is_no_missing_subject(advisor, question: str) -> None:
