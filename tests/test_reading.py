@@ -44,6 +44,14 @@ def first_line(turn: Turn) -> str:
         ("what certifications should I get", Kind.QUESTION, None, (), set()),
         ("tell me a joke about neural networks", Kind.OFF_TOPIC, None, (), set()),
         ("assalam o alaikum bhai, kya haal hai?", Kind.GREETING, None, (), set()),
+        ("roadmap for a beginner", Kind.ROADMAP, None, ("beginner",), set()),
+        ("how do I start from scratch?", Kind.ROADMAP, None, ("beginner",), set()),
+        # a time, which no stage of the roadmap gives
+        ("how long does it take to become an ml engineer from zero", Kind.QUESTION, None,
+         ("beginner",), set()),
+        # the way up a career, not a plan of study
+        ("whats the career path after junior ml engineer", Kind.QUESTION, None, ("entry",),
+         set()),
     ],
 )
 def test_one_reading_gives_kind_region_level_and_units(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.conversation import Exchange
+from bot.core.coverage import ASKS_DURATION
 from bot.core.follow_up import FollowUp, classify_follow_up, points_back
 from bot.core.roadmap_view import asks_for_the_roadmap, roadmap_level_from_text
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
@@ -124,6 +125,9 @@ class MessageReader:
                 kind = Kind.SALARY
             elif understood.topic in ROADMAP_TOPICS:
                 level = roadmap_level_from_text(text)
+                # "how long does it take from zero?" asks for a time, which no stage gives
+                if level is not None and ASKS_DURATION.search(text):
+                    level = None
                 # "too old to start?": say what isn't covered first, not the roadmap
                 if (level or asks_for_the_roadmap(text)) and not lexicon.uncovered_topic_in(text):
                     kind = Kind.ROADMAP

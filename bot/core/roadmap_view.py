@@ -52,6 +52,7 @@ _ASKS_THE_WAY = re.compile(
     r"\bwhat (?:to learn|to study|next)\b|\bnext steps?\b|\bfrom (?:scratch|zero)\b",
     re.IGNORECASE,
 )
+_CAREER_PATH = re.compile(r"\bcareer (?:path|paths|pathway|pathways|progression)\b", re.IGNORECASE)
 COMMAND_FILLER = frozenset(
     "a an the for me my i am im show roadmap level stage as to from at of is".split()
 )
@@ -97,6 +98,8 @@ def asks_for_the_roadmap(text: str) -> bool:
 
 def roadmap_level_from_text(text: str) -> str | None:
     """ "roadmap for a beginner", "I'm advanced, what next?" -> the level; else None."""
+    # "the career path after junior ML engineer" is the way up a career, not a learning plan
+    text = _CAREER_PATH.sub("career", text)
     vocabulary = words(text)
     cued = any(word in ROADMAP_CUES for word in vocabulary) or "road map" in text.lower()
     if not cued and not _ASKS_THE_WAY.search(text):
