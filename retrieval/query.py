@@ -138,6 +138,9 @@ class Query:
     # Goal verbs and their pairs counted less because the question names what it is about
     # ("what skills do I need to become ...": "need", "become", "need_becom").
     goal: frozenset[str] = frozenset()
+    # The asking sentences of a message that also tells a story, as understood; "" when
+    # the whole message asks.
+    asking: str = ""
 
     @functools.cached_property  # read by the scope check and the re-ranking alike
     def encoded_text(self) -> str:
@@ -303,6 +306,7 @@ class QueryAnalyzer:
             ),
             names=names,
             goal=goal,
+            asking=focus,
             compared=tuple(self._subject_tokens(part) for part in compared.groups())
             if compared
             else (),

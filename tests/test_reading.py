@@ -152,6 +152,33 @@ def test_what_the_articles_dont_cover_is_said_first(dialogue, question, missing)
     assert missing in line.lower() or missing in visible_text(turn.reply.html).lower()
 
 
+_STORY = (
+    "I'm a 31 year old mechanical engineer in Ohio and I've been teaching myself Python on "
+    "weekends for about 8 months. I have a mortgage and a toddler, so quitting to go back to "
+    "school isn't really an option. "
+)
+
+
+def test_a_post_is_not_said_to_lack_what_only_its_story_names(dialogue) -> None:
+    # "weekends" is a working-hours phrase, but this post asks about the way in.
+    question = _STORY + "Is it realistic to move into ML engineering without a new degree?"
+    assert not first_line(dialogue.respond(ChatState(), Text(question), UserState())).startswith(
+        "The articles don't"
+    )
+
+
+def test_a_post_is_said_to_lack_what_it_asks_even_without_a_question_mark(dialogue) -> None:
+    question = _STORY + "I got an ML offer at 118k and have no idea if I should negotiate."
+    first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
+    assert first.startswith("The articles don't cover offers and negotiation")
+
+
+def test_a_short_question_may_point_back_at_what_it_names_first(dialogue) -> None:
+    question = "My company has a 90 day notice period. Will ML startups wait that long?"
+    first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
+    assert first.startswith("The articles don't cover employment contracts")
+
+
 def test_a_covered_question_has_full_coverage_and_answers_first(dialogue) -> None:
     turn = dialogue.search_answer("do i really need a masters")
     assert turn.answer is not None and turn.answer.coverage == "full"

@@ -19,6 +19,7 @@ from knowledge.lexicon import Lexicon
 from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
 from retrieval.names import capitalized_words, dotted_names
 from retrieval.query import Query
+from retrieval.scope import is_long_message
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize, with_bigrams
 
@@ -107,7 +108,10 @@ def find_gap(
         if not rest or rest <= _PAY:
             return Gap(names, "none", "give figures for" if rest else "cover")
         return Gap(names, "partial", "cover")
-    topic = lexicon.uncovered_topic_in(question)
+    # In a post, a subject is missing where it is asked, not where the story around it
+    # names it: "teaching myself on weekends ... what would the path look like?" asks no
+    # working hours.
+    topic = lexicon.uncovered_topic_in(_asked_part(question, query))
     if topic is not None:
         phrases = lexicon.uncovered_topic_phrases(topic)
         topic_words = {token for phrase in phrases for token in tokenize(phrase)}
@@ -117,6 +121,17 @@ def find_gap(
     return absent_gap(
         question, query, article_vocabulary, cited_texts, english_words, background=background
     )
+
+
+def _asked_part(question: str, query: Query) -> str:
+    """What a post asks: its question sentences and its last one (a question is often
+    written without its "?": "... or if I should negotiate."). All of a shorter message,
+    whose question may point back at what it names first ("My notice period is 90 days.
+    Will startups wait that long?")."""
+    if not query.asking or not is_long_message(question):
+        return question
+    sentences = split_sentences(question)
+    return f"{query.asking} {sentences[-1]}" if sentences else query.asking
 
 
 def absent_gap(
