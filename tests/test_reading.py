@@ -167,6 +167,16 @@ def test_a_post_is_not_said_to_lack_what_only_its_story_names(dialogue) -> None:
     )
 
 
+def test_a_post_is_not_said_to_lack_a_place_only_its_story_names(dialogue) -> None:
+    question = (
+        "Currently in year 3 of a physics PhD in the UK, doing a lot of numerical simulation "
+        "in Python. I'm thinking of leaving with a master's to go into industry as an ML "
+        "engineer. Would dropping out hurt my chances, or should I push through and finish?"
+    )
+    first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
+    assert "UK" not in first and not first.startswith("The articles don't")
+
+
 def test_a_post_is_said_to_lack_what_it_asks_even_without_a_question_mark(dialogue) -> None:
     question = _STORY + "I got an ML offer at 118k and have no idea if I should negotiate."
     first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))

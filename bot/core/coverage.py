@@ -96,7 +96,11 @@ def find_gap(
     """What the articles don't cover of the question, or None when they cover all of it.
     ``background``: tokens naming the asker's own field ("mechanical engineer" in "can a
     mechanical engineer switch to ML?"), which the articles need not mention."""
-    places = lexicon.uncovered_in(question)
+    # In a post, what is missing is what it asks about, not what its story names: a PhD
+    # "in the UK" asking whether to drop out asks nothing about the UK; nor does a
+    # story's "on weekends" ask about working hours.
+    asked = _asked_part(question, query)
+    places = lexicon.uncovered_in(asked)
     covered_regions = [r for r in lexicon.regions_in(question) if r != "global"]
     if places and not covered_regions:
         place_words = {t for p in places for t in tokenize(p)} | {
@@ -108,10 +112,7 @@ def find_gap(
         if not rest or rest <= _PAY:
             return Gap(names, "none", "give figures for" if rest else "cover")
         return Gap(names, "partial", "cover")
-    # In a post, a subject is missing where it is asked, not where the story around it
-    # names it: "teaching myself on weekends ... what would the path look like?" asks no
-    # working hours.
-    topic = lexicon.uncovered_topic_in(_asked_part(question, query))
+    topic = lexicon.uncovered_topic_in(asked)
     if topic is not None:
         phrases = lexicon.uncovered_topic_phrases(topic)
         topic_words = {token for phrase in phrases for token in tokenize(phrase)}
