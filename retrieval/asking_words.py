@@ -14,9 +14,7 @@ __all__ = [
     "NOT_SUBJECTS",
     "PLACE_WORDS",
     "names_a_subject",
-    "names_a_subject_term",
-    "names_goal_verb",
-    "names_place",
+    "term_words",
 ]
 
 # Everyday verbs, adverbs and adjectives that say how something is asked, never what about:
@@ -79,22 +77,12 @@ ASKER_WORDS = frozenset(
 _NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS | ASKER_WORDS
 
 
-def names_goal_verb(term: str) -> bool:
-    """Whether a query term is a goal verb or a word pair with one ("need_becom")."""
-    return any(word in GOAL_VERBS for word in term.split(PAIR_JOIN))
-
-
-def names_place(term: str) -> bool:
-    """Whether a query term is a place or a word pair with one ("ml_pakistan")."""
-    return any(word in PLACE_WORDS for word in term.split(PAIR_JOIN))
+def term_words(term: str) -> list[str]:
+    """A query term's words: the word itself, or both of a word pair's ("need_becom")."""
+    return term.split(PAIR_JOIN)
 
 
 def names_a_subject(tokens: Iterable[str]) -> bool:
     """Whether some token names what is asked about: not a goal verb, not a word every
     question here uses, not how it is asked, not where."""
     return any(token not in _NOT_A_SUBJECT and not token.isdigit() for token in tokens)
-
-
-def names_a_subject_term(term: str) -> bool:
-    """Whether a query term (a word or a word pair) has a word that names a subject."""
-    return names_a_subject(term.split(PAIR_JOIN))

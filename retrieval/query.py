@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
-from retrieval.asking_words import names_a_subject, names_goal_verb
+from retrieval.asking_words import GOAL_VERBS, names_a_subject, term_words
 from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
 from retrieval.spelling import SpellingIndex
@@ -280,7 +280,7 @@ class QueryAnalyzer:
                 if word in term.split(PAIR_JOIN):
                     terms[term] *= SETTING_WEIGHT
         goal = (
-            frozenset(term for term in terms if names_goal_verb(term))
+            frozenset(term for term in terms if GOAL_VERBS.intersection(term_words(term)))
             if names_a_subject(tokens)
             else frozenset()
         )

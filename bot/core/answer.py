@@ -28,7 +28,7 @@ from bot.core.coverage import (
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
-from retrieval.asking_words import names_a_subject, names_a_subject_term, names_place
+from retrieval.asking_words import PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
@@ -164,7 +164,7 @@ class _Candidate:
     standing: float = 1.0  # its passage's score against the best cited passage's
     # How well its passage's own heading matches the question: the items of a list headed
     # "Certifications" ("Coursera/Stanford: Machine Learning by Andrew Ng") are
-    # certifications, though they never say so; an item is at least that relevant.
+    # certifications, though they never say so. Counted toward the opening only.
     heading: float = 0.0
 
 
@@ -218,7 +218,7 @@ def _opening_terms(
     asked = {term: weight for term, weight in terms.items() if term not in query.goal}
     if not names_a_subject(query.tokens):
         return asked, {}
-    places = {term: weight for term, weight in asked.items() if names_place(term)}
+    places = {t: w for t, w in asked.items() if PLACE_WORDS.intersection(term_words(t))}
     return {term: weight for term, weight in asked.items() if term not in places}, places
 
 
@@ -259,11 +259,9 @@ def _lead(
             score += candidate.heading
             # A duration of what was asked about ("Master's Degree (2 years)" for "how long
             # does a master's take") answers it; any other ("within months") only may.
-            asked_duration = (
-                asks_duration
-                and bool(subject)
-                and bool(DURATION.search(sentence))
-                and gives_duration(sentence, subject)
+            gives_a_duration = asks_duration and bool(DURATION.search(sentence))
+            asked_duration = gives_a_duration and bool(subject) and gives_duration(
+                sentence, subject
             )
             # A direct answer (a stance to a yes/no question, the duration asked for) may
             # come from any passage nearly as good as the best; anything else must come
@@ -272,7 +270,7 @@ def _lead(
             score *= candidate.standing if direct else 1.0 - RANK_DECAY * (candidate.source - 1)
             if stance:
                 score *= 3.0
-            if asks_duration and DURATION.search(sentence):
+            if gives_a_duration:
                 score *= 3.0 if asked_duration else 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
@@ -466,7 +464,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
     lead_terms, place_terms = _opening_terms(terms, result.query)
     # A heading counts for its items by the subject it names: every heading here says
     # "career" or "machine learning".
-    heading_terms = {term: w for term, w in lead_terms.items() if names_a_subject_term(term)}
+    heading_terms = {t: w for t, w in lead_terms.items() if names_a_subject(term_words(t))}
     candidates: list[_Candidate] = []
     doc_of_source: dict[int, str] = {}
     for number, hit in enumerate(hits, start=1):
