@@ -97,6 +97,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Shortlist:
+    """BM25's best passages for a query, before the semantic stage re-ranks them."""
+
+    ranked: tuple[tuple[int, float], ...]  # (passage number, score), best first
+    best: float  # the best BM25 score: whether any passage matches the words well enough
+    # Each passage's factor for the regions the query names; None when it names none.
+    region_factor: np.ndarray | None
+
+
+@dataclass(frozen=True)
 class Understanding:
     """A message as search reads it: the analysed query, the scope decision, the topic."""
 
@@ -104,6 +114,8 @@ class Understanding:
     query: Query
     decision: ScopeDecision
     topic: str
+    # BM25's shortlist, when it was made while the question was being encoded.
+    shortlist: Shortlist | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -260,18 +272,25 @@ class SearchEngine:
         self.translator = Translator(knowledge.vocabulary.translations, anchors)
 
     def understand(self, question: str) -> Understanding:
-        """What a message asks, before any ranking: its query, scope and topic."""
+        """What a message asks: its query, scope and topic (and, when the question is being
+        encoded for the scope check, BM25's shortlist, made in the meantime)."""
         query = self.analyzer.analyze(question)
         decision = self.scope.classify(question, query)
+        shortlist = None
         if self._asks_undefined_outsider(decision, query):
             decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
-        elif self._closer_to_outsiders(question, decision, query):
-            decision = ScopeDecision(
-                MessageKind.OFF_TOPIC, "closer in meaning to what the articles do not answer",
-                firm=True,
-            )
+        else:
+            if self.semantic is not None and decision.kind == MessageKind.QUESTION:
+                self.semantic.begin(query.encoded_text)
+                shortlist = self._shortlist(query, self._weighted_terms(query))
+            if self._closer_to_outsiders(question, decision, query):
+                decision = ScopeDecision(
+                    MessageKind.OFF_TOPIC,
+                    "closer in meaning to what the articles do not answer", firm=True,
+                )
+                shortlist = None
         topic = self.scope.topic(query) if decision.kind == MessageKind.QUESTION else decision.kind
-        return Understanding(question, query, decision, str(topic))
+        return Understanding(question, query, decision, str(topic), shortlist)
 
     def search(
         self, question: str, limit: int = 10, understood: Understanding | None = None
@@ -283,7 +302,7 @@ class SearchEngine:
         terms = self._weighted_terms(query)
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
-            hits, best = self._rank(query, terms, limit)
+            hits, best = self._rank(query, terms, limit, understood.shortlist)
             # BM25's best score, not the fused one: whether any passage matches the words
             # well enough is a question for word matching
             if not hits or best < self._min_score(decision, query):
@@ -423,11 +442,20 @@ class SearchEngine:
     # order, and set order on string hashing, which differs from process to process; near
     # ties between passages would then rank one way in the bot and another in a test.
     def _scores(
-        self, query: Query, terms: dict[str, float]
+        self, query: Query, terms: dict[str, float], shortlist: Shortlist | None = None
     ) -> tuple[list[tuple[int, float]], float]:
         """(passage number, score) of the best RERANK_DEPTH passages, best first, and the
         best BM25 score among them (before the semantic stage). ``terms``: the query's
-        weighted terms (:meth:`_weighted_terms`)."""
+        weighted terms (:meth:`_weighted_terms`); ``shortlist``: BM25's for them, if made."""
+        if shortlist is None:
+            shortlist = self._shortlist(query, terms)
+        ranked = list(shortlist.ranked)
+        if self.semantic is not None and ranked:
+            ranked = self._rerank(query, ranked, shortlist.region_factor)
+        return ranked, shortlist.best
+
+    def _shortlist(self, query: Query, terms: dict[str, float]) -> Shortlist:
+        """BM25's best RERANK_DEPTH passages for the query's weighted terms."""
         total = self.index.dense_scores(terms)
         # The asks' scores are added where they are not 0: at scale most passages have none,
         # and adding 0 changes no sum.
@@ -465,16 +493,13 @@ class SearchEngine:
             candidates = np.flatnonzero(chosen)
             candidates = candidates[total[candidates] != 0]
         if not len(candidates):
-            return [], 0.0
+            return Shortlist((), 0.0, region_factor)
         depth = min(RERANK_DEPTH, len(candidates))
-        shortlist = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
-        scores = total[shortlist] * self._heading_bonuses(shortlist, query)
-        ranked = list(zip(shortlist.tolist(), scores.tolist(), strict=True))
-        ranked.sort(key=lambda item: (-item[1], item[0]))
-        best = ranked[0][1]
-        if self.semantic is not None:
-            ranked = self._rerank(query, ranked, region_factor)
-        return ranked, best
+        best_passages = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
+        scores = total[best_passages] * self._heading_bonuses(best_passages, query)
+        ranked = sorted(zip(best_passages.tolist(), scores.tolist(), strict=True),
+                        key=lambda item: (-item[1], item[0]))
+        return Shortlist(tuple(ranked), ranked[0][1], region_factor)
 
     @staticmethod
     def _best_of(scores: np.ndarray, count: int) -> np.ndarray:
@@ -542,9 +567,9 @@ class SearchEngine:
         return head + tail
 
     def _rank(
-        self, query: Query, terms: dict[str, float], limit: int
+        self, query: Query, terms: dict[str, float], limit: int, shortlist: Shortlist | None
     ) -> tuple[tuple[Hit, ...], float]:
-        ranked, best = self._scores(query, terms)
+        ranked, best = self._scores(query, terms, shortlist)
         scores = dict(ranked[: limit * 2])
         kept = self.duplicates.distinct(list(scores), limit)
         hits = [Hit(self.passages[number], scores[number]) for number in kept]

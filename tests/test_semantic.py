@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from knowledge import load_knowledge
 from retrieval.embedding_cache import EmbeddingCache
 from retrieval.rerank import fuse, min_max, weight_for
+from retrieval.scope import MessageKind
 from retrieval.search import SearchEngine
 from retrieval.semantic import SemanticIndex
 
@@ -148,6 +151,97 @@ def test_outsider_lead_says_which_side_a_question_is_nearer(tmp_path: Path) -> N
     assert index.outsider_lead("zzz") < 0  # a passage's own ask
     without = SemanticIndex(encoder, passages, [["zzz"], []], tmp_path / "none")
     assert without.outsider_lead("qqq") == float("-inf")
+
+
+class ThreadRecordingEncoder(CountingEncoder):
+    """Records the thread each text was encoded on; raises for texts it is told to."""
+
+    def __init__(self, failing: str = "") -> None:
+        super().__init__()
+        self.threads: list[str] = []
+        self.failing = failing
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.threads += [threading.current_thread().name] * len(texts)
+        if self.failing in texts:
+            raise RuntimeError("the model failed")
+        return super().encode(texts)
+
+
+def _index_of(encoder: CountingEncoder, knowledge, tmp_path: Path) -> SemanticIndex:
+    passages = SearchEngine(knowledge, semantic=False).passages[:2]
+    index = SemanticIndex(encoder, passages, [[], []], tmp_path)
+    encoder.texts.clear()
+    return index
+
+
+def test_a_begun_encoding_runs_on_the_worker_and_is_collected_once(
+    knowledge, tmp_path: Path
+) -> None:
+    encoder = ThreadRecordingEncoder()
+    index = _index_of(encoder, knowledge, tmp_path)
+    encoder.threads.clear()
+    index.begin("alpha")
+    index.begin("alpha")  # already begun: not encoded twice
+    vector = index.question_vector("alpha")
+    assert np.array_equal(vector, encoder.encode(["alpha"])[0])
+    assert encoder.threads[0] != threading.current_thread().name
+    assert encoder.texts == ["alpha", "alpha"]  # the worker's, then this test's own
+    index.begin("alpha")  # now kept: nothing to begin
+    assert np.array_equal(index.question_vector("alpha"), vector)
+    assert encoder.texts == ["alpha", "alpha"]
+
+
+def test_a_replaced_or_forgotten_encoding_is_done_again_where_it_is_needed(
+    knowledge, tmp_path: Path
+) -> None:
+    encoder = ThreadRecordingEncoder()
+    index = _index_of(encoder, knowledge, tmp_path)
+    index.begin("alpha")
+    index.begin("beta")  # another question took the slot (another thread's, say)
+    expected = CountingEncoder().encode(["alpha", "beta"])
+    assert np.array_equal(index.question_vector("alpha"), expected[0])
+    assert np.array_equal(index.question_vector("beta"), expected[1])
+    index.forget_questions()
+    index.begin("gamma")
+    index.forget_questions()  # a benchmark's reset drops what was begun too
+    assert np.array_equal(index.question_vector("gamma"), CountingEncoder().encode(["gamma"])[0])
+    assert encoder.threads[-1] == threading.current_thread().name
+
+
+def test_a_failed_background_encoding_fails_the_question_that_needs_it(
+    knowledge, tmp_path: Path
+) -> None:
+    encoder = ThreadRecordingEncoder(failing="broken")
+    index = _index_of(encoder, knowledge, tmp_path)
+    index.begin("broken")
+    with pytest.raises(RuntimeError, match="the model failed"):
+        index.question_vector("broken")
+    with pytest.raises(RuntimeError, match="the model failed"):  # not kept as a vector
+        index.question_vector("broken")
+
+
+def test_bm25s_shortlist_made_while_encoding_gives_the_same_answer(engine: SearchEngine) -> None:
+    for question in (
+        "what certifications should I get",
+        "ML engineer salary in Pakistan",
+        "I have been a teacher for ten years and I'm thinking about machine learning. "
+        "Is it too late for me, and where would I even begin?",
+    ):
+        understood = engine.understand(question)
+        assert understood.shortlist is not None and understood.shortlist.ranked
+        with_shortlist = engine.search(question, understood=understood)
+        without = engine.search(question, understood=replace(understood, shortlist=None))
+        assert [hit.passage.id for hit in with_shortlist.hits] == [
+            hit.passage.id for hit in without.hits
+        ]
+        assert [hit.score for hit in with_shortlist.hits] == [hit.score for hit in without.hits]
+
+
+def test_no_shortlist_is_made_for_what_is_not_answered(engine: SearchEngine) -> None:
+    assert engine.understand("hello there").shortlist is None  # a greeting
+    declined = engine.understand("how do I fix CUDA out of memory in pytorch")
+    assert declined.decision.kind != MessageKind.QUESTION and declined.shortlist is None
 
 
 # In search --------------------------------------------------------------------------------------
