@@ -13,6 +13,7 @@ from knowledge.phrase_pattern import PhrasePattern
 from retrieval.asking_words import GOAL_VERBS, names_a_subject, term_words
 from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
+from retrieval.sentences import message_sentences
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import (
     STOP_WORDS,
@@ -75,20 +76,23 @@ MAX_SUBJECT_WORDS = 5  # "what is the best way to ..." asks for more than a defi
 # story around them ("I did calculus in uni") counts this much.
 CONTEXT_WEIGHT = 0.7
 MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all question
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 # A question's setting says when or where, not what about, and its words count this much
 # (unless the question also uses them elsewhere: "salary per year ... in 2 years"):
-# - a time frame ("in 10 days", "within 6 months", "in the next 2 years"): its number and
-#   unit, so "learn ML in 10 days" finds learning, not the "day-to-day" responsibilities,
-#   and "in 2 years" not pay for "(2-5 years of experience)";
+# - a time frame ("in 10 days", "within 6 months", "(plan) the next 2 years", "month by
+#   month"): its number and unit, so "learn ML in 10 days" finds learning, not the
+#   "day-to-day" responsibilities, "in 2 years" not pay for "(2-5 years of experience)",
+#   and a "month by month" plan not pay "per month";
 # - the field around the subject ("skills ... in the AI industry", "jobs in the ML space"):
 #   its head noun, so such a question does not find the list of industries that hire ("can
-#   I work in other industries" asks about industries, and keeps them).
+#   I work in other industries" asks about industries, and keeps them);
+# - the asker's year of study ("2nd year cs student", "6th semester"), so such a question
+#   does not find the "after 5+ years of experience" of senior roles.
 SETTING_WEIGHT = 0.1
 GOAL_VERB_WEIGHT = 0.15  # "need", "become" beside a subject: see retrieval/asking_words.py
 _SETTINGS = (
     re.compile(
-        r"\b(?:in|within|under|over)\s+(?:the\s+next\s+|just\s+|only\s+|about\s+|around\s+)?"
+        r"\b(?:(?:in|within|under|over)\s+(?:the\s+(next)\s+|just\s+|only\s+|about\s+|around\s+)?"
+        r"|(next)\s+)"
         r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a\s+few|few)"
         r"\s+(day|week|month|year)s?\b"
     ),
@@ -96,14 +100,17 @@ _SETTINGS = (
         r"\bin\s+(?:the|this)\s+(?:[a-z/&-]+\s+){0,2}?"
         r"(industry|sector|market|space)\b(?!\s+(?:of|like|such)\b)"
     ),
+    re.compile(r"\b(day|week|month|year)\s+by\s+(day|week|month|year)\b"),
+    re.compile(
+        r"\b(1st|2nd|3rd|[4-8]th|first|second|third|fourth|fifth|sixth|seventh|eighth|final)"
+        r"\s+(year|yr|semester|sem)\b"
+    ),
 )
 
 
 def _setting_words(text: str, tokens: Sequence[str]) -> set[str]:
     """The tokens of the words that the text (whose tokens are ``tokens``) uses only in its
     settings: a word used as often in them as in the whole text."""
-    if "in " not in text and "over " not in text and "under " not in text:  # ("within ")
-        return set()
     in_settings = Counter(
         token
         for setting in _SETTINGS
@@ -371,8 +378,7 @@ class QueryAnalyzer:
         a story, else ""."""
         if token_count < MIN_STORY_TOKENS:
             return ""
-        sentences = [m.group(0).strip() for m in _SENTENCE.finditer(lowered)]
-        sentences = [s for s in sentences if len(tokenize(s)) >= 2]
+        sentences = [s for s in message_sentences(lowered) if len(tokenize(s)) >= 2]
         if len(sentences) < 2:
             return ""
         asking = [s for s in sentences if s.endswith("?")] or sentences[-1:]

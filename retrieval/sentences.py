@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Ph.D.", "U.S.", "Dr.", "Mr.", "Ms.", "No.")
+# Users start sentences in lowercase ("... from the philippines. im decent at math"): their
+# messages split at any end mark, where an article's split before a capital.
+_MESSAGE_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"“(‘']?[A-Z0-9₹$])|\s+(?=- [A-Z])")
 
 
@@ -20,3 +23,9 @@ def split_sentences(text: str) -> list[str]:
     if buffer:
         pieces.append(buffer.strip())
     return [piece for piece in pieces if piece]
+
+
+def message_sentences(text: str) -> list[str]:
+    """A user's message split into sentences at every ".", "!" and "?"."""
+    found = (match.group(0).strip() for match in _MESSAGE_SENTENCE.finditer(text))
+    return [sentence for sentence in found if sentence]

@@ -177,6 +177,19 @@ def test_a_post_is_not_said_to_lack_a_place_only_its_story_names(dialogue) -> No
     assert "UK" not in first and not first.startswith("The articles don't")
 
 
+def test_a_lowercase_post_is_read_sentence_by_sentence(dialogue) -> None:
+    # Users start sentences in lowercase: "germany. my company ..." is still two sentences,
+    # and Germany is only where the asker works.
+    question = (
+        "currently a backend dev (node, postgres) with 4 yrs exp in germany. my company just "
+        "started an ML team and i might be able to move internally. i know basically nothing "
+        "beyond what a neural net is. what skills do i need to pick up, and would the AWS ML "
+        "specialty cert help me make the case to my manager? kinda worried they'll hire a phd"
+    )
+    first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
+    assert "Germany" not in first and not first.startswith("The articles don't")
+
+
 def test_a_post_is_said_to_lack_what_it_asks_even_without_a_question_mark(dialogue) -> None:
     question = _STORY + "I got an ML offer at 118k and have no idea if I should negotiate."
     first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
