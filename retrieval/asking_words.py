@@ -24,7 +24,7 @@ NOT_SUBJECTS = frozenset(
     tokenize(
         "worth worthwhile important importance put pick picked choose chose later exactly "
         "actually basically honestly seriously literally definitely probably possible possibly "
-        "usually typically generally mostly kind sort thing things stuff lot lots bit little "
+        "usually typically generally mostly kind sort thing things stuff lot lots bit bits little "
         "enough okay ok fine "
         "true false right wrong sure able try trying tried mean means meant say said tell told "
         "think thought feel felt guess hope wish wonder wondering confused confusing idea "
@@ -43,6 +43,7 @@ NOT_SUBJECTS = frozenset(
         "easy easier hard harder difficult better worse big small long short high low new old "
         "real exact exactly specific specifically particular particularly sure certain "
         "currently nowadays today now days year years month months week weeks time times "
+        "semester semesters sem "
         "fancy glorified overrated underrated overhyped legit till basis doubt grateful "
         "thankful seem seems seemed appear appears curious chance chances odds attain "
         "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "

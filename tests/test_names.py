@@ -148,11 +148,12 @@ def test_a_missing_word_written_twice_is_named_once(advisor) -> None:
         "is ML engineering just glorified data analysis?",
         "how many years till I become a senior ML engineer",
         "sklearn first or jump straight to deep learning?",
+        "FAST se BSCS kar raha hun 6th semester, ML mein jana hai, abhi se kya karun",
     ],
 )
 def test_a_word_that_judges_or_joins_is_no_missing_subject(advisor, question: str) -> None:
-    """ "fancy", "glorified", "till": no article uses them, yet they say how the question is
-    put, not what it is about, which the articles do cover."""
+    """ "fancy", "glorified", "till", "semester": no article uses them, yet they say how or
+    when the question is put, not what it is about, which the articles do cover."""
     first = _first_line(Dialogue(advisor), question)
     assert not first.startswith("The articles don't")
 
@@ -211,6 +212,9 @@ def test_words_of_another_language_do_not_hide_a_missing_subject(
         ("How many LeetCode problems should I grind before applying to ML roles?",
          "LeetCode"),
         ("how do I get ready for the ML system design round?", "system design"),
+        # not "system design interviews": this one asks what a senior does, not interviews
+        ("what separates a senior from a mid level ML engineer, is it system design?",
+         "cover system design."),
     ],
 )
 def test_interview_practice_the_articles_never_describe_is_said_to_be_missing(
@@ -220,6 +224,15 @@ def test_interview_practice_the_articles_never_describe_is_said_to_be_missing(
     they cover neither practice sites nor system design rounds."""
     first = _first_line(Dialogue(advisor), question)
     assert first.startswith("The articles don't cover") and missing in first
+
+
+def test_everyday_words_for_the_maths_find_the_maths(advisor) -> None:
+    first = _first_line(
+        Dialogue(advisor),
+        "how much of the maths bits (the matrix stuff, calculus, probability) do u really "
+        "need for the job",
+    )
+    assert not first.startswith("The articles don't") and "Linear Algebra" in first
 
 
 def _first_line(dialogue: Dialogue, question: str) -> str:

@@ -28,7 +28,7 @@ from bot.core.coverage import (
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
-from retrieval.asking_words import PLACE_WORDS, names_a_subject, term_words
+from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
@@ -219,7 +219,10 @@ def _opening_terms(
     if not names_a_subject(query.tokens):
         return asked, {}
     places = {t: w for t, w in asked.items() if PLACE_WORDS.intersection(term_words(t))}
-    return {term: weight for term, weight in asked.items() if term not in places}, places
+    return {
+        term: weight for term, weight in asked.items()
+        if term not in places and not ASKER_WORDS.intersection(term_words(term))
+    }, places
 
 
 def _lead(
