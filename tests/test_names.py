@@ -245,11 +245,15 @@ def _first_line(dialogue: Dialogue, question: str) -> str:
     [
         ("how do I get my foot in the door as a fresher in ML?", "internships"),
         ("I wrote a study plan; what should be on my checklist to become an ML engineer?", ""),
+        # "0 coding" is a beginner's, not the "(0-2 years)" of entry-level pay; and the
+        # beginner is who asks, not the "help beginners practice" of Kaggle
+        ("complete beginner, 0 coding. is becoming an ML engineer realistic for me or am i "
+         "dreaming", "foundation"),
     ],
 )
 def test_career_idioms_are_read_for_what_they_mean(advisor, question: str, expected: str) -> None:
-    """ "a foot in the door" is a first job, "a checklist" the steps, "wrote" how it is put:
-    none is a subject the articles lack."""
+    """ "a foot in the door" is a first job, "a checklist" the steps, "wrote" how it is put,
+    "0 coding" a beginner: none is a subject the articles lack."""
     first = _first_line(Dialogue(advisor), question)
     assert not first.startswith("The articles don't"), first
     assert expected in first.lower()
