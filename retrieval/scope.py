@@ -325,6 +325,13 @@ class ScopeClassifier:
             return ScopeDecision(
                 MessageKind.OFF_TOPIC, "about another field, with words it shares", firm=True
             )
+        # A post that tells of its model, data or code with not one word of the career
+        # (job, degree, skills, learn, salary...) asks for help with the work itself: in the
+        # question sets, every long career question names one.
+        if domain_spans and _is_long(words_and_numbers) and not _find(self._career, outside):
+            return ScopeDecision(
+                MessageKind.OFF_TOPIC, "a post about the work, not the career", firm=True
+            )
         if domain_spans:
             return ScopeDecision(
                 MessageKind.QUESTION, "names the ML domain", anchored=True, names_domain=True

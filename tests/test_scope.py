@@ -282,6 +282,38 @@ def test_a_hands_on_story_is_declined_for_its_meaning(engine, story: str) -> Non
     assert result.decision.reason.startswith("closer in meaning")
 
 
+WORK_STORIES = (
+    "Does anyone know a good open Urdu speech dataset for ASR? I'm working on a small voice "
+    "assistant for my dad's shop and Common Voice Urdu seems to have only a few hours of "
+    "validated audio. Ideally something with Pakistani accents, even noisy phone recordings "
+    "would be fine. Licensing needs to allow commercial use if possible.",
+    "our team ships a fraud model with xgboost behind a flask API and the p99 latency jumped "
+    "after we added 40 features. the feature pipeline runs in pandas per request. would "
+    "moving it to polars or precomputing features in redis help more, or should we just "
+    "retrain a smaller model? any benchmarks appreciated",
+)
+
+
+@pytest.mark.parametrize("story", WORK_STORIES)
+def test_a_post_about_the_work_with_no_word_of_the_career_is_declined(engine, story) -> None:
+    from retrieval.scope import is_long_message
+
+    assert is_long_message(story)
+    result = engine.search(story)
+    assert not result.in_scope
+    assert result.decision.reason == "a post about the work, not the career"
+
+
+def test_a_post_about_the_work_that_asks_about_the_career_is_answered(advisor) -> None:
+    story = (
+        "our team ships a fraud model with xgboost behind a flask API and I handle the "
+        "pandas feature pipeline and the docker side of it. I have no CS degree, only a BBA. "
+        "would it be realistic to move into an ML engineer role from here?"
+    )
+    answer = advisor.answer(story)
+    assert answer.in_scope and answer.citations
+
+
 def test_a_message_that_opens_with_from_is_not_pasted_code(engine) -> None:
     """ "from lahore, ..." is where someone is from; "from sklearn import svm" is code."""
     message = "from lahore, 2nd year BSCS. what should i learn for machine learning?"
