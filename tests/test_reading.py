@@ -196,6 +196,18 @@ def test_a_post_is_said_to_lack_what_it_asks_even_without_a_question_mark(dialog
     assert first.startswith("The articles don't cover offers and negotiation")
 
 
+def test_a_posts_last_sentence_that_only_adds_to_the_story_is_not_asked(dialogue) -> None:
+    question = (
+        "I'm in my 3rd year of BSCS and I built a CNN in PyTorch for X-ray pneumonia detection "
+        "and deployed it with FastAPI. Now I'm stuck deciding whether to do a master's abroad "
+        "or apply straight to ML engineer jobs after graduation. Does a master's actually "
+        "matter for getting hired as an MLE, or will projects like this be enough? Money is "
+        "tight so I want to be sure before spending on GRE and applications."
+    )
+    first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
+    assert not first.startswith("The articles don't"), first
+
+
 def test_a_short_question_may_point_back_at_what_it_names_first(dialogue) -> None:
     question = "My company has a 90 day notice period. Will ML startups wait that long?"
     first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))

@@ -125,14 +125,26 @@ def find_gap(
 
 
 def _asked_part(question: str, query: Query) -> str:
-    """What a post asks: its question sentences and its last one (a question is often
-    written without its "?": "... or if I should negotiate."). All of a shorter message,
-    whose question may point back at what it names first ("My notice period is 90 days.
-    Will startups wait that long?")."""
+    """What a post asks: its question sentences, and its last one when that asks too
+    without its "?" ("... no idea if I should negotiate."), not when it only adds to the
+    story ("Money is tight, so I want to be sure before paying for the GRE."). All of a
+    shorter message, whose question may point back at what it names first ("My notice
+    period is 90 days. Will startups wait that long?")."""
     if not query.asking or not is_long_message(question):
         return question
     sentences = [s for s in message_sentences(question) if len(tokenize(s)) >= 2]
-    return f"{query.asking} {sentences[-1]}" if sentences else query.asking
+    if sentences and _ASKS_INDIRECTLY.search(sentences[-1]):
+        return f"{query.asking} {sentences[-1]}"
+    return query.asking
+
+
+# A sentence that asks without a "?": "I have no idea if I should negotiate", "not sure
+# whether to stay", "tell me what to do".
+_ASKS_INDIRECTLY = re.compile(
+    r"\b(?:if|whether|should|how|what|which|why|when|where|wonder(?:ing)?|any advice|"
+    r"suggest(?:ions?)?|recommend|tell me|let me know|help me)\b",
+    re.IGNORECASE,
+)
 
 
 def absent_gap(
