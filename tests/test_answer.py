@@ -78,6 +78,23 @@ def test_a_stance_that_refers_back_opens_with_what_it_is_about(advisor) -> None:
     assert "Ph.D." in first and "not always necessary" in first
 
 
+def test_not_always_does_not_answer_a_question_asked_the_other_way_round(advisor) -> None:
+    # "can I ... without a PhD?": "Not always." would read as "no"; the stance speaks alone.
+    first = advisor.answer("can i get hired as mle without a phd").html.splitlines()[0]
+    assert "not always required" in first and not first.startswith("<b>Not always.</b>")
+
+
+def test_a_posts_yes_no_question_about_needing_something_opens_with_a_stance(advisor) -> None:
+    question = (
+        "Background: BBA grad, 26, working in marketing in Dubai. Zero coding background but "
+        "I got hooked on AI after using it for campaign stuff. I know it's a long shot. Would "
+        "a 6 month bootcamp be enough for a first ML job or do I realistically need a second "
+        "bachelors or a masters in CS? Honest answers pls, I can take it"
+    )
+    first = advisor.answer(question).html.splitlines()[0]
+    assert "not always" in first.lower() or "optional" in first.lower(), first
+
+
 @pytest.mark.parametrize(
     "question",
     ["Do I need C++ for ML engineering or is Python enough?", "do ML engineers use SQL?"],

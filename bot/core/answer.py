@@ -32,7 +32,7 @@ from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, te
 from retrieval.query import Query
 from retrieval.scope import MessageKind
 from retrieval.search import Hit, SearchResult
-from retrieval.sentences import split_sentences
+from retrieval.sentences import message_sentences, split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
 from retrieval.translation import mostly_other_script
 
@@ -81,6 +81,7 @@ _NOT_ALWAYS = re.compile(
 _YES_NO = re.compile(
     r"^(?:do|does|did|is|are|can|could|should|must|will|would|am|have|has)\b", re.IGNORECASE
 )
+_WITHOUT = re.compile(r"\bwithout\b", re.IGNORECASE)
 _NEED = re.compile(r"\b(?:need|needed|necessary|required|require|must|mandatory|compulsory)\b",
                    re.IGNORECASE)
 # Money in a region's currency: a reply about one country shows none of the others'.
@@ -236,7 +237,12 @@ def _lead(
     """The sentence that best answers the question, with its point: a yes/no question about
     needing something prefers a sentence that takes a stance ("not always necessary"); one
     asked about a country, a sentence that names it."""
-    asks_need = bool(_YES_NO.match(question.strip()) and _NEED.search(question))
+    # (in a post, its asking sentences: "... dropped out of college. Can I get hired
+    # without a degree?")
+    asks_need = any(
+        _YES_NO.match(asked) and _NEED.search(asked)
+        for asked in (message_sentences(query.asking) if query.asking else [question.strip()])
+    )
     asks_duration = bool(ASKS_DURATION.search(question))
     subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
@@ -411,7 +417,13 @@ def _lead_html(lead: tuple[_Candidate, str], question: str, sources: list[int]) 
     opener = escape(sentence)
     if candidate.point.label and candidate.point.text.startswith(sentence):
         opener = f"<b>{escape(candidate.point.label)}</b>: {opener}"
-    if _YES_NO.match(question.strip()) and _says_not_always_of(sentence, question):
+    # ("can I get hired without a degree?" asks the other way round: "not always" would
+    # answer no to it, where the sentence itself says what it means)
+    if (
+        _YES_NO.match(question.strip())
+        and not _WITHOUT.search(question)
+        and _says_not_always_of(sentence, question)
+    ):
         opener = f"<b>Not always.</b> {opener}"
     return f"{opener} {_marks(sources)}"
 
