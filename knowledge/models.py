@@ -93,6 +93,8 @@ class Scope(StrictModel):
     role_names: tuple[Term, ...] = ()  # the role's own names (anchors as well)
     greetings: tuple[Term, ...] = Field(min_length=1)
     thanks: tuple[Term, ...] = Field(min_length=1)
+    # "ok", "got it", "theek hai": a reply read, nothing asked
+    acknowledgments: tuple[Term, ...] = ()
     topics: dict[Term, tuple[Term, ...]] = Field(min_length=1)
     # Messages that use the field's words but ask what the articles do not answer (how an
     # algorithm works, an error to fix, another career): compared by meaning, not words.

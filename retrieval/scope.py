@@ -98,6 +98,11 @@ class MessageKind(StrEnum):
     OFF_TOPIC = "off_topic"
 
 
+# The reason of a THANKS decision for "ok", "got it": a nod, where thanks get "you're welcome".
+ACKNOWLEDGMENT = "acknowledgment"
+_SYMBOLS = re.compile(r"[+#]")  # "c++", "c#": a language, not a lone letter
+
+
 @dataclass(frozen=True)
 class ScopeDecision:
     kind: MessageKind
@@ -193,6 +198,9 @@ class ScopeClassifier:
         greetings = [tuple(_plain_words(g)) for g in scope.greetings]
         self._thanks = _word_phrases(tuple(_plain_words(t)) for t in scope.thanks)
         self._greetings_or_thanks = _word_phrases([*greetings, *self._thanks.phrases])
+        self._acknowledgments = _word_phrases(
+            tuple(_plain_words(a)) for a in scope.acknowledgments
+        )
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
         # Every topic's phrases filed by first word, each with its topic's place in the list:
         # a message's topic is then found in one pass over its tokens, not one per topic.
@@ -299,6 +307,11 @@ class ScopeClassifier:
             return ScopeDecision(MessageKind.THANKS, "thanks")
         if said and self._only(said, self._greetings_or_thanks):
             return ScopeDecision(MessageKind.GREETING, "greeting")
+        if said and self._only(said, self._acknowledgments):
+            return ScopeDecision(MessageKind.THANKS, ACKNOWLEDGMENT)
+        # "q", "k?": a letter alone names nothing (and "q" is not Q-learning)
+        if len(said) == 1 and len(said[0]) == 1 and not _SYMBOLS.search(raw):
+            return ScopeDecision(MessageKind.OFF_TOPIC, "no words to search for")
         social = self._social_kind(said, query)
         if social is not None:
             return ScopeDecision(social, "small talk around a greeting or thanks")

@@ -214,6 +214,25 @@ def test_a_greeting_with_a_question_is_a_question(advisor) -> None:
     assert advisor.answer("hi, what certifications should I get?").in_scope
 
 
+@pytest.mark.parametrize("message", ["ok", "okkk", "k", "got it", "cool", "hmmm", "theek hai"])
+def test_an_acknowledgment_gets_a_nod_not_a_decline(advisor, message: str) -> None:
+    answer = advisor.answer(message)
+    assert answer.intent == "thanks" and answer.citations == ()
+    assert "outside" not in answer.html and "welcome" not in answer.html
+
+
+@pytest.mark.parametrize("message", ["q", "x?"])
+def test_a_letter_alone_is_not_searched(advisor, message: str) -> None:
+    # "q" once opened with Q-learning, "k" with k-nearest neighbours
+    answer = advisor.answer(message)
+    assert not answer.in_scope and answer.citations == ()
+
+
+@pytest.mark.parametrize("message", ["cool, what certifications should i get?", "c++"])
+def test_an_acknowledgment_before_a_question_is_no_subject(advisor, message: str) -> None:
+    assert advisor.answer(message).in_scope
+
+
 @pytest.mark.parametrize(
     ("question", "section"),
     [

@@ -30,7 +30,7 @@ from bot.core.markup import escape
 from bot.core.points import Point, passage_points
 from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
-from retrieval.scope import MessageKind
+from retrieval.scope import ACKNOWLEDGMENT, MessageKind
 from retrieval.search import Hit, SearchResult
 from retrieval.sentences import message_sentences, split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
@@ -568,6 +568,8 @@ def decline_html(result: SearchResult, context: AnswerContext | None = None) -> 
             f"{escape(CAPABILITIES)}\n\nTry: <i>{escape(examples[0])}</i>"
         )
     if result.decision.kind == MessageKind.THANKS:
+        if result.decision.reason == ACKNOWLEDGMENT:
+            return "👍 Ask me anything else about becoming an ML engineer."
         return "You're welcome! Ask me anything else about becoming an ML engineer. 🙂"
     tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples[:3])
     if mostly_other_script(result.question):
