@@ -137,6 +137,13 @@ def test_numbered_choices_quit_words_and_welcome_are_unchanged(dialogue, db_path
     assert output.endswith("Good luck on your ML journey!\n")
 
 
+def test_q_leaves_the_terminal_chat_as_in_other_terminal_programs(dialogue, db_path) -> None:
+    output = chat(dialogue, db_path, "q", "/help")
+    help_text = dialogue.respond(ChatState(), Command("help")).reply
+    assert shown(help_text) not in output
+    assert output.endswith("Good luck on your ML journey!\n")
+
+
 def test_the_first_screen_speaks_of_typing_and_numbers_not_taps(dialogue, db_path) -> None:
     output = chat(dialogue, db_path, "quit")
     first_screen = output.split("Good luck", 1)[0]

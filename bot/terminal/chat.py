@@ -17,7 +17,7 @@ from bot.core.reply import Reply
 from bot.terminal.render import html_to_terminal
 from bot.terminal.store import TerminalStore, default_store
 
-QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", "bye"})
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", "bye", "q", ":q"})
 
 
 def choices_text(reply: Reply) -> str:
