@@ -733,3 +733,15 @@ def test_an_inline_answer_does_not_point_at_buttons_it_has_not(dialogue) -> None
     assert "below" not in first.html
     assert "ML engineer salaries by region" in first.html and "[1]" in first.html
     prepare_message_text(first.html)
+
+
+@pytest.mark.parametrize("message", ["help", "menu", "What can you do?", "how to use this bot"])
+def test_help_asked_in_words_gets_the_help(dialogue, message: str) -> None:
+    asked = dialogue.respond(ChatState(), Text(message))
+    assert asked.reply == dialogue.respond(ChatState(), Command("help")).reply
+    assert asked.answer is None  # no citations dressed up as an answer
+
+
+def test_help_with_a_subject_is_a_question(dialogue) -> None:
+    turn = dialogue.respond(ChatState(), Text("help me choose a certification"))
+    assert turn.answer is not None and turn.answer.in_scope

@@ -274,6 +274,8 @@ class Dialogue:
             case Kind.PROFILE:
                 reply, profile = profile_command("", user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
+            case Kind.HELP:
+                return self._command(state, "help", "", user)
         return self._answer(state, reading, user)
 
     def _answer(

@@ -29,6 +29,13 @@ _PROFILE_REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+# "help", "menu", "what can you do?": /help asked in words (a word alone, not "help me
+# choose a certification").
+_HELP_REQUEST = re.compile(
+    r"^(?:help|menu|commands|options|what can you do|what do you do|how does this work|"
+    r"how (?:do i|to) use (?:this|you|this bot))\W*$",
+    re.IGNORECASE,
+)
 
 # What something costs is not what a job pays: "how much does the AWS exam cost".
 _COST = re.compile(
@@ -56,6 +63,7 @@ class Kind(StrEnum):
     SALARY = "salary"
     ROADMAP = "roadmap"
     PROFILE = "profile"
+    HELP = "help"
     QUESTION = "question"
     OFF_TOPIC = "off_topic"
 
@@ -108,6 +116,8 @@ class MessageReader:
             return Reading(text, kind, **names)
         if _PROFILE_REQUEST.match(text):
             return Reading(text, Kind.PROFILE, **names)
+        if _HELP_REQUEST.match(text):
+            return Reading(text, Kind.HELP, **names)
         understood = self.engine.understand(text)
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
         if last is not None and points_back(text) and _could_lean_back(understood):
