@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.core.profile import Profile
 from bot.core.reply import Reply
 from bot.core.roadmap_view import (
+    asks_for_the_roadmap,
     next_step,
     roadmap_button,
     roadmap_command,
@@ -325,6 +326,21 @@ def test_a_huge_stage_drops_quotes_to_fit() -> None:
 )
 def test_roadmap_level_from_text(text: str, level: str | None) -> None:
     assert roadmap_level_from_text(text) == level
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("is there a road map for ML", True),
+        ("give me a step by step plan to learn ML", True),
+        ("month by month plan to become an ML engineer", True),
+        ("I need a study plan", True),
+        ("what is the career path after junior", False),
+        ("do you have a plan for the salary negotiation", False),
+    ],
+)
+def test_a_learning_plan_asks_for_the_roadmap(text: str, asks: bool) -> None:
+    assert asks_for_the_roadmap(text) == asks
 
 
 _IDS = st.sampled_from(["found", "tools", "math", "ghost", "", "o", "s", "t", "💥"])

@@ -87,11 +87,20 @@ def next_step(
     return None
 
 
+# "a study plan", "a step by step plan to learn ML", "month by month plan": a learning plan
+# is a roadmap by another name.
+_LEARNING_PLAN = re.compile(
+    r"\b(?:study|learning|learn|week by week|month by month|step by step|step-by-step)\s+plan\b"
+    r"|\bplan\s+(?:to|for)\s+(?:learn|learning|becom|get into|getting into|break into)",
+    re.IGNORECASE,
+)
+
+
 def asks_for_the_roadmap(text: str) -> bool:
     """Whether a message names the roadmap itself ("roadmap for ML engineer", "is there a road
-    map"): with no level named, the overview answers it. A "path" or "steps" may be of
-    anything, so only these words count."""
-    return "road map" in text.lower() or any(
+    map", "a study plan"): with no level named, the overview answers it. A "path" or "steps"
+    may be of anything, so only these words count."""
+    return "road map" in text.lower() or bool(_LEARNING_PLAN.search(text)) or any(
         word in ("roadmap", "roadmaps") for word in words(text)
     )
 
