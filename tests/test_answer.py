@@ -284,3 +284,11 @@ def test_replies_do_not_depend_on_string_hashing() -> None:
     assert first.count("[1]") >= 3
     assert replies("3") == first
     assert replies("5") == first
+
+
+def test_a_list_under_the_heading_asked_about_opens_with_its_first_item(advisor) -> None:
+    # The roadmap's maths list: "Linear Algebra", "Calculus", "Probability and Statistics:
+    # Learn ...". Its heading answers "how do I get into ML" (a roadmap); the third item's
+    # "learn" is no reason to skip the first two.
+    first = advisor.answer("how do i get into ML").html.splitlines()[0]
+    assert first.startswith("<b>Linear Algebra</b>"), first

@@ -46,6 +46,7 @@ BODY_BUDGET = 540  # visible characters of opening and points; "More" gives the 
 EXTRA_POINT_SHARE = 0.5  # a passage's second point must be this relevant, against the best
 SAME_POINT_OVERLAP = 0.6  # points sharing this share of their words say the same thing
 RANK_DECAY = 0.3  # a lower-ranked passage's sentence needs this much more to lead
+HEADING_ORDER_DECAY = 0.15  # of a heading's weight, per item before a list's fourth
 # A sentence that leans on the one before it ("This will provide ...") reads badly first.
 _LEANS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|here)\b", re.IGNORECASE)
 # ... and one that says "However, it is not always necessary" is about what came before it.
@@ -487,11 +488,14 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
         standing = hit.score / hits[0].score if hits[0].score > 0 else 1.0
         section = hit.passage.section
         heading = _relevance(section[-1], heading_terms) if section else 0.0
-        for point in passage_points(hit.passage):
+        for index, point in enumerate(passage_points(hit.passage)):
             if _other_region_money(point.plain, context.region):
                 continue
             relevance = _relevance(point.text, terms) + 0.5 * _relevance(point.label, terms)
-            candidates.append(_Candidate(point, number, relevance, standing, heading))
+            # A list under the heading asked about opens with its first items ("Linear
+            # Algebra" before "Probability" in the roadmap), unless a later one names more.
+            in_order = heading * (1.0 - HEADING_ORDER_DECAY * min(index, 3))
+            candidates.append(_Candidate(point, number, relevance, standing, in_order))
     lead = _lead(
         candidates, result.question, result.query, lead_terms, context.region_name, place_terms
     )
