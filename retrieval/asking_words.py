@@ -41,6 +41,7 @@ NOT_SUBJECTS = frozenset(
         "circle messy cleaning living matter matters ready hype cheap free waste contacts "
         "hey hi hello thanks bro bhai yaar sir madam guys please pls plz asap quick quickly "
         "cool nice great awesome perfect alright hmm acha achha accha theek thik sahi noted "
+        "tho though "
         "easy easier hard harder difficult better worse big small long short high low new old "
         "real exact exactly specific specifically particular particularly sure certain "
         "currently nowadays today now days year years month months week weeks time times "

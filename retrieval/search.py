@@ -12,6 +12,7 @@ import numpy as np
 from knowledge import KnowledgeBase
 from knowledge.cache_files import default_cache_dir
 from knowledge.english_words import EnglishWords
+from retrieval.asking_words import NOT_SUBJECTS
 from retrieval.chunking import Passage
 from retrieval.duplicates import DuplicateFilter
 from retrieval.engine_cache import fingerprint, load_state, save_state
@@ -345,7 +346,8 @@ class SearchEngine:
         """How well the best passage must match for the question to be answered."""
         if decision.names_domain:
             return 0.0
-        if query.unknown:
+        # (a word that only says how it is asked, "tho", "kinda", raises no bar)
+        if any(token not in NOT_SUBJECTS for token in query.unknown):
             return MIN_SCORE_WITH_UNKNOWN_WORDS
         return 0.0 if decision.anchored else MIN_UNANCHORED_SCORE
 

@@ -227,6 +227,27 @@ def test_a_follow_up_re_aims_a_salary_view(dialogue) -> None:
     assert "senior" in text.lower()
 
 
+def test_the_us_in_lowercase_is_the_country(dialogue) -> None:
+    turns = chat(dialogue, "what about india salaries", "and in the us for seniors?")
+    text = visible_text(turns[-1].reply.html)
+    assert "$" in text and "₹" not in text and "senior" in text.lower()
+
+
+def test_a_follow_up_after_a_short_reaction_re_aims_the_last_reply(dialogue) -> None:
+    turns = chat(dialogue, "ml intern salary in pakistan?", "bhai itna kam? aur india mein?")
+    first = visible_text(turns[-1].reply.html).splitlines()[0]
+    assert "India" in first and "intern" in first.lower()
+
+
+def test_a_follow_up_on_a_comparison_leaves_no_dangling_between(dialogue) -> None:
+    turns = chat(
+        dialogue, "how does mid level ml engineer salary compare between india and the us",
+        "and pakistan?",
+    )
+    shown = visible_text(turns[-1].reply.html).splitlines()[0]
+    assert "between and" not in shown and "Pakistan" in shown
+
+
 def test_a_region_follow_up_after_a_pay_question_keeps_to_the_new_region(dialogue) -> None:
     turns = chat(dialogue, "how much do ML engineers earn in India", "ok and for pakistan?")
     text = visible_text(turns[-1].reply.html)

@@ -71,3 +71,18 @@ def test_pay_asked_in_roman_urdu_or_misspelled_gets_the_pay_view(
     """The pay view is chosen from the text as understood: "kamata" (earns) and "tankhwah"
     (salary) are pay words there, as is "salray" once corrected."""
     assert opening in _reply(advisor, question).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("ml engineer banne mein kitna time lagta hai", True),
+        ("kitne saal lagenge masters mein", True),
+        ("kab tak job mil jaye gi", True),
+        ("kitni salary hoti hai", False),
+    ],
+)
+def test_how_long_asked_in_roman_urdu_is_a_how_long_question(message: str, asks: bool) -> None:
+    from bot.core.coverage import ASKS_DURATION
+
+    assert bool(ASKS_DURATION.search(message)) == asks

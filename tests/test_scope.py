@@ -207,6 +207,8 @@ def test_thanks_get_a_thanks(advisor) -> None:
     assert advisor.answer("thanksss").intent == "thanks"
     assert advisor.answer("thanks a lot bro that helped").intent == "thanks"
     assert advisor.answer("that was helpful, thanks").intent == "thanks"
+    assert advisor.answer("tnx a lot").intent == "thanks"
+    assert advisor.answer("thank u so much").intent == "thanks"
     assert advisor.answer("is ML helpful for doctors").in_scope
 
 
@@ -228,7 +230,9 @@ def test_a_letter_alone_is_not_searched(advisor, message: str) -> None:
     assert not answer.in_scope and answer.citations == ()
 
 
-@pytest.mark.parametrize("message", ["cool, what certifications should i get?", "c++"])
+@pytest.mark.parametrize(
+    "message", ["cool, what certifications should i get?", "c++", "how much maths tho"]
+)
 def test_an_acknowledgment_before_a_question_is_no_subject(advisor, message: str) -> None:
     assert advisor.answer(message).in_scope
 

@@ -29,7 +29,9 @@ _PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income
 # A question that asks how long something takes, and a sentence that says so.
 ASKS_DURATION = re.compile(
     r"\bhow (?:long|many (?:months|years|weeks|days))\b|\bhow much time\b|\btime (?:does it|it) "
-    r"takes?\b|\btimeline\b|\btime frame\b|\btimeframe\b|\bin (?:\d+|a few|six|three) months\b",
+    r"takes?\b|\btimeline\b|\btime frame\b|\btimeframe\b|\bin (?:\d+|a few|six|three) months\b"
+    # Roman Urdu and Hindi: "kitna time lagta hai", "kitne saal lagenge", "kab tak"
+    r"|\bkitn[ae] (?:time|waqt|saal|mahine|months?|years?)\b|\bkab tak\b",
     re.IGNORECASE,
 )
 DURATION = re.compile(

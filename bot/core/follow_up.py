@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from knowledge.lexicon import Lexicon
+from retrieval.sentences import message_sentences
 
 
 class FollowUp(StrEnum):
@@ -38,7 +39,7 @@ _WHY = re.compile(
     re.IGNORECASE,
 )
 # Openers that make a short message lean on the previous one.
-_OPENER = r"(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|hmm+|same|now)[\s,]+"
+_OPENER = r"(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|aur|hmm+|same|now)[\s,]+"
 _CONNECTIVE = re.compile(
     rf"^(?:{_OPENER})*"
     r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at)\s+(?=\S)",
@@ -49,9 +50,10 @@ FILLER_WORDS = frozenset(
     "and ok okay but also so then same now what how about for in at the a an level levels "
     "role roles please pls what's ones one guys people engineers engineer is are of after "
     "specifically exactly only just there here city wise side that this it or those these "
-    "them given figures numbers".split()
+    "them given figures numbers mein me ka ki ke bhi".split()
 )
 MAX_REFINEMENT_WORDS = 7
+MAX_REACTION_WORDS = 4  # "bhai itna kam?", "wow that's low." before a follow-up
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,17 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     )
 
 
+def refining_part(text: str) -> str:
+    """The part of a message that re-aims the last one: its last sentence, after short
+    reactions ("bhai itna kam? aur india mein?", "wow, that's low. what about india?")."""
+    sentences = message_sentences(text.strip())
+    if len(sentences) > 1 and all(len(_words(s)) <= MAX_REACTION_WORDS for s in sentences[:-1]):
+        return sentences[-1]
+    return text.strip()
+
+
 def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> FollowUp:
-    stripped = text.strip()
+    stripped = refining_part(text)
     if _MORE.match(stripped):
         return FollowUp.MORE
     if _WHY.match(stripped):
@@ -130,7 +141,7 @@ def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> Follo
 def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
     """The previous question, re-aimed: its region and level replaced by the follow-up's;
     "what about X?" asks about X in the same place, "and for X?" asks the same for X."""
-    refinement = read_refinement(follow_up, lexicon)
+    refinement = read_refinement(refining_part(follow_up), lexicon)
     base = previous.strip().rstrip(" ?!.")
     regions = refinement.regions
     if refinement.detail and refinement.new_subject:
@@ -158,4 +169,12 @@ def _drop_regions(text: str, lexicon: Lexicon) -> str:
         start = mention.start
         before = re.search(r"(?:\b(?:in|for|at)\s+(?:the\s+)?)$", text[:start], re.IGNORECASE)
         spans.append((before.start() if before else start, mention.start + len(mention.phrase)))
-    return _without(text, spans)
+    return _DANGLING.sub("", _without(text, spans)).strip()
+
+
+# What joined the regions dropped from a comparison ("compare between India and the US"):
+# a "between", "and", "or" or "vs" with nothing left to join.
+_DANGLING = re.compile(
+    r"\s*\b(?:between|and|or|vs\.?|versus)\b(?=(?:\s+(?:and|or|vs\.?|versus)\b)|\s*[?!.]*$)",
+    re.IGNORECASE,
+)
