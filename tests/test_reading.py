@@ -248,6 +248,14 @@ def test_a_follow_up_on_a_comparison_leaves_no_dangling_between(dialogue) -> Non
     assert "between and" not in shown and "Pakistan" in shown
 
 
+def test_the_exam_after_a_certificate_is_that_certificates_exam(dialogue) -> None:
+    turns = chat(dialogue, "is the tensorflow developer certificate worth it",
+                 "how hard is the exam")
+    text = visible_text(turns[-1].reply.html)
+    assert text.startswith("↪") and "tensorflow" in text.splitlines()[0].lower()
+    assert "outside what I can help with" not in text
+
+
 def test_a_region_follow_up_after_a_pay_question_keeps_to_the_new_region(dialogue) -> None:
     turns = chat(dialogue, "how much do ML engineers earn in India", "ok and for pakistan?")
     text = visible_text(turns[-1].reply.html)

@@ -79,7 +79,13 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 # A short message that points back ("how long does it take?", "which one first?").
-_POINTS_BACK = re.compile(r"\b(?:it|that|this|those|these|them|one|ones)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(
+    r"\b(?:it|that|this|those|these|them|one|ones)\b"
+    # "how hard is the exam?" after a certificate: "the" names what was just discussed
+    r"|\bthe (?:exam|exams|test|course|courses|cert|certs|certificate|certification|degree|"
+    r"program|programme|bootcamp)\b",
+    re.IGNORECASE,
+)
 MAX_POINTING_WORDS = 7
 
 
