@@ -292,3 +292,11 @@ def test_a_list_under_the_heading_asked_about_opens_with_its_first_item(advisor)
     # "learn" is no reason to skip the first two.
     first = advisor.answer("how do i get into ML").html.splitlines()[0]
     assert first.startswith("<b>Linear Algebra</b>"), first
+
+
+def test_an_item_that_repeats_its_lists_common_heading_word_is_not_preferred(advisor) -> None:
+    # Under "Skills", "Soft Skills: ... analytical skills" says "skills" twice; every item
+    # of that list is a skill, so the list opens with its first, technical, item.
+    first = advisor.answer("which skills do I need?").html.splitlines()[0]
+    assert not first.startswith("<b>Soft Skills</b>"), first
+    assert first.startswith("<b>Programming</b>"), first

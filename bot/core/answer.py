@@ -31,7 +31,7 @@ from bot.core.points import Point, passage_points
 from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
 from retrieval.scope import ACKNOWLEDGMENT, MessageKind
-from retrieval.search import Hit, SearchResult
+from retrieval.search import COMMON_WEIGHT, Hit, SearchResult
 from retrieval.sentences import message_sentences, split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
 from retrieval.translation import mostly_other_script
@@ -168,6 +168,10 @@ class _Candidate:
     # "Certifications" ("Coursera/Stanford: Machine Learning by Andrew Ng") are
     # certifications, though they never say so. Counted toward the opening only.
     heading: float = 0.0
+    # The question's common words that heading names: each item is already about them, so
+    # an item that says one again ("Soft Skills: ... analytical skills" under "Skills") is
+    # no better an answer to "which skills do I need?" for it.
+    heading_words: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=8192)  # the texts are the articles' sentences: tokenized once each
@@ -251,6 +255,9 @@ def _lead(
     best: tuple[float, int, _Candidate, str] | None = None
     for order, candidate in enumerate(candidates):
         sentences = split_sentences(candidate.point.text)
+        own_terms = terms if not candidate.heading_words else {
+            term: weight for term, weight in terms.items() if term not in candidate.heading_words
+        }
         for position, sentence in enumerate(sentences):
             stance = asks_need and bool(_STANCE.search(sentence))
             # "Consider a master's or Ph.D. ... However, it's not always necessary": a stance
@@ -262,7 +269,9 @@ def _lead(
                 and _through(candidate.point.text, sentence) <= MAX_LEAD_CHARS
             )
             said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
-            score = _relevance(said, terms) + 0.5 * _relevance(candidate.point.label, terms)
+            score = _relevance(said, own_terms) + 0.5 * _relevance(
+                candidate.point.label, own_terms
+            )
             if score > 0 and place_terms:  # where, only beside what
                 score += _relevance(said, place_terms)
                 score += 0.5 * _relevance(candidate.point.label, place_terms)
@@ -488,6 +497,12 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
         standing = hit.score / hits[0].score if hits[0].score > 0 else 1.0
         section = hit.passage.section
         heading = _relevance(section[-1], heading_terms) if section else 0.0
+        heading_words = frozenset(
+            token for token in _distinct_tokens(section[-1])
+            # (a word most passages use: "skills" names the list; "degree" said again in
+            # "Bachelor's Degree in CS: ..." is that item's own subject)
+            if heading_terms.get(token, 1.0) <= COMMON_WEIGHT
+        ) if section else frozenset()
         for index, point in enumerate(passage_points(hit.passage)):
             if _other_region_money(point.plain, context.region):
                 continue
@@ -495,7 +510,9 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
             # A list under the heading asked about opens with its first items ("Linear
             # Algebra" before "Probability" in the roadmap), unless a later one names more.
             in_order = heading * (1.0 - HEADING_ORDER_DECAY * min(index, 3))
-            candidates.append(_Candidate(point, number, relevance, standing, in_order))
+            candidates.append(
+                _Candidate(point, number, relevance, standing, in_order, heading_words)
+            )
     lead = _lead(
         candidates, result.question, result.query, lead_terms, context.region_name, place_terms
     )
