@@ -126,6 +126,15 @@ def find_gap(
     )
 
 
+# A sentence that asks without a "?": "I have no idea if I should negotiate", "not sure
+# whether to stay", "tell me what to do".
+_ASKS_INDIRECTLY = re.compile(
+    r"\b(?:if|whether|should|how|what|which|why|when|where|wonder(?:ing)?|any advice|"
+    r"suggest(?:ions?)?|recommend|tell me|let me know|help me)\b",
+    re.IGNORECASE,
+)
+
+
 def _asked_part(question: str, query: Query) -> str:
     """What a post asks: its question sentences, and its last one when that asks too
     without its "?" ("... no idea if I should negotiate."), not when it only adds to the
@@ -139,14 +148,6 @@ def _asked_part(question: str, query: Query) -> str:
         return f"{query.asking} {sentences[-1]}"
     return query.asking
 
-
-# A sentence that asks without a "?": "I have no idea if I should negotiate", "not sure
-# whether to stay", "tell me what to do".
-_ASKS_INDIRECTLY = re.compile(
-    r"\b(?:if|whether|should|how|what|which|why|when|where|wonder(?:ing)?|any advice|"
-    r"suggest(?:ions?)?|recommend|tell me|let me know|help me)\b",
-    re.IGNORECASE,
-)
 
 
 def absent_gap(
