@@ -280,10 +280,10 @@ class SearchEngine:
         shortlist = None
         if self._asks_undefined_outsider(decision, query):
             decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
-        else:
-            if self.semantic is not None and decision.kind == MessageKind.QUESTION:
-                self.semantic.begin(query.encoded_text)
-                shortlist = self._shortlist(query, self._weighted_terms(query))
+        elif self._checks_meaning(question, decision):
+            assert self.semantic is not None
+            self.semantic.begin(query.encoded_text)
+            shortlist = self._shortlist(query, self._weighted_terms(query))
             if self._closer_to_outsiders(question, decision, query):
                 decision = ScopeDecision(
                     MessageKind.OFF_TOPIC,
@@ -303,6 +303,10 @@ class SearchEngine:
         terms = self._weighted_terms(query)
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
+            if self.semantic is not None and understood.shortlist is None:
+                # (not encoded for the scope check: encoded now, while BM25 ranks; a pay
+                # question that the dialogue answers with its table never gets here)
+                self.semantic.begin(query.encoded_text)
             hits, best = self._rank(query, terms, limit, understood.shortlist)
             # BM25's best score, not the fused one: whether any passage matches the words
             # well enough is a question for word matching
@@ -323,16 +327,23 @@ class SearchEngine:
             return False
         return self._definition_match(frozenset(query.subject)).max() < MIN_DEFINITION_MATCH
 
+    def _checks_meaning(self, question: str, decision: ScopeDecision) -> bool:
+        """Whether the scope check compares the question's meaning with the off-topic
+        examples: a question that names the role itself is about the career, whatever it
+        asks, and is not compared."""
+        return (
+            self.semantic is not None
+            and decision.kind == MessageKind.QUESTION
+            and not self.scope.names_role(question)
+        )
+
     def _closer_to_outsiders(self, question: str, decision: ScopeDecision, query: Query) -> bool:
         """ "What's the difference between gradient descent and SGD?", "CUDA out of memory",
         "should a JavaScript developer learn data structures?": a question that uses the
         field's words but is nearer in meaning to an off-topic example than to any passage
-        or ask. One that names the role itself is about the career, whatever it asks.
-        (Firm: what it asks does not change after an answer.)"""
-        if self.semantic is None or decision.kind != MessageKind.QUESTION:
-            return False
-        if self.scope.names_role(question):
-            return False
+        or ask (one the scope check compares: :meth:`_checks_meaning`). (Firm: what it asks
+        does not change after an answer.)"""
+        assert self.semantic is not None
         if len(query.tokens) < OUTSIDER_MIN_TOKENS and not decision.names_domain:
             margin = SHORT_OUTSIDER_MARGIN
         elif is_long_message(question):

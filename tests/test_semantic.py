@@ -14,7 +14,7 @@ from knowledge import load_knowledge
 from retrieval.embedding_cache import EmbeddingCache
 from retrieval.rerank import fuse, min_max, weight_for
 from retrieval.scope import MessageKind
-from retrieval.search import SearchEngine
+from retrieval.search import SearchEngine, shared_encoder
 from retrieval.semantic import SemanticIndex
 
 # Fusion -----------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_a_failed_background_encoding_fails_the_question_that_needs_it(
 def test_bm25s_shortlist_made_while_encoding_gives_the_same_answer(engine: SearchEngine) -> None:
     for question in (
         "what certifications should I get",
-        "ML engineer salary in Pakistan",
+        "salary in Pakistan for machine learning",
         "I have been a teacher for ten years and I'm thinking about machine learning. "
         "Is it too late for me, and where would I even begin?",
     ):
@@ -236,6 +236,35 @@ def test_bm25s_shortlist_made_while_encoding_gives_the_same_answer(engine: Searc
             hit.passage.id for hit in without.hits
         ]
         assert [hit.score for hit in with_shortlist.hits] == [hit.score for hit in without.hits]
+
+
+class CallCountingEncoder:
+    """The real encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder, self.texts = encoder, []
+        self.model_id, self.dimensions = encoder.model_id, encoder.dimensions
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        return self.encoder.encode(texts)
+
+
+def test_a_question_naming_the_role_is_encoded_only_when_it_is_searched(knowledge) -> None:
+    # Its scope needs no meaning, and a pay question gets the pay table without a search:
+    # encoding it while it is read would be work for nothing.
+    encoder = CallCountingEncoder(shared_encoder())
+    engine = SearchEngine(knowledge, encoder=encoder)
+    encoder.texts.clear()
+    question = "how much do ML engineers earn in India?"
+    understood = engine.understand(question)
+    assert understood.decision.kind == MessageKind.QUESTION and understood.shortlist is None
+    assert encoder.texts == []
+    result = engine.search(question, understood=understood)
+    assert result.in_scope and len(encoder.texts) == 1
+    assert [h.passage.id for h in result.hits] == [
+        h.passage.id for h in engine.search(question).hits
+    ]
 
 
 def test_no_shortlist_is_made_for_what_is_not_answered(engine: SearchEngine) -> None:
