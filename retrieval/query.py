@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
 from retrieval.asking_words import GOAL_VERBS, names_a_subject, term_words
-from retrieval.index import PAIR_JOIN
 from retrieval.names import written_names
-from retrieval.sentences import message_sentences
+from retrieval.sentences import worded_sentences
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import (
     STOP_WORDS,
@@ -284,7 +283,7 @@ class QueryAnalyzer:
         terms = self._weighted_terms(self._read(subject_text) if subject else reading)
         for word in _setting_words(lowered, tokens):
             for term in terms:
-                if word in term.split(PAIR_JOIN):
+                if word in term_words(term):
                     terms[term] *= SETTING_WEIGHT
         goal = (
             frozenset(term for term in terms if GOAL_VERBS.intersection(term_words(term)))
@@ -378,7 +377,7 @@ class QueryAnalyzer:
         a story, else ""."""
         if token_count < MIN_STORY_TOKENS:
             return ""
-        sentences = [s for s in message_sentences(lowered) if len(tokenize(s)) >= 2]
+        sentences = worded_sentences(lowered)
         if len(sentences) < 2:
             return ""
         asking = [s for s in sentences if s.endswith("?")] or sentences[-1:]

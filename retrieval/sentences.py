@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.tokenize import tokenize
+
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Ph.D.", "U.S.", "Dr.", "Mr.", "Ms.", "No.")
 # Users start sentences in lowercase ("... from the philippines. im decent at math"): their
 # messages split at any end mark, where an article's split before a capital.
@@ -29,3 +31,9 @@ def message_sentences(text: str) -> list[str]:
     """A user's message split into sentences at every ".", "!" and "?"."""
     found = (match.group(0).strip() for match in _MESSAGE_SENTENCE.finditer(text))
     return [sentence for sentence in found if sentence]
+
+
+def worded_sentences(text: str) -> list[str]:
+    """A message's sentences that have two search tokens or more: "ok." or "help!" between
+    a story and its question is neither."""
+    return [sentence for sentence in message_sentences(text) if len(tokenize(sentence)) >= 2]

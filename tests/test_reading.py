@@ -167,27 +167,27 @@ def test_a_post_is_not_said_to_lack_what_only_its_story_names(dialogue) -> None:
     )
 
 
-def test_a_post_is_not_said_to_lack_a_place_only_its_story_names(dialogue) -> None:
-    question = (
-        "Currently in year 3 of a physics PhD in the UK, doing a lot of numerical simulation "
-        "in Python. I'm thinking of leaving with a master's to go into industry as an ML "
-        "engineer. Would dropping out hurt my chances, or should I push through and finish?"
-    )
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("Currently in year 3 of a physics PhD in the UK, doing a lot of numerical simulation "
+         "in Python. I'm thinking of leaving with a master's to go into industry as an ML "
+         "engineer. Would dropping out hurt my chances, or should I push through and finish?",
+         "UK"),
+        # Users start sentences in lowercase: "germany. my company ..." is still two
+        # sentences, and Germany is only where the asker works.
+        ("currently a backend dev (node, postgres) with 4 yrs exp in germany. my company just "
+         "started an ML team and i might be able to move internally. i know basically "
+         "nothing beyond what a neural net is. what skills do i need to pick up, and would "
+         "the AWS ML specialty cert help me make the case to my manager? kinda worried "
+         "they'll hire a phd", "Germany"),
+    ],
+)
+def test_a_post_is_not_said_to_lack_a_place_only_its_story_names(
+    dialogue, question: str, place: str
+) -> None:
     first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
-    assert "UK" not in first and not first.startswith("The articles don't")
-
-
-def test_a_lowercase_post_is_read_sentence_by_sentence(dialogue) -> None:
-    # Users start sentences in lowercase: "germany. my company ..." is still two sentences,
-    # and Germany is only where the asker works.
-    question = (
-        "currently a backend dev (node, postgres) with 4 yrs exp in germany. my company just "
-        "started an ML team and i might be able to move internally. i know basically nothing "
-        "beyond what a neural net is. what skills do i need to pick up, and would the AWS ML "
-        "specialty cert help me make the case to my manager? kinda worried they'll hire a phd"
-    )
-    first = first_line(dialogue.respond(ChatState(), Text(question), UserState()))
-    assert "Germany" not in first and not first.startswith("The articles don't")
+    assert place not in first and not first.startswith("The articles don't")
 
 
 def test_a_post_is_said_to_lack_what_it_asks_even_without_a_question_mark(dialogue) -> None:

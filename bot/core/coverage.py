@@ -20,7 +20,7 @@ from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
 from retrieval.names import capitalized_words, dotted_names
 from retrieval.query import Query
 from retrieval.scope import is_long_message
-from retrieval.sentences import message_sentences, split_sentences
+from retrieval.sentences import split_sentences, worded_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize, with_bigrams
 
 ABSENT_SHARE = 1 / 3
@@ -143,7 +143,7 @@ def _asked_part(question: str, query: Query) -> str:
     period is 90 days. Will startups wait that long?")."""
     if not query.asking or not is_long_message(question):
         return question
-    sentences = [s for s in message_sentences(question) if len(tokenize(s)) >= 2]
+    sentences = worded_sentences(question)
     if sentences and _ASKS_INDIRECTLY.search(sentences[-1]):
         return f"{query.asking} {sentences[-1]}"
     return query.asking
