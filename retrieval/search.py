@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +116,8 @@ class Understanding:
     query: Query
     decision: ScopeDecision
     topic: str
-    # BM25's shortlist, when it was made while the question was being encoded.
+    # BM25's shortlist, when it was made while the question was being encoded for the scope
+    # check.
     shortlist: Shortlist | None = field(default=None, compare=False, repr=False)
 
 
@@ -166,6 +168,13 @@ def _definitions(state: EngineState) -> list[tuple[frozenset[str], np.ndarray, n
         ids.append(owner)
         found.append(strength)
     return [(term, np.asarray(ids), np.asarray(found)) for term, (ids, found) in owners.items()]
+
+
+@functools.cache
+def _shortlist_thread() -> ThreadPoolExecutor:
+    """The thread BM25 makes its shortlists on while the caller's encodes the question: one
+    for every engine, since more would only contend for Python's lock."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="shortlist")
 
 
 @functools.cache
@@ -281,9 +290,7 @@ class SearchEngine:
         if self._asks_undefined_outsider(decision, query):
             decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
         elif self._checks_meaning(question, decision):
-            assert self.semantic is not None
-            self.semantic.begin(query.encoded_text)
-            shortlist = self._shortlist(query, self._weighted_terms(query))
+            shortlist = self._shortlist_while_encoding(query, self._weighted_terms(query))
             if self._closer_to_outsiders(question, decision, query):
                 decision = ScopeDecision(
                     MessageKind.OFF_TOPIC,
@@ -303,11 +310,12 @@ class SearchEngine:
         terms = self._weighted_terms(query)
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
-            if self.semantic is not None and understood.shortlist is None:
-                # (not encoded for the scope check: encoded now, while BM25 ranks; a pay
-                # question that the dialogue answers with its table never gets here)
-                self.semantic.begin(query.encoded_text)
-            hits, best = self._rank(query, terms, limit, understood.shortlist)
+            shortlist = understood.shortlist
+            if self.semantic is not None and shortlist is None:
+                # (not encoded for the scope check: encoded now; a pay question that the
+                # dialogue answers with its table never gets here)
+                shortlist = self._shortlist_while_encoding(query, terms)
+            hits, best = self._rank(query, terms, limit, shortlist)
             # BM25's best score, not the fused one: whether any passage matches the words
             # well enough is a question for word matching
             if not hits or best < self._min_score(decision, query):
@@ -318,6 +326,16 @@ class SearchEngine:
             for term, weight in terms.items()
         }
         return SearchResult(question, query, decision, str(topic), hits, weights)
+
+    def _shortlist_while_encoding(self, query: Query, terms: dict[str, float]) -> Shortlist:
+        """BM25's shortlist, made on the shortlist thread while this one encodes the question
+        (kept for the scope check and the re-ranking). ONNX Runtime lets go of Python's lock
+        while it runs, so the two overlap; the encoding is the longer, and runs here so that
+        waiting for a thread to wake up delays only the shorter."""
+        assert self.semantic is not None
+        shortlisting = _shortlist_thread().submit(self._shortlist, query, terms)
+        self.semantic.question_vector(query.encoded_text)
+        return shortlisting.result()
 
     def _asks_undefined_outsider(self, decision: ScopeDecision, query: Query) -> bool:
         """ "What is X?" where X names neither the domain nor the career and no article

@@ -8,17 +8,13 @@ they use the field's words (``off_topic_examples`` in ``knowledge/scope.yaml``),
 too: a question closer in meaning to one of them than to any passage or ask is about
 something else. Embeddings of the passages and asks come
 from the :class:`~retrieval.embedding_cache.EmbeddingCache`; only the question is encoded
-per search, and the last few hundred questions' vectors are kept. A question's encoding may
-start on a worker thread (:meth:`SemanticIndex.begin`) while BM25 ranks on the caller's:
-ONNX Runtime lets go of the GIL while it runs, so the two overlap.
+per search, and the last few hundred questions' vectors are kept.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -30,13 +26,6 @@ from retrieval.embedding_cache import EmbeddingCache
 __all__ = ["Encoder", "SemanticIndex", "embedded_texts", "passage_text"]
 
 QUESTIONS_KEPT = 512  # recent question vectors (the suggested questions recur often)
-
-
-@functools.cache
-def _encoding_thread() -> ThreadPoolExecutor:
-    """One thread for every index's background encodings: more would only contend for the
-    cores the callers' own threads use."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
 
 
 class Encoder(Protocol):
@@ -99,36 +88,17 @@ class SemanticIndex:
         self._ask_runs = np.flatnonzero(np.diff(owner, prepend=-1))
         self._ask_owners = owner[self._ask_runs]
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
-        # The one encoding begun and not yet collected: a slot, not a queue, so an encoding
-        # nobody collects (no passage matched) is simply replaced by the next.
-        self._begun: tuple[str, Future[np.ndarray]] | None = None
         # The last question's similarities: the scope check and the re-ranking both need them.
         self._last: tuple[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._passages)
 
-    def begin(self, question: str) -> None:
-        """Start encoding ``question`` on the worker thread, for :meth:`question_vector`."""
-        if question in self._questions:
-            return
-        begun = self._begun
-        if begun is not None and begun[0] == question:
-            return
-        self._begun = (question, _encoding_thread().submit(self._encode, question))
-
-    def _encode(self, question: str) -> np.ndarray:
-        return self.encoder.encode([question])[0]
-
     def question_vector(self, question: str) -> np.ndarray:
+        """The question's vector: encoded on the calling thread, unless kept."""
         vector = self._questions.get(question)
         if vector is None:
-            begun = self._begun
-            if begun is not None and begun[0] == question:
-                self._begun = None
-                vector = begun[1].result()
-            else:  # not begun, or another thread's question replaced it
-                vector = self._encode(question)
+            vector = self.encoder.encode([question])[0]
             self._questions[question] = vector
             if len(self._questions) > QUESTIONS_KEPT:
                 self._questions.popitem(last=False)
@@ -145,7 +115,6 @@ class SemanticIndex:
     def forget_questions(self) -> None:
         """Drop the kept question vectors (benchmarks time the encoding itself)."""
         self._questions.clear()
-        self._begun = None
         self._last = None
 
     def similarities(self, question: str) -> np.ndarray:

@@ -153,16 +153,14 @@ def test_outsider_lead_says_which_side_a_question_is_nearer(tmp_path: Path) -> N
     assert without.outsider_lead("qqq") == float("-inf")
 
 
-class ThreadRecordingEncoder(CountingEncoder):
-    """Records the thread each text was encoded on; raises for texts it is told to."""
+class FailingEncoder(CountingEncoder):
+    """Raises for the text it is told to."""
 
     def __init__(self, failing: str = "") -> None:
         super().__init__()
-        self.threads: list[str] = []
         self.failing = failing
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.threads += [threading.current_thread().name] * len(texts)
         if self.failing in texts:
             raise RuntimeError("the model failed")
         return super().encode(texts)
@@ -175,50 +173,24 @@ def _index_of(encoder: CountingEncoder, knowledge, tmp_path: Path) -> SemanticIn
     return index
 
 
-def test_a_begun_encoding_runs_on_the_worker_and_is_collected_once(
-    knowledge, tmp_path: Path
-) -> None:
-    encoder = ThreadRecordingEncoder()
+def test_a_question_vector_is_kept_until_forgotten(knowledge, tmp_path: Path) -> None:
+    encoder = FailingEncoder()
     index = _index_of(encoder, knowledge, tmp_path)
-    encoder.threads.clear()
-    index.begin("alpha")
-    index.begin("alpha")  # already begun: not encoded twice
     vector = index.question_vector("alpha")
-    assert np.array_equal(vector, encoder.encode(["alpha"])[0])
-    assert encoder.threads[0] != threading.current_thread().name
-    assert encoder.texts == ["alpha", "alpha"]  # the worker's, then this test's own
-    index.begin("alpha")  # now kept: nothing to begin
+    assert np.array_equal(vector, CountingEncoder().encode(["alpha"])[0])
     assert np.array_equal(index.question_vector("alpha"), vector)
+    assert encoder.texts == ["alpha"]  # kept, not encoded twice
+    index.forget_questions()  # a benchmark's reset: the next search encodes again
+    index.question_vector("alpha")
     assert encoder.texts == ["alpha", "alpha"]
 
 
-def test_a_replaced_or_forgotten_encoding_is_done_again_where_it_is_needed(
-    knowledge, tmp_path: Path
-) -> None:
-    encoder = ThreadRecordingEncoder()
+def test_a_failed_encoding_fails_the_question_and_is_not_kept(knowledge, tmp_path: Path) -> None:
+    encoder = FailingEncoder(failing="broken")
     index = _index_of(encoder, knowledge, tmp_path)
-    index.begin("alpha")
-    index.begin("beta")  # another question took the slot (another thread's, say)
-    expected = CountingEncoder().encode(["alpha", "beta"])
-    assert np.array_equal(index.question_vector("alpha"), expected[0])
-    assert np.array_equal(index.question_vector("beta"), expected[1])
-    index.forget_questions()
-    index.begin("gamma")
-    index.forget_questions()  # a benchmark's reset drops what was begun too
-    assert np.array_equal(index.question_vector("gamma"), CountingEncoder().encode(["gamma"])[0])
-    assert encoder.threads[-1] == threading.current_thread().name
-
-
-def test_a_failed_background_encoding_fails_the_question_that_needs_it(
-    knowledge, tmp_path: Path
-) -> None:
-    encoder = ThreadRecordingEncoder(failing="broken")
-    index = _index_of(encoder, knowledge, tmp_path)
-    index.begin("broken")
-    with pytest.raises(RuntimeError, match="the model failed"):
-        index.question_vector("broken")
-    with pytest.raises(RuntimeError, match="the model failed"):  # not kept as a vector
-        index.question_vector("broken")
+    for _ in range(2):  # the second time too: no vector was kept
+        with pytest.raises(RuntimeError, match="the model failed"):
+            index.question_vector("broken")
 
 
 def test_bm25s_shortlist_made_while_encoding_gives_the_same_answer(engine: SearchEngine) -> None:
@@ -239,15 +211,50 @@ def test_bm25s_shortlist_made_while_encoding_gives_the_same_answer(engine: Searc
 
 
 class CallCountingEncoder:
-    """The real encoder, counting the texts it is asked to encode."""
+    """The real encoder, recording the texts it is asked to encode and the threads it
+    encodes them on."""
 
     def __init__(self, encoder) -> None:
         self.encoder, self.texts = encoder, []
         self.model_id, self.dimensions = encoder.model_id, encoder.dimensions
+        self.threads: list[str] = []
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.texts += texts
+        self.threads += [threading.current_thread().name] * len(texts)
         return self.encoder.encode(texts)
+
+
+def test_bm25_shortlists_on_its_thread_while_the_caller_encodes(knowledge, monkeypatch) -> None:
+    encoder = CallCountingEncoder(shared_encoder())
+    engine = SearchEngine(knowledge, encoder=encoder)
+    encoder.texts.clear()
+    encoder.threads.clear()
+    shortlisted_on: list[str] = []
+    shortlist = engine._shortlist
+
+    def recording_shortlist(*arguments):
+        shortlisted_on.append(threading.current_thread().name)
+        return shortlist(*arguments)
+
+    monkeypatch.setattr(engine, "_shortlist", recording_shortlist)
+    understood = engine.understand("what certifications should I get")
+    assert understood.shortlist is not None and understood.shortlist.ranked
+    assert encoder.threads == [threading.current_thread().name]
+    assert len(shortlisted_on) == 1 and shortlisted_on[0] != threading.current_thread().name
+    engine.search(understood.question, understood=understood)
+    assert len(encoder.texts) == 1 and len(shortlisted_on) == 1  # both kept for the search
+
+
+def test_a_failure_on_the_shortlist_thread_fails_the_question(knowledge, monkeypatch) -> None:
+    engine = SearchEngine(knowledge, encoder=shared_encoder())
+
+    def failing_shortlist(*arguments):
+        raise RuntimeError("the index failed")
+
+    monkeypatch.setattr(engine, "_shortlist", failing_shortlist)
+    with pytest.raises(RuntimeError, match="the index failed"):
+        engine.understand("what certifications should I get")
 
 
 def test_a_question_naming_the_role_is_encoded_only_when_it_is_searched(knowledge) -> None:
