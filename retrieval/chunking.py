@@ -67,7 +67,7 @@ def _units_of(line: LogicalLine) -> list[str]:
     text = line.text
     if len(text.split()) <= MAX_WORDS:
         return [text]
-    return split_sentences(text)
+    return list(split_sentences(text))
 
 
 def _sections(blocks: list[Block]) -> list[tuple[_Draft, bool]]:

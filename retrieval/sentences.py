@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from retrieval.tokenize import tokenize
 
@@ -13,7 +14,8 @@ _MESSAGE_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"“(‘']?[A-Z0-9₹$])|\s+(?=- [A-Z])")
 
 
-def split_sentences(text: str) -> list[str]:
+@lru_cache(maxsize=8192)  # the texts are mostly the articles' points: each split once
+def split_sentences(text: str) -> tuple[str, ...]:
     """Split a paragraph into sentences; inline " - " bullets count as sentences too."""
     pieces: list[str] = []
     buffer = ""
@@ -24,7 +26,7 @@ def split_sentences(text: str) -> list[str]:
             buffer = ""
     if buffer:
         pieces.append(buffer.strip())
-    return [piece for piece in pieces if piece]
+    return tuple(piece for piece in pieces if piece)
 
 
 def message_sentences(text: str) -> list[str]:

@@ -186,7 +186,7 @@ def _content_tokens(text: str) -> frozenset[str]:
 
 
 def _relevance(text: str, terms: dict[str, float]) -> float:
-    return sum(terms.get(token, 0.0) for token in _distinct_tokens(text))
+    return sum((terms[token] for token in _distinct_tokens(text) if token in terms), 0.0)
 
 
 def _other_region_money(text: str, region: str | None) -> bool:
