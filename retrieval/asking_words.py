@@ -11,6 +11,7 @@ __all__ = [
     "ASKER_WORDS",
     "GENERIC",
     "GOAL_VERBS",
+    "INTENSIFIERS",
     "NOT_SUBJECTS",
     "PLACE_WORDS",
     "names_a_subject",
@@ -75,6 +76,14 @@ GOAL_VERBS = frozenset(tokenize("need want become pursue"))
 # become one (the one passage that says "student" is about predicting students' grades).
 ASKER_WORDS = frozenset(
     tokenize("student students learner learners beginner beginners newbie noob guy girl boy")
+)
+
+# Words that say how much something matters, not what it is: "the major skills for ML" asks
+# about skills, yet "Major tech hubs like San Francisco ..." or "Key Responsibilities" would
+# answer it for a word rarer than "skills". (Not "essential", "important": the articles say
+# them of skills, "Python (essential)".)
+INTENSIFIERS = frozenset(
+    tokenize("major key main top biggest")
 )
 
 _NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS | ASKER_WORDS

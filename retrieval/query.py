@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
-from retrieval.asking_words import GOAL_VERBS, names_a_subject, term_words
+from retrieval.asking_words import GOAL_VERBS, INTENSIFIERS, names_a_subject, term_words
 from retrieval.names import written_names
 from retrieval.sentences import worded_sentences
 from retrieval.spelling import SpellingIndex
@@ -88,6 +88,7 @@ MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all ques
 #   does not find the "after 5+ years of experience" of senior roles.
 SETTING_WEIGHT = 0.1
 GOAL_VERB_WEIGHT = 0.15  # "need", "become" beside a subject: see retrieval/asking_words.py
+INTENSIFIER_WEIGHT = 0.15  # "major", "key" beside a subject: see retrieval/asking_words.py
 _SETTINGS = (
     re.compile(
         r"\b(?:(?:in|within|under|over)\s+(?:the\s+(next)\s+|just\s+|only\s+|about\s+|around\s+)?"
@@ -292,6 +293,9 @@ class QueryAnalyzer:
         )
         for term in goal:
             terms[term] *= GOAL_VERB_WEIGHT
+        if names_a_subject(token for token in tokens if token not in INTENSIFIERS):
+            for term in INTENSIFIERS.intersection(terms):  # the word, not its pairs
+                terms[term] *= INTENSIFIER_WEIGHT
         focus = self._asking_part(lowered, len(tokens))
         story: set[str] = set()
         if focus and not subject:

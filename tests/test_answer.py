@@ -121,6 +121,26 @@ def test_the_opening_answers_what_is_asked_about_not_the_goal(advisor, question:
     assert "typically need" not in first
 
 
+@pytest.mark.parametrize(
+    ("question", "not_about"),
+    [
+        ("what are the major skills for ml", "tech hubs"),
+        ("what are the top skills for ml", "top companies"),
+        ("which major should i pick for machine learning", "tech hubs"),
+    ],
+)
+def test_a_word_of_how_much_it_matters_does_not_choose_the_opening(
+    advisor, question: str, not_about: str
+) -> None:
+    # "major", "top" are rarer in the articles than "skills": they outweighed it, and the
+    # reply opened with "Major tech hubs like San Francisco ..." or "... in top companies".
+    first = advisor.answer(question).html.splitlines()[0]
+    assert not_about not in first.lower()
+    assert "skills" in first.lower() or "bachelor" in first.lower() or any(
+        word in first for word in ("Python", "TensorFlow")
+    ), first
+
+
 def test_a_list_opens_a_reply_under_a_heading_that_names_what_was_asked(advisor) -> None:
     # The Pakistan roadmap's "4. Certifications" list names no certification as such
     # ("Coursera/Stanford: Machine Learning by Andrew Ng"); its heading does. It is the
