@@ -84,8 +84,9 @@ MIN_STORY_TOKENS = 12  # "i never went to college. is ML an option?" is all ques
 # - the field around the subject ("skills ... in the AI industry", "jobs in the ML space"):
 #   its head noun, so such a question does not find the list of industries that hire ("can
 #   I work in other industries" asks about industries, and keeps them);
-# - the asker's year of study ("2nd year cs student", "6th semester"), so such a question
-#   does not find the "after 5+ years of experience" of senior roles.
+# - the asker's year of study ("2nd year cs student", "6th semester") or age ("my
+#   15-year-old", "I'm 24 years old"), so such a question does not find the "after 5+ years
+#   of experience" of senior roles.
 SETTING_WEIGHT = 0.1
 GOAL_VERB_WEIGHT = 0.15  # "need", "become" beside a subject: see retrieval/asking_words.py
 INTENSIFIER_WEIGHT = 0.15  # "major", "key" beside a subject: see retrieval/asking_words.py
@@ -105,6 +106,7 @@ _SETTINGS = (
         r"\b(1st|2nd|3rd|[4-8]th|first|second|third|fourth|fifth|sixth|seventh|eighth|final)"
         r"\s+(year|yr|semester|sem)\b"
     ),
+    re.compile(r"\b(\d{1,2})[\s-]*(year|yr)s?[\s-]*old\b"),
 )
 
 

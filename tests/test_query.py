@@ -212,9 +212,13 @@ def test_what_the_job_is_at_work_finds_the_responsibilities(engine, question: st
          "2nd, year cs student, what should i do to get ML roles", ("2nd", "year")),
         ("FAST se BSCS, 6th semester, ML ke liye kya karun",
          "FAST se BSCS, 6th, semester, ML ke liye kya karun", ("6th", "semest")),
+        ("my 15-year-old wants to build AI, which classes should she take",
+         "my 15, year, old wants to build AI, which classes should she take", ("15", "year")),
+        ("I'm 24 years old, can I become an ML engineer",
+         "I'm 24, years, old, can I become an ML engineer", ("24", "year")),
     ],
 )
-def test_a_time_frame_or_year_of_study_says_when_not_what_about(
+def test_a_time_frame_year_of_study_or_age_says_when_not_what_about(
     engine, question: str, plain: str, words
 ) -> None:
     terms = engine.analyzer.analyze(question).terms
