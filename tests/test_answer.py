@@ -272,6 +272,19 @@ def test_one_word_items_are_joined_under_their_heading(engine) -> None:
     assert all(len(point.text.split()) > 2 for point in joined)
 
 
+def test_a_lone_short_item_titles_the_sentence_after_it(engine, advisor) -> None:
+    education = next(
+        p for p in engine.passages
+        if p.doc_id == "pakistan-roadmap" and "High School (Secondary Education)" in p.text
+    )
+    first = passage_points(education)[0]
+    assert first.label == "High School (Secondary Education)"
+    assert first.text.startswith("Focus on subjects like Mathematics")
+    # so the reply opens with the subjects, not with the bare title
+    opening = advisor.answer("what subjects should i take in high school for ml")
+    assert "Focus on subjects like Mathematics" in opening.html.splitlines()[0]
+
+
 def test_replies_do_not_depend_on_string_hashing() -> None:
     """The bot and a test (or two bot processes) hash strings differently; a reply must not
     change with that: near ties in scores and equally near typo fixes once went either way."""

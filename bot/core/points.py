@@ -141,8 +141,9 @@ def _is_fragment(label: str, text: str) -> bool:
 def passage_points(passage: Passage) -> tuple[Point, ...]:
     """A passage's showable points, in article order.
 
-    Items under a bare label join it ("Internships: Start with internships ..."), and runs
-    of list items that are not sentences become one point ("Deep Learning: CNNs, RNNs").
+    Items under a bare label join it ("Internships: Start with internships ..."), runs of
+    list items that are not sentences become one point ("Deep Learning: CNNs, RNNs"), and a
+    lone such item titles the sentence after it.
     """
     points: list[Point] = []
     group, labels_all = "", False  # the label heading the current items
@@ -166,6 +167,12 @@ def passage_points(passage: Passage) -> tuple[Point, ...]:
         own_label, text = cleaned
         if _is_fragment(own_label, text):
             run.append(text)
+            continue
+        if len(run) == 1 and not own_label and not labels_all:
+            # A lone short item right before a sentence is the title the scrape flattened
+            # into the list: "High School (Secondary Education)", "- Focus on subjects like
+            # Mathematics, ..." reads as one point, the title as its label.
+            points.append(Point(run.pop(), text, len(points)))
             continue
         flush()
         points.append(Point(own_label or (group if labels_all else ""), text, len(points)))
