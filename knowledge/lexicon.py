@@ -49,6 +49,8 @@ class LexiconFile(StrictModel):
     overall_words: tuple[Term, ...]
     units: dict[Unit, tuple[Term, ...]]
     uncovered_topics: dict[NonEmpty, tuple[Term, ...]] = Field(default_factory=dict)
+    # Phrases that use a listed subject's word in another sense ("cost/benefit").
+    uncovered_topic_idioms: tuple[Term, ...] = ()
 
     @model_validator(mode="after")
     def _each_word_once(self) -> LexiconFile:
@@ -138,6 +140,11 @@ class Lexicon:
             "topics": _phrase_pattern([_key(w) for w, _ in topics]),
             "overall": _phrase_pattern([_key(w) for w in data.overall_words]),
         }
+        self._idioms = (
+            _phrase_pattern([_key(w) for w in data.uncovered_topic_idioms])
+            if data.uncovered_topic_idioms
+            else None
+        )
 
     # What the words name ------------------------------------------------------------------
 
@@ -199,7 +206,10 @@ class Lexicon:
         return frozenset(value for value, _ in self._find("units", text))
 
     def uncovered_topic_in(self, text: str) -> str | None:
-        """A subject the articles don't cover although they use its words ("remote work")."""
+        """A subject the articles don't cover although they use its words ("remote work");
+        not where its word is part of an idiom ("the cost/benefit of a topic")."""
+        if self._idioms is not None:
+            text = self._idioms.sub(" ", text.replace("-", " "))
         found = self._find("topics", text)
         return found[0][0] if found else None
 

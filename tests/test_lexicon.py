@@ -64,6 +64,20 @@ def test_levels_units_and_uncovered_places(lexicon: Lexicon) -> None:
     assert lexicon.asks_overall("average ML salary")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is remote sensing a good field for ML engineers",
+        "what is the most cost-effective way to learn ML",
+        "which topic has the best cost/benefit for a junior",
+    ],
+)
+def test_a_subjects_word_in_an_idiom_is_not_the_subject(lexicon: Lexicon, text: str) -> None:
+    assert lexicon.uncovered_topic_in(text) is None
+    # the word alone still is
+    assert lexicon.uncovered_topic_in(text + ", and can I work remote or what does it cost")
+
+
 def test_one_meaning_of_fresher_everywhere(lexicon: Lexicon) -> None:
     from bot.core.profile import PROFILE_LEVEL_WORDS
     from bot.core.roadmap_view import ROADMAP_LEVEL_WORDS, STAGE_FOR_LEVEL
