@@ -272,6 +272,19 @@ def test_one_word_items_are_joined_under_their_heading(engine) -> None:
     assert all(len(point.text.split()) > 2 for point in joined)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm a senior ML engineer, is it worth moving to the US for the money?",
+        "as a senior engineer would a masters help my pay in the us",
+    ],
+)
+def test_a_senior_askers_reply_does_not_open_with_entry_level_pay(advisor, question) -> None:
+    # (the dialogue reads the level the asker names; the bot replies through it)
+    first = Dialogue(advisor).search_answer(question).reply.html.splitlines()[0]
+    assert "entry-level" not in first.lower() and "senior" in first.lower(), first
+
+
 def test_a_lone_short_item_titles_the_sentence_after_it(engine, advisor) -> None:
     education = next(
         p for p in engine.passages

@@ -28,6 +28,7 @@ from bot.core.coverage import (
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
+from knowledge.lexicon import load_lexicon
 from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
 from retrieval.scope import ACKNOWLEDGMENT, MessageKind
@@ -47,6 +48,11 @@ EXTRA_POINT_SHARE = 0.5  # a passage's second point must be this relevant, again
 SAME_POINT_OVERLAP = 0.6  # points sharing this share of their words say the same thing
 RANK_DECAY = 0.3  # a lower-ranked passage's sentence needs this much more to lead
 HEADING_ORDER_DECAY = 0.15  # of a heading's weight, per item before a list's fourth
+# The career ladder's steps: a question by or about one of them ("I'm a senior ML engineer")
+# opens with a sentence about another ("Entry-Level Salaries: ...") only if it is this much
+# better. (A beginner or an intern is not on it: the entry step is their next one.)
+LADDER_LEVELS = ("entry", "mid", "senior")
+OTHER_STEP_FACTOR = 0.5
 # A sentence that leans on the one before it ("This will provide ...") reads badly first.
 _LEANS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|here)\b", re.IGNORECASE)
 # ... and one that says "However, it is not always necessary" is about what came before it.
@@ -118,6 +124,7 @@ class AnswerContext:
     region_doc_ids: frozenset[str] = frozenset()  # articles written about that region
     gap: Gap | None = None
     suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
+    level: str | None = None  # the one career level the user named ("senior")
 
 
 def citation_of(hit: Hit, number: int) -> Citation:
@@ -231,6 +238,14 @@ def _opening_terms(
     }, places
 
 
+@lru_cache(maxsize=4096)  # the texts are the articles' points
+def _names_another_step(text: str, level: str) -> bool:
+    """Whether a point is about a step of the career ladder other than ``level``
+    ("Entry-Level Salaries: ..." for a senior engineer)."""
+    named = load_lexicon().levels_in(text)
+    return level not in named and any(step in LADDER_LEVELS for step in named)
+
+
 def _lead(
     candidates: list[_Candidate],
     question: str,
@@ -238,10 +253,12 @@ def _lead(
     terms: dict[str, float],
     region_name: str | None = None,
     place_terms: dict[str, float] | None = None,
+    level: str | None = None,
 ) -> tuple[_Candidate, str] | None:
     """The sentence that best answers the question, with its point: a yes/no question about
     needing something prefers a sentence that takes a stance ("not always necessary"); one
-    asked about a country, a sentence that names it."""
+    asked about a country, a sentence that names it; one by or about a senior engineer, not a
+    sentence about entry-level pay."""
     # (in a post, its asking sentences: "... dropped out of college. Can I get hired
     # without a degree?")
     asks_need = any(
@@ -297,6 +314,8 @@ def _lead(
                 score *= 2.0
             if region_name and region_name.lower() in candidate.point.plain.lower():
                 score *= 1.3
+            if level in LADDER_LEVELS and _names_another_step(candidate.point.plain, level):
+                score *= OTHER_STEP_FACTOR
             if (
                 _LEANS_BACK.match(sentence)
                 and not borrows
@@ -514,7 +533,8 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
                 _Candidate(point, number, relevance, standing, in_order, heading_words)
             )
     lead = _lead(
-        candidates, result.question, result.query, lead_terms, context.region_name, place_terms
+        candidates, result.question, result.query, lead_terms, context.region_name, place_terms,
+        context.level,
     )
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(
