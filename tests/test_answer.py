@@ -285,6 +285,14 @@ def test_a_senior_askers_reply_does_not_open_with_entry_level_pay(advisor, quest
     assert "entry-level" not in first.lower() and "senior" in first.lower(), first
 
 
+def test_a_label_that_is_all_the_question_asks_counts_in_full(advisor) -> None:
+    # "Data Structures and Algorithms: Proficiency in algorithms is key ..." says "data
+    # structures" only in its label; a degree's sentence listing "courses in algorithms, data
+    # structures, ..." opened the reply instead.
+    first = advisor.answer("are data structures and algorithms important for ml").html
+    assert first.splitlines()[0].startswith("<b>Data Structures and Algorithms</b>")
+
+
 def test_a_lone_short_item_titles_the_sentence_after_it(engine, advisor) -> None:
     education = next(
         p for p in engine.passages

@@ -196,6 +196,17 @@ def _relevance(text: str, terms: dict[str, float]) -> float:
     return sum((terms[token] for token in _distinct_tokens(text) if token in terms), 0.0)
 
 
+def _label_share(label: str, sentence: str, terms: dict[str, float]) -> float:
+    """How much a point's label counts for a sentence of it: half, or in full when the
+    question names all of the label and the sentence does not ("Data Structures and
+    Algorithms: Proficiency in algorithms is key ..." answers "are data structures and
+    algorithms important?" though its sentence says only "algorithms")."""
+    words = _content_tokens(label)
+    if len(words) >= 2 and words <= terms.keys() and not words <= _content_tokens(sentence):
+        return 1.0
+    return 0.5
+
+
 def _other_region_money(text: str, region: str | None) -> bool:
     if region is None or region not in CURRENCY_MARKERS:
         return False
@@ -286,9 +297,9 @@ def _lead(
                 and _through(candidate.point.text, sentence) <= MAX_LEAD_CHARS
             )
             said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
-            score = _relevance(said, own_terms) + 0.5 * _relevance(
-                candidate.point.label, own_terms
-            )
+            score = _relevance(said, own_terms) + _label_share(
+                candidate.point.label, said, own_terms
+            ) * _relevance(candidate.point.label, own_terms)
             if score > 0 and place_terms:  # where, only beside what
                 score += _relevance(said, place_terms)
                 score += 0.5 * _relevance(candidate.point.label, place_terms)
