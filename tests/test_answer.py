@@ -285,6 +285,22 @@ def test_a_senior_askers_reply_does_not_open_with_entry_level_pay(advisor, quest
     assert "entry-level" not in first.lower() and "senior" in first.lower(), first
 
 
+@pytest.mark.parametrize(
+    ("question", "opens_with"),
+    [
+        # "Mid-Level Positions: ... mentor junior team members" is about mid-level roles
+        ("what does a junior ml engineer do day to day", "Entry-Level Positions"),
+        # ... which is the answer when the next step is asked about
+        ("whats the career path after junior ml engineer", "Mid-Level Positions"),
+    ],
+)
+def test_a_step_of_the_ladder_opens_with_that_step_unless_the_next_is_asked(
+    advisor, question: str, opens_with: str
+) -> None:
+    first = Dialogue(advisor).search_answer(question).reply.html.splitlines()[0]
+    assert first.startswith(f"<b>{opens_with}</b>"), first
+
+
 def test_a_label_that_is_all_the_question_asks_counts_in_full(advisor) -> None:
     # "Data Structures and Algorithms: Proficiency in algorithms is key ..." says "data
     # structures" only in its label; a degree's sentence listing "courses in algorithms, data

@@ -53,6 +53,11 @@ HEADING_ORDER_DECAY = 0.15  # of a heading's weight, per item before a list's fo
 # better. (A beginner or an intern is not on it: the entry step is their next one.)
 LADDER_LEVELS = ("entry", "mid", "senior")
 OTHER_STEP_FACTOR = 0.5
+# ... unless it asks about the next step: "what comes after junior ML engineer?"
+_ASKS_NEXT_STEP = re.compile(
+    r"\b(?:after|next|grow\w*|progress\w*|path|promot\w*|move up|climb|become|reach)\b",
+    re.IGNORECASE,
+)
 # A sentence that leans on the one before it ("This will provide ...") reads badly first.
 _LEANS_BACK = re.compile(r"^(?:this|these|that|those|it|they|such|here)\b", re.IGNORECASE)
 # ... and one that says "However, it is not always necessary" is about what came before it.
@@ -250,10 +255,13 @@ def _opening_terms(
 
 
 @lru_cache(maxsize=4096)  # the texts are the articles' points
-def _names_another_step(text: str, level: str) -> bool:
+def _names_another_step(label: str, text: str, level: str) -> bool:
     """Whether a point is about a step of the career ladder other than ``level``
-    ("Entry-Level Salaries: ..." for a senior engineer)."""
-    named = load_lexicon().levels_in(text)
+    ("Entry-Level Salaries: ..." for a senior engineer). A label that names a step says
+    what the point is about: "Mid-Level Positions: ... mentor junior team members" is about
+    mid-level roles, not junior ones."""
+    lexicon = load_lexicon()
+    named = lexicon.levels_in(label) or lexicon.levels_in(text)
     return level not in named and any(step in LADDER_LEVELS for step in named)
 
 
@@ -280,6 +288,7 @@ def _lead(
     subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
+    on_a_step = level in LADDER_LEVELS and not _ASKS_NEXT_STEP.search(query.asking or question)
     best: tuple[float, int, _Candidate, str] | None = None
     for order, candidate in enumerate(candidates):
         sentences = split_sentences(candidate.point.text)
@@ -325,7 +334,9 @@ def _lead(
                 score *= 2.0
             if region_name and region_name.lower() in candidate.point.plain.lower():
                 score *= 1.3
-            if level in LADDER_LEVELS and _names_another_step(candidate.point.plain, level):
+            if on_a_step and _names_another_step(
+                candidate.point.label, candidate.point.text, level
+            ):
                 score *= OTHER_STEP_FACTOR
             if (
                 _LEANS_BACK.match(sentence)
