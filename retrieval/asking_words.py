@@ -82,9 +82,7 @@ ASKER_WORDS = frozenset(
 # about skills, yet "Major tech hubs like San Francisco ..." or "Key Responsibilities" would
 # answer it for a word rarer than "skills". (Not "essential", "important": the articles say
 # them of skills, "Python (essential)".)
-INTENSIFIERS = frozenset(
-    tokenize("major key main top biggest")
-)
+INTENSIFIERS = frozenset(tokenize("major key main top biggest"))
 
 _NOT_A_SUBJECT = GOAL_VERBS | GENERIC | NOT_SUBJECTS | PLACE_WORDS | STOP_WORDS | ASKER_WORDS
 
