@@ -309,6 +309,18 @@ def test_a_label_that_is_all_the_question_asks_counts_in_full(advisor) -> None:
     assert first.splitlines()[0].startswith("<b>Data Structures and Algorithms</b>")
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["should I get into machine learning?", "should i become an ml engineer"],
+)
+def test_should_i_asks_whether_the_career_is_worth_it_not_how(advisor, question) -> None:
+    # "should I get into ML?" opened with the roadmap's first item, "Linear Algebra: Study
+    # matrices, ...", and "should I become one?" with what it takes.
+    first = advisor.answer(question).html.splitlines()[0]
+    assert "Linear Algebra" not in first and "you typically need" not in first, first
+    assert any(word in first.lower() for word in ("prospects", "invest", "demand", "career"))
+
+
 def test_a_lone_short_item_titles_the_sentence_after_it(engine, advisor) -> None:
     education = next(
         p for p in engine.passages
