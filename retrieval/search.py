@@ -106,6 +106,7 @@ class Shortlist:
     best: float  # the best BM25 score: whether any passage matches the words well enough
     # Each passage's factor for the regions the query names; None when it names none.
     region_factor: np.ndarray | None
+    terms: dict[str, float]  # the query's weighted terms it was made for
 
 
 @dataclass(frozen=True)
@@ -307,10 +308,10 @@ class SearchEngine:
         if understood is None or understood.question != question:
             understood = self.understand(question)
         query, decision, topic = understood.query, understood.decision, understood.topic
-        terms = self._weighted_terms(query)
+        shortlist = understood.shortlist
+        terms = shortlist.terms if shortlist is not None else self._weighted_terms(query)
         hits: tuple[Hit, ...] = ()
         if decision.kind == MessageKind.QUESTION:
-            shortlist = understood.shortlist
             if self.semantic is not None and shortlist is None:
                 # (not encoded for the scope check: encoded now; a pay question that the
                 # dialogue answers with its table never gets here)
@@ -524,13 +525,13 @@ class SearchEngine:
             candidates = np.flatnonzero(chosen)
             candidates = candidates[total[candidates] != 0]
         if not len(candidates):
-            return Shortlist((), 0.0, region_factor)
+            return Shortlist((), 0.0, region_factor, terms)
         depth = min(RERANK_DEPTH, len(candidates))
         best_passages = candidates[np.argpartition(-total[candidates], depth - 1)[:depth]]
         scores = total[best_passages] * self._heading_bonuses(best_passages, query)
         ranked = sorted(zip(best_passages.tolist(), scores.tolist(), strict=True),
                         key=lambda item: (-item[1], item[0]))
-        return Shortlist(tuple(ranked), ranked[0][1], region_factor)
+        return Shortlist(tuple(ranked), ranked[0][1], region_factor, terms)
 
     @staticmethod
     def _best_of(scores: np.ndarray, count: int) -> np.ndarray:

@@ -28,7 +28,7 @@ from bot.core.coverage import (
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.points import Point, passage_points
-from knowledge.lexicon import load_lexicon
+from knowledge.lexicon import Lexicon
 from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
 from retrieval.scope import ACKNOWLEDGMENT, MessageKind
@@ -130,6 +130,8 @@ class AnswerContext:
     gap: Gap | None = None
     suggestions: tuple[str, ...] = field(default=())  # example questions for a decline
     level: str | None = None  # the one career level the user named ("senior")
+    # The dialogue's lexicon, which tells which step of the ladder a sentence is about.
+    lexicon: Lexicon | None = field(default=None, compare=False, repr=False)
 
 
 def citation_of(hit: Hit, number: int) -> Citation:
@@ -255,12 +257,11 @@ def _opening_terms(
 
 
 @lru_cache(maxsize=4096)  # the texts are the articles' points
-def _names_another_step(label: str, text: str, level: str) -> bool:
+def _names_another_step(lexicon: Lexicon, label: str, text: str, level: str) -> bool:
     """Whether a point is about a step of the career ladder other than ``level``
     ("Entry-Level Salaries: ..." for a senior engineer). A label that names a step says
     what the point is about: "Mid-Level Positions: ... mentor junior team members" is about
     mid-level roles, not junior ones."""
-    lexicon = load_lexicon()
     named = lexicon.levels_in(label) or lexicon.levels_in(text)
     return level not in named and any(step in LADDER_LEVELS for step in named)
 
@@ -273,6 +274,7 @@ def _lead(
     region_name: str | None = None,
     place_terms: dict[str, float] | None = None,
     level: str | None = None,
+    lexicon: Lexicon | None = None,
 ) -> tuple[_Candidate, str] | None:
     """The sentence that best answers the question, with its point: a yes/no question about
     needing something prefers a sentence that takes a stance ("not always necessary"); one
@@ -288,7 +290,11 @@ def _lead(
     subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
-    on_a_step = level in LADDER_LEVELS and not _ASKS_NEXT_STEP.search(query.asking or question)
+    on_a_step = (
+        lexicon is not None
+        and level in LADDER_LEVELS
+        and not _ASKS_NEXT_STEP.search(query.asking or question)
+    )
     best: tuple[float, int, _Candidate, str] | None = None
     for order, candidate in enumerate(candidates):
         sentences = split_sentences(candidate.point.text)
@@ -335,7 +341,7 @@ def _lead(
             if region_name and region_name.lower() in candidate.point.plain.lower():
                 score *= 1.3
             if on_a_step and _names_another_step(
-                candidate.point.label, candidate.point.text, level
+                lexicon, candidate.point.label, candidate.point.text, level
             ):
                 score *= OTHER_STEP_FACTOR
             if (
@@ -556,7 +562,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
             )
     lead = _lead(
         candidates, result.question, result.query, lead_terms, context.region_name, place_terms,
-        context.level,
+        context.level, context.lexicon,
     )
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(

@@ -436,14 +436,14 @@ class Dialogue:
         levels = reading.levels if reading is not None else lexicon.levels_in(result.question)
         level = levels[0] if len(levels) == 1 else None
         if not result.in_scope:
-            return AnswerContext(named, name, region_docs, None, suggestions, level)
+            return AnswerContext(named, name, region_docs, None, suggestions, level, lexicon)
         cited = [hit.passage.text for hit in cited_hits(result)]
         gap = find_gap(
             result.question, result.query, lexicon, self._article_vocabulary(), cited,
             self._english_words(),
             background=self.advisor.engine.scope.other_field_tokens(result.query.tokens),
         )
-        return AnswerContext(named, name, region_docs, gap, suggestions, level)
+        return AnswerContext(named, name, region_docs, gap, suggestions, level, lexicon)
 
     def _english_words(self) -> EnglishWords:
         return self.advisor.engine.english_words
