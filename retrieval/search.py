@@ -64,6 +64,11 @@ SHORT_OUTSIDER_MARGIN = 0.25
 # off-topic example: its career-sounding background pulls it towards the passages, and the
 # word rules for tasks and hands-on work are left to this check there.
 LONG_OUTSIDER_MARGIN = -0.1
+# A short message that names the role is about the career and is not compared; a long one
+# may name it in passing ("I'm not an ML engineer, but how do I fill an Excel sheet from
+# websites?") and is compared, but must be clearly nearer an off-topic example: the career
+# posts of the development sets stay 0.03 or more short of one, that post is 0.25 past.
+NAMED_ROLE_LONG_MARGIN = 0.1
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
@@ -348,12 +353,12 @@ class SearchEngine:
 
     def _checks_meaning(self, question: str, decision: ScopeDecision) -> bool:
         """Whether the scope check compares the question's meaning with the off-topic
-        examples: a question that names the role itself is about the career, whatever it
-        asks, and is not compared."""
+        examples: a short question that names the role itself is about the career, whatever
+        it asks, and is not compared (a long one is: NAMED_ROLE_LONG_MARGIN)."""
         return (
             self.semantic is not None
             and decision.kind == MessageKind.QUESTION
-            and not self.scope.names_role(question)
+            and (is_long_message(question) or not self.scope.names_role(question))
         )
 
     def _closer_to_outsiders(self, question: str, decision: ScopeDecision, query: Query) -> bool:
@@ -366,7 +371,8 @@ class SearchEngine:
         if len(query.tokens) < OUTSIDER_MIN_TOKENS and not decision.names_domain:
             margin = SHORT_OUTSIDER_MARGIN
         elif is_long_message(question):
-            margin = LONG_OUTSIDER_MARGIN
+            margin = (NAMED_ROLE_LONG_MARGIN if self.scope.names_role(question)
+                      else LONG_OUTSIDER_MARGIN)
         else:
             margin = OUTSIDER_MARGIN
         return self.semantic.outsider_lead(query.encoded_text) > margin

@@ -391,6 +391,37 @@ def test_a_short_message_is_declined_only_when_far_nearer_an_off_topic_example(
         assert not engine.understand(follow_up).decision.reason.startswith("closer in meaning")
 
 
+def test_a_long_message_naming_the_role_in_passing_is_still_compared(
+    engine: SearchEngine,
+) -> None:
+    """A short message naming the role is about the career; a long one may only mention it
+    ("I'm not an ML engineer, ...") and ask for something else, which its meaning shows.
+    Career stories that name the role, even near an example (moving abroad), stay answered."""
+    from retrieval.scope import is_long_message
+
+    chore = (
+        "I'm not an ML engineer, just a shop owner. Every morning I copy prices from three "
+        "supplier websites into a Google Sheet by hand and it takes an hour. How can I make "
+        "this automatic? I don't know any code, is there a simple tool for it?"
+    )
+    assert chore not in engine.knowledge.scope.off_topic_examples
+    assert is_long_message(chore) and engine.scope.names_role(chore)
+    result = engine.search(chore)
+    assert not result.in_scope
+    assert result.decision.reason.startswith("closer in meaning") and result.decision.firm
+    for story in (
+        "I'm a senior ML engineer at a startup in Dubai with 6 years of experience. I got an "
+        "offer from a company in the US with a much higher salary but I would have to move my "
+        "family. Is moving to the US worth it for an ML engineer, or should I stay?",
+        "I'm a data analyst in Karachi and I want to become an ML engineer within two years. "
+        "I know SQL and Excel well and some Python from YouTube. My office timings are long so "
+        "I can only study at night. Which skills should I learn first, and do I need a "
+        "master's degree?",
+    ):
+        assert is_long_message(story) and engine.scope.names_role(story)
+        assert engine.search(story).in_scope, story
+
+
 def test_a_short_message_naming_the_domain_needs_no_wider_margin(engine: SearchEngine) -> None:
     """Coding help in a few words names the domain ("python", "pandas"), which gives its
     meaning something to be compared with: nearer an example at all, it is declined. Short
