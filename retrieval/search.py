@@ -69,6 +69,10 @@ LONG_OUTSIDER_MARGIN = -0.1
 # websites?") and is compared, but must be clearly nearer an off-topic example: the career
 # posts of the development sets stay 0.03 or more short of one, that post is 0.25 past.
 NAMED_ROLE_LONG_MARGIN = 0.1
+# The least cosine a long message must reach with some passage or ask: the development sets'
+# long career posts all reach 0.44 or more; posts about baking or a loud laptop fan that
+# mention an ML engineer reach 0.23-0.32.
+LONG_MIN_SIMILARITY = 0.35
 COMMON_SHARE = 0.3  # a term in more than this share of passages is a common term
 COMMON_WEIGHT = 0.3  # and counts this much
 # Names of the bot's own domain say what every question is about, not which passage
@@ -303,6 +307,11 @@ class SearchEngine:
                     "closer in meaning to what the articles do not answer", firm=True,
                 )
                 shortlist = None
+            elif self._far_from_every_passage(question, query):
+                decision = ScopeDecision(
+                    MessageKind.OFF_TOPIC, "far in meaning from every passage", firm=True
+                )
+                shortlist = None
         topic = self.scope.topic(query) if decision.kind == MessageKind.QUESTION else decision.kind
         return Understanding(question, query, decision, str(topic), shortlist)
 
@@ -376,6 +385,16 @@ class SearchEngine:
         else:
             margin = OUTSIDER_MARGIN
         return self.semantic.outsider_lead(query.encoded_text) > margin
+
+    def _far_from_every_passage(self, question: str, query: Query) -> bool:
+        """A long message's meaning is its whole story: one that no passage or ask comes near
+        (LONG_MIN_SIMILARITY) is about something else, whatever career words it borrows ("my
+        brother is an ML engineer and told me to ask here: why won't my sourdough rise?")."""
+        assert self.semantic is not None
+        return (
+            is_long_message(question)
+            and float(self.semantic.similarities(query.encoded_text).max()) < LONG_MIN_SIMILARITY
+        )
 
     @staticmethod
     def _min_score(decision: ScopeDecision, query: Query) -> float:

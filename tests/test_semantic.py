@@ -422,6 +422,32 @@ def test_a_long_message_naming_the_role_in_passing_is_still_compared(
         assert engine.search(story).in_scope, story
 
 
+@pytest.mark.parametrize(
+    "post",
+    [
+        "My brother is an ML engineer and he told me to ask here. I want to bake sourdough bread "
+        "at home but my starter never rises, it just smells sour and stays flat after five "
+        "days. I feed it flour and water every day. What am I doing wrong?",
+        "I work as a machine learning engineer but this is a home question: my laptop fan is "
+        "loud all the time even when nothing is running, and the battery drains in two hours. "
+        "I already reinstalled Windows. Should I replace the fan or the battery first?",
+    ],
+)
+def test_a_long_post_far_in_meaning_from_every_passage_is_declined(
+    engine: SearchEngine, post: str
+) -> None:
+    """It borrows the career's words (so the word rules answer it), but no passage or ask
+    comes near its meaning, and no off-topic example is about it either."""
+    from retrieval.scope import is_long_message
+
+    assert is_long_message(post)
+    assert SearchEngine(engine.knowledge, semantic=False).search(post).in_scope
+    result = engine.search(post)
+    assert not result.in_scope
+    assert result.decision.reason == "far in meaning from every passage"
+    assert result.decision.firm
+
+
 def test_a_short_message_naming_the_domain_needs_no_wider_margin(engine: SearchEngine) -> None:
     """Coding help in a few words names the domain ("python", "pandas"), which gives its
     meaning something to be compared with: nearer an example at all, it is declined. Short
