@@ -297,17 +297,18 @@ class SearchEngine:
         query = self.analyzer.analyze(question)
         decision = self.scope.classify(question, query)
         shortlist = None
+        long_message = is_long_message(question)
         if self._asks_undefined_outsider(decision, query):
             decision = ScopeDecision(MessageKind.OFF_TOPIC, "asks what an outside thing is")
-        elif self._checks_meaning(question, decision):
+        elif self._checks_meaning(question, decision, long_message):
             shortlist = self._shortlist_while_encoding(query, self._weighted_terms(query))
-            if self._closer_to_outsiders(question, decision, query):
+            if self._closer_to_outsiders(question, decision, query, long_message):
                 decision = ScopeDecision(
                     MessageKind.OFF_TOPIC,
                     "closer in meaning to what the articles do not answer", firm=True,
                 )
                 shortlist = None
-            elif self._far_from_every_passage(question, query):
+            elif long_message and self._far_from_every_passage(query):
                 decision = ScopeDecision(
                     MessageKind.OFF_TOPIC, "far in meaning from every passage", firm=True
                 )
@@ -360,17 +361,21 @@ class SearchEngine:
             return False
         return self._definition_match(frozenset(query.subject)).max() < MIN_DEFINITION_MATCH
 
-    def _checks_meaning(self, question: str, decision: ScopeDecision) -> bool:
+    def _checks_meaning(
+        self, question: str, decision: ScopeDecision, long_message: bool
+    ) -> bool:
         """Whether the scope check compares the question's meaning with the off-topic
         examples: a short question that names the role itself is about the career, whatever
         it asks, and is not compared (a long one is: NAMED_ROLE_LONG_MARGIN)."""
         return (
             self.semantic is not None
             and decision.kind == MessageKind.QUESTION
-            and (is_long_message(question) or not self.scope.names_role(question))
+            and (long_message or not self.scope.names_role(question))
         )
 
-    def _closer_to_outsiders(self, question: str, decision: ScopeDecision, query: Query) -> bool:
+    def _closer_to_outsiders(
+        self, question: str, decision: ScopeDecision, query: Query, long_message: bool
+    ) -> bool:
         """ "What's the difference between gradient descent and SGD?", "CUDA out of memory",
         "should a JavaScript developer learn data structures?": a question that uses the
         field's words but is nearer in meaning to an off-topic example than to any passage
@@ -379,22 +384,20 @@ class SearchEngine:
         assert self.semantic is not None
         if len(query.tokens) < OUTSIDER_MIN_TOKENS and not decision.names_domain:
             margin = SHORT_OUTSIDER_MARGIN
-        elif is_long_message(question):
+        elif long_message:
             margin = (NAMED_ROLE_LONG_MARGIN if self.scope.names_role(question)
                       else LONG_OUTSIDER_MARGIN)
         else:
             margin = OUTSIDER_MARGIN
         return self.semantic.outsider_lead(query.encoded_text) > margin
 
-    def _far_from_every_passage(self, question: str, query: Query) -> bool:
-        """A long message's meaning is its whole story: one that no passage or ask comes near
-        (LONG_MIN_SIMILARITY) is about something else, whatever career words it borrows ("my
-        brother is an ML engineer and told me to ask here: why won't my sourdough rise?")."""
+    def _far_from_every_passage(self, query: Query) -> bool:
+        """Whether no passage or ask comes near a long message in meaning
+        (LONG_MIN_SIMILARITY): its whole story is about something else, whatever career words
+        it borrows ("my brother is an ML engineer and told me to ask here: why won't my
+        sourdough rise?")."""
         assert self.semantic is not None
-        return (
-            is_long_message(question)
-            and float(self.semantic.similarities(query.encoded_text).max()) < LONG_MIN_SIMILARITY
-        )
+        return float(self.semantic.similarities(query.encoded_text).max()) < LONG_MIN_SIMILARITY
 
     @staticmethod
     def _min_score(decision: ScopeDecision, query: Query) -> float:
