@@ -334,6 +334,28 @@ def test_a_lone_short_item_titles_the_sentence_after_it(engine, advisor) -> None
     assert "Focus on subjects like Mathematics" in opening.html.splitlines()[0]
 
 
+def test_a_lone_short_item_heads_the_labelled_sentences_after_it(engine, advisor) -> None:
+    """ "- Bachelor’s Degree (4 years)", "- Field of Study: ...", "- Institutions: ...": the
+    scrape flattened a nested list, and the two labelled items are about that degree. They
+    say so in their labels, up to the next short item; the degree stays a point of its own
+    (it answers "how long")."""
+    education = next(
+        p for p in engine.passages
+        if p.doc_id == "pakistan-roadmap" and "High School (Secondary Education)" in p.text
+    )
+    labels = [(point.label, point.text[:30]) for point in passage_points(education)]
+    assert labels[1:] == [
+        ("Education", "Bachelor’s Degree (4 years)"),
+        ("Bachelor’s Degree (4 years) › Field of Study", "Bachelor of Science in Compute"),
+        ("Bachelor’s Degree (4 years) › Institutions", "Top universities in Pakistan l"),
+        ("Optional", "Master’s Degree (2 years)"),
+        ("Field of Study", "Master of Science (MS) in Mach"),
+        ("Institutions", "Similar to bachelor’s institut"),
+    ]
+    opening = advisor.answer("how long is a bachelor's degree in pakistan?")
+    assert "Bachelor’s Degree (4 years)" in opening.html.splitlines()[0]
+
+
 def test_replies_do_not_depend_on_string_hashing() -> None:
     """The bot and a test (or two bot processes) hash strings differently; a reply must not
     change with that: near ties in scores and equally near typo fixes once went either way."""

@@ -148,6 +148,10 @@ def passage_points(passage: Passage) -> tuple[Point, ...]:
     points: list[Point] = []
     group, labels_all = "", False  # the label heading the current items
     run: list[str] = []  # short items waiting to be joined
+    # A lone short item heading the labelled sentences after it, up to the next item of
+    # another kind: "Bachelor’s Degree (4 years)", then "Field of Study: ..." and
+    # "Institutions: ..." about that degree.
+    subheading = ""
 
     def flush() -> None:
         if run:
@@ -160,6 +164,7 @@ def passage_points(passage: Passage) -> tuple[Point, ...]:
         if found is not None:
             flush()
             group, labels_all = found
+            subheading = ""
             continue
         cleaned = clean_unit(unit)
         if cleaned is None:
@@ -167,14 +172,22 @@ def passage_points(passage: Passage) -> tuple[Point, ...]:
         own_label, text = cleaned
         if _is_fragment(own_label, text):
             run.append(text)
+            subheading = ""
             continue
-        if len(run) == 1 and not own_label and not labels_all:
+        if len(run) == 1 and not labels_all:
             # A lone short item right before a sentence is the title the scrape flattened
             # into the list: "High School (Secondary Education)", "- Focus on subjects like
-            # Mathematics, ..." reads as one point, the title as its label.
-            points.append(Point(run.pop(), text, len(points)))
-            continue
+            # Mathematics, ..." reads as one point, the title as its label; before labelled
+            # sentences, it heads each of them.
+            if not own_label:
+                points.append(Point(run.pop(), text, len(points)))
+                continue
+            subheading = run[0]  # and still a point of its own: "(4 years)" answers "how long"
         flush()
+        if not own_label or _is_fragment("", text):
+            subheading = ""  # so does a short labelled item ("Optional: Master’s Degree")
+        if subheading:
+            own_label = f"{subheading} › {own_label}"
         points.append(Point(own_label or (group if labels_all else ""), text, len(points)))
     flush()
     return tuple(points)
