@@ -271,6 +271,12 @@ def test_a_question_has_the_first_topic_it_names(engine, question: str, topic: s
 # Stories: a long message tells what happened around what it asks. A task's word in it ("a
 # joke", "code dumps") is not what is asked; the meaning of the whole message decides.
 CAREER_STORIES = (
+    # names no job, skill or course: its study words ("undergrad", "grad school", "MSc") say
+    # it is about the career
+    "I'm finishing my undergrad in physics and I loved the numerical methods and optimization "
+    "classes. I want to work on ML models and AI systems afterwards. My grad school options "
+    "are an MSc in statistics or an MSc in computer science with a focus on ML. The statistics "
+    "one is cheaper but has less programming and fewer GPUs. Which one would you pick?",
     "final year CS student in Multan. campus placements here are a joke, nobody from my batch "
     "got an ML offer last year, so I'm trying to build my profile on my own. I have about four "
     "months and some savings from freelancing. should I spend it on ML certifications, and "
