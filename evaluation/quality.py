@@ -93,12 +93,13 @@ SETS = {
     "real7": SETS_DIR / "real7_set.yaml",
     "real7_holdout": SETS_DIR / "real7_holdout_set.yaml",
 }
-# Sets the semantic stage's weight and depth (or, for other_script, the translations) were
-# tuned on; the others are only scored.
+# Sets tuned on: the semantic stage's weight and depth, or (for other_script, real6 and real7,
+# among others) translations, rules and off-topic examples drawn from their misses. The
+# others are only scored.
 TUNED_ON = (
     "eval", "paraphrase", "fresh", "real", "other_script", "real_off_topic", "realstyle",
     "real_off_topic_dev2", "career_lookalike", "real4", "real_off_topic_blind", "roman_urdu",
-    "real_off_topic_blind3", "real5",
+    "real_off_topic_blind3", "real5", "real6", "real7",
 )
 
 
