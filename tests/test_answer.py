@@ -310,6 +310,25 @@ def test_a_label_that_is_all_the_question_asks_counts_in_full(advisor) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "opens_with"),
+    [
+        # "Entry-Level Machine Learning Engineer (0-2 years): PKR ...": the bracket is an
+        # aside; the US article's "entry-level ... $70,000" opened instead
+        ("salary for a junior ML engineer in Karachi",
+         "<b>Entry-Level Machine Learning Engineer (0-2 years)</b>: PKR"),
+        # "Bachelor’s Degree (4 years) › Field of Study": each part of the label counts
+        ("I have a bachelor's in electrical engineering, can I switch to ML without doing a "
+         "masters?", "<b>Bachelor’s Degree (4 years) › Field of Study</b>"),
+    ],
+)
+def test_a_label_counts_in_full_without_its_bracketed_aside(
+    advisor, question: str, opens_with: str
+) -> None:
+    first = advisor.answer(question).html.splitlines()[0]
+    assert first.startswith(opens_with), first
+
+
+@pytest.mark.parametrize(
     "question",
     ["should I get into machine learning?", "should i become an ml engineer"],
 )

@@ -27,7 +27,7 @@ from bot.core.coverage import (
 )
 from bot.core.limits import fits
 from bot.core.markup import escape
-from bot.core.points import Point, passage_points
+from bot.core.points import LABEL_PARTS, Point, passage_points
 from knowledge.lexicon import Lexicon
 from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
@@ -188,6 +188,9 @@ class _Candidate:
     heading_words: frozenset[str] = frozenset()
 
 
+_ASIDE = re.compile(r"\s*\([^)]*\)")  # "(0-2 years)" in a label
+
+
 @lru_cache(maxsize=8192)  # the texts are the articles' sentences: tokenized once each
 def _distinct_tokens(text: str) -> tuple[str, ...]:
     """A text's tokens, each once, in a fixed order: scores summed over them must not
@@ -212,6 +215,17 @@ def _label_share(label: str, sentence: str, terms: dict[str, float]) -> float:
     if len(words) >= 2 and words <= terms.keys() and not words <= _content_tokens(sentence):
         return 1.0
     return 0.5
+
+
+def _label_score(label: str, sentence: str, terms: dict[str, float]) -> float:
+    """What a point's label adds to a sentence of it: each part of a label that a short item
+    heads ("Bachelor’s Degree (4 years) › Field of Study") counts on its own, and a part's
+    aside in brackets ("(4 years)") is not needed for the question to name all of it."""
+    total = 0.0
+    for part in label.split(LABEL_PARTS):
+        share = _label_share(_ASIDE.sub("", part), sentence, terms)
+        total += share * _relevance(part, terms)
+    return total
 
 
 def _other_region_money(text: str, region: str | None) -> bool:
@@ -312,9 +326,9 @@ def _lead(
                 and _through(candidate.point.text, sentence) <= MAX_LEAD_CHARS
             )
             said = f"{sentences[position - 1]} {sentence}" if borrows else sentence
-            score = _relevance(said, own_terms) + _label_share(
+            score = _relevance(said, own_terms) + _label_score(
                 candidate.point.label, said, own_terms
-            ) * _relevance(candidate.point.label, own_terms)
+            )
             if score > 0 and place_terms:  # where, only beside what
                 score += _relevance(said, place_terms)
                 score += 0.5 * _relevance(candidate.point.label, place_terms)

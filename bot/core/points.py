@@ -50,6 +50,7 @@ _FILLER_ANYWHERE = re.compile(
 )
 _LETTERS = re.compile(r"[A-Za-z]")
 MIN_POINT_LETTERS = 3  # "b." and "2)" are list debris
+LABEL_PARTS = " › "  # between a short item heading labelled sentences and their own labels
 FRAGMENT_WORDS = 12  # list items that are not sentences ("R (optional, but useful ...)")
 MAX_GROUP_LABEL_WORDS = 8
 
@@ -187,7 +188,7 @@ def passage_points(passage: Passage) -> tuple[Point, ...]:
         if not own_label or _is_fragment("", text):
             subheading = ""  # so does a short labelled item ("Optional: Master’s Degree")
         if subheading:
-            own_label = f"{subheading} › {own_label}"
+            own_label = f"{subheading}{LABEL_PARTS}{own_label}"
         points.append(Point(own_label or (group if labels_all else ""), text, len(points)))
     flush()
     return tuple(points)
