@@ -206,25 +206,27 @@ def _relevance(text: str, terms: dict[str, float]) -> float:
     return sum((terms[token] for token in _distinct_tokens(text) if token in terms), 0.0)
 
 
-def _label_share(label: str, sentence: str, terms: dict[str, float]) -> float:
-    """How much a point's label counts for a sentence of it: half, or in full when the
-    question names all of the label and the sentence does not ("Data Structures and
-    Algorithms: Proficiency in algorithms is key ..." answers "are data structures and
-    algorithms important?" though its sentence says only "algorithms")."""
-    words = _content_tokens(label)
-    if len(words) >= 2 and words <= terms.keys() and not words <= _content_tokens(sentence):
-        return 1.0
-    return 0.5
+@lru_cache(maxsize=4096)  # the labels are the articles' points
+def _label_parts(label: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each part of a label that a short item heads ("Bachelor’s Degree (4 years) › Field of
+    Study"), with its content words less any aside in brackets ("(4 years)")."""
+    return tuple(
+        (part, _content_tokens(_ASIDE.sub("", part))) for part in label.split(LABEL_PARTS)
+    )
 
 
 def _label_score(label: str, sentence: str, terms: dict[str, float]) -> float:
-    """What a point's label adds to a sentence of it: each part of a label that a short item
-    heads ("Bachelor’s Degree (4 years) › Field of Study") counts on its own, and a part's
-    aside in brackets ("(4 years)") is not needed for the question to name all of it."""
+    """What a point's label adds to a sentence of it, part by part: half of what the part
+    names, or all of it when the question names the whole part (its aside apart) and the
+    sentence does not ("Data Structures and Algorithms: Proficiency in algorithms is key ..."
+    answers "are data structures and algorithms important?" though its sentence says only
+    "algorithms")."""
     total = 0.0
-    for part in label.split(LABEL_PARTS):
-        share = _label_share(_ASIDE.sub("", part), sentence, terms)
-        total += share * _relevance(part, terms)
+    for part, words in _label_parts(label):
+        named_in_full = (
+            len(words) >= 2 and words <= terms.keys() and not words <= _content_tokens(sentence)
+        )
+        total += (1.0 if named_in_full else 0.5) * _relevance(part, terms)
     return total
 
 
