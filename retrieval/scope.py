@@ -10,6 +10,7 @@ from enum import StrEnum
 from knowledge.models import Scope
 from retrieval.asking_words import NOT_SUBJECTS
 from retrieval.query import Query
+from retrieval.speakers import speaker_words
 from retrieval.tokenize import normalize, tokenize
 
 # Words that may surround a greeting without making it a question.
@@ -317,12 +318,16 @@ class ScopeClassifier:
             return ScopeDecision(social, "small talk around a greeting or thanks")
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot", firm=True)
-        words_and_numbers = _words_and_numbers(raw)
+        # Someone who thinks or wants something ("my girlfriend wants me to do a master's")
+        # is a person in the story, not what the message is about.
+        speakers = speaker_words(raw)
+        words_and_numbers = [word for word in _words_and_numbers(raw) if word not in speakers]
         if self._asks_for_a_task(words_and_numbers, raw):
             return ScopeDecision(
                 MessageKind.OFF_TOPIC, "asks for a task, not career advice", firm=True
             )
-        tokens = query.tokens
+        speaker_tokens = {token for word in speakers for token in tokenize(word)}
+        tokens = tuple(t for t in query.tokens if t not in speaker_tokens)
         off_spans = _find(self._off_domain, tokens)
         outside = tuple(
             token if not any(a <= i < b for a, b in off_spans) else "\0"
@@ -359,7 +364,10 @@ class ScopeClassifier:
         career_hits = own_hits + len(_find(self._career, added))
         # Words that only say how it is asked ("not sure", "my chances", "why does there
         # seem to be") are no subject the articles lack.
-        unknown = sum(1 for token in query.unknown if token not in NOT_SUBJECTS)
+        unknown = sum(
+            1 for token in query.unknown
+            if token not in NOT_SUBJECTS and token not in speaker_tokens
+        )
         content = [t for t in tokens if not t.isdigit()]
         if career_hits:
             if unknown > own_hits or (unknown and unknown == own_hits and len(content) <= 4):

@@ -152,6 +152,31 @@ def test_what_the_articles_dont_cover_is_said_first(dialogue, question, missing)
     assert missing in line.lower() or missing in visible_text(turn.reply.html).lower()
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "explain ML engineer job to me like im 15, my father thinks its just IT support",
+        "explain ML engineer job to me like im 15, my mother thinks its just IT support",
+        "my girlfriend wants me to do a masters in ML, is it worth it?",
+    ],
+)
+def test_a_person_who_thinks_or_wants_something_is_no_subject_to_decline(
+    dialogue, question: str
+) -> None:
+    turn = dialogue.search_answer(question)
+    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
+        turn
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how do I get a girlfriend as an ML engineer?", "my dad wants me to fix his laptop"],
+)
+def test_what_a_message_asks_for_still_declines_it_beside_a_person(dialogue, question) -> None:
+    assert not dialogue.search_answer(question).answered
+
+
 _STORY = (
     "I'm a 31 year old mechanical engineer in Ohio and I've been teaching myself Python on "
     "weekends for about 8 months. I have a mortgage and a toddler, so quitting to go back to "

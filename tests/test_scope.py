@@ -384,3 +384,21 @@ def test_another_field_named_with_the_fields_own_words_is_answered(
     engine, question: str
 ) -> None:
     assert engine.search(question).in_scope
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        ("my dad thinks ML is just IT support", {"dad"}),
+        ("My manager says I should do a master's, my cousin keeps saying no",
+         {"manager", "cousin"}),
+        ("their professor told them to learn maths first", {"professor"}),
+        # Owned, not speaking: the thing itself may be what is asked about.
+        ("will my visa stop me getting an ML job?", set()),
+        ("my laptop is slow, can I still learn ML?", set()),
+    ],
+)
+def test_speakers_are_the_people_who_think_or_say_something(text, speakers) -> None:
+    from retrieval.speakers import speaker_words
+
+    assert speaker_words(text) == speakers

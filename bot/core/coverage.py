@@ -21,6 +21,7 @@ from retrieval.names import capitalized_words, dotted_names
 from retrieval.query import Query
 from retrieval.scope import is_long_message
 from retrieval.sentences import split_sentences, worded_sentences
+from retrieval.speakers import speaker_words
 from retrieval.tokenize import STOP_WORDS, tokenize, with_bigrams
 
 ABSENT_SHARE = 1 / 3
@@ -226,7 +227,9 @@ def _absent_words(
     no question people ask of a passage (knowledge/asked), in no vocabulary entry. Such a
     word ("visa", "layoffs", "GRE") names a subject the articles lack; a word merely absent
     from the articles ("matter", "ready") is usually a way of asking about what they have."""
-    unknown = set(query.unknown) - query.story  # words of the story around the question
+    # Words of the story around the question, and the people in it, are not what it asks.
+    speakers = {token for word in speaker_words(question) for token in tokenize(word)}
+    unknown = set(query.unknown) - query.story - speakers
     absent: set[str] = set()
     for word in _WORD.findall(question):
         for token in tokenize(word.lower()):
