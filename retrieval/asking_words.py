@@ -47,7 +47,7 @@ NOT_SUBJECTS = frozenset(
         "real exact exactly specific specifically particular particularly sure certain "
         "currently nowadays today now days year years month months week weeks time times "
         "semester semesters sem "
-        "fancy glorified overrated underrated overhyped legit till basis doubt grateful "
+        "fancy glorified overrated underrated overhyped hot legit till basis doubt grateful "
         "thankful seem seems seemed appear appears curious chance chances odds attain "
         "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "
         "directly skip skipping"

@@ -153,6 +153,30 @@ def test_what_the_articles_dont_cover_is_said_first(dialogue, question, missing)
 
 
 @pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("do ML engineers pay a lot of tax?", "tax"),
+        ("how much tax on an ML salary in Pakistan?", "tax"),
+        # Roman Urdu for "how many days does learning ML take?": a duration, not "din"
+        ("ML seekhne mein kitne din lagte hain?", "how long"),
+    ],
+)
+def test_a_three_letter_subject_the_articles_lack_is_said_first(
+    dialogue, question: str, missing: str
+) -> None:
+    line = first_line(dialogue.search_answer(question))
+    assert line.startswith("The articles don't") and missing in line, line
+
+
+def test_a_short_roman_urdu_word_is_not_taken_for_a_missing_english_subject(dialogue) -> None:
+    # "kin companies": which companies; "kin" is an English word too, but not here.
+    turn = dialogue.search_answer("ML engineer kin companies mein job milti hai?")
+    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
+        turn
+    )
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "explain ML engineer job to me like im 15, my father thinks its just IT support",

@@ -22,7 +22,7 @@ from retrieval.query import Query
 from retrieval.scope import is_long_message
 from retrieval.sentences import split_sentences, worded_sentences
 from retrieval.speakers import speaker_words
-from retrieval.tokenize import STOP_WORDS, tokenize, with_bigrams
+from retrieval.tokenize import ROMAN_URDU_STOP_WORDS, STOP_WORDS, tokenize, with_bigrams
 
 ABSENT_SHARE = 1 / 3
 _PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
@@ -32,7 +32,7 @@ ASKS_DURATION = re.compile(
     r"\bhow (?:long|many (?:months|years|weeks|days))\b|\bhow much time\b|\btime (?:does it|it) "
     r"takes?\b|\btimeline\b|\btime frame\b|\btimeframe\b|\bin (?:\d+|a few|six|three) months\b"
     # Roman Urdu and Hindi: "kitna time lagta hai", "kitne saal lagenge", "kab tak"
-    r"|\bkitn[ae] (?:time|waqt|saal|mahine|months?|years?)\b|\bkab tak\b",
+    r"|\bkitn[ae] (?:time|waqt|saal|mahine|hafte|din|months?|years?|weeks?|days?)\b|\bkab tak\b",
     re.IGNORECASE,
 )
 DURATION = re.compile(
@@ -41,6 +41,21 @@ DURATION = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _SITE_ENDING = re.compile(r"\.(?:com|org|io|net|dev)$")
+
+
+# Three-letter English words ("tax", "fee", "gap") are as often Roman Urdu words of their own
+# ("kitne din", "kin companies"): in a message with Roman Urdu in it they are not read as English.
+SHORT_WORD_LETTERS = 3
+
+
+@dataclass(frozen=True)
+class _WithoutShortWords:
+    """The English words longer than SHORT_WORD_LETTERS."""
+
+    words: Container[str]
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and len(word) > SHORT_WORD_LETTERS and word in self.words
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,8 @@ def absent_gap(
         missing = {token for name in unknown_names for token in tokenize(name.lower())}
         return Gap(" or ".join(unknown_names), _level(query, missing, cited_texts), "mention")
     names = query.names if about_pay else query.names | capitalized_words(question)
+    if not ROMAN_URDU_STOP_WORDS.isdisjoint(word.lower() for word in _WORD.findall(question)):
+        english_words = _WithoutShortWords(english_words)
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     absent -= background
     # Words of another language or slang ("kya", "sakti", "kinda") are never a missing
