@@ -50,7 +50,7 @@ NOT_SUBJECTS = frozenset(
         "fancy glorified overrated underrated overhyped hot legit till basis doubt grateful "
         "thankful seem seems seemed appear appears curious chance chances odds attain "
         "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "
-        "directly skip skipping"
+        "directly skip skipping bunch couple handful plenty"
     )
 )
 

@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from knowledge.models import Scope
 from retrieval.asking_words import NOT_SUBJECTS
+from retrieval.people import speaker_words
 from retrieval.query import Query
-from retrieval.speakers import speaker_words
 from retrieval.tokenize import normalize, tokenize
 
 # Words that may surround a greeting without making it a question.

@@ -195,6 +195,23 @@ def test_a_person_who_thinks_or_wants_something_is_no_subject_to_decline(
 
 @pytest.mark.parametrize(
     "question",
+    [
+        "as a 35 year old mom with a BCom degree, can I still become an ML engineer?",
+        "i've worked as a QA tester for 3 years, can I move into ML engineering?",
+        "MS in AI vs a bunch of certifications, which helps more for getting hired?",
+    ],
+)
+def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
+    dialogue, question: str
+) -> None:
+    turn = dialogue.search_answer(question)
+    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
+        turn
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
     ["how do I get a girlfriend as an ML engineer?", "my dad wants me to fix his laptop"],
 )
 def test_what_a_message_asks_for_still_declines_it_beside_a_person(dialogue, question) -> None:

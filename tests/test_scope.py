@@ -399,6 +399,23 @@ def test_another_field_named_with_the_fields_own_words_is_answered(
     ],
 )
 def test_speakers_are_the_people_who_think_or_say_something(text, speakers) -> None:
-    from retrieval.speakers import speaker_words
+    from retrieval.people import speaker_words
 
     assert speaker_words(text) == speakers
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("as a 35 year old mom with a BCom degree, can I still do ML?", {"mom"}),
+        ("i've worked as a QA tester for 3 years", {"qa", "tester"}),
+        ("im a 22yo barista from lahore", {"barista"}),
+        ("as a beginner what should i learn first", {"beginner"}),
+        ("I am a single dad, can I learn ML?", {"single", "dad"}),
+        ("I am a bit confused about maths", set()),
+    ],
+)
+def test_the_asker_s_own_description_is_found(text, words) -> None:
+    from retrieval.people import asker_words
+
+    assert asker_words(text) == words

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from knowledge.lexicon import Lexicon
 from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
 from retrieval.names import capitalized_words, dotted_names
+from retrieval.people import asker_words, speaker_words
 from retrieval.query import Query
 from retrieval.scope import is_long_message
 from retrieval.sentences import split_sentences, worded_sentences
-from retrieval.speakers import speaker_words
 from retrieval.tokenize import ROMAN_URDU_STOP_WORDS, STOP_WORDS, tokenize, with_bigrams
 
 ABSENT_SHARE = 1 / 3
@@ -245,8 +245,8 @@ def _absent_words(
     word ("visa", "layoffs", "GRE") names a subject the articles lack; a word merely absent
     from the articles ("matter", "ready") is usually a way of asking about what they have."""
     # Words of the story around the question, and the people in it, are not what it asks.
-    speakers = {token for word in speaker_words(question) for token in tokenize(word)}
-    unknown = set(query.unknown) - query.story - speakers
+    people = speaker_words(question) | asker_words(question)
+    unknown = set(query.unknown) - query.story - {t for word in people for t in tokenize(word)}
     absent: set[str] = set()
     for word in _WORD.findall(question):
         for token in tokenize(word.lower()):

@@ -1,0 +1,51 @@
+"""The people in a message, who are part of the story around its question and never what it
+asks about:
+
+- someone who thinks, says or wants something: "my dad thinks it's just IT support", "my
+  girlfriend wants me to do a master's";
+- the asker, as they describe themselves: "as a 35 year old mom with a BCom", "I've worked
+  as a QA tester for 3 years".
+
+Neither is a reason to decline a question or to say the articles lack a subject."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.tokenize import STOP_WORDS
+
+__all__ = ["asker_words", "speaker_words"]
+
+_SPEAKER = re.compile(
+    r"\b(?:my|our|his|her|their)\s+([a-z]+)\s+(?:(?:also|always|still|really)\s+)?"
+    r"(?:thinks?|thought|says?|said|tells?|told|wants?|wanted|believes?|believed|insists?|"
+    r"insisted|feels?|felt|suggests?|suggested|recommends?|recommended|asks?|asked|"
+    r"expects?|expected|argues?|argued|claims?|claimed|warns?|warned|keeps? saying|"
+    r"is pushing|pushes|pushed|disagrees?)\b"
+)
+# "as a", "I'm a", "I work as an": then an age if any, then the fewest words, up to four,
+# that end where the description does (a comma, "with", "for", "from", "what"...).
+_ASKER = re.compile(
+    r"\b(?:as|i am|i'm|im|i was)\s+an?\s+"
+    r"(?:\d+[- ]?(?:years?|yrs?|y)[- ]?(?:old|o)\s+|\d+\s*y/?o\s+)?"
+    r"((?:[a-z]+[- ]){0,3}?[a-z]+)"
+    r"(?=\s*(?:[,.;:!?)]|$|\s(?:with|for|from|in|at|who|and|but|of|since|here|"
+    r"working|looking|trying|wanting|hoping|can|could|should|will|would|do|is|i|what|which|"
+    r"how|why|when|where)\b))"
+)
+
+
+def speaker_words(text: str) -> frozenset[str]:
+    """The lower-cased words naming someone who thinks, says or wants something in the text
+    after "my", "our", "his", "her" or "their"."""
+    return frozenset(_SPEAKER.findall(text.lower()))
+
+
+def asker_words(text: str) -> frozenset[str]:
+    """The lower-cased words the asker describes themselves with ("35 year old mom" gives
+    "mom"; "QA tester" gives "qa" and "tester"). Not a run with a stop word in it: "I am a
+    bit confused about maths" says how the asker feels about a subject, not who they are."""
+    found = (re.split(r"[- ]", words) for words in _ASKER.findall(text.lower()))
+    return frozenset(
+        word for words in found if STOP_WORDS.isdisjoint(words) for word in words
+    )
