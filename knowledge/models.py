@@ -95,6 +95,8 @@ class Scope(StrictModel):
     thanks: tuple[Term, ...] = Field(min_length=1)
     # "ok", "got it", "theek hai": a reply read, nothing asked
     acknowledgments: tuple[Term, ...] = ()
+    # "bye", "allah hafiz": the chat ends; answered with a goodbye, not a decline
+    farewells: tuple[Term, ...] = ()
     topics: dict[Term, tuple[Term, ...]] = Field(min_length=1)
     # Messages that use the field's words but ask what the articles do not answer (how an
     # algorithm works, an error to fix, another career): compared by meaning, not words.

@@ -101,6 +101,8 @@ class MessageKind(StrEnum):
 
 # The reason of a THANKS decision for "ok", "got it": a nod, where thanks get "you're welcome".
 ACKNOWLEDGMENT = "acknowledgment"
+# ... and for "bye", "ok thanks bye": a goodbye.
+FAREWELL = "farewell"
 _SYMBOLS = re.compile(r"[+#]")  # "c++", "c#": a language, not a lone letter
 
 
@@ -201,6 +203,11 @@ class ScopeClassifier:
         self._greetings_or_thanks = _word_phrases([*greetings, *self._thanks.phrases])
         self._acknowledgments = _word_phrases(
             tuple(_plain_words(a)) for a in scope.acknowledgments
+        )
+        self._farewells = _word_phrases(tuple(_plain_words(f)) for f in scope.farewells)
+        # A goodbye may come with thanks or a nod: "ok thanks, bye".
+        self._parting = _word_phrases(
+            [*self._farewells.phrases, *self._thanks.phrases, *self._acknowledgments.phrases]
         )
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
         # Every topic's phrases filed by first word, each with its topic's place in the list:
@@ -304,6 +311,8 @@ class ScopeClassifier:
         # "hiii", "heyyy", "thanksss": a drawn-out greeting is still a greeting.
         joined = " ".join(words)
         said = _DRAWN_OUT.sub(r"\1", joined).split()  # (a run of one letter stays in its word)
+        if said and _occurs(self._farewells, said) and self._only(said, self._parting):
+            return ScopeDecision(MessageKind.THANKS, FAREWELL)
         if said and self._only(said, self._thanks):
             return ScopeDecision(MessageKind.THANKS, "thanks")
         if said and self._only(said, self._greetings_or_thanks):

@@ -742,6 +742,31 @@ def test_help_asked_in_words_gets_the_help(dialogue, message: str) -> None:
     assert asked.answer is None  # no citations dressed up as an answer
 
 
+@pytest.mark.parametrize(
+    "message", ["are you a bot?", "who made you", "r u human", "is this chatgpt?", "who are you"]
+)
+def test_a_question_about_the_bot_itself_gets_the_help_which_says_what_it_is(
+    dialogue, message: str
+) -> None:
+    asked = dialogue.respond(ChatState(), Text(message))
+    assert asked.reply == dialogue.respond(ChatState(), Command("help")).reply
+    assert "I'm a bot" in asked.reply.html
+
+
+@pytest.mark.parametrize(
+    "message", ["bye", "ok bye", "thanks, bye!", "allah hafiz", "see you later, thanks a lot"]
+)
+def test_a_goodbye_gets_a_goodbye(dialogue, message: str) -> None:
+    turn = dialogue.respond(ChatState(), Text(message))
+    assert turn.answer is None or not turn.answer.in_scope
+    assert turn.reply.html.startswith("👋 Bye!")
+
+
+def test_a_question_with_a_goodbye_word_in_it_is_answered(dialogue) -> None:
+    turn = dialogue.search_answer("what should I learn later, python or maths?")
+    assert turn.answered
+
+
 def test_help_with_a_subject_is_a_question(dialogue) -> None:
     turn = dialogue.respond(ChatState(), Text("help me choose a certification"))
     assert turn.answer is not None and turn.answer.in_scope

@@ -31,7 +31,7 @@ from bot.core.points import LABEL_PARTS, Point, passage_points
 from knowledge.lexicon import Lexicon
 from retrieval.asking_words import ASKER_WORDS, PLACE_WORDS, names_a_subject, term_words
 from retrieval.query import Query
-from retrieval.scope import ACKNOWLEDGMENT, MessageKind
+from retrieval.scope import ACKNOWLEDGMENT, FAREWELL, MessageKind
 from retrieval.search import COMMON_WEIGHT, Hit, SearchResult
 from retrieval.sentences import message_sentences, split_sentences
 from retrieval.tokenize import STOP_WORDS, tokenize
@@ -655,6 +655,8 @@ def decline_html(result: SearchResult, context: AnswerContext | None = None) -> 
     if result.decision.kind == MessageKind.THANKS:
         if result.decision.reason == ACKNOWLEDGMENT:
             return "👍 Ask me anything else about becoming an ML engineer."
+        if result.decision.reason == FAREWELL:
+            return "👋 Bye! Come back any time with a question about becoming an ML engineer."
         return "You're welcome! Ask me anything else about becoming an ML engineer. 🙂"
     tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples[:3])
     if mostly_other_script(result.question):

@@ -764,6 +764,8 @@ def help_html() -> str:
     usage = "\n".join(f"<code>{escape(c)}</code> — {escape(text)}" for c, text in COMMAND_USAGE)
     return (
         "<b>How to use Career Advisor</b>\n\n"
+        "I'm a bot of an open-source project. I answer from five articles about the "
+        "ML-engineer career, with their own sentences: no chatbot writes my answers.\n\n"
         "Ask any question about becoming an ML engineer, in your own words. Every answer "
         "cites the articles it comes from, and says so when they don't cover something.\n\n"
         "After an answer you can say <i>elaborate</i>, ask <i>where did you get this?</i>, "

@@ -30,10 +30,14 @@ _PROFILE_REQUEST = re.compile(
 )
 
 # "help", "menu", "what can you do?": /help asked in words (a word alone, not "help me
-# choose a certification").
+# choose a certification"); and questions about the bot itself ("are you a bot?", "who made
+# you?"), which the help answers.
 _HELP_REQUEST = re.compile(
     r"^(?:help|menu|commands|options|what can you do|what do you do|how does this work|"
-    r"how (?:do i|to) use (?:this|you|this bot))\W*$",
+    r"how (?:do i|to) use (?:this|you|this bot)|who are you|what are you|"
+    r"(?:are you|is this|r u|u) (?:an? )?(?:bot|robot|chat ?bot|human|real|real person|"
+    r"person|ai|chatgpt|gpt)|who (?:made|built|created|programmed|developed|owns) (?:you|this)"
+    r"(?: bot)?)\W*$",
     re.IGNORECASE,
 )
 
