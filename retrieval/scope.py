@@ -48,7 +48,7 @@ _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 # "can you build ...", "pls fix ..."): hands-on work unless the career is named.
 _DO_IT_FOR_ME = re.compile(
     r"^(?:(?:please|pls|plz|kindly|hey|hi|yo|bro|bhai|sir|ok|okay|so|now|quickly)[\s,!]+)*"
-    r"(?:(?:can|could|would|will) (?:you|u)(?: please| pls| kindly)? )?"
+    r"(?:(?:can|could|would|will) (?:you|u)(?: please| pls| kindly)? )?(?:help me (?:to )?)?"
     r"(?:write|make|build|create|generate|draw|compose|solve|fix|debug|calculate|compute|"
     r"translate|summari[sz]e|code|program|implement|train|design|develop|predict|analy[sz]e|"
     r"review|check|rate|edit|correct|convert|plot|scrape|optimi[sz]e|tune|label|classify|"
@@ -77,7 +77,9 @@ _AI_PRODUCT = re.compile(
     r"\bai (?:[a-z]+ ){0,2}?(?:tools?|apps?|generators?|websites?)\b", re.IGNORECASE
 )
 _LEARNING = re.compile(
-    r"\b(?:learn\w*|stud(?:y|ying|ies)|skills?|courses?|seekh\w*|padh\w*|parh\w*)\b",
+    # (not the "learning" of "machine learning" or "deep learning", a field's name)
+    r"\b(?:(?<!machine )(?<!deep )(?<!reinforcement )(?<!supervised )(?<!transfer )learn\w*|"
+    r"stud(?:y|ying|ies)|skills?|courses?|seekh\w*|padh\w*|parh\w*)\b",
     re.IGNORECASE,
 )  # (and Roman Urdu's and Hindi's "seekhna", "padhna": to learn, to study)
 # Code pasted into the message: "x % 2 == 0", "result.append(x)", "def f():", "import torch".

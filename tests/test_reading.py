@@ -212,6 +212,22 @@ def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
 
 @pytest.mark.parametrize(
     "question",
+    [
+        'translate "machine learning is the future" into french',
+        "help me write my thesis intro on deep learning for crop disease detection",
+    ],
+)
+def test_a_task_about_machine_learning_is_not_a_question_about_learning(dialogue, question):
+    # "learning" in "machine learning" is the field's name, not the asker learning.
+    assert not dialogue.search_answer(question).answered
+
+
+def test_help_to_plan_ones_learning_is_a_question(dialogue) -> None:
+    assert dialogue.search_answer("can you help me write a study plan for learning ML?").answered
+
+
+@pytest.mark.parametrize(
+    "question",
     ["how do I get a girlfriend as an ML engineer?", "my dad wants me to fix his laptop"],
 )
 def test_what_a_message_asks_for_still_declines_it_beside_a_person(dialogue, question) -> None:
