@@ -154,7 +154,10 @@ def test_roman_urdu_function_words_are_neither_english_nor_in_the_knowledge(know
     from knowledge.english_words import load_english_words
 
     english = load_english_words()
-    assert not T.ROMAN_URDU_STOP_WORDS & english
+    # Two are three-letter English words too, far more often meant in Urdu here ("hum" we,
+    # "jab" when); a message with Roman Urdu in it does not read its three-letter words as
+    # English (bot/core/coverage.py).
+    assert T.ROMAN_URDU_STOP_WORDS & english == {"hum", "jab"}
     texts = [article.text for article in knowledge.articles]
     texts += [ask for entry in knowledge.asked for p in entry.passages for ask in p.asks]
     texts += [*knowledge.vocabulary.expansions, *knowledge.vocabulary.expansions.values()]
