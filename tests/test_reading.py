@@ -210,6 +210,17 @@ def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
     )
 
 
+def test_what_is_asked_is_still_missing_beside_how_the_asker_describes_themselves(dialogue):
+    # "Black dev" is who asks; discrimination, which no article covers, is what is asked.
+    turn = dialogue.search_answer(
+        "as a Black dev i'm lowkey worried, is discrimination in ML hiring a real thing? how "
+        "bad is it"
+    )
+    assert "discrimination" in first_line(turn) and first_line(turn).startswith(
+        "The articles don't"
+    )
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -186,6 +186,10 @@ def absent_gap(
     names = query.names if about_pay else query.names | capitalized_words(question)
     if not ROMAN_URDU_STOP_WORDS.isdisjoint(word.lower() for word in _WORD.findall(question)):
         english_words = _WithoutShortWords(english_words)
+    # The people in it (the asker as they describe themselves, someone who thinks or says
+    # something) are background as well: neither missing nor asked about.
+    people = speaker_words(question) | asker_words(question)
+    background = background | {token for word in people for token in tokenize(word)}
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     absent -= background
     # Words of another language or slang ("kya", "sakti", "kinda") are never a missing
@@ -244,9 +248,7 @@ def _absent_words(
     no question people ask of a passage (knowledge/asked), in no vocabulary entry. Such a
     word ("visa", "layoffs", "GRE") names a subject the articles lack; a word merely absent
     from the articles ("matter", "ready") is usually a way of asking about what they have."""
-    # Words of the story around the question, and the people in it, are not what it asks.
-    people = speaker_words(question) | asker_words(question)
-    unknown = set(query.unknown) - query.story - {t for word in people for t in tokenize(word)}
+    unknown = set(query.unknown) - query.story  # words of the story around the question
     absent: set[str] = set()
     for word in _WORD.findall(question):
         for token in tokenize(word.lower()):
