@@ -56,8 +56,9 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
     sakta sakti sakte wala wali wale karna karne karun karein kar karta karti karte kiya
     kiye kijiye karni bohat bahut zyada ji si sa dono jana jaye jaun padti padta padega parta
-    parti baad pehle rahun rehna rahna thora thoda thori thodi bas sirf bilkul asal uska uski
-    uske iska iski iske batao bataen bataiye bataye taake taki milne
+    parti parega paregi padegi padte parte baad pehle rahun rehna rahna thora thoda thori
+    thodi bas sirf bilkul asal uska uski uske iska iski iske batao bataen bataiye bataye
+    taake taki milne
     """.split()
 )
 STOP_WORDS = frozenset(

@@ -27,6 +27,8 @@ def test_function_words_are_not_corrected_into_english_words(engine) -> None:
         ("ML engineer ka kaam kya hota hai?", "responsibilities"),
         ("machine learning engineer banne mein kitna time lagta hai?", "years"),
         ("ML engineer kaise bane?", "become"),
+        # "karna parega": will have to do; "parega" is no subject to search for
+        ("ML engineer banne ke liye kya karna parega?", "become"),
         ("ML engineer ki tankhwah kitni hoti hai India mein?", "salaries in"),
     ],
 )
