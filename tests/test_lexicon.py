@@ -46,6 +46,7 @@ def test_a_missing_level_is_named(knowledge_copy: Path) -> None:
         ("jobs in the Bay Area", ("us",)),
         ("pay in the US", ("us",)),
         ("how much do they pay us", ()),  # the pronoun, not the country
+        ("mle salary in us for freshers", ("us",)),  # after "in", the country
         ("salary in U.S.", ("us",)),
         ("pay in US$ for India", ("india",)),  # "US$" names a currency, not a country
         ("Karachi vs Delhi", ("pakistan", "india")),
