@@ -59,6 +59,9 @@ def test_regions_and_their_cities(lexicon: Lexicon, text: str, regions: tuple[st
 def test_levels_units_and_uncovered_places(lexicon: Lexicon) -> None:
     assert lexicon.levels_in("fresh grad or entry-level?") == ("entry",)
     assert lexicon.levels_in("mid-level and senior-level") == ("mid", "senior")
+    # years written short, as in chats
+    assert lexicon.levels_in("3 yrs exp") == ("mid",)
+    assert lexicon.levels_in("5+ yrs in the field") == ("senior",)
     assert lexicon.units_in("package in LPA, or per month?") == {"lakh", "month"}
     assert lexicon.uncovered_in("pay in Dubai or Toronto") == ("the UAE", "Canada")
     assert lexicon.uncovered_topic_in("is a work-from-home ML job possible") == "remote work"

@@ -910,3 +910,19 @@ def test_any_payload_gives_a_valid_reply(knowledge, payload: str) -> None:
     reply = salary_button(knowledge.salaries, payload, Profile("india", "mid"))
     valid(reply)
     assert reply.edit
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [
+        ("how much does an ML engineer with 3 yrs exp make in Karachi per month roughly?",
+         "Mid-level"),
+        ("senior ML engineer salary karachi 5+ yrs exp", "Senior"),
+    ],
+)
+def test_years_written_short_get_the_figure_of_their_level(advisor, question, level) -> None:
+    from bot.core.dialogue import Dialogue
+    from evaluation.replies import visible_text
+
+    reply = visible_text(Dialogue(advisor).search_answer(question).reply.html)
+    assert reply.startswith(f"💰 {level} ML engineers in 🇵🇰 Pakistan"), reply.splitlines()[0]

@@ -127,7 +127,8 @@ SALARY_CUES = frozenset(
 PAY_DETAIL = frozenset(
     tokenize(
         "money average avg typical median range scale band highest lowest maximum minimum top "
-        "starting start rupees rupee dollars dollar experience experienced mle mles"
+        "starting start rupees rupee dollars dollar experience experienced exp yrs yr mle mles "
+        "roughly approximately approx ballpark estimate"
     )
 )
 # "What do MLEs get paid to do all day?" asks about the work, not the pay; "why are they paid
