@@ -50,7 +50,8 @@ NOT_SUBJECTS = frozenset(
         "fancy glorified overrated underrated overhyped hot legit till basis doubt grateful "
         "thankful seem seems seemed appear appears curious chance chances odds attain "
         "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "
-        "directly skip skipping bunch couple handful plenty"
+        "directly skip skipping bunch couple handful plenty gap gaps identical dead obsolete "
+        "outdated terrible awful horrible weak"
     )
 )
 

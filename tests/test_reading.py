@@ -210,6 +210,23 @@ def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is an ML engineer job roughly like a software job?",
+        "Could someone explain the difference between what a data scientist does and what an ML "
+        "engineer does? They sound identical to me.",
+        "whats the pay gap between hyderabad and bangalore for ml roles at the same level",
+        "is keras dead",
+        "I'm good at python but terrible at stats. how bad is that for this career?",
+    ],
+)
+def test_words_that_say_how_something_is_asked_are_no_missing_subject(dialogue, question):
+    # "-ly" adverbs of English words, and judgements ("dead", "terrible", "identical")
+    line = first_line(dialogue.search_answer(question))
+    assert not line.startswith("The articles don't"), line
+
+
 def test_what_is_asked_is_still_missing_beside_how_the_asker_describes_themselves(dialogue):
     # "Black dev" is who asks; discrimination, which no article covers, is what is asked.
     turn = dialogue.search_answer(

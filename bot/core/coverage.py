@@ -258,8 +258,19 @@ def _absent_words(
                 continue
             if word.lower() not in names and word.lower() not in english:
                 continue  # slang or a typo ("kinda", "smth"): not a subject
+            if _is_adverb(word.lower(), english):
+                continue  # "roughly", "honestly": how it is asked
             absent.add(token)
     return absent
+
+
+def _is_adverb(word: str, english: Container[str]) -> bool:
+    """Whether the word is an English word's "-ly" adverb: roughly (rough), happily (happy),
+    simply (simple), fully (full)."""
+    if len(word) < 5 or not word.endswith("ly"):
+        return False
+    bases = (word[:-2], word[:-3] + "y", word[:-1] + "e", word[:-1])
+    return any(base in english for base in bases)
 
 
 def duration_subject(query: Query) -> set[str]:
