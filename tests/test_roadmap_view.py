@@ -337,6 +337,10 @@ def test_roadmap_level_from_text(text: str, level: str | None) -> None:
         ("I need a study plan", True),
         ("what is the career path after junior", False),
         ("do you have a plan for the salary negotiation", False),
+        # the order to learn in
+        ("what are the step by step things to learn to be an ML engineer, in order", True),
+        ("in what order should I study the topics?", True),
+        ("I want to learn ML in order to get a better job", False),  # a purpose, no order
     ],
 )
 def test_a_learning_plan_asks_for_the_roadmap(text: str, asks: bool) -> None:

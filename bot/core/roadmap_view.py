@@ -87,11 +87,13 @@ def next_step(
     return None
 
 
-# "a study plan", "a step by step plan to learn ML", "month by month plan": a learning plan
-# is a roadmap by another name.
+# "a study plan", "a step by step plan to learn ML", "month by month plan", "what to learn,
+# in order": a learning plan, or the order to learn in, is a roadmap by another name.
 _LEARNING_PLAN = re.compile(
     r"\b(?:study|learning|learn|week by week|month by month|step by step|step-by-step)\s+plan\b"
-    r"|\bplan\s+(?:to|for)\s+(?:learn|learning|becom|get into|getting into|break into)",
+    r"|\bplan\s+(?:to|for)\s+(?:learn|learning|becom|get into|getting into|break into)"
+    r"|\bin (?:what|which) order\b|\blearning order\b|\border of (?:learning|topics|subjects)\b"
+    r"|\bto learn\b.*\bin order\W*$",
     re.IGNORECASE,
 )
 
