@@ -218,6 +218,8 @@ def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
         "engineer does? They sound identical to me.",
         "whats the pay gap between hyderabad and bangalore for ml roles at the same level",
         "is keras dead",
+        "Respected sir, what is the minimum educational qualification required to apply for "
+        "Machine Learning Engineer positions?",
         "I'm good at python but terrible at stats. how bad is that for this career?",
     ],
 )
