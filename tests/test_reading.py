@@ -141,6 +141,7 @@ def test_career_questions_about_hands_on_work_are_still_answered(dialogue, quest
         ("what are the working hours of an ML engineer", "working hours"),
         ("can I work remotely as an ML engineer?", "remote work"),
         ("do ML engineers need a visa to work abroad", "visa"),
+        ("any ML vacancies in Lahore?", "current job openings"),
         ("how many months does it take to switch into ML?", "how long"),
     ],
 )
