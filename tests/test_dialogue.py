@@ -146,6 +146,11 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("what about senior level?", FollowUp.REFINE),
         ("India?", FollowUp.REFINE),
         ("how about the US", FollowUp.REFINE),
+        # a correction of the last question
+        ("no i meant pakistan", FollowUp.REFINE),
+        ("sorry, senior level", FollowUp.REFINE),
+        ("mera matlab india", FollowUp.REFINE),
+        ("no, I have no degree at all", FollowUp.NONE),
         ("what skills do I need to become an ML engineer", FollowUp.NONE),
         ("more money in data science or ML engineering?", FollowUp.NONE),
     ],

@@ -38,8 +38,12 @@ _WHY = re.compile(
     r"is (?:this|that) (?:true|correct|right|accurate))\W*$",
     re.IGNORECASE,
 )
-# Openers that make a short message lean on the previous one.
-_OPENER = r"(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|aur|hmm+|same|now)[\s,]+"
+# Openers that make a short message lean on the previous one, a correction among them ("no
+# i meant pakistan", "sorry, india", "mera matlab india").
+_OPENER = (
+    r"(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|aur|hmm+|same|now|no|nope|sorry|"
+    r"i mean|i meant|meant|mera matlab|matlab|nahi|nahin)[\s,]+"
+)
 _CONNECTIVE = re.compile(
     rf"^(?:{_OPENER})*"
     r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at)\s+(?=\S)",
