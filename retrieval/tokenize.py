@@ -58,7 +58,7 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     kiye kijiye karni bohat bahut zyada ji si sa dono jana jaye jaun padti padta padega parta
     parti parega paregi padegi padte parte baad pehle rahun rehna rahna thora thoda thori
     thodi bas sirf bilkul asal uska uski uske iska iski iske batao bataen bataiye bataye
-    taake taki milne
+    taake taki milne wahan wahaan waha yahan lun lagenge lagega lagegi
     """.split()
 )
 STOP_WORDS = frozenset(

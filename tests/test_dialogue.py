@@ -18,6 +18,7 @@ from bot.core.dialogue import (
     parse_typed,
 )
 from bot.core.follow_up import FollowUp, classify_follow_up, refine
+from bot.core.markup import visible_text
 from bot.core.reply import Button, Reply
 from bot.telegram_adapter.splitting import split_html
 from bot.terminal.chat import run_chat
@@ -150,6 +151,8 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("no i meant pakistan", FollowUp.REFINE),
         ("sorry, senior level", FollowUp.REFINE),
         ("mera matlab india", FollowUp.REFINE),
+        ("aur pakistan mein kitna hai?", FollowUp.REFINE),  # Roman Urdu's filler, no subject
+        ("how does that compare to pakistan", FollowUp.REFINE),
         ("no, I have no degree at all", FollowUp.NONE),
         ("what skills do I need to become an ML engineer", FollowUp.NONE),
         ("more money in data science or ML engineering?", FollowUp.NONE),
@@ -775,3 +778,22 @@ def test_a_question_with_a_goodbye_word_in_it_is_answered(dialogue) -> None:
 def test_help_with_a_subject_is_a_question(dialogue) -> None:
     turn = dialogue.respond(ChatState(), Text("help me choose a certification"))
     assert turn.answer is not None and turn.answer.in_scope
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up"),
+    [
+        # another field, after a question about degrees, is the asker's background
+        ("is a cs degree necessary for ml engineering", "what if i have a bba"),
+        ("ml engineer vs data scientist skills", "can i do both"),
+        # Roman Urdu: "which should I take in my bachelor's?", "how many years in all?"
+        ("how to become ml engineer after 12th", "bachelors me kya lun"),
+        ("how to become ml engineer after 12th", "kitne saal lagenge total"),
+    ],
+)
+def test_a_short_follow_up_that_leans_on_the_last_question_is_answered(
+    dialogue, first: str, follow_up: str
+) -> None:
+    state = dialogue.respond(ChatState(), Text(first)).state
+    turn = dialogue.respond(state, Text(follow_up))
+    assert turn.answer is not None and turn.answer.in_scope, visible_text(turn.reply.html)

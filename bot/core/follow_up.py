@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from knowledge.lexicon import Lexicon
 from retrieval.sentences import message_sentences
+from retrieval.tokenize import ROMAN_URDU_STOP_WORDS
 
 
 class FollowUp(StrEnum):
@@ -46,7 +47,8 @@ _OPENER = (
 )
 _CONNECTIVE = re.compile(
     rf"^(?:{_OPENER})*"
-    r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at)\s+(?=\S)",
+    r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at|"
+    r"how does (?:that|it|this) compare (?:to|with)|compared? (?:to|with)|vs\.?|versus)\s+(?=\S)",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(rf"^(?:{_OPENER})+", re.IGNORECASE)
@@ -82,9 +84,11 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(text.split())
 
 
-# A short message that points back ("how long does it take?", "which one first?").
+# A short message that points back ("how long does it take?", "which one first?", "can i do
+# both?", "what if i have a bba?", Roman Urdu's "iske liye", "wahan").
 _POINTS_BACK = re.compile(
-    r"\b(?:it|that|this|those|these|them|one|ones)\b"
+    r"\b(?:it|that|this|those|these|them|one|ones|both|either)\b|^\W*what if\b"
+    r"|\b(?:yeh|woh|iske|uske|iska|uska|iski|uski|isme|usme|wahan|wahaan|yahan)\b"
     # "how hard is the exam?" after a certificate: "the" names what was just discussed
     r"|\bthe (?:exam|exams|test|course|courses|cert|certs|certificate|certification|degree|"
     r"program|programme|bootcamp)\b",
@@ -112,7 +116,10 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     spans = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(body)]
     spans += lexicon.level_spans(body) + lexicon.unit_spans(body)
     detail = _without(body, spans)
-    detail = " ".join(w for w in detail.split() if w.lower().strip("?!.,") not in FILLER_WORDS)
+    detail = " ".join(
+        word for word in detail.split()
+        if word.lower().strip("?!.,") not in FILLER_WORDS | ROMAN_URDU_STOP_WORDS
+    )
     return Refinement(
         lexicon.regions_in(body), lexicon.levels_in(body), detail, lexicon.units_in(body),
         new_subject, preposition,

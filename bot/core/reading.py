@@ -48,10 +48,12 @@ _COST = re.compile(
 )
 
 
-def _could_lean_back(understood: Understanding) -> bool:
-    """A message that names nothing of the career itself and is not a firm decline."""
+def _could_lean_back(understood: Understanding, background: frozenset[str]) -> bool:
+    """A message that names nothing of the career itself and is not a firm decline, unless
+    it is declined only for naming another field, which after a question is the asker's
+    background ("what if i have a bba?"). ``background``: the other field's tokens."""
     decision = understood.decision
-    if decision.anchored or decision.firm:
+    if decision.anchored or (decision.firm and not background):
         return False
     return decision.kind in (MessageKind.QUESTION, MessageKind.OFF_TOPIC)
 
@@ -124,7 +126,8 @@ class MessageReader:
             return Reading(text, Kind.HELP, **names)
         understood = self.engine.understand(text)
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
-        if last is not None and points_back(text) and _could_lean_back(understood):
+        background = self.engine.scope.other_field_tokens(understood.query.tokens)
+        if last is not None and points_back(text) and _could_lean_back(understood, background):
             return Reading(text, Kind.CONTEXT, **names)
         filters, level = None, None
         if kind == Kind.QUESTION:
