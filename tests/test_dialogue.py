@@ -153,6 +153,10 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("mera matlab india", FollowUp.REFINE),
         ("aur pakistan mein kitna hai?", FollowUp.REFINE),  # Roman Urdu's filler, no subject
         ("how does that compare to pakistan", FollowUp.REFINE),
+        # a point of the answer: its passages, in full
+        ("explain the second point", FollowUp.WHY),
+        ("can you explain point 2", FollowUp.WHY),
+        ("explain the point of learning maths for ML", FollowUp.NONE),
         ("no, I have no degree at all", FollowUp.NONE),
         ("what skills do I need to become an ML engineer", FollowUp.NONE),
         ("more money in data science or ML engineering?", FollowUp.NONE),
@@ -797,3 +801,4 @@ def test_a_short_follow_up_that_leans_on_the_last_question_is_answered(
     state = dialogue.respond(ChatState(), Text(first)).state
     turn = dialogue.respond(state, Text(follow_up))
     assert turn.answer is not None and turn.answer.in_scope, visible_text(turn.reply.html)
+

@@ -36,7 +36,11 @@ _WHY = re.compile(
     r"where(?: is| does| do| are)? (?:that|this|it|these|those|the figures|the numbers) "
     r"(?:come )?from|what(?:'s| is| are) (?:the|your) sources?|which articles?|"
     r"show (?:me )?(?:the |your )?sources?|(?:can you )?cite (?:it|that|them|your sources?)|"
-    r"is (?:this|that) (?:true|correct|right|accurate))\W*$",
+    r"is (?:this|that) (?:true|correct|right|accurate)|"
+    # "explain the second point", "more on point 3": the passages behind the answer, in full
+    r"(?:can you |could you |pls |please )?(?:explain|elaborate on|expand on|more on|"
+    r"tell me more about|what does|what do you mean by) (?:the |your )?(?:\w+ )?"
+    r"(?:point|points|bullet|bullets|line)(?: \w+)?(?: mean)?)\W*$",
     re.IGNORECASE,
 )
 # Openers that make a short message lean on the previous one, a correction among them ("no
