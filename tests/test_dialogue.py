@@ -793,6 +793,8 @@ def test_help_with_a_subject_is_a_question(dialogue) -> None:
         # Roman Urdu: "which should I take in my bachelor's?", "how many years in all?"
         ("how to become ml engineer after 12th", "bachelors me kya lun"),
         ("how to become ml engineer after 12th", "kitne saal lagenge total"),
+        # a place named beside the pronoun: the last question's subject, there
+        ("what are internships like for ml", "how do i get one in pakistan"),
     ],
 )
 def test_a_short_follow_up_that_leans_on_the_last_question_is_answered(
@@ -802,3 +804,9 @@ def test_a_short_follow_up_that_leans_on_the_last_question_is_answered(
     turn = dialogue.respond(state, Text(follow_up))
     assert turn.answer is not None and turn.answer.in_scope, visible_text(turn.reply.html)
 
+
+def test_a_pointing_follow_up_with_a_place_keeps_the_last_subject(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("what are internships like for ml")).state
+    turn = dialogue.respond(state, Text("how do i get one in pakistan"))
+    first = visible_text(turn.reply.html).splitlines()[1]
+    assert "Internship" in first and "universities" not in first, first

@@ -106,6 +106,21 @@ class MessageReader:
         self.engine = engine
         self.lexicon = lexicon
 
+    def _leans_back(self, text: str, understood: Understanding) -> bool:
+        """Whether a message that points back leans on the last question: it names nothing
+        of the career but, perhaps, a place ("how do i get one in pakistan?" after
+        internships), where the last question said what."""
+        background = self.engine.scope.other_field_tokens(understood.query.tokens)
+        if _could_lean_back(understood, background):
+            return True
+        mentions = self.lexicon.region_mentions(text)
+        if not understood.decision.anchored or not mentions:
+            return False
+        for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
+            text = text[: mention.start] + text[mention.start + len(mention.phrase) :]
+        placeless = self.engine.understand(" ".join(text.split()))
+        return _could_lean_back(placeless, background)
+
     def read(self, text: str, last: Exchange | None) -> Reading:
         text = " ".join(text.split())
         if not text:
@@ -126,8 +141,7 @@ class MessageReader:
             return Reading(text, Kind.HELP, **names)
         understood = self.engine.understand(text)
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
-        background = self.engine.scope.other_field_tokens(understood.query.tokens)
-        if last is not None and points_back(text) and _could_lean_back(understood, background):
+        if last is not None and points_back(text) and self._leans_back(text, understood):
             return Reading(text, Kind.CONTEXT, **names)
         filters, level = None, None
         if kind == Kind.QUESTION:
