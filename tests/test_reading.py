@@ -35,6 +35,13 @@ def first_line(turn: Turn) -> str:
     return visible_text(turn.reply.html).strip().splitlines()[0]
 
 
+def _assert_answered_without_a_gap(dialogue: Dialogue, question: str) -> None:
+    turn = dialogue.search_answer(question)
+    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
+        turn
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "region", "levels", "units"),
     [
@@ -171,10 +178,7 @@ def test_a_three_letter_subject_the_articles_lack_is_said_first(
 
 def test_a_short_roman_urdu_word_is_not_taken_for_a_missing_english_subject(dialogue) -> None:
     # "kin companies": which companies; "kin" is an English word too, but not here.
-    turn = dialogue.search_answer("ML engineer kin companies mein job milti hai?")
-    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
-        turn
-    )
+    _assert_answered_without_a_gap(dialogue, "ML engineer kin companies mein job milti hai?")
 
 
 @pytest.mark.parametrize(
@@ -188,10 +192,7 @@ def test_a_short_roman_urdu_word_is_not_taken_for_a_missing_english_subject(dial
 def test_a_person_who_thinks_or_wants_something_is_no_subject_to_decline(
     dialogue, question: str
 ) -> None:
-    turn = dialogue.search_answer(question)
-    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
-        turn
-    )
+    _assert_answered_without_a_gap(dialogue, question)
 
 
 @pytest.mark.parametrize(
@@ -205,10 +206,7 @@ def test_a_person_who_thinks_or_wants_something_is_no_subject_to_decline(
 def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
     dialogue, question: str
 ) -> None:
-    turn = dialogue.search_answer(question)
-    assert turn.answered and not first_line(turn).startswith("The articles don't"), first_line(
-        turn
-    )
+    _assert_answered_without_a_gap(dialogue, question)
 
 
 @pytest.mark.parametrize(
