@@ -105,6 +105,8 @@ class MessageKind(StrEnum):
 ACKNOWLEDGMENT = "acknowledgment"
 # ... and for "bye", "ok thanks bye": a goodbye.
 FAREWELL = "farewell"
+# The reason of a decline for naming another field or subject alone ("what if i have a bba").
+ANOTHER_FIELD = "about another field"
 _SYMBOLS = re.compile(r"[+#]")  # "c++", "c#": a language, not a lone letter
 
 
@@ -366,7 +368,7 @@ class ScopeClassifier:
                 MessageKind.QUESTION, "names the ML domain", anchored=True, names_domain=True
             )
         if off_spans:
-            return ScopeDecision(MessageKind.OFF_TOPIC, "about another field", firm=True)
+            return ScopeDecision(MessageKind.OFF_TOPIC, ANOTHER_FIELD, firm=True)
         own_hits = len(_find(self._career, outside))
         # Career words the vocabulary added ("per month" -> salary, "get into" ->
         # roadmap) help a question the user anchored, but cannot anchor one alone:

@@ -810,3 +810,9 @@ def test_a_pointing_follow_up_with_a_place_keeps_the_last_subject(dialogue) -> N
     turn = dialogue.respond(state, Text("how do i get one in pakistan"))
     first = visible_text(turn.reply.html).splitlines()[1]
     assert "Internship" in first and "universities" not in first, first
+
+
+def test_a_task_beside_another_field_does_not_lean_on_the_last_question(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("is a cs degree necessary for ml engineering")).state
+    turn = dialogue.respond(state, Text("what if i have a bba, write me a poem about it"))
+    assert turn.answer is None or not turn.answer.in_scope

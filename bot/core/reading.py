@@ -19,7 +19,7 @@ from bot.core.follow_up import FollowUp, classify_follow_up, points_back
 from bot.core.roadmap_view import asks_for_the_roadmap, roadmap_level_from_text
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
-from retrieval.scope import MessageKind
+from retrieval.scope import ANOTHER_FIELD, MessageKind
 from retrieval.search import SearchEngine, Understanding
 
 # "Which cert should a beginner start with?" is about certifications, not the whole roadmap.
@@ -53,7 +53,8 @@ def _could_lean_back(understood: Understanding, background: frozenset[str]) -> b
     it is declined only for naming another field, which after a question is the asker's
     background ("what if i have a bba?"). ``background``: the other field's tokens."""
     decision = understood.decision
-    if decision.anchored or (decision.firm and not background):
+    background_alone = bool(background) and decision.reason == ANOTHER_FIELD
+    if decision.anchored or (decision.firm and not background_alone):
         return False
     return decision.kind in (MessageKind.QUESTION, MessageKind.OFF_TOPIC)
 
