@@ -157,6 +157,11 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("explain the second point", FollowUp.WHY),
         ("can you explain point 2", FollowUp.WHY),
         ("explain the point of learning maths for ML", FollowUp.NONE),
+        # the last answer's opening alone
+        ("can you make that shorter", FollowUp.SHORTER),
+        ("shorter version", FollowUp.SHORTER),
+        ("tl;dr", FollowUp.SHORTER),
+        ("is a shorter bootcamp enough for ML?", FollowUp.NONE),
         ("no, I have no degree at all", FollowUp.NONE),
         ("what skills do I need to become an ML engineer", FollowUp.NONE),
         ("more money in data science or ML engineering?", FollowUp.NONE),
@@ -816,3 +821,19 @@ def test_a_task_beside_another_field_does_not_lean_on_the_last_question(dialogue
     state = dialogue.respond(ChatState(), Text("is a cs degree necessary for ml engineering")).state
     turn = dialogue.respond(state, Text("what if i have a bba, write me a poem about it"))
     assert turn.answer is None or not turn.answer.in_scope
+
+
+def test_shorter_gives_the_last_answers_opening_and_its_sources_alone(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("what skills does an ml engineer need")).state
+    full = dialogue.respond(ChatState(), Text("what skills does an ml engineer need"))
+    short = dialogue.respond(state, Text("can you make that shorter"))
+    text = visible_text(short.reply.html)
+    assert "•" in visible_text(full.reply.html) and "•" not in text
+    opening = visible_text(full.reply.html).splitlines()[0]
+    assert opening in text and len(short.answer.citations) < len(full.answer.citations)
+
+
+def test_shorter_after_a_view_says_how_to_narrow_it(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("roadmap plz")).state
+    reply = dialogue.respond(state, Text("shorter version")).reply
+    assert "already the short form" in reply.html

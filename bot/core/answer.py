@@ -132,6 +132,7 @@ class AnswerContext:
     level: str | None = None  # the one career level the user named ("senior")
     # The dialogue's lexicon, which tells which step of the ladder a sentence is about.
     lexicon: Lexicon | None = field(default=None, compare=False, repr=False)
+    opening_only: bool = False  # "make it shorter": the opening and its sources alone
 
 
 def citation_of(hit: Hit, number: int) -> Citation:
@@ -586,6 +587,8 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
         doc_of_source,
     )
     points = _fit_points(chosen, lead_sources, len(lead[1]) if lead is not None else 0)
+    if context.opening_only and lead is not None:
+        points = []
     # Sources are numbered in rank order among those the reply actually quotes.
     used = set(lead_sources) | {n for point in points for n in point.sources}
     renumber = {old: new for new, old in enumerate(sorted(used), start=1)}

@@ -264,6 +264,10 @@ class Dialogue:
                 return self._more(state, last, user)
             case Kind.WHY:
                 return self._why(state, last) if last else Turn(Reply(NOTHING_YET_NOTE), state)
+            case Kind.SHORTER:
+                if last is None:
+                    return Turn(Reply(NOTHING_YET_NOTE), state)
+                return self._shorter(state, last, user)
             case Kind.REFINE if last is not None:
                 return self._refine(state, last, reading, user)
             case Kind.CONTEXT if last is not None:
@@ -328,7 +332,9 @@ class Dialogue:
         """A question the dialogue rewrote, read afresh: it is asked, never taken as a
         follow-up of its own ("... (what skills do I need)?" is no "why?")."""
         reading = self.reader.read(question, None)
-        if reading.kind in (Kind.MORE, Kind.WHY, Kind.REFINE, Kind.EMPTY, Kind.PROFILE):
+        if reading.kind in (
+            Kind.MORE, Kind.WHY, Kind.SHORTER, Kind.REFINE, Kind.EMPTY, Kind.PROFILE
+        ):
             reading = replace(reading, kind=Kind.QUESTION, understood=None)
         return reading
 
@@ -395,9 +401,12 @@ class Dialogue:
         reading: Reading | None = None,
         user: UserState | None = None,
         shown_as: str | None = None,
+        opening_only: bool = False,
     ) -> Turn:
-        """Answer a searched question, remembering it for follow-ups and buttons."""
+        """Answer a searched question, remembering it for follow-ups and buttons (with its
+        opening alone, if ``opening_only``)."""
         context = self._context(result, reading, user or UserState())
+        context = replace(context, opening_only=opening_only)
         answer = compose(result, context)
         if not answer.in_scope:
             return Turn(Reply(answer.html, buttons=self._example_buttons()), state, answer)
@@ -474,6 +483,16 @@ class Dialogue:
         assert updated is not None
         html = f"<i>More on: {escape(exchange.question)}</i>\n\n{answer.html}"
         return Turn(Reply(html, self._answer_buttons(updated), answer.citations), new_state, answer)
+
+    def _shorter(self, state: ChatState, exchange: Exchange, user: UserState) -> Turn:
+        """The last answer's opening alone, with its sources. A pay table or a roadmap is
+        already a summary: it is narrowed by a region, a level or a stage instead."""
+        if exchange.view in ("salary", "roadmap"):
+            return Turn(Reply(SHORT_VIEW_NOTE), state)
+        reading = self._read_as_question(exchange.question)
+        result = self.advisor.engine.search(reading.text, understood=reading.understood)
+        shown_as = f"in short: {exchange.question}"
+        return self._ask(state, result, reading, user, shown_as, opening_only=True)
 
     def _why(self, state: ChatState, exchange: Exchange) -> Turn:
         passages = self._passage_by_id()
@@ -669,6 +688,10 @@ class Dialogue:
 # Fixed texts ---------------------------------------------------------------------------------
 
 EMPTY_NOTE = "Send me a question about becoming an ML engineer, for example about skills or pay."
+SHORT_VIEW_NOTE = (
+    "That is already the short form. Name a region, a level or a stage for less: "
+    "<i>senior level in India?</i>"
+)
 NOTHING_YET_NOTE = (
     "Ask me a question first, then I can tell you more or show my sources. "
     "Try <i>What skills does an ML engineer need?</i>"

@@ -15,6 +15,7 @@ from retrieval.tokenize import ROMAN_URDU_STOP_WORDS
 class FollowUp(StrEnum):
     MORE = "more"  # the next passages on the same question
     WHY = "why"  # the sources behind the last reply
+    SHORTER = "shorter"  # the last answer's opening alone
     REFINE = "refine"  # the last question with a new region, level or detail
     NONE = "none"  # a question of its own
 
@@ -41,6 +42,15 @@ _WHY = re.compile(
     r"(?:can you |could you |pls |please )?(?:explain|elaborate on|expand on|more on|"
     r"tell me more about|what does|what do you mean by) (?:the |your )?(?:\w+ )?"
     r"(?:point|points|bullet|bullets|line)(?: \w+)?(?: mean)?)\W*$",
+    re.IGNORECASE,
+)
+# "can you make that shorter", "tl;dr", "in short?": the last answer's opening alone.
+_SHORTER = re.compile(
+    r"^(?:(?:ok(?:ay)?|and|but|so|pls|please|hmm+)[\s,]+)*(?:(?:can|could) (?:you|u) )?"
+    r"(?:(?:make|keep) (?:it|that|this|the answer) (?:shorter|short|brief)|"
+    r"shorter(?: version| please| answer| one)?|(?:a |the )?short(?:er)? version|"
+    r"(?:in )?short(?: please)?|tl;?dr|too long"
+    r"|summari[sz]e (?:it|that|this)|(?:give me )?the gist|briefly|in brief|in one line)\W*$",
     re.IGNORECASE,
 )
 # Openers that make a short message lean on the previous one, a correction among them ("no
@@ -145,6 +155,8 @@ def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> Follo
         return FollowUp.MORE
     if _WHY.match(stripped):
         return FollowUp.WHY
+    if _SHORTER.match(stripped):
+        return FollowUp.SHORTER
     if not has_previous:
         return FollowUp.NONE
     words = _words(stripped)

@@ -65,6 +65,7 @@ class Kind(StrEnum):
     THANKS = "thanks"
     MORE = "more"
     WHY = "why"
+    SHORTER = "shorter"  # the last answer's opening alone
     REFINE = "refine"
     CONTEXT = "context"  # a short question that points back: asked about the last subject
     SALARY = "salary"
@@ -134,7 +135,9 @@ class MessageReader:
         }
         follow_up = classify_follow_up(text, last is not None, lexicon)
         if follow_up != FollowUp.NONE:
-            kind = {FollowUp.MORE: Kind.MORE, FollowUp.WHY: Kind.WHY}.get(follow_up, Kind.REFINE)
+            kind = {
+                FollowUp.MORE: Kind.MORE, FollowUp.WHY: Kind.WHY, FollowUp.SHORTER: Kind.SHORTER
+            }.get(follow_up, Kind.REFINE)
             return Reading(text, kind, **names)
         if _PROFILE_REQUEST.match(text):
             return Reading(text, Kind.PROFILE, **names)
