@@ -837,3 +837,10 @@ def test_shorter_after_a_view_says_how_to_narrow_it(dialogue) -> None:
     state = dialogue.respond(ChatState(), Text("roadmap plz")).state
     reply = dialogue.respond(state, Text("shorter version")).reply
     assert "already the short form" in reply.html
+
+
+def test_a_pay_question_that_points_back_gets_the_last_questions_place(dialogue) -> None:
+    # "salary kitni hoti hai wahan": how much is the salary there
+    state = dialogue.respond(ChatState(), Text("is ml engineering a good career in india")).state
+    reply = dialogue.respond(state, Text("salary kitni hoti hai wahan")).reply
+    assert visible_text(reply.html).startswith("💰 ML engineer salaries in 🇮🇳 India")

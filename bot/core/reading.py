@@ -10,7 +10,7 @@ Every view and the search use this result instead of reading the words again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.core.conversation import Exchange
@@ -158,6 +158,11 @@ class MessageReader:
                     filters = salary_filters_from_text(corrected)
             if filters is not None:
                 kind = Kind.SALARY
+                if filters.region is None and last is not None and points_back(text):
+                    # "salary kitni hoti hai wahan" (there): the place the last one named
+                    places = [last.region] if last.region else lexicon.regions_in(last.question)
+                    if len(places) == 1 and places[0] != "global":
+                        filters = replace(filters, region=places[0])
             elif understood.topic in ROADMAP_TOPICS:
                 level = roadmap_level_from_text(text)
                 # "how long does it take from zero?" asks for a time, which no stage gives
