@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from retrieval.tokenize import STOP_WORDS
+from retrieval.tokenize import STOP_WORDS, tokenize
 
-__all__ = ["asker_words", "speaker_words"]
+__all__ = ["asker_words", "people_tokens", "speaker_words"]
 
 _SPEAKER = re.compile(
     r"\b(?:my|our|his|her|their)\s+([a-z]+)\s+(?:(?:also|always|still|really)\s+)?"
@@ -49,3 +49,8 @@ def asker_words(text: str) -> frozenset[str]:
     return frozenset(
         word for words in found if STOP_WORDS.isdisjoint(words) for word in words
     )
+
+
+def people_tokens(words: frozenset[str]) -> frozenset[str]:
+    """The search tokens of the words speaker_words or asker_words found."""
+    return frozenset(token for word in words for token in tokenize(word))

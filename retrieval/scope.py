@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from knowledge.models import Scope
 from retrieval.asking_words import NOT_SUBJECTS
-from retrieval.people import speaker_words
+from retrieval.people import people_tokens, speaker_words
 from retrieval.query import Query
 from retrieval.tokenize import normalize, tokenize
 
@@ -339,7 +339,7 @@ class ScopeClassifier:
             return ScopeDecision(
                 MessageKind.OFF_TOPIC, "asks for a task, not career advice", firm=True
             )
-        speaker_tokens = {token for word in speakers for token in tokenize(word)}
+        speaker_tokens = people_tokens(speakers)
         tokens = tuple(t for t in query.tokens if t not in speaker_tokens)
         off_spans = _find(self._off_domain, tokens)
         outside = tuple(

@@ -84,6 +84,11 @@ STOP_WORDS = frozenset(
 ) | ROMAN_URDU_STOP_WORDS
 
 
+def has_roman_urdu_function_words(text: str) -> bool:
+    """Whether the text uses any of ROMAN_URDU_STOP_WORDS ("kitne din", "kin companies")."""
+    return not ROMAN_URDU_STOP_WORDS.isdisjoint(_WORD.findall(text.lower()))
+
+
 def without_roman_urdu_function_words(text: str) -> str:
     """The text without ROMAN_URDU_STOP_WORDS, spaces closed up; itself when it has none."""
     kept = _WORD.sub(

@@ -18,11 +18,16 @@ from dataclasses import dataclass
 from knowledge.lexicon import Lexicon
 from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
 from retrieval.names import capitalized_words, dotted_names
-from retrieval.people import asker_words, speaker_words
+from retrieval.people import asker_words, people_tokens, speaker_words
 from retrieval.query import Query
 from retrieval.scope import is_long_message
 from retrieval.sentences import split_sentences, worded_sentences
-from retrieval.tokenize import ROMAN_URDU_STOP_WORDS, STOP_WORDS, tokenize, with_bigrams
+from retrieval.tokenize import (
+    STOP_WORDS,
+    has_roman_urdu_function_words,
+    tokenize,
+    with_bigrams,
+)
 
 ABSENT_SHARE = 1 / 3
 _PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
@@ -184,12 +189,11 @@ def absent_gap(
         missing = {token for name in unknown_names for token in tokenize(name.lower())}
         return Gap(" or ".join(unknown_names), _level(query, missing, cited_texts), "mention")
     names = query.names if about_pay else query.names | capitalized_words(question)
-    if not ROMAN_URDU_STOP_WORDS.isdisjoint(word.lower() for word in _WORD.findall(question)):
+    if has_roman_urdu_function_words(question):
         english_words = _WithoutShortWords(english_words)
     # The people in it (the asker as they describe themselves, someone who thinks or says
     # something) are background as well: neither missing nor asked about.
-    people = speaker_words(question) | asker_words(question)
-    background = background | {token for word in people for token in tokenize(word)}
+    background = background | people_tokens(speaker_words(question) | asker_words(question))
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     absent -= background
     # Words of another language or slang ("kya", "sakti", "kinda") are never a missing

@@ -72,6 +72,8 @@ FILLER_WORDS = frozenset(
     "specifically exactly only just there here city wise side that this it or those these "
     "them given figures numbers mein me ka ki ke bhi".split()
 )
+# ... and Roman Urdu's function words ("aur pakistan mein kitna hai?")
+_REFINING_FILLER = FILLER_WORDS | ROMAN_URDU_STOP_WORDS
 MAX_REFINEMENT_WORDS = 7
 MAX_REACTION_WORDS = 4  # "bhai itna kam?", "wow that's low." before a follow-up
 
@@ -131,8 +133,7 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     spans += lexicon.level_spans(body) + lexicon.unit_spans(body)
     detail = _without(body, spans)
     detail = " ".join(
-        word for word in detail.split()
-        if word.lower().strip("?!.,") not in FILLER_WORDS | ROMAN_URDU_STOP_WORDS
+        word for word in detail.split() if word.lower().strip("?!.,") not in _REFINING_FILLER
     )
     return Refinement(
         lexicon.regions_in(body), lexicon.levels_in(body), detail, lexicon.units_in(body),
@@ -181,7 +182,7 @@ def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
         regions = regions or lexicon.regions_in(previous)
         base = refinement.detail
     if refinement.regions:
-        base = _drop_regions(base, lexicon)
+        base = drop_regions(base, lexicon)
     if refinement.levels:
         base = _without(base, lexicon.level_spans(base))
     base = re.sub(r"\s+(?:in|for|at|of)(?:\s+the)?\s*$", "", base)
@@ -195,7 +196,7 @@ def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
     return " ".join(parts).strip() + "?"
 
 
-def _drop_regions(text: str, lexicon: Lexicon) -> str:
+def drop_regions(text: str, lexicon: Lexicon) -> str:
     """ "... in the US" loses "US" and its dangling "in the" too."""
     spans = []
     for mention in lexicon.region_mentions(text):

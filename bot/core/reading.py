@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.core.conversation import Exchange
 from bot.core.coverage import ASKS_DURATION
-from bot.core.follow_up import FollowUp, classify_follow_up, points_back
+from bot.core.follow_up import FollowUp, classify_follow_up, drop_regions, points_back
 from bot.core.roadmap_view import asks_for_the_roadmap, roadmap_level_from_text
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
@@ -115,12 +115,9 @@ class MessageReader:
         background = self.engine.scope.other_field_tokens(understood.query.tokens)
         if _could_lean_back(understood, background):
             return True
-        mentions = self.lexicon.region_mentions(text)
-        if not understood.decision.anchored or not mentions:
+        if not understood.decision.anchored or not self.lexicon.region_mentions(text):
             return False
-        for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
-            text = text[: mention.start] + text[mention.start + len(mention.phrase) :]
-        placeless = self.engine.understand(" ".join(text.split()))
+        placeless = self.engine.understand(drop_regions(text, self.lexicon))
         return _could_lean_back(placeless, background)
 
     def read(self, text: str, last: Exchange | None) -> Reading:
