@@ -51,7 +51,7 @@ NOT_SUBJECTS = frozenset(
         "thankful seem seems seemed appear appears curious chance chances odds attain "
         "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "
         "directly skip skipping bunch couple handful plenty gap gaps identical dead obsolete "
-        "outdated terrible awful horrible weak minimum maximum respected"
+        "outdated terrible awful horrible weak minimum maximum respected hate hated love loved"
     )
 )
 

@@ -29,6 +29,7 @@ EXPANSION_WEIGHT = 1.0
 LONG_EXPANSION_WEIGHT = 0.6
 PHRASE_WORD_WEIGHT = 0.5
 BIGRAM_WEIGHT = 0.5  # "random forest" as a pair, on top of "random" and "forest"
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")  # "2", "2nd": a setting, never a subject
 MAX_QUESTION_CHARS = 1000  # longer input is cut before search (a pasted essay, a flood)
 _WORD = re.compile(r"[a-z]+")
 _LANGUAGE_CONTEXT = re.compile(r"\b(python|sql|java|julia|matlab|language|languages|programming)\b")
@@ -278,7 +279,7 @@ class QueryAnalyzer:
         lowered = _WORD.sub(lambda match: self._fix_word(match, names), lowered)
         reading = self._read(lowered)
         tokens = reading.tokens
-        unknown = [t for t in tokens if t not in self._known and not t.isdigit()]
+        unknown = [t for t in tokens if t not in self._known and not _NUMBER.fullmatch(t)]
         subject_text, asks_definition = self._definition_subject(lowered)
         subject = self._subject_tokens(subject_text)
         compared = _COMPARISON.match(subject_text)

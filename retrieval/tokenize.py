@@ -53,12 +53,12 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     ya bhi nahi nahin na liye yaar yar bhai kaise kese kaisay kitna kitni kitne kab kahan
     kyun kyu kyon kaun kaunsa kaunsi kaunse konsa konsi konse kon koi kuch agar toh tou jo
     jab abhi mujhe mera meri hum humein hamein aap apna apni apne tum yeh ye woh wo hoon
-    raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
+    hu hun raha rahi rahe ne chahiye chahie chaiye lagta lagti lagte milegi milega milti milta
     sakta sakti sakte wala wali wale karna karne karun karein kar karta karti karte kiya
     kiye kijiye karni bohat bahut zyada ji si sa dono jana jaye jaun padti padta padega parta
     parti parega paregi padegi padte parte baad pehle rahun rehna rahna thora thoda thori
     thodi bas sirf bilkul asal uska uski uske iska iski iske batao bataen bataiye bataye
-    taake taki milne wahan wahaan waha yahan lun lagenge lagega lagegi
+    taake taki milne milte milenge wahan wahaan waha yahan lun lagenge lagega lagegi
     """.split()
 )
 STOP_WORDS = frozenset(

@@ -65,6 +65,10 @@ def test_the_scope_of_a_field_reads_as_its_prospects(advisor, question: str) -> 
         ("US mein senior ML engineer kitna kamata hai?", "Senior ML engineers in the 🇺🇸 US"),
         ("ML engineer ki tankhwah Pakistan mein kitni hai?", "ML engineer salaries in 🇵🇰 Pakistan"),
         ("what is the salray of ML engineers in India?", "ML engineer salaries in 🇮🇳 India"),
+        # "how much does one get", "how much money": pay, asked without a word for it
+        ("bhai fresher ko pakistan mein kitna milta hai ML mein", "Entry-level ML engineers in 🇵🇰"),
+        ("senior ML engineer ko kitna milta hai", "Senior ML engineers"),
+        ("india mein ML engineer ko kitne paise milte hain", "ML engineer salaries in 🇮🇳 India"),
     ],
 )
 def test_pay_asked_in_roman_urdu_or_misspelled_gets_the_pay_view(
@@ -88,3 +92,13 @@ def test_how_long_asked_in_roman_urdu_is_a_how_long_question(message: str, asks:
     from bot.core.coverage import ASKS_DURATION
 
     assert bool(ASKS_DURATION.search(message)) == asks
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["btech kar raha hu abhi 2nd year mein", "why start with math? i hate math"],
+)
+def test_a_year_of_study_or_a_feeling_is_no_subject_the_articles_lack(advisor, message) -> None:
+    """ "2nd year" is when, "hu" (am) a function word, "hate" how the asker feels: none of
+    them declines the message (they were 'words the articles lack')."""
+    assert advisor.answer(message).in_scope
