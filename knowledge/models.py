@@ -90,6 +90,7 @@ class Scope(StrictModel):
     request_terms: tuple[Term, ...] = ()
     hands_on_terms: tuple[Term, ...] = ()
     career_anchors: tuple[Term, ...] = ()
+    ways_in: tuple[Term, ...] = ()  # "where do i start": anchors, and a career word
     role_names: tuple[Term, ...] = ()  # the role's own names (anchors as well)
     greetings: tuple[Term, ...] = Field(min_length=1)
     thanks: tuple[Term, ...] = Field(min_length=1)

@@ -227,9 +227,10 @@ class ScopeClassifier:
             tuple(_words_and_numbers(t)) for t in scope.request_terms
         )
         self._hands_on = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.hands_on_terms)
-        anchors = (*scope.career_anchors, *scope.role_names)
+        anchors = (*scope.career_anchors, *scope.ways_in, *scope.role_names)
         self._anchors = _word_phrases(tuple(_words_and_numbers(t)) for t in anchors)
         self._role = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.role_names)
+        self._ways_in = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.ways_in)
 
     def _only_mentions_ai(
         self, tokens: tuple[str, ...], domain_spans: list[tuple[int, int]], query: Query
@@ -369,7 +370,8 @@ class ScopeClassifier:
             )
         if off_spans:
             return ScopeDecision(MessageKind.OFF_TOPIC, ANOTHER_FIELD, firm=True)
-        own_hits = len(_find(self._career, outside))
+        # (asking how to begin is a career word of its own: its words, "start", are not)
+        own_hits = len(_find(self._career, outside)) + _occurs(self._ways_in, words_and_numbers)
         # Career words the vocabulary added ("per month" -> salary, "get into" ->
         # roadmap) help a question the user anchored, but cannot anchor one alone:
         # "how much rent per month in karachi" names nothing of the career itself.

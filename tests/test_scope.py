@@ -419,3 +419,29 @@ def test_the_asker_s_own_description_is_found(text, words) -> None:
     from retrieval.people import asker_words
 
     assert asker_words(text) == words
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no GPU no money no degree 😭 where do i even start",
+        "no gpu and no degree, where to start?",
+    ],
+)
+def test_asking_how_to_begin_is_a_career_question_whatever_else_it_names(advisor, message) -> None:
+    """A way in asked for ("where do i even start") makes a GPU beside it the asker's
+    situation, not hands-on work to fix (it was declined as a task)."""
+    answer = advisor.answer(message)
+    assert answer.in_scope
+    assert answer.citations
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my gpu is broken, how do i start fixing it",
+        "where do i start with fixing CUDA out of memory",
+    ],
+)
+def test_how_to_begin_a_fix_is_still_declined(advisor, message: str) -> None:
+    assert not advisor.answer(message).in_scope
