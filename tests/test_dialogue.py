@@ -760,7 +760,13 @@ def test_help_asked_in_words_gets_the_help(dialogue, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["are you a bot?", "who made you", "r u human", "is this chatgpt?", "who are you"]
+    "message",
+    [
+        "are you a bot?", "who made you", "r u human", "is this chatgpt?", "who are you",
+        # one question about the bot after another, or a choice of two
+        "who made you and what model are you", "are you a bot or a human?",
+        "which AI are you? who built you",
+    ],
 )
 def test_a_question_about_the_bot_itself_gets_the_help_which_says_what_it_is(
     dialogue, message: str
@@ -768,6 +774,12 @@ def test_a_question_about_the_bot_itself_gets_the_help_which_says_what_it_is(
     asked = dialogue.respond(ChatState(), Text(message))
     assert asked.reply == dialogue.respond(ChatState(), Command("help")).reply
     assert "I'm a bot" in asked.reply.html
+
+
+@pytest.mark.parametrize("message", ["who made ML", "what are you doing", "what ai should i learn"])
+def test_a_question_with_you_or_ai_in_it_is_not_about_the_bot(dialogue, message: str) -> None:
+    asked = dialogue.respond(ChatState(), Text(message))
+    assert asked.reply != dialogue.respond(ChatState(), Command("help")).reply
 
 
 @pytest.mark.parametrize(

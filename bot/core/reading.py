@@ -31,13 +31,19 @@ _PROFILE_REQUEST = re.compile(
 
 # "help", "menu", "what can you do?": /help asked in words (a word alone, not "help me
 # choose a certification"); and questions about the bot itself ("are you a bot?", "who made
-# you?"), which the help answers.
+# you and what model are you?"), one or more, which the help answers.
+_WHAT_THE_BOT_IS = (
+    r"(?:who|what) are you|"
+    r"(?:are you|is this|r u|u) (?:an? )?(?:bot|robot|chat ?bot|human|real|real person|person|"
+    r"ai|chatgpt|gpt|gemini|claude|llm)(?: or (?:an? )?(?:bot|human|real person|person|ai))?|"
+    r"who (?:made|built|created|programmed|developed|owns|trained) (?:you|this)(?: bot)?|"
+    r"(?:what|which) (?:ai |language |llm )?(?:model|llm|ai) (?:are you|is this|do you use|"
+    r"powers you|runs you)"
+)
 _HELP_REQUEST = re.compile(
     r"^(?:help|menu|commands|options|what can you do|what do you do|how does this work|"
-    r"how (?:do i|to) use (?:this|you|this bot)|who are you|what are you|"
-    r"(?:are you|is this|r u|u) (?:an? )?(?:bot|robot|chat ?bot|human|real|real person|"
-    r"person|ai|chatgpt|gpt)|who (?:made|built|created|programmed|developed|owns) (?:you|this)"
-    r"(?: bot)?)\W*$",
+    r"how (?:do i|to) use (?:this|you|this bot)|"
+    rf"(?:{_WHAT_THE_BOT_IS})(?:\W*(?:\band\b|\bor\b|&)?\W*(?:{_WHAT_THE_BOT_IS}))*)\W*$",
     re.IGNORECASE,
 )
 
