@@ -12,6 +12,7 @@ from knowledge.models import Vocabulary
 from knowledge.phrase_pattern import PhrasePattern
 from retrieval.asking_words import GOAL_VERBS, INTENSIFIERS, names_a_subject, term_words
 from retrieval.names import written_names
+from retrieval.people import without_story_people
 from retrieval.sentences import worded_sentences
 from retrieval.spelling import SpellingIndex
 from retrieval.tokenize import (
@@ -267,6 +268,9 @@ class QueryAnalyzer:
         return self.correct_word(word) or word
 
     def analyze(self, question: str) -> Query:
+        # The people of its story ("a senior of mine got a job", "my dad thinks") are not what
+        # a message asks about, nor what it is searched for: "senior" there is no level.
+        question = without_story_people(question)
         text = _CAPITAL_US.sub("USA", normalize(question)[:MAX_QUESTION_CHARS])
         lowered = self._correction_pattern.sub(
             lambda match: self._corrections[match.group(1)], text.lower()

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from knowledge.models import Scope
 from retrieval.asking_words import NOT_SUBJECTS
-from retrieval.people import people_tokens, speaker_words
+from retrieval.people import people_tokens, story_people
 from retrieval.query import Query
 from retrieval.tokenize import normalize, tokenize
 
@@ -334,7 +334,7 @@ class ScopeClassifier:
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot", firm=True)
         # Someone who thinks or wants something ("my girlfriend wants me to do a master's")
         # is a person in the story, not what the message is about.
-        speakers = speaker_words(raw)
+        speakers = story_people(raw)
         words_and_numbers = [word for word in _words_and_numbers(raw) if word not in speakers]
         if self._asks_for_a_task(words_and_numbers, raw):
             return ScopeDecision(

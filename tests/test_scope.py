@@ -405,6 +405,44 @@ def test_speakers_are_the_people_who_think_or_say_something(text, speakers) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("last month a senior of mine got a job as an ML engineer", {"senior"}),
+        ("my seniors told me to learn DSA first", {"senior", "seniors"}),
+        ("our juniors are better at python than us", {"junior"}),
+        ("my dad thinks it's just IT support", {"dad"}),
+        # a level, a role or a year: no person
+        ("my senior year of college", set()),
+        ("my senior ML engineer role pays well", set()),
+        ("how much does a senior make in pakistan", set()),
+    ],
+)
+def test_seniors_and_juniors_of_the_asker_are_people_of_the_story(text, people) -> None:
+    from retrieval.people import story_people
+
+    assert story_people(text) == people
+
+
+def test_the_story_s_people_are_blanked_where_they_stand() -> None:
+    from retrieval.people import without_story_people
+
+    text = "A senior of mine got a job; my Dad thinks a senior ML engineer earns 5 lakh"
+    blanked = without_story_people(text)
+    assert len(blanked) == len(text)
+    assert blanked.split() == [
+        "got", "a", "job;", "my", "thinks", "a", "senior", "ML", "engineer", "earns", "5", "lakh"
+    ]
+
+
+def test_a_senior_in_the_story_is_no_level_asked_about(advisor) -> None:
+    """ "my senior says ..." opened with the senior level's duties; the story's people are
+    left out of what is searched."""
+    answer = advisor.answer("my senior says ML is dead, should i still learn it?")
+    assert answer.in_scope
+    assert "senior" not in answer.citations[0].text.lower()
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [
         ("as a 35 year old mom with a BCom degree, can I still do ML?", {"mom"}),

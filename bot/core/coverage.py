@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from knowledge.lexicon import Lexicon
 from retrieval.asking_words import GENERIC, NOT_SUBJECTS, PLACE_WORDS
 from retrieval.names import capitalized_words, dotted_names
-from retrieval.people import asker_words, people_tokens, speaker_words
+from retrieval.people import asker_words, people_tokens, story_people
 from retrieval.query import Query
 from retrieval.scope import is_long_message
 from retrieval.sentences import split_sentences, worded_sentences
@@ -193,7 +193,7 @@ def absent_gap(
         english_words = _WithoutShortWords(english_words)
     # The people in it (the asker as they describe themselves, someone who thinks or says
     # something) are background as well: neither missing nor asked about.
-    background = background | people_tokens(speaker_words(question) | asker_words(question))
+    background = background | people_tokens(story_people(question) | asker_words(question))
     absent = _absent_words(question, query, article_vocabulary, english_words, names)
     absent -= background
     # Words of another language or slang ("kya", "sakti", "kinda") are never a missing

@@ -19,6 +19,7 @@ from bot.core.follow_up import FollowUp, classify_follow_up, drop_regions, point
 from bot.core.roadmap_view import asks_for_the_roadmap, roadmap_level_from_text
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
+from retrieval.people import without_story_people
 from retrieval.scope import ANOTHER_FIELD, MessageKind
 from retrieval.search import SearchEngine, Understanding
 
@@ -131,9 +132,12 @@ class MessageReader:
         if not text:
             return Reading(text, Kind.EMPTY)
         lexicon = self.lexicon
+        # The levels it names are not its story's people ("a senior of mine got a job":
+        # retrieval/people.py), in the pay view, the roadmap or a follow-up.
+        unpeopled = without_story_people(text)
         names = {
             "regions": lexicon.regions_in(text),
-            "levels": lexicon.levels_in(text),
+            "levels": lexicon.levels_in(unpeopled),
             "units": lexicon.units_in(text),
         }
         follow_up = classify_follow_up(text, last is not None, lexicon)
@@ -153,7 +157,7 @@ class MessageReader:
         filters, level = None, None
         if kind == Kind.QUESTION:
             if understood.topic == "salary" and not _COST.search(text):
-                filters = salary_filters_from_text(text)
+                filters = salary_filters_from_text(unpeopled)
                 corrected = understood.query.text
                 if filters is None and corrected != text.lower():
                     # The text as understood names pay where the user wrote it in Roman
@@ -167,7 +171,7 @@ class MessageReader:
                     if len(places) == 1 and places[0] != "global":
                         filters = replace(filters, region=places[0])
             elif understood.topic in ROADMAP_TOPICS:
-                level = roadmap_level_from_text(text)
+                level = roadmap_level_from_text(unpeopled)
                 # "how long does it take from zero?" asks for a time, which no stage gives
                 if level is not None and ASKS_DURATION.search(text):
                     level = None
