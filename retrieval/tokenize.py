@@ -38,8 +38,9 @@ _SPECIAL_ANY = re.compile(
 _SPECIAL_HINTS = ("+", "#", "₹", "$", "U.", "US", "IT")
 _PHD_HINTS = ("phd", "ph.d", "ph d", "ph. d")
 _R_HINT = re.compile(r"R\b")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|₹", re.UNICODE)
-_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*", re.ASCII)
+# A decimal number is one word: "2.5 years" is not "5+ years", "3.3 lakhs" not "3 lakhs".
+_WORD = re.compile(r"\d+(?:\.\d+)+(?!\w|\.\w)|[^\W_]+(?:['’][^\W_]+)*|₹", re.UNICODE)
+_ASCII_WORD = re.compile(r"[0-9]+(?:\.[0-9]+)+(?!\w|\.\w)|[a-z0-9]+(?:'[a-z0-9]+)*", re.ASCII)
 _NUMBER_GROUPS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 # Roman Urdu and Hindi function words, as people in Pakistan and India type them in Latin

@@ -455,3 +455,19 @@ def test_a_reply_that_quotes_nothing_offers_questions_not_more_or_why(dialogue) 
     turn = dialogue.search_answer("what are the working hours of an ML engineer")
     data = [button.data for button in turn.reply.button_list]
     assert data and all(d.startswith("ask:") for d in data)
+
+
+@pytest.mark.parametrize(
+    ("question", "not_opening"),
+    [
+        ("last month a senior of mine got an ML job at a startup. I have 2.5 years left before "
+         "graduating, what should I learn first?", "Senior"),
+        ("my seniors got ML jobs last year, what certification should i get?", "Senior"),
+    ],
+)
+def test_a_senior_of_the_asker_names_no_level(dialogue, question: str, not_opening) -> None:
+    """ "a senior of mine" is a person: no roadmap for the advanced, no senior pay or roles
+    (and "2.5 years" is not "5+ years")."""
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert not_opening not in text.splitlines()[0]
+    assert "advanced" not in text.splitlines()[0]

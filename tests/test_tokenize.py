@@ -52,6 +52,12 @@ def test_thousands_separators_do_not_split_numbers() -> None:
     assert "148485" in tokenize("an average of $148,485")
 
 
+def test_a_decimal_number_is_one_token() -> None:
+    # "2.5 years" must not match the "5" of "5+ years"; a sentence's full stop stays out
+    assert tokenize("2.5 years left, 3.3 lakhs.") == ["2.5", "year", "left", "3.3", "lakh"]
+    assert tokenize("python3.10") == ["python3", "10"]
+
+
 # The tokenizer as it was before its fast paths (no special-token hints, no ASCII shortcut,
 # an LRU stem cache): the fast one must give the very same tokens for every text.
 # The special patterns in one alternation, plainly: no lookahead, no groups.
