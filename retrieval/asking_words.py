@@ -51,7 +51,10 @@ NOT_SUBJECTS = frozenset(
         "thankful seem seems seemed appear appears curious chance chances odds attain "
         "achieve increase boost alone second third fourth fifth final wrote jump jumping straight "
         "directly skip skipping bunch couple handful plenty gap gaps identical dead obsolete "
-        "outdated terrible awful horrible weak minimum maximum respected hate hated love loved"
+        "outdated terrible awful horrible weak minimum maximum respected hate hated love loved "
+        # the story's time and the asker's judgement: "3 months left", "spent 10 years in
+        # accounting", "dropped out", "is that decent or inflated", "a proper degree, faster"
+        "left remaining spent dropped decent inflated proper faster slower wont"
     )
 )
 

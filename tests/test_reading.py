@@ -220,6 +220,13 @@ def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
         "Respected sir, what is the minimum educational qualification required to apply for "
         "Machine Learning Engineer positions?",
         "I'm good at python but terrible at stats. how bad is that for this career?",
+        # the story's time and the asker's judgement
+        "3 months left before graduation, what should i focus on to get an ML job",
+        "I'm 35 and have spent 10 years in accounting, is it too late for me to get into ML?",
+        "got an offer of 90k pkr/month as junior ML engineer in islamabad is that decent",
+        "i heard mid level ML engineers in india get 20-30 lakh, is that accurate or inflated",
+        "dropped out of college in 3rd semester, no degree at all, can i still become an ML "
+        "engineer",
     ],
 )
 def test_words_that_say_how_something_is_asked_are_no_missing_subject(dialogue, question):
