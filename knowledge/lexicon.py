@@ -96,6 +96,9 @@ def _phrase_pattern(phrases: list[str], flags: int = re.IGNORECASE) -> PhrasePat
     return PhrasePattern(phrases, r"(?<![\w.$])", r"(?![\w+$])", flags)
 
 
+_LONE_US = re.compile(r"^(?:(?:and|or)\s+)?us(?=\W*$)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Mention:
     """A word of the lexicon found in a message: what it names and where."""
@@ -182,6 +185,12 @@ class Lexicon:
         ]
         found += [Mention(value, m.group(0), m.start()) for value, m in self._find("upper", text)]
         return sorted(found, key=lambda mention: mention.start)
+
+    @staticmethod
+    def lone_us_spelled_out(text: str) -> str:
+        """ "us" as a whole message ("us?", "and us") is the country: a pronoun needs a
+        sentence around it. Written "the US", which the lexicon names."""
+        return _LONE_US.sub("the US", text)
 
     def regions_in(self, text: str) -> tuple[str, ...]:
         """The covered regions a text names (a city names its country), first named first."""

@@ -856,3 +856,18 @@ def test_a_pay_question_that_points_back_gets_the_last_questions_place(dialogue)
     state = dialogue.respond(ChatState(), Text("is ml engineering a good career in india")).state
     reply = dialogue.respond(state, Text("salary kitni hoti hai wahan")).reply
     assert visible_text(reply.html).startswith("💰 ML engineer salaries in 🇮🇳 India")
+
+
+@pytest.mark.parametrize("follow_up", ["us", "US?", "what about us", "vs us?", "sorry i meant us"])
+def test_us_alone_after_a_pay_view_is_the_country(dialogue, follow_up: str) -> None:
+    """ "us" is read as the pronoun in a sentence; alone, or after a follow-up's opener, it
+    is the country ("sorry i meant us" was declined, "what about us" searched as a pronoun)."""
+    state = dialogue.respond(ChatState(), Text("ml engineer salary india")).state
+    reply = dialogue.respond(state, Text(follow_up)).reply
+    assert "🇺🇸 US" in visible_text(reply.html).splitlines()[0]
+
+
+def test_us_in_a_sentence_stays_a_pronoun(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("ml engineer salary india")).state
+    reply = dialogue.respond(state, Text("how much do they pay us")).reply
+    assert "🇺🇸" not in visible_text(reply.html).splitlines()[0]

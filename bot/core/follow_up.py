@@ -128,7 +128,7 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     attaches = _ATTACHES.search(opener.group(0)) if opener else None
     preposition = attaches.group(1).lower() if attaches else "for"
     body = _CONNECTIVE.sub("", text.strip())
-    body = _LEADING_FILLER.sub("", body).strip(" ?!.")
+    body = lexicon.lone_us_spelled_out(_LEADING_FILLER.sub("", body).strip(" ?!."))
     spans = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(body)]
     spans += lexicon.level_spans(body) + lexicon.unit_spans(body)
     detail = _without(body, spans)

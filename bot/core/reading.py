@@ -128,7 +128,7 @@ class MessageReader:
         return _could_lean_back(placeless, background)
 
     def read(self, text: str, last: Exchange | None) -> Reading:
-        text = " ".join(text.split())
+        text = self.lexicon.lone_us_spelled_out(" ".join(text.split()))
         if not text:
             return Reading(text, Kind.EMPTY)
         lexicon = self.lexicon
