@@ -18,7 +18,7 @@ from bot.core.roadmap_view import (
     roadmap_command,
     roadmap_level_from_text,
 )
-from knowledge import KNOWLEDGE_DIR, KnowledgeBase
+from knowledge import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from knowledge.career_models import Roadmap, fold_whitespace
 from standin.telegram_html import prepare_message_text
 
@@ -149,7 +149,12 @@ def test_a_level_opens_the_fitting_stage(command, args: str, stage_title: str) -
 
 
 @pytest.mark.parametrize(
-    ("args", "stage_id"), [("3", "tools"), ("projects", "projects"), ("growth", "growth")]
+    ("args", "stage_id"),
+    [
+        ("3", "tools"), ("projects", "projects"), ("growth", "growth"),
+        # every stage by its id, though one resembles a level's words ("first job": entry)
+        *((stage.id, stage.id) for stage in load_knowledge().roadmap.stages),
+    ],
 )
 def test_a_stage_can_be_opened_by_number_or_name(command, args: str, stage_id: str) -> None:
     reply = command(args)

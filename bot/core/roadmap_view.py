@@ -359,6 +359,9 @@ def _target(roadmap: Roadmap, args: str) -> tuple[str | None, RoadmapStage | Non
     vocabulary = [word for word in words(args) if word not in COMMAND_FILLER]
     if not vocabulary:
         return None, None
+    named = roadmap.stage(vocabulary[0]) if len(vocabulary) == 1 else None
+    if named is not None:  # a stage's id ("/roadmap firstjob"), before any level it resembles
+        return None, named
     levels = {match_word(word, ROADMAP_LEVEL_WORDS) for word in vocabulary} - {None}
     if len(levels) == 1:
         level = str(levels.pop())
