@@ -871,3 +871,49 @@ def test_us_in_a_sentence_stays_a_pronoun(dialogue) -> None:
     state = dialogue.respond(ChatState(), Text("ml engineer salary india")).state
     reply = dialogue.respond(state, Text("how much do they pay us")).reply
     assert "🇺🇸" not in visible_text(reply.html).splitlines()[0]
+
+
+def _stage_line(turn) -> str:
+    return next(line for line in visible_text(turn.reply.html).splitlines() if "Stage " in line)
+
+
+def _stage_number(turn) -> int:
+    return int(_stage_line(turn).split("Stage ")[1].split("/")[0])
+
+
+@pytest.mark.parametrize(
+    "follow_up", ["what comes after this stage", "next stage", "whats next?", "iske baad kya karun"]
+)
+def test_next_after_a_roadmap_stage_opens_the_following_stage(dialogue, follow_up: str) -> None:
+    state = dialogue.respond(ChatState(), Command("roadmap", "beginner")).state
+    turn = dialogue.respond(state, Text(follow_up))
+    assert "Stage 2/7" in _stage_line(turn)
+    assert "Stage 3/7" in _stage_line(dialogue.respond(turn.state, Text("next")))
+
+
+def test_next_follows_the_stage_a_button_opened(dialogue) -> None:
+    overview = dialogue.respond(ChatState(), Command("roadmap"))
+    opened = dialogue.respond(overview.state, Press(overview.reply.button_list[4].data))
+    following = dialogue.respond(opened.state, Text("what comes next?"))
+    assert _stage_number(following) == _stage_number(opened) + 1 == 6
+
+
+def test_the_stage_after_a_question_between_is_the_roadmaps_when_named(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Command("roadmap", "beginner")).state
+    state = dialogue.respond(state, Text("why start with math? i hate math")).state
+    assert "Stage 2/7" in _stage_line(dialogue.respond(state, Text("what comes after this stage")))
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "stage"),
+    [("im already at intermediate lvl", "Stage 3/7"), ("i'm a beginner", "Stage 1/7")],
+)
+def test_the_asker_s_own_level_after_the_roadmap_opens_its_stage(dialogue, follow_up, stage):
+    state = dialogue.respond(ChatState(), Text("whats a good roadmap for ml")).state
+    assert stage in _stage_line(dialogue.respond(state, Text(follow_up)))
+
+
+def test_the_asker_s_own_level_after_a_pay_view_narrows_it(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Command("salary", "india")).state
+    reply = dialogue.respond(state, Text("im a fresher")).reply
+    assert visible_text(reply.html).startswith("💰 Entry-level ML engineers in 🇮🇳 India")

@@ -33,17 +33,19 @@ from bot.core.feedback import (
     read_vote,
     vote_row,
 )
-from bot.core.follow_up import read_refinement, refine
+from bot.core.follow_up import asks_next_stage, read_refinement, refine
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.profile import profile_button, profile_command, profile_prompt
 from bot.core.reading import Kind, MessageReader, Reading
 from bot.core.reply import Button, ButtonRows, Reply
 from bot.core.roadmap_view import (
+    opened_stage,
     roadmap_button,
     roadmap_command,
     roadmap_sources,
     roadmap_understands,
+    stage_after,
 )
 from bot.core.salary_view import (
     LEXICON_LEVELS,
@@ -253,6 +255,9 @@ class Dialogue:
             turn = self._answer(state, self._read_as_question(english.text), user, shown)
             if turn.answer is None or turn.answer.in_scope:
                 return turn
+        followed = _roadmap_followed(state, raw)
+        if followed is not None:
+            return self._more(state, followed, user)  # (more of a roadmap: its next stage)
         reading = self.reader.read(raw, state.last)
         last = state.last
         match reading.kind:
@@ -466,8 +471,9 @@ class Dialogue:
         if exchange.view == "salary":  # more of a pay view: every level of that region
             filters = SalaryFilters(exchange.region or "all", "all")
             return self._salary(state, exchange.question, filters, user)
-        if exchange.view == "roadmap":
-            return self._roadmap(state, exchange.question, "", user)
+        if exchange.view == "roadmap":  # the next stage ("next", "what comes after this?")
+            following = stage_after(self.advisor.knowledge.roadmap, exchange.level or "")
+            return self._roadmap(state, exchange.question, following or "", user)
         result = self.advisor.engine.search(exchange.question, limit=MORE_SEARCH_DEPTH)
         unseen = tuple(hit for hit in result.hits if hit.passage.id not in exchange.cited)
         if not result.in_scope or not unseen:
@@ -624,6 +630,11 @@ class Dialogue:
                 reply, progress = roadmap_button(
                     knowledge.roadmap, payload, user.progress, titles=titles, profile=user.profile
                 )
+                opened = opened_stage(knowledge.roadmap, payload)
+                if opened is not None:  # what "next" or "why?" then follows
+                    state = state.remember(
+                        f"/roadmap {opened}", "roadmap", (), view="roadmap", level=opened
+                    )
                 return Turn(reply, state, user=replace(user, progress=progress))
             case Action.PROFILE:
                 reply, profile = profile_button(payload, user.profile)
@@ -718,6 +729,20 @@ FORGOTTEN_NOTE = (
     "Done: I have deleted everything I stored about you. To me you are a new user now."
 )
 NOT_FORGOTTEN_NOTE = "Nothing was deleted."
+
+
+def _roadmap_followed(state: ChatState, text: str) -> Exchange | None:
+    """The roadmap reply that "what comes after this?" or "next step" follows: the last
+    reply, or, for one that names the stage ("what comes after this stage?"), the latest
+    roadmap shown, though a question came between."""
+    if not asks_next_stage(text):
+        return None
+    last = state.last
+    if last is not None and last.view == "roadmap":
+        return last
+    if not re.search(r"\bstage\b", text, re.IGNORECASE):
+        return None
+    return next((e for e in reversed(state.history) if e.view == "roadmap"), None)
 
 
 def privacy_html(retention_days: int) -> str:

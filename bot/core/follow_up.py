@@ -44,6 +44,22 @@ _WHY = re.compile(
     r"(?:point|points|bullet|bullets|line)(?: \w+)?(?: mean)?)\W*$",
     re.IGNORECASE,
 )
+# After a roadmap stage: "what comes after this stage?", "next step", "iske baad kya karun"
+# (and "next", "go on", which _MORE reads): the stage that follows.
+_NEXT_STAGE = re.compile(
+    r"^(?:(?:ok(?:ay)?|and|so|then|acha|achha|theek hai|done|hmm+)[\s,]+)*(?:"
+    r"(?:what(?:'s|s| is| comes| do i do| should i (?:do|learn))? )?(?:next|after (?:this|that|it))"
+    r"(?: stage| step)?|next (?:stage|step)|what now|then what|"
+    r"(?:iske|uske|is ke|us ke) baad(?: kya)?(?: (?:karun|karoon|karu|seekhun|hai))?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_next_stage(text: str) -> bool:
+    """Whether a message asks for the step after the one just shown."""
+    return bool(_NEXT_STAGE.match(refining_part(text)))
+
+
 # "can you make that shorter", "tl;dr", "in short?": the last answer's opening alone.
 _SHORTER = re.compile(
     r"^(?:(?:ok(?:ay)?|and|but|so|pls|please|hmm+)[\s,]+)*(?:(?:can|could) (?:you|u) )?"
@@ -70,7 +86,10 @@ FILLER_WORDS = frozenset(
     "and ok okay but also so then same now what how about for in at the a an level levels "
     "role roles please pls what's ones one guys people engineers engineer is are of after "
     "specifically exactly only just there here city wise side that this it or those these "
-    "them given figures numbers mein me ka ki ke bhi".split()
+    "them given figures numbers mein me ka ki ke bhi lvl "
+    # the asker's own level or place, given after a view: "i'm at intermediate level",
+    # "im a fresher", "i am in pakistan"
+    "i im i'm am already currently".split()
 )
 # ... and Roman Urdu's function words ("aur pakistan mein kitna hai?")
 _REFINING_FILLER = FILLER_WORDS | ROMAN_URDU_STOP_WORDS

@@ -374,6 +374,19 @@ def _target(roadmap: Roadmap, args: str) -> tuple[str | None, RoadmapStage | Non
     return None
 
 
+def stage_after(roadmap: Roadmap, args: str) -> str | None:
+    """The id of the stage after the one /roadmap's words open ("beginner", "tools", "3"):
+    the first after the overview, None after the last or for words not understood."""
+    target = _target(roadmap, args)
+    if target is None:
+        return None
+    stage = target[1]
+    index = -1 if stage is None else roadmap.stage_index(stage.id)
+    if index is None or index + 1 >= len(roadmap.stages):
+        return None
+    return roadmap.stages[index + 1].id
+
+
 def roadmap_understands(roadmap: Roadmap, args: str) -> bool:
     """Whether /roadmap with these words opens what they ask for, not a "didn't understand"."""
     return _target(roadmap, args) is not None
@@ -405,6 +418,14 @@ def roadmap_command(
     return _overview(roadmap, progress, profile, titles=titles, note=note)
 
 
+def opened_stage(roadmap: Roadmap, payload: str) -> str | None:
+    """The id of the stage a press opens ("s:<stage>"), None for any other press."""
+    parts = payload_parts(payload)
+    if len(parts) == 2 and parts[0] == "s" and roadmap.stage(parts[1]) is not None:
+        return parts[1]
+    return None
+
+
 def roadmap_button(
     roadmap: Roadmap,
     payload: str,
@@ -421,9 +442,10 @@ def roadmap_button(
     parts = payload_parts(payload)
     if parts == ["o"]:
         return _overview(roadmap, progress, profile, titles=titles, edit=True), progress
-    stage = roadmap.stage(parts[1]) if len(parts) in (2, 3, 4) else None
-    if stage is not None and parts[0] == "s" and len(parts) == 2:
-        return _stage_view(roadmap, stage, progress, titles=titles), progress
+    opened = opened_stage(roadmap, payload)
+    if opened is not None:
+        return _stage_view(roadmap, roadmap.stage(opened), progress, titles=titles), progress
+    stage = roadmap.stage(parts[1]) if len(parts) in (3, 4) else None
     ticks = parts[0] == "t" and (len(parts) == 3 or parts[3:] in ([DONE], [UNDONE]))
     if stage is not None and ticks:
         if any(item.id == parts[2] for item in stage.items):
