@@ -478,3 +478,20 @@ def test_a_senior_of_the_asker_names_no_level(dialogue, question: str, not_openi
     text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
     assert not_opening not in text.splitlines()[0]
     assert "advanced" not in text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("Singapore ML engineer pay compared to US", "Singapore"),
+        ("Is there demand for ML engineers in Riyadh? thinking of moving from Karachi",
+         "Saudi Arabia"),
+        ("can i move to canada as ML engineer from india, express entry or study route better?",
+         "Canada"),
+    ],
+)
+def test_a_place_the_articles_lack_is_said_missing_beside_one_they_cover(
+    dialogue, question: str, place: str
+) -> None:
+    line = first_line(dialogue.search_answer(question))
+    assert line.startswith(f"The articles don't cover {place}."), line

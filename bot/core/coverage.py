@@ -124,8 +124,11 @@ def find_gap(
     # story's "on weekends" ask about working hours.
     asked = _asked_part(question, query)
     places = lexicon.uncovered_in(asked)
-    covered_regions = [r for r in lexicon.regions_in(question) if r != "global"]
-    if places and not covered_regions:
+    if places and [r for r in lexicon.regions_in(asked) if r != "global"]:
+        # beside a country they cover ("Singapore pay compared to the US", "is there demand
+        # in Riyadh? ... moving from Karachi"): that one is answered, this one said missing
+        return Gap(" or ".join(places), "partial", "cover")
+    if places:
         place_words = {t for p in places for t in tokenize(p)} | {
             t for word in _WORD.findall(question) if lexicon.uncovered_in(word)
             for t in tokenize(word)
