@@ -60,6 +60,7 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     parti parega paregi padegi padte parte baad pehle rahun rehna rahna thora thoda thori
     thodi bas sirf bilkul asal uska uski uske iska iski iske batao bataen bataiye bataye
     taake taki milne milte milenge wahan wahaan waha yahan lun lagenge lagega lagegi
+    chal chalega chalegi jayega jayegi jaega jaegi jayenge banau banaun banaon itna itni itne
     """.split()
 )
 STOP_WORDS = frozenset(

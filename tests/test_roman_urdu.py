@@ -102,3 +102,21 @@ def test_a_year_of_study_or_a_feeling_is_no_subject_the_articles_lack(advisor, m
     """ "2nd year" is when, "hu" (am) a function word, "hate" how the asker feels: none of
     them declines the message (they were 'words the articles lack')."""
     assert advisor.answer(message).in_scope
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"),
+    [
+        ("certifications se kaam chal jayega?", "Certificate"),  # will certifications do?
+        ("projects kaunse banau", "projects"),  # which projects should I make?
+    ],
+)
+def test_roman_urdu_verbs_of_doing_are_no_missing_subject(advisor, message, opening) -> None:
+    """ "chal jayega" (will do), "banau" (should I make): declined before as words the
+    articles lack."""
+    answer = advisor.answer(message)
+    assert answer.in_scope and opening in _reply(advisor, message).splitlines()[0]
+
+
+def test_isloo_is_islamabad(lexicon) -> None:
+    assert lexicon.regions_in("ML jobs in isloo") == ("pakistan",)
