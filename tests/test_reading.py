@@ -495,3 +495,11 @@ def test_a_place_the_articles_lack_is_said_missing_beside_one_they_cover(
 ) -> None:
     line = first_line(dialogue.search_answer(question))
     assert line.startswith(f"The articles don't cover {place}."), line
+
+
+def test_a_job_at_a_named_company_is_an_individual_company(dialogue) -> None:
+    # The articles name Google only as a certificate's issuer.
+    line = first_line(dialogue.search_answer("how can i get an ML engineer job at google"))
+    assert line.startswith("The articles don't cover individual companies"), line
+    cert = first_line(dialogue.search_answer("is the google professional ML cert worth it"))
+    assert not cert.startswith("The articles don't"), cert
