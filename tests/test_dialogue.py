@@ -917,3 +917,10 @@ def test_the_asker_s_own_level_after_a_pay_view_narrows_it(dialogue) -> None:
     state = dialogue.respond(ChatState(), Command("salary", "india")).state
     reply = dialogue.respond(state, Text("im a fresher")).reply
     assert visible_text(reply.html).startswith("💰 Entry-level ML engineers in 🇮🇳 India")
+
+
+@pytest.mark.parametrize("first", [None, "is ML a good career in pakistan"])
+def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, first) -> None:
+    state = ChatState() if first is None else dialogue.respond(ChatState(), Text(first)).state
+    reply = dialogue.respond(state, Text("salary in canada?")).reply
+    assert visible_text(reply.html).startswith("The articles don't give ML salaries for Canada")

@@ -155,8 +155,14 @@ class MessageReader:
         if last is not None and points_back(text) and self._leans_back(text, understood):
             return Reading(text, Kind.CONTEXT, **names)
         filters, level = None, None
-        if kind == Kind.QUESTION:
-            if understood.topic == "salary" and not _COST.search(text):
+        # "salary in canada?" was declined for a word no article uses: the place, which the
+        # pay view says it has no figures for
+        lacks_only_a_place = (
+            kind == Kind.OFF_TOPIC and not understood.decision.firm
+            and bool(lexicon.uncovered_in(text))
+        )
+        if kind == Kind.QUESTION or lacks_only_a_place:
+            if (understood.topic == "salary" or lacks_only_a_place) and not _COST.search(text):
                 filters = salary_filters_from_text(unpeopled)
                 corrected = understood.query.text
                 if filters is None and corrected != text.lower():
