@@ -919,6 +919,23 @@ def test_the_asker_s_own_level_after_a_pay_view_narrows_it(dialogue) -> None:
     assert visible_text(reply.html).startswith("💰 Entry-level ML engineers in 🇮🇳 India")
 
 
+def test_a_pay_question_naming_no_place_takes_the_last_questions_place(dialogue) -> None:
+    state = dialogue.respond(
+        ChatState(), Text("I'm a physics PhD in the US, thinking about ML engineering")
+    ).state
+    reply = dialogue.respond(state, Text("what's the salary for someone like me")).reply
+    assert visible_text(reply.html).startswith("💰 ML engineer salaries in the 🇺🇸 US")
+
+
+def test_the_last_questions_place_comes_first_in_an_answer(dialogue) -> None:
+    state = dialogue.respond(
+        ChatState(), Text("im 32, working as a java developer in pune for 8 yrs")
+    ).state
+    turn = dialogue.respond(state, Text("what would my salary be after switching"))
+    points = [line for line in visible_text(turn.reply.html).splitlines() if line[:1] == "•"]
+    assert "India" in points[0]  # (asked alone, the first point is Pakistan's internship pay)
+
+
 @pytest.mark.parametrize("first", [None, "is ML a good career in pakistan"])
 def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, first) -> None:
     state = ChatState() if first is None else dialogue.respond(ChatState(), Text(first)).state

@@ -37,7 +37,7 @@ from bot.core.follow_up import asks_next_stage, read_refinement, refine
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.profile import profile_button, profile_command, profile_prompt
-from bot.core.reading import Kind, MessageReader, Reading
+from bot.core.reading import Kind, MessageReader, Reading, place_of
 from bot.core.reply import Button, ButtonRows, Reply
 from bot.core.roadmap_view import (
     opened_stage,
@@ -410,7 +410,7 @@ class Dialogue:
     ) -> Turn:
         """Answer a searched question, remembering it for follow-ups and buttons (with its
         opening alone, if ``opening_only``)."""
-        context = self._context(result, reading, user or UserState())
+        context = self._context(result, reading, user or UserState(), state.last)
         context = replace(context, opening_only=opening_only)
         answer = compose(result, context)
         if not answer.in_scope:
@@ -431,15 +431,21 @@ class Dialogue:
         return Turn(reply, new_state, replace(answer, html=html))
 
     def _context(
-        self, result: SearchResult, reading: Reading | None, user: UserState
+        self,
+        result: SearchResult,
+        reading: Reading | None,
+        user: UserState,
+        last: Exchange | None = None,
     ) -> AnswerContext:
-        """The reply's shape from the reading: the user's region, and what isn't covered."""
+        """The reply's shape from the reading: the user's region (the one named, else the
+        one the chat's last question was about, else the profile's), and what isn't covered."""
         lexicon = self.lexicon
         named = reading.region if reading is not None else None
         if named is None and reading is None:
             countries = [r for r in lexicon.regions_in(result.question) if r != "global"]
             named = countries[0] if len(countries) == 1 else None
-        home = named or user.profile.region
+        home = named or (place_of(last, lexicon) if last is not None else None)
+        home = home or user.profile.region
         region_docs = frozenset(
             article.entry.id
             for article in self.advisor.knowledge.articles

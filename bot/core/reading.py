@@ -110,6 +110,13 @@ class Reading:
         return countries[0] if len(countries) == 1 else None
 
 
+def place_of(exchange: Exchange, lexicon: Lexicon) -> str | None:
+    """The one country an exchange was about: its view's, or the one its question named."""
+    places = [exchange.region] if exchange.region else lexicon.regions_in(exchange.question)
+    countries = [place for place in places if place in lexicon.regions and place != "global"]
+    return countries[0] if len(places) == 1 and countries else None
+
+
 class MessageReader:
     def __init__(self, engine: SearchEngine, lexicon: Lexicon) -> None:
         self.engine = engine
@@ -171,11 +178,11 @@ class MessageReader:
                     filters = salary_filters_from_text(corrected)
             if filters is not None:
                 kind = Kind.SALARY
-                if filters.region is None and last is not None and points_back(text):
-                    # "salary kitni hoti hai wahan" (there): the place the last one named
-                    places = [last.region] if last.region else lexicon.regions_in(last.question)
-                    if len(places) == 1 and places[0] != "global":
-                        filters = replace(filters, region=places[0])
+                if filters.region is None and not filters.uncovered and last is not None:
+                    # "salary kitni hoti hai wahan" (there), "what would my salary be after
+                    # switching" (after "... a java developer in pune"): in a chat, a pay
+                    # question that names no place asks about the one the last one named
+                    filters = replace(filters, region=place_of(last, lexicon))
             elif understood.topic in ROADMAP_TOPICS:
                 level = roadmap_level_from_text(unpeopled)
                 # "how long does it take from zero?" asks for a time, which no stage gives
