@@ -929,7 +929,7 @@ def test_a_pay_question_naming_no_place_takes_the_last_questions_place(dialogue)
 
 def test_the_last_questions_place_comes_first_in_an_answer(dialogue) -> None:
     state = dialogue.respond(
-        ChatState(), Text("im 32, working as a java developer in pune for 8 yrs")
+        ChatState(), Text("im 32, a java developer in pune for 8 yrs, is it too late for ml?")
     ).state
     turn = dialogue.respond(state, Text("what would my salary be after switching"))
     points = [line for line in visible_text(turn.reply.html).splitlines() if line[:1] == "•"]
@@ -941,3 +941,37 @@ def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, firs
     state = ChatState() if first is None else dialogue.respond(ChatState(), Text(first)).state
     reply = dialogue.respond(state, Text("salary in canada?")).reply
     assert visible_text(reply.html).startswith("The articles don't give ML salaries for Canada")
+
+
+@pytest.mark.parametrize(
+    ("message", "region"),
+    [
+        ("im in 1st yr electrical engineering, india", "india"),
+        ("hi, I'm a 3rd year BSCS student at FAST Islamabad, know python and a bit of pandas",
+         "pakistan"),
+        ("I have 2 years of experience in python and SQL", None),
+        ("I am a nurse with 5 years experience", None),  # another field: the asker's own
+    ],
+)
+def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) -> None:
+    """Only who the asker is, nothing asked: no decline and no search, but an invitation;
+    a country named becomes the profile's, and the reply says so."""
+    turn = dialogue.respond(ChatState(), Text(message))
+    text = visible_text(turn.reply.html)
+    assert text.startswith("Thanks, that helps.") and "What would you like to know?" in text
+    assert turn.user is not None and turn.user.profile.region == region
+    assert turn.reply.button_list  # example questions to tap
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I have a doubt that is there a way to do ML with R instead of Python",
+        "im 32, a java developer in pune, thinking of switching to ml",
+        "I'm a student, how do I become an ML engineer?",
+        "meri physics ki homework kar do",
+    ],
+)
+def test_a_message_that_asks_or_wishes_is_no_introduction(dialogue, message: str) -> None:
+    text = visible_text(dialogue.respond(ChatState(), Text(message)).reply.html)
+    assert not text.startswith("Thanks, that helps.")

@@ -36,7 +36,13 @@ from bot.core.feedback import (
 from bot.core.follow_up import asks_next_stage, read_refinement, refine
 from bot.core.limits import fits
 from bot.core.markup import escape
-from bot.core.profile import profile_button, profile_command, profile_prompt
+from bot.core.profile import (
+    PROFILE_REGIONS,
+    REGION_FLAGS,
+    profile_button,
+    profile_command,
+    profile_prompt,
+)
 from bot.core.reading import Kind, MessageReader, Reading, place_of
 from bot.core.reply import Button, ButtonRows, Reply
 from bot.core.roadmap_view import (
@@ -285,7 +291,25 @@ class Dialogue:
                 return Turn(reply, state, user=replace(user, profile=profile))
             case Kind.HELP:
                 return self._command(state, "help", "", user)
+            case Kind.INTRODUCTION:
+                return self._introduction(state, reading, user)
         return self._answer(state, reading, user)
+
+    def _introduction(self, state: ChatState, reading: Reading, user: UserState) -> Turn:
+        """ "im in 1st yr electrical engineering, india": thanks, and what to ask next; a
+        country named becomes the profile's (said so, with how to change it)."""
+        region = reading.region
+        profile = user.profile
+        noted = ""
+        if region in PROFILE_REGIONS and region != profile.region:
+            profile = replace(profile, region=region)
+            flag, name = REGION_FLAGS[region], self.lexicon.region(region).name
+            noted = f" I'll put {flag} {escape(name)} first (/profile changes it)."
+        examples = DECLINE_SUGGESTIONS.get(profile.region or "", DECLINE_SUGGESTIONS[""])
+        tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples)
+        html = f"Thanks, that helps.{noted} What would you like to know? For example:\n{tries}"
+        reply = Reply(html, self._example_buttons())
+        return Turn(reply, state, user=replace(user, profile=profile))
 
     def _answer(
         self, state: ChatState, reading: Reading, user: UserState, shown_as: str | None = None

@@ -48,6 +48,31 @@ _HELP_REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+# A message that only says who the asker is ("im in 1st yr electrical engineering, india",
+# "hi, I'm a 3rd year BSCS student at FAST, know python"): nothing to search for yet. It opens
+# with the asker (after a greeting, if any) and has no question mark, no word that asks and
+# no wish or doubt ("I want to ...", "thinking of switching", "I have a doubt").
+_INTRODUCES = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|salam|aoa)\b[\s,!.]*)?"
+    r"(?:i'm|im|i am|i have|i've|ive|i work|i did|i just|i completed|i finished|i graduated|"
+    r"my name is|main|mein|mai|currently)\b",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(
+    r"\?|\b(?:what|how|which|why|when|where|who|should|shall|can|could|would|will|is it|"
+    r"is there|are there|do i|does|did i|doubt|query|kya|kaise|kaisay|kaun|kon|kitn\w*|kab|"
+    r"kahan|batao|bataen|bataiye|suggest\w*|recommend\w*|help|guide|guidance|advice|advise|"
+    r"tell me|want|wanna|thinking|planning|plan to|confused|wondering|unsure|not sure|tips|"
+    r"please|pls|plz|chahta|chahti|chahiye|karun|karoon|kar do|karo)\b",
+    re.IGNORECASE,
+)
+
+
+def introduces_only(text: str) -> bool:
+    """Whether a message only tells who the asker is, asking nothing yet."""
+    return bool(_INTRODUCES.match(text)) and not _ASKS.search(text)
+
+
 # What something costs is not what a job pays: "how much does the AWS exam cost".
 _COST = re.compile(
     r"\b(?:cost|costs|fee|fees|price|prices|tuition|charges?|expensive|cheap|afford)\b",
@@ -79,6 +104,7 @@ class Kind(StrEnum):
     ROADMAP = "roadmap"
     PROFILE = "profile"
     HELP = "help"
+    INTRODUCTION = "introduction"  # who the asker is, and nothing asked yet
     QUESTION = "question"
     OFF_TOPIC = "off_topic"
 
@@ -159,6 +185,13 @@ class MessageReader:
             return Reading(text, Kind.HELP, **names)
         understood = self.engine.understand(text)
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
+        decision = understood.decision
+        if (
+            kind in (Kind.QUESTION, Kind.OFF_TOPIC)
+            and (not decision.firm or decision.reason == ANOTHER_FIELD)  # (a nurse, say)
+            and introduces_only(text)
+        ):
+            return Reading(text, Kind.INTRODUCTION, understood=understood, **names)
         if last is not None and points_back(text) and self._leans_back(text, understood):
             return Reading(text, Kind.CONTEXT, **names)
         filters, level = None, None
