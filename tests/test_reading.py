@@ -503,3 +503,15 @@ def test_a_job_at_a_named_company_is_an_individual_company(dialogue) -> None:
     assert line.startswith("The articles don't cover individual companies"), line
     cert = first_line(dialogue.search_answer("is the google professional ML cert worth it"))
     assert not cert.startswith("The articles don't"), cert
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm 35 and have spent 10 years in accounting, is it too late for me to get into ML?",
+        "at 42 can i still switch into ML or will companies reject me for age",
+    ],
+)
+def test_age_asked_about_is_said_not_covered(dialogue, question: str) -> None:
+    line = first_line(dialogue.search_answer(question))
+    assert line.startswith("The articles don't cover age limits"), line
