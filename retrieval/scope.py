@@ -213,6 +213,13 @@ class ScopeClassifier:
         self._parting = _word_phrases(
             [*self._farewells.phrases, *self._thanks.phrases, *self._acknowledgments.phrases]
         )
+        # The words of greetings, thanks, nods and goodbyes, each as written
+        self._social_words = frozenset(
+            word
+            for phrases in (self._greetings_or_thanks, self._acknowledgments, self._farewells)
+            for phrase in phrases.phrases
+            for word in phrase
+        )
         self._topics = {name: _phrases(terms) for name, terms in scope.topics.items()}
         # Every topic's phrases filed by first word, each with its topic's place in the list:
         # a message's topic is then found in one pass over its tokens, not one per topic.
@@ -231,6 +238,13 @@ class ScopeClassifier:
         self._anchors = _word_phrases(tuple(_words_and_numbers(t)) for t in anchors)
         self._role = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.role_names)
         self._ways_in = _word_phrases(tuple(_words_and_numbers(t)) for t in scope.ways_in)
+
+    def _social_form(self, word: str) -> str:
+        """ "hii", "heyy", "helloo", "okk", "byee": a greeting's or a nod's word typed with its
+        last letter doubled is that word."""
+        if word in self._social_words or len(word) < 3 or word[-1] != word[-2]:
+            return word
+        return word[:-1] if word[:-1] in self._social_words else word
 
     def _only_mentions_ai(
         self, tokens: tuple[str, ...], domain_spans: list[tuple[int, int]], query: Query
@@ -315,7 +329,8 @@ class ScopeClassifier:
         words = _plain_words(raw)
         # "hiii", "heyyy", "thanksss": a drawn-out greeting is still a greeting.
         joined = " ".join(words)
-        said = _DRAWN_OUT.sub(r"\1", joined).split()  # (a run of one letter stays in its word)
+        # (a run of one letter stays in its word; a last letter doubled goes: "hii", "heyy")
+        said = [self._social_form(word) for word in _DRAWN_OUT.sub(r"\1", joined).split()]
         if said and _occurs(self._farewells, said) and self._only(said, self._parting):
             return ScopeDecision(MessageKind.THANKS, FAREWELL)
         if said and self._only(said, self._thanks):

@@ -483,3 +483,13 @@ def test_asking_how_to_begin_is_a_career_question_whatever_else_it_names(advisor
 )
 def test_how_to_begin_a_fix_is_still_declined(advisor, message: str) -> None:
     assert not advisor.answer(message).in_scope
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("hii", "greeting"), ("hii 👋", "greeting"), ("helloo", "greeting"), ("heyy", "greeting"),
+     ("okk", "thanks"), ("byee", "thanks"), ("thankss", "thanks")],
+)
+def test_a_greeting_typed_with_its_last_letter_doubled_is_a_greeting(engine, message, kind):
+    # "hii" was declined as a word the articles lack (only runs of three were read)
+    assert engine.understand(message).decision.kind == kind
