@@ -975,3 +975,24 @@ def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) 
 def test_a_message_that_asks_or_wishes_is_no_introduction(dialogue, message: str) -> None:
     text = visible_text(dialogue.respond(ChatState(), Text(message)).reply.html)
     assert not text.startswith("Thanks, that helps.")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "you didn't answer my question", "this is too generic",
+        "that's not helpful, i asked if i NEED it", "useless", "bhai kuch samajh nahi aaya",
+        "wrong answer",
+    ],
+)
+def test_a_complaint_gets_an_apology_and_how_to_ask_not_a_decline(dialogue, message) -> None:
+    state = dialogue.respond(ChatState(), Text("do i need a masters")).state
+    turn = dialogue.respond(state, Text(message))
+    assert visible_text(turn.reply.html).startswith("Sorry that didn't help.")
+    assert turn.state == state  # the last question is still the one "more" or "why" follows
+
+
+@pytest.mark.parametrize("message", ["is a generic degree enough for ML?", "wrong degree for ML?"])
+def test_a_question_with_a_complaint_s_word_is_still_a_question(dialogue, message) -> None:
+    text = visible_text(dialogue.respond(ChatState(), Text(message)).reply.html)
+    assert not text.startswith("Sorry that didn't help.")

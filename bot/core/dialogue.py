@@ -94,6 +94,13 @@ DECLINE_SUGGESTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 START_EXAMPLES = ("certs", "masters", "pay-india")
+# "that's not helpful": what the bot can and cannot do, and how to get a better answer.
+COMPLAINT_NOTE = (
+    "Sorry that didn't help. I answer only with what five articles on the ML-engineer career "
+    "say, so a question they don't cover gets a general answer or none. Asking about one "
+    "thing at a time helps, and “Why?” under an answer shows its passages in full. For "
+    "example:"
+)
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Welcome and example questions"),
@@ -293,6 +300,12 @@ class Dialogue:
                 return self._command(state, "help", "", user)
             case Kind.INTRODUCTION:
                 return self._introduction(state, reading, user)
+            case Kind.COMPLAINT:
+                examples = DECLINE_SUGGESTIONS.get(
+                    user.profile.region or "", DECLINE_SUGGESTIONS[""]
+                )
+                tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples)
+                return Turn(Reply(f"{COMPLAINT_NOTE}\n{tries}", self._example_buttons()), state)
         return self._answer(state, reading, user)
 
     def _introduction(self, state: ChatState, reading: Reading, user: UserState) -> Turn:

@@ -68,6 +68,26 @@ _ASKS = re.compile(
 )
 
 
+# "that's not helpful", "too generic", "you didn't answer my question", "bakwas": the last
+# reply did not help (with a few words more at most: "not helpful, i asked if i NEED it").
+_COMPLAINT = re.compile(
+    r"^\W*(?:(?:ok|okay|bro|bhai|but|hmm+|lol|dude|yaar|sorry|no|nah)\W+)*"
+    r"(?:(?:this|that|it|that's|thats|this is|that is|it's|its)\s+)?(?:"
+    r"(?:not|wasn'?t|isn'?t|was not|is not) (?:helpful|useful|what i asked|what i meant|clear|"
+    r"right|correct|an answer)|(?:too|very|so) (?:generic|vague|general)|generic|useless|"
+    r"(?:you|u) (?:didn'?t|did not|dont|don'?t|do not) (?:answer|understand|get)\b[^.?!]*|"
+    r"doesn'?t (?:help|answer)\b[^.?!]*|no help|bakwas|bekar|faltu|"
+    r"(?:wrong|incorrect)(?: answer)?(?=\W*$)|"
+    r"(?:kuch )?samajh nahi aaya|not satisfied)\b"
+)
+MAX_COMPLAINT_WORDS = 12
+
+
+def complains(text: str) -> bool:
+    """Whether a message says the last reply did not help."""
+    return len(text.split()) <= MAX_COMPLAINT_WORDS and bool(_COMPLAINT.match(text.lower()))
+
+
 def introduces_only(text: str) -> bool:
     """Whether a message only tells who the asker is, asking nothing yet."""
     return bool(_INTRODUCES.match(text)) and not _ASKS.search(text)
@@ -105,6 +125,7 @@ class Kind(StrEnum):
     PROFILE = "profile"
     HELP = "help"
     INTRODUCTION = "introduction"  # who the asker is, and nothing asked yet
+    COMPLAINT = "complaint"  # "that's not helpful", "you didn't answer my question"
     QUESTION = "question"
     OFF_TOPIC = "off_topic"
 
@@ -173,6 +194,8 @@ class MessageReader:
             "levels": lexicon.levels_in(unpeopled),
             "units": lexicon.units_in(text),
         }
+        if complains(text):
+            return Reading(text, Kind.COMPLAINT, **names)
         follow_up = classify_follow_up(text, last is not None, lexicon)
         if follow_up != FollowUp.NONE:
             kind = {
