@@ -996,3 +996,12 @@ def test_a_complaint_gets_an_apology_and_how_to_ask_not_a_decline(dialogue, mess
 def test_a_question_with_a_complaint_s_word_is_still_a_question(dialogue, message) -> None:
     text = visible_text(dialogue.respond(ChatState(), Text(message)).reply.html)
     assert not text.startswith("Sorry that didn't help.")
+
+
+@pytest.mark.parametrize(
+    ("message", "stage"), [("what's stage 7", "Stage 7/7"), ("show me the 3rd stage", "Stage 3/7")]
+)
+def test_a_roadmap_stage_asked_for_by_its_number_opens(dialogue, message, stage) -> None:
+    # "what's stage 7" after the roadmap was declined
+    state = dialogue.respond(ChatState(), Command("roadmap")).state
+    assert stage in _stage_line(dialogue.respond(state, Text(message)))

@@ -16,7 +16,11 @@ from enum import StrEnum
 from bot.core.conversation import Exchange
 from bot.core.coverage import ASKS_DURATION
 from bot.core.follow_up import FollowUp, classify_follow_up, drop_regions, points_back
-from bot.core.roadmap_view import asks_for_the_roadmap, roadmap_level_from_text
+from bot.core.roadmap_view import (
+    asks_for_the_roadmap,
+    roadmap_level_from_text,
+    stage_number_in,
+)
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
 from retrieval.people import without_story_people
@@ -206,6 +210,9 @@ class MessageReader:
             return Reading(text, Kind.PROFILE, **names)
         if _HELP_REQUEST.match(text):
             return Reading(text, Kind.HELP, **names)
+        stage = stage_number_in(text)
+        if stage is not None:  # "what's stage 7"
+            return Reading(text, Kind.ROADMAP, roadmap_level=stage, **names)
         understood = self.engine.understand(text)
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
         decision = understood.decision

@@ -107,6 +107,22 @@ def asks_for_the_roadmap(text: str) -> bool:
     )
 
 
+# "what's stage 7", "show me stage 3", "the 2nd stage": a roadmap stage by its number.
+_STAGE_NUMBER = re.compile(
+    r"\bstage\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)\s+stage\b",
+    re.IGNORECASE,
+)
+MAX_STAGE_REQUEST_WORDS = 8  # longer, and "stage 2" is a detail of something else asked
+
+
+def stage_number_in(text: str) -> str | None:
+    """The number of the roadmap stage a short message asks for, as typed ("7")."""
+    found = _STAGE_NUMBER.search(text)
+    if found is None or len(text.split()) > MAX_STAGE_REQUEST_WORDS:
+        return None
+    return found.group(1) or found.group(2)
+
+
 def roadmap_level_from_text(text: str) -> str | None:
     """ "roadmap for a beginner", "I'm advanced, what next?" -> the level; else None."""
     # "the career path after junior ML engineer" is the way up a career, not a learning plan
