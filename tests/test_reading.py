@@ -515,3 +515,12 @@ def test_a_job_at_a_named_company_is_an_individual_company(dialogue) -> None:
 def test_age_asked_about_is_said_not_covered(dialogue, question: str) -> None:
     line = first_line(dialogue.search_answer(question))
     assert line.startswith("The articles don't cover age limits"), line
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["which companies hire interns in karachi", "kaunsi companies ML freshers ko hire karti hain"],
+)
+def test_which_companies_hire_asks_for_job_openings(dialogue, question: str) -> None:
+    line = first_line(dialogue.search_answer(question))
+    assert line.startswith("The articles don't cover current job openings"), line
