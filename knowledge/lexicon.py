@@ -158,6 +158,12 @@ class Lexicon:
     def region(self, region: str) -> RegionWords:
         return self.data.regions[region]  # type: ignore[index]
 
+    def flagged_name(self, region: str) -> str:
+        """The region's name with its flag before the name itself: "🇵🇰 Pakistan", "the 🇺🇸 US"."""
+        entry = self.region(region)
+        article = "the " if entry.name.startswith("the ") else ""
+        return f"{article}{entry.flag} {entry.name.removeprefix('the ')}"
+
     def level_name(self, level: str) -> str:
         return self.data.levels[level].name  # type: ignore[index]
 

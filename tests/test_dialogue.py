@@ -1005,3 +1005,8 @@ def test_a_roadmap_stage_asked_for_by_its_number_opens(dialogue, message, stage)
     # "what's stage 7" after the roadmap was declined
     state = dialogue.respond(ChatState(), Command("roadmap")).state
     assert stage in _stage_line(dialogue.respond(state, Text(message)))
+
+
+def test_an_introduction_names_the_country_as_the_views_do(dialogue) -> None:
+    text = visible_text(dialogue.respond(ChatState(), Text("i'm from texas, CS junior")).reply.html)
+    assert "I'll put the 🇺🇸 US first" in text  # (not "🇺🇸 the US")

@@ -38,7 +38,6 @@ from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.profile import (
     PROFILE_REGIONS,
-    REGION_FLAGS,
     profile_button,
     profile_command,
     profile_prompt,
@@ -316,8 +315,8 @@ class Dialogue:
         noted = ""
         if region in PROFILE_REGIONS and region != profile.region:
             profile = replace(profile, region=region)
-            flag, name = REGION_FLAGS[region], self.lexicon.region(region).name
-            noted = f" I'll put {flag} {escape(name)} first (/profile changes it)."
+            flagged = escape(self.lexicon.flagged_name(region))
+            noted = f" I'll put {flagged} first (/profile changes it)."
         examples = DECLINE_SUGGESTIONS.get(profile.region or "", DECLINE_SUGGESTIONS[""])
         tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples)
         html = f"Thanks, that helps.{noted} What would you like to know? For example:\n{tries}"

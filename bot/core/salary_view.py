@@ -733,13 +733,8 @@ def _period_tag(figures: Iterable[SalaryFigure]) -> str:
 
 def _where(region: str, lexicon: Lexicon) -> str:
     """Where, after who: "in 🇵🇰 Pakistan", "in the 🇺🇸 US", "🌍 worldwide"."""
-    entry = lexicon.region(region)
-    name = entry.name
-    if region == "global":
-        return f"{entry.flag} {name}"
-    if name.startswith("the "):
-        return f"in the {entry.flag} {name.removeprefix('the ')}"
-    return f"in {entry.flag} {name}"
+    flagged = lexicon.flagged_name(region)
+    return flagged if region == "global" else f"in {flagged}"
 
 
 def _region_title(region: str, lexicon: Lexicon) -> str:
