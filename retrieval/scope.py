@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -326,6 +327,11 @@ class ScopeClassifier:
         return found
 
     def classify(self, raw: str, query: Query) -> ScopeDecision:
+        if raw.strip() and not any(character.isalnum() for character in raw):
+            # "👍", "🙏", "😂😂": a reaction, nodded to; "?", "...": nothing said
+            if any(unicodedata.category(character) == "So" for character in raw):
+                return ScopeDecision(MessageKind.THANKS, ACKNOWLEDGMENT)
+            return ScopeDecision(MessageKind.OFF_TOPIC, "no words to search for")
         words = _plain_words(raw)
         # "hiii", "heyyy", "thanksss": a drawn-out greeting is still a greeting.
         joined = " ".join(words)

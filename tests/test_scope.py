@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.dialogue import Dialogue
+from bot.core.conversation import ChatState
+from bot.core.dialogue import Dialogue, Text
 from evaluation.replies import visible_text
 
 OFF_TOPIC = (
@@ -493,3 +494,16 @@ def test_how_to_begin_a_fix_is_still_declined(advisor, message: str) -> None:
 def test_a_greeting_typed_with_its_last_letter_doubled_is_a_greeting(engine, message, kind):
     # "hii" was declined as a word the articles lack (only runs of three were read)
     assert engine.understand(message).decision.kind == kind
+
+
+@pytest.mark.parametrize("message", ["👍", "🙏", "😂😂", "lol", "lol nice", "wow"])
+def test_a_reaction_gets_a_nod(advisor, message: str) -> None:
+    # ("👍" and "lol" were declined as outside what the bot helps with)
+    text = visible_text(Dialogue(advisor).respond(ChatState(), Text(message)).reply.html)
+    assert text.startswith("👍 Ask me anything else")
+
+
+@pytest.mark.parametrize("message", ["?", "??", "..."])
+def test_punctuation_alone_asks_for_a_question(advisor, message: str) -> None:
+    text = visible_text(Dialogue(advisor).respond(ChatState(), Text(message)).reply.html)
+    assert text.startswith("Send me a question")

@@ -10,6 +10,7 @@ Every view and the search use this result instead of reading the words again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -187,8 +188,8 @@ class MessageReader:
 
     def read(self, text: str, last: Exchange | None) -> Reading:
         text = self.lexicon.lone_us_spelled_out(" ".join(text.split()))
-        if not text:
-            return Reading(text, Kind.EMPTY)
+        if not text or not any(c.isalnum() or unicodedata.category(c) == "So" for c in text):
+            return Reading(text, Kind.EMPTY)  # nothing, or "?", "...": nothing said
         lexicon = self.lexicon
         # The levels it names are not its story's people ("a senior of mine got a job":
         # retrieval/people.py), in the pay view, the roadmap or a follow-up.
