@@ -524,3 +524,21 @@ def test_age_asked_about_is_said_not_covered(dialogue, question: str) -> None:
 def test_which_companies_hire_asks_for_job_openings(dialogue, question: str) -> None:
     line = first_line(dialogue.search_answer(question))
     assert line.startswith("The articles don't cover current job openings"), line
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("ok back to basics, what is the career growth like", "back"),
+        ("ok forget that, does a masters increase salary?", "forget"),
+    ],
+)
+def test_a_turn_of_the_talk_is_no_missing_subject(dialogue, question: str, missing) -> None:
+    line = first_line(dialogue.search_answer(question))
+    assert missing not in line, line
+
+
+def test_to_land_a_job_is_to_get_one(dialogue) -> None:
+    # "land" matched only "land cover classification" (a remote-sensing role)
+    turn = dialogue.search_answer("what skills do i need to land one")
+    assert not any("land cover" in citation.text for citation in turn.citations)
