@@ -1010,3 +1010,21 @@ def test_a_roadmap_stage_asked_for_by_its_number_opens(dialogue, message, stage)
 def test_an_introduction_names_the_country_as_the_views_do(dialogue) -> None:
     text = visible_text(dialogue.respond(ChatState(), Text("i'm from texas, CS junior")).reply.html)
     assert "I'll put the 🇺🇸 US first" in text  # (not "🇺🇸 the US")
+
+
+@pytest.mark.parametrize(
+    "message", ["i want a plan for 6 months, i already know python", "give me a 3 month plan"]
+)
+def test_a_plan_over_some_months_is_the_roadmap_not_monthly_pay(dialogue, message) -> None:
+    # ("a plan for 6 months" opened with an intern's pay per month)
+    turn = dialogue.respond(ChatState(), Text(message))
+    assert turn.state.last is not None and turn.state.last.view == "roadmap"
+
+
+@pytest.mark.parametrize("follow_up", ["by how much", "how long?", "and how many?"])
+def test_how_much_or_how_long_alone_asks_about_the_last_subject(dialogue, follow_up) -> None:
+    # ("by how much" after a question on a master's and pay was declined)
+    state = dialogue.respond(ChatState(), Text("does a masters increase salary?")).state
+    turn = dialogue.respond(state, Text(follow_up))
+    assert turn.answer is not None and turn.answer.in_scope
+    assert "does a masters increase salary" in visible_text(turn.reply.html).splitlines()[0]

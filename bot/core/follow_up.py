@@ -124,6 +124,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 _POINTS_BACK = re.compile(
     r"\b(?:it|that|this|those|these|them|one|ones|both|either)\b|^\W*what if\b"
     r"|\b(?:yeh|woh|iske|uske|iska|uska|iski|uski|isme|usme|wahan|wahaan|yahan)\b"
+    # "by how much?", "how long?", "how many?": the question alone, of the last subject
+    r"|^\W*(?:(?:and|but|so|ok)\W+)?(?:by\s+)?how\s+(?:much|many|long)\W*$"
     # "how hard is the exam?" after a certificate: "the" names what was just discussed
     r"|\bthe (?:exam|exams|test|course|courses|cert|certs|certificate|certification|degree|"
     r"program|programme|bootcamp)\b",

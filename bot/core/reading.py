@@ -18,6 +18,7 @@ from bot.core.conversation import Exchange
 from bot.core.coverage import ASKS_DURATION
 from bot.core.follow_up import FollowUp, classify_follow_up, drop_regions, points_back
 from bot.core.roadmap_view import (
+    asks_for_a_timed_plan,
     asks_for_the_roadmap,
     roadmap_level_from_text,
     stage_number_in,
@@ -247,7 +248,7 @@ class MessageReader:
                     # switching" (after "... a java developer in pune"): in a chat, a pay
                     # question that names no place asks about the one the last one named
                     filters = replace(filters, region=place_of(last, lexicon))
-            elif understood.topic in ROADMAP_TOPICS:
+            elif understood.topic in ROADMAP_TOPICS or asks_for_a_timed_plan(text):
                 level = roadmap_level_from_text(unpeopled)
                 # "how long does it take from zero?" asks for a time, which no stage gives
                 if level is not None and ASKS_DURATION.search(text):

@@ -98,12 +98,29 @@ _LEARNING_PLAN = re.compile(
 )
 
 
+# "a plan for 6 months", "a 3 month plan": a learning plan over a time, whose months are no
+# pay ("per month")
+_TIMED_PLAN = re.compile(
+    r"\bplan\s+for\s+(?:the\s+)?(?:next\s+)?\d+\s+(?:months?|weeks?)\b"
+    r"|\b\d+[\s-]+(?:months?|weeks?)\s+plan\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_timed_plan(text: str) -> bool:
+    """Whether a message asks for a plan over some months or weeks."""
+    return bool(_TIMED_PLAN.search(text))
+
+
 def asks_for_the_roadmap(text: str) -> bool:
     """Whether a message names the roadmap itself ("roadmap for ML engineer", "is there a road
     map", "a study plan"): with no level named, the overview answers it. A "path" or "steps"
     may be of anything, so only these words count."""
-    return "road map" in text.lower() or bool(_LEARNING_PLAN.search(text)) or any(
-        word in ("roadmap", "roadmaps") for word in words(text)
+    return (
+        "road map" in text.lower()
+        or asks_for_a_timed_plan(text)
+        or bool(_LEARNING_PLAN.search(text))
+        or any(word in ("roadmap", "roadmaps") for word in words(text))
     )
 
 
