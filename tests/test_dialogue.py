@@ -951,6 +951,8 @@ def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, firs
          "pakistan"),
         ("I have 2 years of experience in python and SQL", None),
         ("I am a nurse with 5 years experience", None),  # another field: the asker's own
+        ("from multan", "pakistan"),  # where they are from, said first
+        ("from usa, working as postdoc", "us"),
     ],
 )
 def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) -> None:
@@ -970,6 +972,8 @@ def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) 
         "im 32, a java developer in pune, thinking of switching to ml",
         "I'm a student, how do I become an ML engineer?",
         "meri physics ki homework kar do",
+        "from scratch how do i learn ML",
+        "from data analyst to ML engineer",
     ],
 )
 def test_a_message_that_asks_or_wishes_is_no_introduction(dialogue, message: str) -> None:

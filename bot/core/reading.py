@@ -64,6 +64,7 @@ _INTRODUCES = re.compile(
     r"my name is|main|mein|mai|currently)\b",
     re.IGNORECASE,
 )
+_FROM = re.compile(r"^\W*from\s+", re.IGNORECASE)
 _ASKS = re.compile(
     r"\?|\b(?:what|how|which|why|when|where|who|should|shall|can|could|would|will|is it|"
     r"is there|are there|do i|does|did i|doubt|query|kya|kaise|kaisay|kaun|kon|kitn\w*|kab|"
@@ -94,9 +95,18 @@ def complains(text: str) -> bool:
     return len(text.split()) <= MAX_COMPLAINT_WORDS and bool(_COMPLAINT.match(text.lower()))
 
 
-def introduces_only(text: str) -> bool:
-    """Whether a message only tells who the asker is, asking nothing yet."""
-    return bool(_INTRODUCES.match(text)) and not _ASKS.search(text)
+def introduces_only(text: str, lexicon: Lexicon | None = None) -> bool:
+    """Whether a message only tells who the asker is, asking nothing yet; with the
+    ``lexicon``, also one that opens with where they are from ("from multan", "from usa,
+    working as postdoc")."""
+    if _ASKS.search(text):
+        return False
+    if _INTRODUCES.match(text):
+        return True
+    place = _FROM.match(text)
+    return bool(place and lexicon and any(
+        mention.start == place.end() for mention in lexicon.region_mentions(text)
+    ))
 
 
 # What something costs is not what a job pays: "how much does the AWS exam cost".
@@ -221,7 +231,7 @@ class MessageReader:
         if (
             kind in (Kind.QUESTION, Kind.OFF_TOPIC)
             and (not decision.firm or decision.reason == ANOTHER_FIELD)  # (a nurse, say)
-            and introduces_only(text)
+            and introduces_only(text, lexicon)
         ):
             return Reading(text, Kind.INTRODUCTION, understood=understood, **names)
         if last is not None and points_back(text) and self._leans_back(text, understood):
