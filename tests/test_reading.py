@@ -222,7 +222,7 @@ def test_how_the_asker_describes_themselves_is_not_a_missing_subject(
         "I'm good at python but terrible at stats. how bad is that for this career?",
         # the story's time and the asker's judgement
         "3 months left before graduation, what should i focus on to get an ML job",
-        "I'm 35 and have spent 10 years in accounting, is it too late for me to get into ML?",
+        "I've spent 10 years in accounting, can I get into ML?",
         "got an offer of 90k pkr/month as junior ML engineer in islamabad is that decent",
         "i heard mid level ML engineers in india get 20-30 lakh, is that accurate or inflated",
         "dropped out of college in 3rd semester, no degree at all, can i still become an ML "
@@ -519,7 +519,7 @@ def test_age_asked_about_is_said_not_covered(dialogue, question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["which companies hire interns in karachi", "kaunsi companies ML freshers ko hire karti hain"],
+    ["which companies hire interns in karachi", "what companies hire ML freshers in lahore"],
 )
 def test_which_companies_hire_asks_for_job_openings(dialogue, question: str) -> None:
     line = first_line(dialogue.search_answer(question))
