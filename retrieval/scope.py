@@ -111,6 +111,16 @@ ANOTHER_FIELD = "about another field"
 _SYMBOLS = re.compile(r"[+#]")  # "c++", "c#": a language, not a lone letter
 
 
+def wordless(text: str) -> bool:
+    """Whether a text has no letter or digit ("👍", "?", "...")."""
+    return not any(character.isalnum() for character in text)
+
+
+def has_emoji(text: str) -> bool:
+    """Whether a text has an emoji or another pictographic symbol."""
+    return any(unicodedata.category(character) == "So" for character in text)
+
+
 @dataclass(frozen=True)
 class ScopeDecision:
     kind: MessageKind
@@ -327,9 +337,9 @@ class ScopeClassifier:
         return found
 
     def classify(self, raw: str, query: Query) -> ScopeDecision:
-        if raw.strip() and not any(character.isalnum() for character in raw):
+        if raw.strip() and wordless(raw):
             # "👍", "🙏", "😂😂": a reaction, nodded to; "?", "...": nothing said
-            if any(unicodedata.category(character) == "So" for character in raw):
+            if has_emoji(raw):
                 return ScopeDecision(MessageKind.THANKS, ACKNOWLEDGMENT)
             return ScopeDecision(MessageKind.OFF_TOPIC, "no words to search for")
         words = _plain_words(raw)

@@ -647,6 +647,11 @@ def _fit(lines: list[str]) -> str:
 # Declines -------------------------------------------------------------------------------------
 
 
+def example_lines(examples: Sequence[str]) -> str:
+    """Questions to try, a bullet each, in italics."""
+    return "\n".join(f"• <i>{escape(example)}</i>" for example in examples)
+
+
 def decline_html(result: SearchResult, context: AnswerContext | None = None) -> str:
     context = context or AnswerContext()
     examples = context.suggestions or ("What certifications should I get?",)
@@ -661,7 +666,7 @@ def decline_html(result: SearchResult, context: AnswerContext | None = None) -> 
         if result.decision.reason == FAREWELL:
             return "👋 Bye! Come back any time with a question about becoming an ML engineer."
         return "You're welcome! Ask me anything else about becoming an ML engineer. 🙂"
-    tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples[:3])
+    tries = example_lines(examples[:3])
     if mostly_other_script(result.question):
         # Declined for its language, not its subject: "outside what I can help with" would
         # tell someone asking how to become an ML engineer in Korean that the bot cannot.

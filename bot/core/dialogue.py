@@ -18,6 +18,7 @@ from bot.core.answer import (
     citation_of,
     cited_hits,
     compose,
+    example_lines,
     further_reading,
 )
 from bot.core.buttons import Action, button_data, read_button_data
@@ -92,6 +93,13 @@ DECLINE_SUGGESTIONS: dict[str, tuple[str, ...]] = {
         "What skills does an ML engineer need?",
     ),
 }
+
+
+def suggestions_for(region: str | None) -> tuple[str, ...]:
+    """Questions to offer someone of this region (any region's, for none)."""
+    return DECLINE_SUGGESTIONS.get(region or "", DECLINE_SUGGESTIONS[""])
+
+
 START_EXAMPLES = ("certs", "masters", "pay-india")
 # "that's not helpful": what the bot can and cannot do, and how to get a better answer.
 COMPLAINT_NOTE = (
@@ -300,10 +308,7 @@ class Dialogue:
             case Kind.INTRODUCTION:
                 return self._introduction(state, reading, user)
             case Kind.COMPLAINT:
-                examples = DECLINE_SUGGESTIONS.get(
-                    user.profile.region or "", DECLINE_SUGGESTIONS[""]
-                )
-                tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples)
+                tries = example_lines(suggestions_for(user.profile.region))
                 return Turn(Reply(f"{COMPLAINT_NOTE}\n{tries}", self._example_buttons()), state)
         return self._answer(state, reading, user)
 
@@ -317,8 +322,7 @@ class Dialogue:
             profile = replace(profile, region=region)
             flagged = escape(self.lexicon.flagged_name(region))
             noted = f" I'll put {flagged} first (/profile changes it)."
-        examples = DECLINE_SUGGESTIONS.get(profile.region or "", DECLINE_SUGGESTIONS[""])
-        tries = "\n".join(f"• <i>{escape(example)}</i>" for example in examples)
+        tries = example_lines(suggestions_for(profile.region))
         html = f"Thanks, that helps.{noted} What would you like to know? For example:\n{tries}"
         reply = Reply(html, self._example_buttons())
         return Turn(reply, state, user=replace(user, profile=profile))
@@ -487,7 +491,7 @@ class Dialogue:
             for article in self.advisor.knowledge.articles
             if home is not None and home in article.entry.regions
         )
-        suggestions = DECLINE_SUGGESTIONS.get(home or "", DECLINE_SUGGESTIONS[""])
+        suggestions = suggestions_for(home)
         name = lexicon.region(named).name.removeprefix("the ") if named else None
         levels = reading.levels if reading is not None else lexicon.levels_in(result.question)
         level = levels[0] if len(levels) == 1 else None

@@ -10,7 +10,6 @@ Every view and the search use this result instead of reading the words again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -26,7 +25,7 @@ from bot.core.roadmap_view import (
 from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
 from retrieval.people import without_story_people
-from retrieval.scope import ANOTHER_FIELD, MessageKind
+from retrieval.scope import ANOTHER_FIELD, MessageKind, has_emoji, wordless
 from retrieval.search import SearchEngine, Understanding
 
 # "Which cert should a beginner start with?" is about certifications, not the whole roadmap.
@@ -95,18 +94,17 @@ def complains(text: str) -> bool:
     return len(text.split()) <= MAX_COMPLAINT_WORDS and bool(_COMPLAINT.match(text.lower()))
 
 
-def introduces_only(text: str, lexicon: Lexicon | None = None) -> bool:
-    """Whether a message only tells who the asker is, asking nothing yet; with the
-    ``lexicon``, also one that opens with where they are from ("from multan", "from usa,
-    working as postdoc")."""
+def introduces_only(text: str, lexicon: Lexicon) -> bool:
+    """Whether a message only tells who the asker is, asking nothing yet, or where they are
+    from ("from multan", "from usa, working as postdoc": a place the lexicon names)."""
     if _ASKS.search(text):
         return False
     if _INTRODUCES.match(text):
         return True
     place = _FROM.match(text)
-    return bool(place and lexicon and any(
+    return place is not None and any(
         mention.start == place.end() for mention in lexicon.region_mentions(text)
-    ))
+    )
 
 
 # What something costs is not what a job pays: "how much does the AWS exam cost".
@@ -199,7 +197,7 @@ class MessageReader:
 
     def read(self, text: str, last: Exchange | None) -> Reading:
         text = self.lexicon.lone_us_spelled_out(" ".join(text.split()))
-        if not text or not any(c.isalnum() or unicodedata.category(c) == "So" for c in text):
+        if not text or (wordless(text) and not has_emoji(text)):
             return Reading(text, Kind.EMPTY)  # nothing, or "?", "...": nothing said
         lexicon = self.lexicon
         # The levels it names are not its story's people ("a senior of mine got a job":
@@ -240,8 +238,7 @@ class MessageReader:
         # "salary in canada?" was declined for a word no article uses: the place, which the
         # pay view says it has no figures for
         lacks_only_a_place = (
-            kind == Kind.OFF_TOPIC and not understood.decision.firm
-            and bool(lexicon.uncovered_in(text))
+            kind == Kind.OFF_TOPIC and not decision.firm and bool(lexicon.uncovered_in(text))
         )
         if kind == Kind.QUESTION or lacks_only_a_place:
             if (understood.topic == "salary" or lacks_only_a_place) and not _COST.search(text):
