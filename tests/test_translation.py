@@ -160,10 +160,17 @@ def test_a_korean_pay_question_gets_the_pay_view_of_its_country(dialogue) -> Non
 def test_a_korean_message_read_as_nothing_the_articles_answer_is_declined_for_its_language(
     dialogue,
 ) -> None:
-    # "Korea, salary": the engine finds no pay view or passage for Korea to answer with
-    text, citations = reply_text(dialogue, "한국 연봉 얼마예요?")
+    # "Korea, weather": read as "Korea" alone, which nothing answers
+    text, citations = reply_text(dialogue, "한국 날씨 어때요?")
     assert not citations
     assert "only read questions in English" in text
+
+
+def test_a_korean_pay_question_about_korea_says_there_are_no_figures_for_it(dialogue) -> None:
+    # "Korea, salary": the pay view says the articles give nothing for South Korea (it was
+    # declined for its language, as if its words had not been read)
+    text, _ = reply_text(dialogue, "한국 연봉 얼마예요?")
+    assert text.startswith("The articles don't give ML salaries for South Korea")
 
 
 @pytest.mark.parametrize(
