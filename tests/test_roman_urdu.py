@@ -120,3 +120,9 @@ def test_roman_urdu_verbs_of_doing_are_no_missing_subject(advisor, message, open
 
 def test_isloo_is_islamabad(lexicon) -> None:
     assert lexicon.regions_in("ML jobs in isloo") == ("pakistan",)
+
+
+def test_not_finding_a_job_in_roman_urdu_gets_the_job_hunt(advisor) -> None:
+    # "sir mujhe job nahi mil rahi" (I can't find a job) was declined, then answered with the
+    # role's responsibilities
+    assert "applying" in _reply(advisor, "sir mujhe job nahi mil rahi").splitlines()[0]
