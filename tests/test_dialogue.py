@@ -157,6 +157,10 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("explain the second point", FollowUp.WHY),
         ("can you explain point 2", FollowUp.WHY),
         ("explain the point of learning maths for ML", FollowUp.NONE),
+        # an example of what was said: the passages, whose lists and cases say more
+        ("give me an example", FollowUp.WHY),
+        ("example de do 2-3", FollowUp.WHY),
+        ("give me an example of a good portfolio project", FollowUp.NONE),
         # the last answer's opening alone
         ("can you make that shorter", FollowUp.SHORTER),
         ("shorter version", FollowUp.SHORTER),

@@ -38,6 +38,10 @@ _WHY = re.compile(
     r"(?:come )?from|what(?:'s| is| are) (?:the|your) sources?|which articles?|"
     r"show (?:me )?(?:the |your )?sources?|(?:can you )?cite (?:it|that|them|your sources?)|"
     r"is (?:this|that) (?:true|correct|right|accurate)|"
+    # "give me an example", "example de do": the passages, whose lists and cases say more
+    r"(?:(?:can you |pls |please )?(?:give|show|tell) me )?(?:an |some |any |1 |2 |3 )?"
+    r"examples?(?: please| pls| de do| do| dedo| batao| of (?:it|that|this))?"
+    r"(?: \d+(?: ?- ?\d+)?)?|"
     # "explain the second point", "more on point 3": the passages behind the answer, in full
     r"(?:can you |could you |pls |please )?(?:explain|elaborate on|expand on|more on|"
     r"tell me more about|what does|what do you mean by) (?:the |your )?(?:\w+ )?"
