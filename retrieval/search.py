@@ -46,6 +46,9 @@ RERANK_DEPTH = 50  # the heading-match bonus is applied to this many best passag
 # the sets tuned on still gained, but openings lost their specifics: "after how many years
 # can I move up to mid-level" lost "with 2-4 years of experience" to a passage without one
 # (bench.replies' answer-first probes, 0.80 -> 0.70 at 0.85).
+# The reason of a decline for meaning ("I work full time 9 to 5" is nearer an off-topic
+# example than any passage)
+CLOSER_TO_OUTSIDERS = "closer in meaning to what the articles do not answer"
 SEMANTIC_DEPTH = 30
 SEMANTIC_WEIGHT = 0.6
 # A question is declined when it is this much closer in meaning (cosine) to an off-topic
@@ -305,7 +308,7 @@ class SearchEngine:
             if self._closer_to_outsiders(question, decision, query, long_message):
                 decision = ScopeDecision(
                     MessageKind.OFF_TOPIC,
-                    "closer in meaning to what the articles do not answer", firm=True,
+                    CLOSER_TO_OUTSIDERS, firm=True,
                 )
                 shortlist = None
             elif long_message and self._far_from_every_passage(query):

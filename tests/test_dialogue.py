@@ -957,6 +957,8 @@ def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, firs
         ("I am a nurse with 5 years experience", None),  # another field: the asker's own
         ("from multan", "pakistan"),  # where they are from, said first
         ("from usa, working as postdoc", "us"),
+        ("did bscs from bzu, no job yet", None),  # the "I" left out
+        ("i work full time 9 to 5", None),  # declined before for its meaning alone
     ],
 )
 def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) -> None:
@@ -978,6 +980,7 @@ def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) 
         "meri physics ki homework kar do",
         "from scratch how do i learn ML",
         "from data analyst to ML engineer",
+        "I have a CUDA error on line 5 of my training script",
     ],
 )
 def test_a_message_that_asks_or_wishes_is_no_introduction(dialogue, message: str) -> None:

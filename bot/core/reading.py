@@ -26,7 +26,7 @@ from bot.core.salary_view import SalaryFilters, salary_filters_from_text
 from knowledge.lexicon import Lexicon
 from retrieval.people import without_story_people
 from retrieval.scope import ANOTHER_FIELD, MessageKind, has_emoji, wordless
-from retrieval.search import SearchEngine, Understanding
+from retrieval.search import CLOSER_TO_OUTSIDERS, SearchEngine, Understanding
 
 # "Which cert should a beginner start with?" is about certifications, not the whole roadmap.
 ROADMAP_TOPICS = frozenset({"roadmap", "general", "career"})
@@ -60,7 +60,7 @@ _HELP_REQUEST = re.compile(
 _INTRODUCES = re.compile(
     r"^\W*(?:(?:hi|hello|hey|salam|aoa)\b[\s,!.]*)?"
     r"(?:i'm|im|i am|i have|i've|ive|i work|i did|i just|i completed|i finished|i graduated|"
-    r"my name is|main|mein|mai|currently)\b",
+    r"my name is|main|mein|mai|currently|did|doing|done|completed|finished|graduated)\b",
     re.IGNORECASE,
 )
 _FROM = re.compile(r"^\W*from\s+", re.IGNORECASE)
@@ -92,6 +92,9 @@ MAX_COMPLAINT_WORDS = 12
 def complains(text: str) -> bool:
     """Whether a message says the last reply did not help."""
     return len(text.split()) <= MAX_COMPLAINT_WORDS and bool(_COMPLAINT.match(text.lower()))
+
+
+MAX_INTRODUCTION_WORDS = 12  # longer, and a firm decline's reasons are more than words
 
 
 def introduces_only(text: str, lexicon: Lexicon) -> bool:
@@ -228,7 +231,15 @@ class MessageReader:
         decision = understood.decision
         if (
             kind in (Kind.QUESTION, Kind.OFF_TOPIC)
-            and (not decision.firm or decision.reason == ANOTHER_FIELD)  # (a nurse, say)
+            # (not a task, but a field of one's own, a nurse's, or a short story that only
+            # its meaning declined: "i work full time 9 to 5")
+            and (
+                not decision.firm
+                or (
+                    decision.reason in (ANOTHER_FIELD, CLOSER_TO_OUTSIDERS)
+                    and len(text.split()) <= MAX_INTRODUCTION_WORDS
+                )
+            )
             and introduces_only(text, lexicon)
         ):
             return Reading(text, Kind.INTRODUCTION, understood=understood, **names)
