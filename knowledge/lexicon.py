@@ -155,6 +155,11 @@ class Lexicon:
     def regions(self) -> tuple[str, ...]:
         return tuple(self.data.regions)
 
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The regions that are one country each: all but "global" (worldwide)."""
+        return tuple(region for region in self.data.regions if region != "global")
+
     def region(self, region: str) -> RegionWords:
         return self.data.regions[region]  # type: ignore[index]
 
@@ -197,6 +202,10 @@ class Lexicon:
         """ "us" as a whole message ("us?", "and us") is the country: a pronoun needs a
         sentence around it. Written "the US", which the lexicon names."""
         return _LONE_US.sub("the US", text)
+
+    def countries_in(self, text: str) -> tuple[str, ...]:
+        """The covered countries a text names: regions_in without "worldwide"."""
+        return tuple(region for region in self.regions_in(text) if region in self.countries)
 
     def regions_in(self, text: str) -> tuple[str, ...]:
         """The covered regions a text names (a city names its country), first named first."""

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from knowledge.models import Scope
 from retrieval.asking_words import NOT_SUBJECTS
-from retrieval.people import people_tokens, story_people
+from retrieval.people import without_story_people
 from retrieval.query import Query
 from retrieval.tokenize import normalize, tokenize
 
@@ -364,15 +364,14 @@ class ScopeClassifier:
         if any(phrase in joined for phrase in self._injections):
             return ScopeDecision(MessageKind.OFF_TOPIC, "instructions to the bot", firm=True)
         # Someone who thinks or wants something ("my girlfriend wants me to do a master's")
-        # is a person in the story, not what the message is about.
-        speakers = story_people(raw)
-        words_and_numbers = [word for word in _words_and_numbers(raw) if word not in speakers]
+        # is a person in the story, not what the message is about: blanked out, as the
+        # query was analysed (QueryAnalyzer.analyze), so its tokens have none of them either.
+        words_and_numbers = _words_and_numbers(without_story_people(raw))
         if self._asks_for_a_task(words_and_numbers, raw):
             return ScopeDecision(
                 MessageKind.OFF_TOPIC, "asks for a task, not career advice", firm=True
             )
-        speaker_tokens = people_tokens(speakers)
-        tokens = tuple(t for t in query.tokens if t not in speaker_tokens)
+        tokens = query.tokens
         off_spans = _find(self._off_domain, tokens)
         outside = tuple(
             token if not any(a <= i < b for a, b in off_spans) else "\0"
@@ -410,10 +409,7 @@ class ScopeClassifier:
         career_hits = own_hits + len(_find(self._career, added))
         # Words that only say how it is asked ("not sure", "my chances", "why does there
         # seem to be") are no subject the articles lack.
-        unknown = sum(
-            1 for token in query.unknown
-            if token not in NOT_SUBJECTS and token not in speaker_tokens
-        )
+        unknown = sum(1 for token in query.unknown if token not in NOT_SUBJECTS)
         content = [t for t in tokens if not t.isdigit()]
         if career_hits:
             if unknown > own_hits or (unknown and unknown == own_hits and len(content) <= 4):

@@ -124,7 +124,7 @@ def find_gap(
     # story's "on weekends" ask about working hours.
     asked = _asked_part(question, query)
     places = lexicon.uncovered_in(asked)
-    if places and [r for r in lexicon.regions_in(asked) if r != "global"]:
+    if places and lexicon.countries_in(asked):
         # beside a country they cover ("Singapore pay compared to the US", "is there demand
         # in Riyadh? ... moving from Karachi"): that one is answered, this one said missing
         return Gap(" or ".join(places), "partial", "cover")

@@ -482,7 +482,7 @@ class Dialogue:
         lexicon = self.lexicon
         named = reading.region if reading is not None else None
         if named is None and reading is None:
-            countries = [r for r in lexicon.regions_in(result.question) if r != "global"]
+            countries = lexicon.countries_in(result.question)
             named = countries[0] if len(countries) == 1 else None
         home = named or (place_of(last, lexicon) if last is not None else None)
         home = home or user.profile.region

@@ -176,9 +176,10 @@ class Reading:
 
 def place_of(exchange: Exchange, lexicon: Lexicon) -> str | None:
     """The one country an exchange was about: its view's, or the one its question named."""
-    places = [exchange.region] if exchange.region else lexicon.regions_in(exchange.question)
-    countries = [place for place in places if place in lexicon.regions and place != "global"]
-    return countries[0] if len(places) == 1 and countries else None
+    if exchange.region:  # (a view of every region, or worldwide, is about no one country)
+        return exchange.region if exchange.region in lexicon.countries else None
+    named = lexicon.regions_in(exchange.question)
+    return named[0] if len(named) == 1 and named[0] in lexicon.countries else None
 
 
 class MessageReader:
