@@ -90,12 +90,14 @@ class Tally:
         self.examples.setdefault(kind, question)
 
 
+_STRAY_MARKER = re.compile(r"[-*▪•]\s")
 DEFECT_KINDS = (
     "writing-instruction lines",
     "filler lines",
     "empty-heading bullets",
     "one/two-word bullets",
     "duplicate bullets",
+    "stray list markers",
     "another region's currency",
     "off-topic probes answered",
     "not-covered probes answered without saying so",
@@ -125,6 +127,8 @@ def check_reply(tally: Tally, question: str, turn: Turn) -> str:
             tally.flag("writing-instruction lines", question)
         if _FILLER.search(line):
             tally.flag("filler lines", question)
+        if _STRAY_MARKER.match(body):  # an inline item shown with its "- "
+            tally.flag("stray list markers", question)
         if not _BULLET.match(raw):
             continue
         bare = _CITES.sub("", _BULLET.sub("", line)).strip()

@@ -423,3 +423,11 @@ def test_an_item_that_repeats_its_lists_common_heading_word_is_not_preferred(adv
     first = advisor.answer("which skills do I need?").html.splitlines()[0]
     assert not first.startswith("<b>Soft Skills</b>"), first
     assert first.startswith("<b>Programming</b>"), first
+
+
+
+def test_an_inline_bullet_opens_a_reply_without_its_dash(advisor) -> None:
+    # "c. Skills: - Proficiency in ... - Problem-solving skills and ...": the scrape left
+    # the list's items inline; one chosen as the opening is a sentence, not "- Problem...".
+    first = advisor.answer("what skills do i need").html.splitlines()[0]
+    assert not re.match(r"(?:<b>[^<]*</b>: )?[-•*]", first), first

@@ -34,6 +34,7 @@ from retrieval.query import Query
 from retrieval.scope import ACKNOWLEDGMENT, FAREWELL, MessageKind
 from retrieval.search import COMMON_WEIGHT, Hit, SearchResult
 from retrieval.sentences import message_sentences, split_sentences
+from retrieval.structure import strip_list_marker
 from retrieval.tokenize import STOP_WORDS, tokenize
 from retrieval.translation import mostly_other_script
 
@@ -386,8 +387,10 @@ def _lead(
     if len(sentence) < 90 and following:
         nxt = split_sentences(following)[0]
         if len(sentence) + len(nxt) < MAX_LEAD_CHARS:
-            sentence = f"{sentence} {nxt}"
-    return candidate, sentence
+            sentence = f"{sentence} {strip_list_marker(nxt)}"
+    # An inline bullet ("Skills: - Proficiency in ... - Problem-solving skills ...") opens
+    # the reply as a sentence, not as a dash.
+    return candidate, strip_list_marker(sentence)
 
 
 def _through(text: str, sentence: str) -> int:
