@@ -127,7 +127,8 @@ def check_reply(tally: Tally, question: str, turn: Turn) -> str:
             tally.flag("writing-instruction lines", question)
         if _FILLER.search(line):
             tally.flag("filler lines", question)
-        if _STRAY_MARKER.match(body):  # an inline item shown with its "- "
+        # an inline item shown with its "- " (the replies' own bullets are "• ")
+        if _STRAY_MARKER.match(re.sub(r"^[^:]{1,60}: ", "", line.removeprefix("• "))):
             tally.flag("stray list markers", question)
         if not _BULLET.match(raw):
             continue
