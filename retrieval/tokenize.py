@@ -61,6 +61,7 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     thodi bas sirf bilkul asal uska uski uske iska iski iske batao bataen bataiye bataye
     taake taki milne milte milenge wahan wahaan waha yahan lun lagenge lagega lagegi
     chal chalega chalegi jayega jayegi jaega jaegi jayenge banau banaun banaon itna itni itne
+    acha achha accha bata
     """.split()
 )
 STOP_WORDS = frozenset(
@@ -81,7 +82,7 @@ STOP_WORDS = frozenset(
     okay yeah yes u ur im dont cant etc e.g i.e one would will may might must shall us r
     bro sir lol nah tbh idk btw even thing things see use bit ago kind sort stuff lot
     lots much many guys someone anyone something anything okay hmm pls thx honestly
-    basically literally
+    basically literally still already yet ever whatever nvm
     """.split()
 ) | ROMAN_URDU_STOP_WORDS
 
