@@ -165,7 +165,17 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("can you make that shorter", FollowUp.SHORTER),
         ("shorter version", FollowUp.SHORTER),
         ("tl;dr", FollowUp.SHORTER),
+        ("answer in one line pls", FollowUp.SHORTER),
+        ("explain that simpler", FollowUp.SHORTER),
+        ("in simple words please", FollowUp.SHORTER),
         ("is a shorter bootcamp enough for ML?", FollowUp.NONE),
+        ("is a simple project enough for a job?", FollowUp.NONE),
+        ("explain simply what MLOps is", FollowUp.NONE),
+        # doubt: what the answer rests on
+        ("really?", FollowUp.WHY),
+        ("are you sure?", FollowUp.WHY),
+        ("seriously?", FollowUp.WHY),
+        ("really good pay in ML?", FollowUp.NONE),
         ("no, I have no degree at all", FollowUp.NONE),
         ("what skills do I need to become an ML engineer", FollowUp.NONE),
         ("more money in data science or ML engineering?", FollowUp.NONE),
@@ -993,7 +1003,8 @@ def test_a_message_that_asks_or_wishes_is_no_introduction(dialogue, message: str
     [
         "you didn't answer my question", "this is too generic",
         "that's not helpful, i asked if i NEED it", "useless", "bhai kuch samajh nahi aaya",
-        "wrong answer",
+        "wrong answer", "google says otherwise", "you're useless",
+        "all you do is copy paste articles",
     ],
 )
 def test_a_complaint_gets_an_apology_and_how_to_ask_not_a_decline(dialogue, message) -> None:

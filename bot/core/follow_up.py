@@ -38,6 +38,8 @@ _WHY = re.compile(
     r"(?:come )?from|what(?:'s| is| are) (?:the|your) sources?|which articles?|"
     r"show (?:me )?(?:the |your )?sources?|(?:can you )?cite (?:it|that|them|your sources?)|"
     r"is (?:this|that) (?:true|correct|right|accurate)|"
+    # doubt: "really?", "are you sure?" ask what the answer rests on
+    r"really|seriously|for real|(?:are|r) (?:you|u) sure|(?:you|u) sure|is that so|"
     # "give me an example", "example de do": the passages, whose lists and cases say more
     r"(?:(?:can you |pls |please )?(?:give|show|tell) me )?(?:an |some |any |1 |2 |3 )?"
     r"examples?(?: please| pls| de do| do| dedo| batao| of (?:it|that|this))?"
@@ -69,8 +71,12 @@ _SHORTER = re.compile(
     r"^(?:(?:ok(?:ay)?|and|but|so|pls|please|hmm+)[\s,]+)*(?:(?:can|could) (?:you|u) )?"
     r"(?:(?:make|keep) (?:it|that|this|the answer) (?:shorter|short|brief)|"
     r"shorter(?: version| please| answer| one)?|(?:a |the )?short(?:er)? version|"
-    r"(?:in )?short(?: please)?|tl;?dr|too long"
-    r"|summari[sz]e (?:it|that|this)|(?:give me )?the gist|briefly|in brief|in one line)\W*$",
+    r"(?:in )?short(?: please)?|tl;?dr|too long|eli5|(?:a )?short answer"
+    r"|summari[sz]e (?:it|that|this)|(?:give me )?the gist|briefly|in brief"
+    # "answer in one line pls", "explain that simpler": no rewording, but the opening alone
+    r"|(?:(?:answer|explain|say|tell me|put|reply)(?: (?:it|that|this))? )?"
+    r"(?:in (?:one|1|a single) (?:line|sentence)|(?:more )?simpl(?:er|y)"
+    r"|in simpler? (?:words|terms|english)|in short|briefly))(?: please| pls| plz)?\W*$",
     re.IGNORECASE,
 )
 # Openers that make a short message lean on the previous one, a correction among them ("no

@@ -78,7 +78,13 @@ _ASKS = re.compile(
 # reply did not help (with a few words more at most: "not helpful, i asked if i NEED it").
 _COMPLAINT = re.compile(
     r"^\W*(?:(?:ok|okay|bro|bhai|but|hmm+|lol|dude|yaar|sorry|no|nah)\W+)*"
-    r"(?:(?:this|that|it|that's|thats|this is|that is|it's|its)\s+)?(?:"
+    r"(?:(?:this|that|it|that's|thats|this is|that is|it's|its|you're|youre|you are|ur|u r|"
+    r"u are|you|u)\s+)?(?:"
+    # doubt in the answer itself: "google says otherwise", "all you do is copy paste"
+    r"(?:but )?(?:google|chatgpt|gpt|the internet|internet|everyone|others|my (?:friends?|"
+    r"teacher|senior)s?) (?:says?|said|told me) (?:otherwise|different(?:ly)?|something else)|"
+    r"all (?:you|u) (?:do|can do) is\b[^.?!]*|copy[- ]?past(?:e|ing)\b[^.?!]*|"
+    r"(?:stupid|dumb|a bad bot|bad bot)|"
     r"(?:not|wasn'?t|isn'?t|was not|is not) (?:helpful|useful|what i asked|what i meant|clear|"
     r"right|correct|an answer)|(?:too|very|so) (?:generic|vague|general)|generic|useless|"
     r"(?:you|u) (?:didn'?t|did not|dont|don'?t|do not) (?:answer|understand|get)\b[^.?!]*|"
