@@ -444,3 +444,27 @@ def test_still_says_how_it_is_asked_not_what_about(advisor, question: str) -> No
     # "still" matched "The field of machine learning is still in its development" best.
     first = advisor.answer(question).html.splitlines()[0]
     assert "still in its development" not in first, first
+
+
+_CURRENCY = re.compile(r"PKR|₹|\$\s?\d|lakh", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long does it take to become an ML engineer if i study 3 hours daily",
+        "how many US companies are hiring ML engineers",
+    ],
+)
+def test_a_figure_of_pay_opens_only_a_question_about_pay(advisor, question: str) -> None:
+    # "a few years of experience can earn ... ₹900,000" matched "how long" for its years,
+    # "earn an average of $148,485 in the United States" "US companies" for its place.
+    first = advisor.answer(question).html.splitlines()
+    opening = next(line for line in first if "[1]" in line or "[2]" in line)
+    assert not _CURRENCY.search(opening), opening
+
+
+def test_an_amount_in_the_question_asks_about_pay(advisor) -> None:
+    question = "they're offering 90k a month for a junior ML job in Islamabad, fair?"
+    html = advisor.answer(question).html
+    assert "PKR" in html.splitlines()[0]

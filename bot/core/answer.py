@@ -19,6 +19,7 @@ from bot.core.citation import Citation
 from bot.core.coverage import (
     ASKS_DURATION,
     DURATION,
+    PAY_WORDS,
     Gap,
     duration_subject,
     gap_sentence,
@@ -98,6 +99,7 @@ _WITHOUT = re.compile(r"\bwithout\b", re.IGNORECASE)
 _NEED = re.compile(r"\b(?:need|needed|necessary|required|require|must|mandatory|compulsory)\b",
                    re.IGNORECASE)
 # Money in a region's currency: a reply about one country shows none of the others'.
+UNASKED_PAY_FACTOR = 0.3  # a pay figure's share of its score to open a reply not about pay
 CURRENCY_MARKERS: dict[str, re.Pattern[str]] = {
     "pakistan": re.compile(r"\bPKR\b|\bRs\.?\s?\d", re.IGNORECASE),
     "india": re.compile(r"₹|\bINR\b|\blakhs?\b|\bcrores?\b|\bLPA\b", re.IGNORECASE),
@@ -240,6 +242,26 @@ def _other_region_money(text: str, region: str | None) -> bool:
     )
 
 
+# An amount in a question ("they're offering 90k", "is 8 LPA good"): it asks about pay.
+_AMOUNT = re.compile(r"\b\d+(?:\.\d+)?\s?k\b|[$₹]|\b(?:pkr|inr|usd|lpa|lakhs?|crores?)\b", re.I)
+
+
+def _asks_pay(result: SearchResult) -> bool:
+    """Whether a question asks about pay, so that a figure of pay may open its reply: "how
+    long does it take to learn ML?" opened with "a few years of experience can earn ...
+    ₹900,000" for its "years"."""
+    return (
+        result.topic == "salary"
+        or not PAY_WORDS.isdisjoint(result.query.terms)
+        or bool(_AMOUNT.search(result.question))
+    )
+
+
+def _names_money(text: str) -> bool:
+    """Whether a text gives an amount in one of the articles' currencies."""
+    return any(pattern.search(text) for pattern in CURRENCY_MARKERS.values())
+
+
 def _shorten(text: str, limit: int) -> str:
     """The first sentences of a point that fit the limit (at least one)."""
     if len(text) <= limit:
@@ -293,6 +315,7 @@ def _lead(
     place_terms: dict[str, float] | None = None,
     level: str | None = None,
     lexicon: Lexicon | None = None,
+    asks_pay: bool = True,
 ) -> tuple[_Candidate, str] | None:
     """The sentence that best answers the question, with its point: a yes/no question about
     needing something prefers a sentence that takes a stance ("not always necessary"); one
@@ -356,6 +379,8 @@ def _lead(
                 score *= 1.5
             if asks_comparison and _CONTRASTS.search(sentence):
                 score *= 2.0
+            if not asks_pay and _names_money(sentence):
+                score *= UNASKED_PAY_FACTOR
             if region_name and region_name.lower() in candidate.point.plain.lower():
                 score *= 1.3
             if on_a_step and _names_another_step(
@@ -582,7 +607,7 @@ def compose(result: SearchResult, context: AnswerContext | None = None) -> Answe
             )
     lead = _lead(
         candidates, result.question, result.query, lead_terms, context.region_name, place_terms,
-        context.level, context.lexicon,
+        context.level, context.lexicon, _asks_pay(result),
     )
     limit = MAX_POINTS_WHEN_UNCOVERED if gap is not None else MAX_POINTS
     chosen, lead_sources = _choose_points(

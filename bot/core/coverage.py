@@ -30,7 +30,8 @@ from retrieval.tokenize import (
 )
 
 ABSENT_SHARE = 1 / 3
-_PAY = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
+# What asks about pay.
+PAY_WORDS = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
                           "ctc lpa lakh money compensation stipend wage"))
 # A question that asks how long something takes, and a sentence that says so.
 ASKS_DURATION = re.compile(
@@ -135,7 +136,7 @@ def find_gap(
         }
         rest = _content(query, place_words)
         names = " or ".join(places)
-        if not rest or rest <= _PAY:
+        if not rest or rest <= PAY_WORDS:
             return Gap(names, "none", "give figures for" if rest else "cover")
         return Gap(names, "partial", "cover")
     topic = lexicon.uncovered_topic_in(asked)
@@ -204,7 +205,7 @@ def absent_gap(
     # mil sakti hai?" asks about PIAIC and a course.
     unread = set(query.unknown) - absent - _known_as_words(question, english_words, names)
     asked = {
-        token for token in _content(query, background) - NOT_SUBJECTS - _PAY - query.phrased
+        token for token in _content(query, background) - NOT_SUBJECTS - PAY_WORDS - query.phrased
         if len(token) > 2 and token not in PLACE_WORDS and token not in unread
     }
     # A word written as a name ("GPUs", "LangChain") that no article has counts twice: it
