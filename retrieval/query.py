@@ -104,6 +104,10 @@ _SETTINGS = (
         r"(industry|sector|market|space)\b(?!\s+(?:of|like|such)\b)"
     ),
     re.compile(r"\b(day|week|month|year)\s+by\s+(day|week|month|year)\b"),
+    # Roman Urdu's postposition after the time frame: "6 mahine mein" (in 6 months)
+    re.compile(
+        r"\b(\d+|one|two|three|four|five|six|few)\s+(day|week|month|year)s?\s+(?:mein|me|mai)\b"
+    ),
     re.compile(
         r"\b(1st|2nd|3rd|[4-8]th|first|second|third|fourth|fifth|sixth|seventh|eighth|final)"
         r"\s+(year|yr|semester|sem)\b"

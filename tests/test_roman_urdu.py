@@ -30,6 +30,11 @@ def test_function_words_are_not_corrected_into_english_words(engine) -> None:
         # "karna parega": will have to do; "parega" is no subject to search for
         ("ML engineer banne ke liye kya karna parega?", "become"),
         ("ML engineer ki tankhwah kitni hoti hai India mein?", "salaries in"),
+        # "roz" (daily), "kama leta" (earns), "N mahine mein" (in N months)
+        ("ML engineer roz office mein kya karta hai? asal kaam kya hota hai", "daily"),
+        ("Chennai mein 8 years experience wala ML engineer kitna kama leta hai?", "senior ml"),
+        ("3 mahine me ML job mil sakti hai?", "how long it takes"),
+        ("6 mahine mein ML engineer ban sakta hoon kya? sach batao", "how long it takes"),
     ],
 )
 def test_a_roman_urdu_question_is_answered_in_its_first_line(

@@ -38,7 +38,10 @@ ASKS_DURATION = re.compile(
     r"\bhow (?:long|many (?:months|years|weeks|days))\b|\bhow much time\b|\btime (?:does it|it) "
     r"takes?\b|\btimeline\b|\btime frame\b|\btimeframe\b|\bin (?:\d+|a few|six|three) months\b"
     # Roman Urdu and Hindi: "kitna time lagta hai", "kitne saal lagenge", "kab tak"
-    r"|\bkitn[ae] (?:time|waqt|saal|mahine|hafte|din|months?|years?|weeks?|days?)\b|\bkab tak\b",
+    r"|\bkitn[ae] (?:time|waqt|saal|mahine|hafte|din|months?|years?|weeks?|days?)\b|\bkab tak\b"
+    # "3 mahine me ML job mil sakti hai?" (in 3 months; months only, as above: "2-3 saal
+    # mein saturate ho jayegi?" asks no time of its own)
+    r"|\b(?:\d+|ek|do|teen|chaar|chhe|chay) (?:mahine|mahino|months?) (?:me|mein|mai)\b",
     re.IGNORECASE,
 )
 DURATION = re.compile(
