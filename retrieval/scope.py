@@ -58,10 +58,13 @@ _DO_IT_FOR_ME = re.compile(
     re.IGNORECASE,
 )
 # What such a request asks for is code ("write a SQL query to find the highest salary",
-# "create a script to scrape job posts"): a task, whatever career word its data has.
-_CODE_OBJECT = re.compile(
+# "create a script to scrape job posts") or the asker's own papers ("can you review my CV",
+# "write my cover letter for a bank job"): a task, whatever career word it has. (Asked how
+# to, "how should I write my CV for ML jobs?", it is a question.)
+_TASK_OBJECT = re.compile(
     r"^ (?:(?:me|us) )?(?:an?|the|some|this|my) (?:[\w+#-]+ ){0,2}?"
-    r"(?:quer(?:y|ies)|functions?|scripts?|programs?|code|snippets?|regex|class(?:es)?|loops?)\b",
+    r"(?:quer(?:y|ies)|functions?|scripts?|programs?|code|snippets?|regex|class(?:es)?|loops?|"
+    r"cv|cvs|resume|résumé|cover letter|sop|statement of purpose|essay|linkedin)\b",
     re.IGNORECASE,
 )
 # A report of an error met while running something ("keep getting a CORS error", "my api
@@ -306,7 +309,7 @@ class ScopeClassifier:
             return True
         stripped = raw.strip()
         request = _DO_IT_FOR_ME.match(stripped)
-        if request and _CODE_OBJECT.match(stripped[request.end() :]):
+        if request and _TASK_OBJECT.match(stripped[request.end() :]):
             return True
         # A request, an error met or an AI product, in a message about learning ("make
         # projects or learn theory first?", "getting errors while learning python, is ML for
