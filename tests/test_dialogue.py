@@ -969,6 +969,10 @@ def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, firs
         ("from usa, working as postdoc", "us"),
         ("did bscs from bzu, no job yet", None),  # the "I" left out
         ("i work full time 9 to 5", None),  # declined before for its meaning alone
+        # a parent, after a greeting of their own
+        ("Hello, my son is in 12th class in Karachi and he wants to go into machine learning.",
+         "pakistan"),
+        ("Assalam o alaikum. My daughter just finished her BS CS from FAST", None),
     ],
 )
 def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) -> None:
@@ -1050,3 +1054,10 @@ def test_how_much_or_how_long_alone_asks_about_the_last_subject(dialogue, follow
     turn = dialogue.respond(state, Text(follow_up))
     assert turn.answer is not None and turn.answer.in_scope
     assert "does a masters increase salary" in visible_text(turn.reply.html).splitlines()[0]
+
+
+def test_a_country_the_articles_lack_is_said_first_in_a_parents_question(dialogue) -> None:
+    # "My son got an ML engineer offer in Muscat, Oman": "The articles don't mention “son”".
+    question = "My son got an ML engineer offer in Muscat, Oman. What is a normal salary there?"
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert text.startswith("The articles don't cover Oman.")

@@ -58,9 +58,13 @@ _HELP_REQUEST = re.compile(
 # with the asker (after a greeting, if any) and has no question mark, no word that asks and
 # no wish or doubt ("I want to ...", "thinking of switching", "I have a doubt").
 _INTRODUCES = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|salam|aoa)\b[\s,!.]*)?"
+    r"^\W*(?:(?:hi|hello|hey|salam|aoa|assalam o alaikum|assalamu? ?alaikum|asalam o alaikum|"
+    r"namaste|good (?:morning|evening|afternoon))\b[\s,!.]*)?"
     r"(?:i'm|im|i am|i have|i've|ive|i work|i did|i just|i completed|i finished|i graduated|"
-    r"my name is|main|mein|mai|currently|did|doing|done|completed|finished|graduated)\b",
+    r"my name is|main|mein|mai|currently|did|doing|done|completed|finished|graduated|"
+    # a parent, or anyone asking for someone else: "my son is in 12th class in Karachi"
+    r"my (?:son|daughter|kid|child|nephew|niece|brother|sister) (?:is|has|just|did|wants|"
+    r"finished|completed|graduated|studies|knows))\b",
     re.IGNORECASE,
 )
 _FROM = re.compile(r"^\W*from\s+", re.IGNORECASE)
