@@ -215,6 +215,10 @@ class Lexicon:
         """Places the articles give nothing for ("Germany", "Dubai" -> "the UAE")."""
         return tuple(dict.fromkeys(value for value, _ in self._find("places", text)))
 
+    def uncovered_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the places the articles give nothing for stand in a text."""
+        return [(m.start(), m.end()) for _, m in self._find("places", text)]
+
     def levels_in(self, text: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(value for value, _ in self._find("levels", text)))
 

@@ -1061,3 +1061,28 @@ def test_a_country_the_articles_lack_is_said_first_in_a_parents_question(dialogu
     question = "My son got an ML engineer offer in Muscat, Oman. What is a normal salary there?"
     text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
     assert text.startswith("The articles don't cover Oman.")
+
+
+@pytest.mark.parametrize("follow_up", ["and canada?", "UK?", "what about dubai"])
+def test_a_place_the_articles_lack_after_a_pay_view_says_so(dialogue, follow_up) -> None:
+    # after "ml engineer salary in germany": declined as off-topic
+    state = dialogue.respond(ChatState(), Text("ml engineer salary in germany")).state
+    text = visible_text(dialogue.respond(state, Text(follow_up)).reply.html)
+    assert text.startswith("The articles don't give ML salaries for"), text
+
+
+def test_a_place_the_articles_lack_after_a_question_asks_it_there(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("do i need a masters")).state
+    text = visible_text(dialogue.respond(state, Text("UK?")).reply.html)
+    assert "The articles don't cover the UK." in text and "[1]" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [("do i need a masters in the UK?", True), ("what time is it in London", False)],
+)
+def test_a_place_the_articles_lack_is_no_reason_to_decline_a_career_question(
+    dialogue, question: str, answered: bool
+) -> None:
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert text.startswith("The articles don't cover the UK.") == answered, text

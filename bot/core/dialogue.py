@@ -363,9 +363,11 @@ class Dialogue:
         if last.view == "salary" and not refinement.detail:
             said = parse_salary_filters(reading.text, free_text=True, lexicon=lexicon).filters
             filters = SalaryFilters(
-                region or last.region,
+                # ("and canada?": no region the articles cover, and that said first)
+                None if refinement.uncovered and not region else region or last.region,
                 LEXICON_LEVELS[level] if level else last.level,
                 units=refinement.units,
+                uncovered=refinement.uncovered,
                 city=said.city,
             )
             return self._salary(state, question, filters, user)

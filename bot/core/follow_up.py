@@ -117,6 +117,8 @@ class Refinement:
     units: frozenset[str] = frozenset()  # "per month?", "in LPA?"
     new_subject: bool = False  # "what about X?" asks about X; "and for X?" narrows the last
     preposition: str = "for"  # how "and in X?" / "and for X?" attaches X
+    # Places the articles give nothing for ("and canada?"): asked about, and said missing.
+    uncovered: tuple[str, ...] = ()
 
 
 def _words(text: str) -> list[str]:
@@ -161,14 +163,14 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     body = _CONNECTIVE.sub("", text.strip())
     body = lexicon.lone_us_spelled_out(_LEADING_FILLER.sub("", body).strip(" ?!."))
     spans = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(body)]
-    spans += lexicon.level_spans(body) + lexicon.unit_spans(body)
+    spans += lexicon.level_spans(body) + lexicon.unit_spans(body) + lexicon.uncovered_spans(body)
     detail = _without(body, spans)
     detail = " ".join(
         word for word in detail.split() if word.lower().strip("?!.,") not in _REFINING_FILLER
     )
     return Refinement(
         lexicon.regions_in(body), lexicon.levels_in(body), detail, lexicon.units_in(body),
-        new_subject, preposition,
+        new_subject, preposition, lexicon.uncovered_in(body),
     )
 
 
@@ -195,7 +197,9 @@ def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> Follo
     if not words or len(words) > MAX_REFINEMENT_WORDS:
         return FollowUp.NONE
     refinement = read_refinement(stripped, lexicon)
-    names_something = bool(refinement.regions or refinement.levels or refinement.units)
+    names_something = bool(
+        refinement.regions or refinement.levels or refinement.units or refinement.uncovered
+    )
     if names_something and not refinement.detail:
         return FollowUp.REFINE  # "India?", "senior level?", "ok and for pakistan?"
     if _CONNECTIVE.match(stripped) and len(refinement.detail.split()) <= 3:
@@ -224,7 +228,19 @@ def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
         parts.append(lexicon.level_phrase(refinement.levels[0]))
     if regions and (refinement.regions or refinement.new_subject):
         parts.append(f"in {lexicon.region(regions[0]).name}")
+    elif refinement.uncovered:  # asked again of that place, which the reply says it lacks
+        parts[0] = without_places(drop_regions(parts[0], lexicon), lexicon)
+        parts.append(f"in {refinement.uncovered[0]}")
     return " ".join(parts).strip() + "?"
+
+
+def without_places(text: str, lexicon: Lexicon) -> str:
+    """ "salary in germany" without the places the articles lack, and their "in"."""
+    spans = []
+    for start, end in lexicon.uncovered_spans(text):
+        before = re.search(r"(?:\b(?:in|for|at)\s+(?:the\s+)?)$", text[:start], re.IGNORECASE)
+        spans.append((before.start() if before else start, end))
+    return _without(text, spans)
 
 
 def drop_regions(text: str, lexicon: Lexicon) -> str:

@@ -15,7 +15,13 @@ from enum import StrEnum
 
 from bot.core.conversation import Exchange
 from bot.core.coverage import ASKS_DURATION
-from bot.core.follow_up import FollowUp, classify_follow_up, drop_regions, points_back
+from bot.core.follow_up import (
+    FollowUp,
+    classify_follow_up,
+    drop_regions,
+    points_back,
+    without_places,
+)
 from bot.core.roadmap_view import (
     asks_for_a_timed_plan,
     asks_for_the_roadmap,
@@ -209,6 +215,23 @@ class MessageReader:
         placeless = self.engine.understand(drop_regions(text, self.lexicon))
         return _could_lean_back(placeless, background)
 
+    def _past_a_lacking_place(self, text: str, understood: Understanding) -> Understanding:
+        """ "do i need a masters in the UK?" was declined for a word no article uses: the
+        place. Understood without it, a question that names the career is one (and its
+        reply says first that the articles lack the place); "what time is it in London"
+        names nothing of the career and stays declined."""
+        decision = understood.decision
+        if (
+            decision.kind != MessageKind.OFF_TOPIC
+            or decision.firm
+            or not self.lexicon.uncovered_in(text)
+        ):
+            return understood
+        placeless = self.engine.understand(without_places(text, self.lexicon))
+        if placeless.decision.kind != MessageKind.QUESTION or not placeless.decision.anchored:
+            return understood
+        return replace(placeless, question=text)
+
     def read(self, text: str, last: Exchange | None) -> Reading:
         text = self.lexicon.lone_us_spelled_out(" ".join(text.split()))
         if not text or (wordless(text) and not has_emoji(text)):
@@ -237,7 +260,7 @@ class MessageReader:
         stage = stage_number_in(text)
         if stage is not None:  # "what's stage 7"
             return Reading(text, Kind.ROADMAP, roadmap_level=stage, **names)
-        understood = self.engine.understand(text)
+        understood = self._past_a_lacking_place(text, self.engine.understand(text))
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
         decision = understood.decision
         if (
