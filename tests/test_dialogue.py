@@ -1086,3 +1086,45 @@ def test_a_place_the_articles_lack_is_no_reason_to_decline_a_career_question(
 ) -> None:
     text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
     assert text.startswith("The articles don't cover the UK.") == answered, text
+
+
+@pytest.mark.parametrize("message", ["ok what do you cover then", "what topics do you cover"])
+def test_asking_what_the_bot_covers_gets_the_help(dialogue, message: str) -> None:
+    text = visible_text(dialogue.respond(ChatState(), Text(message)).reply.html)
+    assert text.startswith("How to use Career Advisor"), text
+
+
+def test_the_cheapest_of_what_was_just_listed_is_a_cost_the_articles_lack(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("what certifications are good?")).state
+    text = visible_text(dialogue.respond(state, Text("which one is cheapest")).reply.html)
+    assert "The articles don't cover costs and fees." in text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much does google pay ML engineers",
+        "what does Microsoft pay ML engineers at level 62 in Hyderabad?",
+    ],
+)
+def test_one_companys_pay_is_said_missing_before_the_figures(dialogue, question: str) -> None:
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert text.startswith("The articles don't cover individual companies."), text
+
+
+def test_the_asking_sentence_names_what_is_missing_before_the_story(dialogue) -> None:
+    # "... courses on weekends ..." said "The articles don't cover working hours"
+    question = (
+        "I'm 34 and I work in accounting. I've been doing online python courses on weekends "
+        "for a year. Is it too late for me to switch to ML engineering?"
+    )
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert text.startswith("The articles don't cover age limits."), text
+
+
+def test_a_shouted_demand_is_answered_not_said_missing(dialogue) -> None:
+    text = visible_text(
+        dialogue.respond(ChatState(), Text("HOW DO I BECOME AN ML ENGINEER??? ANSWER NOW!!!"))
+        .reply.html
+    )
+    assert "don't mention" not in text and "[1]" in text

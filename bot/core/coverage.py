@@ -142,7 +142,11 @@ def find_gap(
         if not rest or rest <= PAY_WORDS:
             return Gap(names, "none", "give figures for" if rest else "cover")
         return Gap(names, "partial", "cover")
-    topic = lexicon.uncovered_topic_in(asked)
+    # (its asking sentences first: "I'm 34 ... courses on weekends ... Is it too late for
+    # me to switch?" asks about age, not working hours)
+    topic = (query.asking and lexicon.uncovered_topic_in(query.asking)) or (
+        lexicon.uncovered_topic_in(asked)
+    )
     if topic is not None:
         phrases = lexicon.uncovered_topic_phrases(topic)
         topic_words = {token for phrase in phrases for token in tokenize(phrase)}

@@ -53,7 +53,9 @@ _WHAT_THE_BOT_IS = (
     r"powers you|runs you)"
 )
 _HELP_REQUEST = re.compile(
-    r"^(?:help|menu|commands|options|what can you do|what do you do|how does this work|"
+    r"^(?:(?:ok|okay|so|then)\W+)?(?:help|menu|commands|options|what can you do|what do you do|"
+    r"how does this work|what (?:topics |things |questions )?(?:do|can) (?:you|u) "
+    r"(?:cover|answer|know(?: about)?|help with)(?: then)?|what can i ask(?: you)?|"
     r"how (?:do i|to) use (?:this|you|this bot)|"
     rf"(?:{_WHAT_THE_BOT_IS})(?:\W*(?:\band\b|\bor\b|&)?\W*(?:{_WHAT_THE_BOT_IS}))*)\W*$",
     re.IGNORECASE,
