@@ -1128,3 +1128,15 @@ def test_a_shouted_demand_is_answered_not_said_missing(dialogue) -> None:
         .reply.html
     )
     assert "don't mention" not in text and "[1]" in text
+
+
+def test_the_next_step_after_a_question_is_the_roadmap(dialogue) -> None:
+    # "whats the next step" after "what projects should i do" was declined
+    state = dialogue.respond(ChatState(), Text("what projects should i do")).state
+    text = visible_text(dialogue.respond(state, Text("whats the next step")).reply.html)
+    assert text.startswith("🗺 Roadmap to becoming an ML engineer"), text
+
+
+def test_the_next_step_after_a_stage_is_the_following_stage(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Command("roadmap", "1")).state
+    assert "Stage 2/7" in _stage_line(dialogue.respond(state, Text("what is my next step")))

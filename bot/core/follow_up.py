@@ -54,8 +54,8 @@ _WHY = re.compile(
 # (and "next", "go on", which _MORE reads): the stage that follows.
 _NEXT_STAGE = re.compile(
     r"^(?:(?:ok(?:ay)?|and|so|then|acha|achha|theek hai|done|hmm+)[\s,]+)*(?:"
-    r"(?:what(?:'s|s| is| comes| do i do| should i (?:do|learn))? )?(?:next|after (?:this|that|it))"
-    r"(?: stage| step)?|next (?:stage|step)|what now|then what|"
+    r"(?:what(?:'s|s| is| comes| do i do| should i (?:do|learn))? )?(?:(?:the|my) )?"
+    r"(?:next|after (?:this|that|it))(?: stage| step)?|next (?:stage|step)|what now|then what|"
     r"(?:iske|uske|is ke|us ke) baad(?: kya)?(?: (?:karun|karoon|karu|seekhun|hai))?)\W*$",
     re.IGNORECASE,
 )

@@ -17,9 +17,11 @@ from bot.core.conversation import Exchange
 from bot.core.coverage import ASKS_DURATION
 from bot.core.follow_up import (
     FollowUp,
+    asks_next_stage,
     classify_follow_up,
     drop_regions,
     points_back,
+    refining_part,
     without_places,
 )
 from bot.core.roadmap_view import (
@@ -262,6 +264,11 @@ class MessageReader:
         stage = stage_number_in(text)
         if stage is not None:  # "what's stage 7"
             return Reading(text, Kind.ROADMAP, roadmap_level=stage, **names)
+        if asks_next_stage(text) and refining_part(text) == text.strip():
+            # "whats the next step", with no roadmap stage shown to follow (the dialogue
+            # follows one itself): the roadmap's stages, to pick up where one is ("zero
+            # experience, just graduated. what now?" says where one is: it is searched)
+            return Reading(text, Kind.ROADMAP, **names)
         understood = self._past_a_lacking_place(text, self.engine.understand(text))
         kind = _SCOPE_KINDS.get(understood.decision.kind, Kind.QUESTION)
         decision = understood.decision
