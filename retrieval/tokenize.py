@@ -82,7 +82,7 @@ STOP_WORDS = frozenset(
     okay yeah yes u ur im dont cant etc e.g i.e one would will may might must shall us r
     bro sir lol nah tbh idk btw even thing things see use bit ago kind sort stuff lot
     lots much many guys someone anyone something anything okay hmm pls thx honestly
-    basically literally still already yet ever whatever nvm
+    basically literally still already yet ever whatever nvm quite rather
     """.split()
 ) | ROMAN_URDU_STOP_WORDS
 

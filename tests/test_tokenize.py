@@ -170,3 +170,9 @@ def test_roman_urdu_function_words_are_neither_english_nor_in_the_knowledge(know
     used = {word for text in texts for word in re.findall(r"[a-z]+", text.lower())}
     assert not T.ROMAN_URDU_STOP_WORDS & used
     assert tokenize("ML engineer ka kaam kya hota hai") == ["ml", "engin", "kaam"]
+
+
+def test_quite_is_no_quit() -> None:
+    # "my current salary is quite low" was stemmed to "quit", as in quitting a job
+    assert "quit" not in tokenize("my current salary is quite low, rather low")
+    assert "quit" in tokenize("should I quit my job")
