@@ -98,8 +98,8 @@ _YES_NO = re.compile(
 _WITHOUT = re.compile(r"\bwithout\b", re.IGNORECASE)
 _NEED = re.compile(r"\b(?:need|needed|necessary|required|require|must|mandatory|compulsory)\b",
                    re.IGNORECASE)
-# Money in a region's currency: a reply about one country shows none of the others'.
 UNASKED_PAY_FACTOR = 0.3  # a pay figure's share of its score to open a reply not about pay
+# Money in a region's currency: a reply about one country shows none of the others'.
 CURRENCY_MARKERS: dict[str, re.Pattern[str]] = {
     "pakistan": re.compile(r"\bPKR\b|\bRs\.?\s?\d", re.IGNORECASE),
     "india": re.compile(r"₹|\bINR\b|\blakhs?\b|\bcrores?\b|\bLPA\b", re.IGNORECASE),

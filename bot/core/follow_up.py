@@ -236,21 +236,25 @@ def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
 
 def without_places(text: str, lexicon: Lexicon) -> str:
     """ "salary in germany" without the places the articles lack, and their "in"."""
-    spans = []
-    for start, end in lexicon.uncovered_spans(text):
-        before = re.search(r"(?:\b(?:in|for|at)\s+(?:the\s+)?)$", text[:start], re.IGNORECASE)
-        spans.append((before.start() if before else start, end))
-    return _without(text, spans)
+    return _without(text, _with_preposition(text, lexicon.uncovered_spans(text)))
 
 
 def drop_regions(text: str, lexicon: Lexicon) -> str:
     """ "... in the US" loses "US" and its dangling "in the" too."""
-    spans = []
-    for mention in lexicon.region_mentions(text):
-        start = mention.start
-        before = re.search(r"(?:\b(?:in|for|at)\s+(?:the\s+)?)$", text[:start], re.IGNORECASE)
-        spans.append((before.start() if before else start, mention.start + len(mention.phrase)))
-    return _DANGLING.sub("", _without(text, spans)).strip()
+    mentions = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(text)]
+    return _DANGLING.sub("", _without(text, _with_preposition(text, mentions))).strip()
+
+
+_PLACE_PREPOSITION = re.compile(r"(?:\b(?:in|for|at)\s+(?:the\s+)?)$", re.IGNORECASE)
+
+
+def _with_preposition(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each place's span, widened to the "in", "for" or "at" (and "the") before it."""
+    widened = []
+    for start, end in spans:
+        before = _PLACE_PREPOSITION.search(text[:start])
+        widened.append((before.start() if before else start, end))
+    return widened
 
 
 # What joined the regions dropped from a comparison ("compare between India and the US"):
