@@ -1140,3 +1140,12 @@ def test_the_next_step_after_a_question_is_the_roadmap(dialogue) -> None:
 def test_the_next_step_after_a_stage_is_the_following_stage(dialogue) -> None:
     state = dialogue.respond(ChatState(), Command("roadmap", "1")).state
     assert "Stage 2/7" in _stage_line(dialogue.respond(state, Text("what is my next step")))
+
+
+@pytest.mark.parametrize(
+    "question", ["What will he earn after graduation in Pakistan?", "salary after graduation in india"]
+)
+def test_pay_after_graduation_is_entry_level_pay(dialogue, question: str) -> None:
+    # "after graduation" was a subject besides the figures: the search opened with interns' pay
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert text.startswith("💰 Entry-level ML engineers in"), text
