@@ -1143,7 +1143,8 @@ def test_the_next_step_after_a_stage_is_the_following_stage(dialogue) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["What will he earn after graduation in Pakistan?", "salary after graduation in india"]
+    "question",
+    ["What will he earn after graduation in Pakistan?", "salary after graduation in india"],
 )
 def test_pay_after_graduation_is_entry_level_pay(dialogue, question: str) -> None:
     # "after graduation" was a subject besides the figures: the search opened with interns' pay
