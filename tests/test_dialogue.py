@@ -1150,3 +1150,16 @@ def test_pay_after_graduation_is_entry_level_pay(dialogue, question: str) -> Non
     # "after graduation" was a subject besides the figures: the search opened with interns' pay
     text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
     assert text.startswith("💰 Entry-level ML engineers in"), text
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("how do i get an H-1B as an ML engineer", "visas and immigration"),
+        ("is Amazon hiring ML interns in Bangalore right now", "individual companies"),
+    ],
+)
+def test_visas_and_one_companys_openings_are_said_missing(dialogue, question, missing) -> None:
+    # the first opened with the definition of an ML engineer, the second with landing a job
+    text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
+    assert text.startswith(f"The articles don't cover {missing}."), text
