@@ -39,6 +39,9 @@ _CAPITAL_R = re.compile(r"(?<=\S )R(?![\w'’])")
 _LOWER_R = re.compile(r"(?<![\w'])r(?![\w'])")
 # "US" and "U.S." are the country; lower-cased they would be the stop word "us".
 _CAPITAL_US = re.compile(r"(?<![\w.])U\.?S\.?(?![\w'])")
+# "how fast does pay grow" asks how quickly, not about FAST, a university in Pakistan that
+# one article names ("NUST, FAST, LUMS"): an adverb's "fast" is dropped.
+_HOW_FAST = re.compile(r"\b(how|so|too|very|as|really|pretty) fast\b")
 
 # A question that asks what something is: "what is X", "define X", "X meaning",
 # "X in simple words", "what does X do". The subject X is matched against what the
@@ -283,6 +286,7 @@ class QueryAnalyzer:
         # or where the user wrote a capital R mid-sentence.
         if _LANGUAGE_CONTEXT.search(lowered) or _CAPITAL_R.search(text):
             lowered = _LOWER_R.sub("R", lowered)
+        lowered = _HOW_FAST.sub(r"\1", lowered)
         names = written_names(text)
         lowered = _WORD.sub(lambda match: self._fix_word(match, names), lowered)
         reading = self._read(lowered)

@@ -257,3 +257,9 @@ def test_the_encoder_reads_a_roman_urdu_question_without_its_function_words(engi
     assert query.encoded_text == "ml engineer job responsibilities ?"
     english = engine.analyzer.analyze("What does an ML engineer do?")
     assert english.encoded_text == english.text
+
+
+def test_how_fast_is_no_university(engine) -> None:
+    # "how fast does pay grow" opened with "Top universities in Pakistan like NUST, FAST"
+    assert "fast" not in engine.analyzer.analyze("how fast does pay grow in pakistan").tokens
+    assert "fast" in engine.analyzer.analyze("i did BSCS from FAST, what next").tokens
