@@ -151,6 +151,10 @@ def test_a_new_full_question_is_not_taken_as_a_follow_up(dialogue) -> None:
         ("no i meant pakistan", FollowUp.REFINE),
         ("sorry, senior level", FollowUp.REFINE),
         ("mera matlab india", FollowUp.REFINE),
+        # what a correction takes back is no detail of its own
+        ("sorry i meant india not US", FollowUp.REFINE),
+        ("sorry I meant for a fresher, not in general", FollowUp.REFINE),
+        ("ok back to pakistan, what about mid level", FollowUp.REFINE),
         ("aur pakistan mein kitna hai?", FollowUp.REFINE),  # Roman Urdu's filler, no subject
         ("how does that compare to pakistan", FollowUp.REFINE),
         # a point of the answer: its passages, in full
@@ -1163,3 +1167,10 @@ def test_visas_and_one_companys_openings_are_said_missing(dialogue, question, mi
     # the first opened with the definition of an ML engineer, the second with landing a job
     text = visible_text(dialogue.respond(ChatState(), Text(question)).reply.html)
     assert text.startswith(f"The articles don't cover {missing}."), text
+
+
+def test_a_correction_that_takes_a_region_back_gets_the_one_meant(dialogue) -> None:
+    state = dialogue.respond(ChatState(), Text("what's the salary in the US for ML engineers"))
+    state = state.state
+    text = visible_text(dialogue.respond(state, Text("sorry i meant india not US")).reply.html)
+    assert text.startswith("💰 ML engineer salaries in 🇮🇳 India"), text

@@ -83,8 +83,10 @@ _SHORTER = re.compile(
 # i meant pakistan", "sorry, india", "mera matlab india").
 _OPENER = (
     r"(?:ok(?:ay)?|and|but|also|so|then|acha|achha|accha|aur|hmm+|same|now|no|nope|sorry|"
-    r"i mean|i meant|meant|mera matlab|matlab|nahi|nahin)[\s,]+"
+    r"i mean|i meant|meant|mera matlab|matlab|nahi|nahin|back to)[\s,]+"
 )
+# What a correction takes back: "sorry i meant india, not US", "for a fresher, not in general".
+_TAKEN_BACK = re.compile(r"[\s,;]+(?:and\s+)?not\s+[^,;]*$", re.IGNORECASE)
 _CONNECTIVE = re.compile(
     rf"^(?:{_OPENER})*"
     r"(?:(?:what|how) about|and for|and in|same for|same in|also for|for|in|at|"
@@ -160,13 +162,14 @@ def read_refinement(text: str, lexicon: Lexicon) -> Refinement:
     new_subject = bool(opener and _NEW_SUBJECT.search(opener.group(0)))
     attaches = _ATTACHES.search(opener.group(0)) if opener else None
     preposition = attaches.group(1).lower() if attaches else "for"
-    body = _CONNECTIVE.sub("", text.strip())
+    body = _TAKEN_BACK.sub("", _CONNECTIVE.sub("", text.strip()))
     body = lexicon.lone_us_spelled_out(_LEADING_FILLER.sub("", body).strip(" ?!."))
     spans = [(m.start, m.start + len(m.phrase)) for m in lexicon.region_mentions(body)]
     spans += lexicon.level_spans(body) + lexicon.unit_spans(body) + lexicon.uncovered_spans(body)
     detail = _without(body, spans)
     detail = " ".join(
-        word for word in detail.split() if word.lower().strip("?!.,") not in _REFINING_FILLER
+        word for word in detail.split()
+        if word.lower().strip("?!.,") not in _REFINING_FILLER | {""}  # (a lone comma neither)
     )
     return Refinement(
         lexicon.regions_in(body), lexicon.levels_in(body), detail, lexicon.units_in(body),
@@ -193,7 +196,9 @@ def classify_follow_up(text: str, has_previous: bool, lexicon: Lexicon) -> Follo
         return FollowUp.SHORTER
     if not has_previous:
         return FollowUp.NONE
-    words = _words(stripped)
+    # (counted without its openers and what it takes back: "ok back to pakistan, what about
+    # mid level", "sorry i meant india not US")
+    words = _words(_TAKEN_BACK.sub("", _LEADING_FILLER.sub("", stripped)))
     if not words or len(words) > MAX_REFINEMENT_WORDS:
         return FollowUp.NONE
     refinement = read_refinement(stripped, lexicon)
