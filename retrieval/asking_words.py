@@ -39,7 +39,7 @@ NOT_SUBJECTS = frozenset(
         "stuck super bother inside outside actual actually nobody somebody folks pull fill "
         "purely worried worry kill killing bump bumps reel eventually heard hear hearing "
         "argue argues passing family friend friends cousin sister brother parents teacher "
-        "son daughter kid kids child children nephew niece "
+        "son daughter kid kids child children nephew niece beta beti "
         "circle messy cleaning living matter matters ready hype cheap free waste contacts "
         "hey hi hello thanks bro bhai yaar sir madam guys please pls plz asap quick quickly "
         "answer reply urgent urgently sorry "

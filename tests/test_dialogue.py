@@ -977,6 +977,7 @@ def test_pay_in_a_place_the_articles_lack_is_said_so_not_declined(dialogue, firs
         ("Hello, my son is in 12th class in Karachi and he wants to go into machine learning.",
          "pakistan"),
         ("Assalam o alaikum. My daughter just finished her BS CS from FAST", None),
+        ("I live in Islamabad and I'm a fresh grad", "pakistan"),
     ],
 )
 def test_an_introduction_gets_thanks_and_what_to_ask(dialogue, message, region) -> None:
@@ -1029,7 +1030,12 @@ def test_a_question_with_a_complaint_s_word_is_still_a_question(dialogue, messag
 
 
 @pytest.mark.parametrize(
-    ("message", "stage"), [("what's stage 7", "Stage 7/7"), ("show me the 3rd stage", "Stage 3/7")]
+    ("message", "stage"),
+    [
+        ("what's stage 7", "Stage 7/7"),
+        ("show me the 3rd stage", "Stage 3/7"),
+        ("what's the second stage about", "Stage 2/7"),
+    ],
 )
 def test_a_roadmap_stage_asked_for_by_its_number_opens(dialogue, message, stage) -> None:
     # "what's stage 7" after the roadmap was declined
@@ -1174,3 +1180,24 @@ def test_a_correction_that_takes_a_region_back_gets_the_one_meant(dialogue) -> N
     state = state.state
     text = visible_text(dialogue.respond(state, Text("sorry i meant india not US")).reply.html)
     assert text.startswith("💰 ML engineer salaries in 🇮🇳 India"), text
+
+
+@pytest.mark.parametrize(
+    ("first", "message", "opening"),
+    [
+        ("/salary india", "aur 5 saal baad?", "💰 Senior ML engineers in 🇮🇳 India"),
+        (None, "acha degree ke baad salary kya hogi pakistan mein",
+         "💰 Entry-level ML engineers in 🇵🇰 Pakistan"),
+        ("what do ML engineers earn",
+         "ok forget it, back to ML. what do ML engineers earn in india",
+         "💰 ML engineer salaries in 🇮🇳 India"),
+    ],
+)
+def test_years_and_degrees_in_roman_urdu_and_a_turn_back_name_the_pay_asked(
+    dialogue, first, message, opening
+) -> None:
+    state = ChatState()
+    if first is not None:
+        state = dialogue.respond(state, parse_typed(first)).state
+    text = visible_text(dialogue.respond(state, Text(message)).reply.html)
+    assert text.startswith(opening), text

@@ -71,6 +71,7 @@ _INTRODUCES = re.compile(
     r"^\W*(?:(?:hi|hello|hey|salam|aoa|assalam o alaikum|assalamu? ?alaikum|asalam o alaikum|"
     r"namaste|good (?:morning|evening|afternoon))\b[\s,!.]*)?"
     r"(?:i'm|im|i am|i have|i've|ive|i work|i did|i just|i completed|i finished|i graduated|"
+    r"i live|i stay|"
     r"my name is|main|mein|mai|currently|did|doing|done|completed|finished|graduated|"
     # a parent, or anyone asking for someone else: "my son is in 12th class in Karachi"
     r"my (?:son|daughter|kid|child|nephew|niece|brother|sister) (?:is|has|just|did|wants|"

@@ -125,18 +125,26 @@ def asks_for_the_roadmap(text: str) -> bool:
 
 
 # "what's stage 7", "show me stage 3", "the 2nd stage": a roadmap stage by its number.
+_ORDINALS = {
+    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+    "seventh": "7", "last": "7",
+}
 _STAGE_NUMBER = re.compile(
-    r"\bstage\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)\s+stage\b",
+    r"\bstage\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)\s+stage\b"
+    rf"|\b({'|'.join(_ORDINALS)})\s+stage\b",
     re.IGNORECASE,
 )
 MAX_STAGE_REQUEST_WORDS = 8  # longer, and "stage 2" is a detail of something else asked
 
 
 def stage_number_in(text: str) -> str | None:
-    """The number of the roadmap stage a short message asks for, as typed ("7")."""
+    """The number of the roadmap stage a short message asks for ("7" for "stage 7", "the
+    7th stage" or "the seventh stage")."""
     found = _STAGE_NUMBER.search(text)
     if found is None or len(text.split()) > MAX_STAGE_REQUEST_WORDS:
         return None
+    if found.group(3):
+        return _ORDINALS[found.group(3).lower()]
     return found.group(1) or found.group(2)
 
 
