@@ -1201,3 +1201,22 @@ def test_years_and_degrees_in_roman_urdu_and_a_turn_back_name_the_pay_asked(
         state = dialogue.respond(state, parse_typed(first)).state
     text = visible_text(dialogue.respond(state, Text(message)).reply.html)
     assert text.startswith(opening), text
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["where should i begin with ML", "what should i learn first", "pehle kya karun?",
+     "kahan se shuru karun"],
+)
+def test_where_to_start_opens_the_roadmaps_first_stage(dialogue, message: str) -> None:
+    # "where should i begin with ML" opened with "Begin with roles like Junior Machine
+    # Learning Engineer"; "pehle kya karun?" was declined
+    text = visible_text(dialogue.respond(ChatState(), Text(message)).reply.html)
+    assert text.startswith("Starting point for a beginner: Foundations."), text
+
+
+def test_where_to_start_with_a_story_is_still_searched(dialogue) -> None:
+    text = visible_text(
+        dialogue.respond(ChatState(), Text("where do i start with ML, i know python")).reply.html
+    )
+    assert not text.startswith("Starting point"), text

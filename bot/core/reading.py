@@ -27,6 +27,7 @@ from bot.core.follow_up import (
 from bot.core.roadmap_view import (
     asks_for_a_timed_plan,
     asks_for_the_roadmap,
+    asks_where_to_start,
     roadmap_level_from_text,
     stage_number_in,
 )
@@ -265,6 +266,8 @@ class MessageReader:
         stage = stage_number_in(text)
         if stage is not None:  # "what's stage 7"
             return Reading(text, Kind.ROADMAP, roadmap_level=stage, **names)
+        if asks_where_to_start(text):
+            return Reading(text, Kind.ROADMAP, roadmap_level="beginner", **names)
         if asks_next_stage(text) and refining_part(text) == text.strip():
             # "whats the next step", with no roadmap stage shown to follow (the dialogue
             # follows one itself): the roadmap's stages, to pick up where one is ("zero

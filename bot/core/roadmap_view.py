@@ -98,6 +98,26 @@ _LEARNING_PLAN = re.compile(
 )
 
 
+# "where do i start", "what should i learn first", "pehle kya seekhun": where a beginner
+# starts, which the roadmap's first stage says (a search found "Begin with roles like Junior
+# Machine Learning Engineer" for "where should i begin with ML").
+_WHERE_TO_START = re.compile(
+    r"^\W*(?:(?:so|ok|okay|then|bhai|yaar|bro|pls|please|hi|hey)\W+)*(?:"
+    r"(?:what|which) (?:should|do|must|shall|can) i (?:learn|do|study|pick up|start with|"
+    r"begin with|focus on) (?:first|at first|first of all)"
+    r"|where (?:do|should|can|shall) i (?:even |actually )?(?:start|begin)(?: learning| from)?"
+    r"|(?:sab se )?pehle kya (?:karun|karoon|karu|seekhun|seekhu|parhun|padhun)"
+    r"|kahan se (?:shuru|start) (?:karun|karoon|karu|karein|kare)"
+    r")(?:\s+(?:with |for |in )?(?:ml|machine learning|ml engineering|ai))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_where_to_start(text: str) -> bool:
+    """Whether a message only asks where a beginner starts."""
+    return bool(_WHERE_TO_START.match(text))
+
+
 # "a plan for 6 months", "a 3 month plan": a learning plan over a time, whose months are no
 # pay ("per month")
 _TIMED_PLAN = re.compile(
