@@ -37,6 +37,8 @@ def test_function_words_are_not_corrected_into_english_words(engine) -> None:
         ("6 mahine mein ML engineer ban sakta hoon kya? sach batao", "how long it takes"),
         # "khatam hone wala hai" (is about to finish): "hone" was a subject the articles lack
         ("mera BS khatam hone wala hai, ML mein internship kaise milegi koi idea?", "internships"),
+        # "career kaisa hai" (how is the career): its prospects, not a list of job types
+        ("bhai ML me career kaisa hai India me", "prospects"),
     ],
 )
 def test_a_roman_urdu_question_is_answered_in_its_first_line(
