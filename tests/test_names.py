@@ -185,7 +185,7 @@ def test_the_askers_own_field_is_background_not_a_missing_subject(
 def test_a_subject_off_the_domain_is_still_missing_beside_ml(advisor) -> None:
     """Only an occupation or field is background: a visa is what this question asks about."""
     first = _first_line(Dialogue(advisor), "what is the H-1B visa process for ML engineers?")
-    assert first.startswith("The articles don't mention") and "visa" in first
+    assert first.startswith("The articles don't cover visas"), first
 
 
 @pytest.mark.parametrize(
