@@ -42,7 +42,7 @@ NOT_SUBJECTS = frozenset(
         "son daughter kid kids child children nephew niece beta beti "
         "circle messy cleaning living matter matters ready hype cheap free waste contacts "
         "hey hi hello thanks bro bhai yaar sir madam guys please pls plz asap quick quickly "
-        "answer reply urgent urgently sorry "
+        "urgent urgently sorry "
         "cool nice great awesome perfect alright hmm acha achha accha theek thik sahi noted "
         "tho though "
         "easy easier hard harder difficult better worse big small long short high low new old "

@@ -40,9 +40,10 @@ def test_the_bench_sees_defects_where_there_are_some() -> None:
         "• Projects and Portfolio: [3]\n"
         "• PyTorch [2]\n"
         "• PyTorch [2]\n"
+        "- Problem-solving skills and the ability to work in teams. [2]\n"
     )
     tally = Tally()
     text = check_reply(tally, "q", Turn(Reply(bad), ChatState()))
     region_defect(tally, "q", "india", text + " PKR 80,000")
-    for kind in DEFECT_KINDS[:6]:
+    for kind in DEFECT_KINDS[:7]:
         assert tally.defects[kind] >= 1, kind
