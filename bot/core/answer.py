@@ -257,6 +257,7 @@ def _asks_pay(result: SearchResult) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)  # the articles' sentences, asked of every opening
 def _names_money(text: str) -> bool:
     """Whether a text gives an amount in one of the articles' currencies."""
     return any(pattern.search(text) for pattern in CURRENCY_MARKERS.values())
