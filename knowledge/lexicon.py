@@ -133,6 +133,8 @@ class Lexicon:
             "topics": {_key(w): topic for w, topic in topics},
             "overall": {_key(w): value for w, value in overall},
         }
+        # (read for every region a question names: made once)
+        self._countries = tuple(region for region in data.regions if region != "global")
         self._cities = frozenset(_key(c) for e in data.regions.values() for c in e.cities)
         self._patterns = {
             "regions": _phrase_pattern([_key(w) for w, _ in regions]),
@@ -158,7 +160,7 @@ class Lexicon:
     @property
     def countries(self) -> tuple[str, ...]:
         """The regions that are one country each: all but "global" (worldwide)."""
-        return tuple(region for region in self.data.regions if region != "global")
+        return self._countries
 
     def region(self, region: str) -> RegionWords:
         return self.data.regions[region]  # type: ignore[index]

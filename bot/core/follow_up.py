@@ -61,9 +61,10 @@ _NEXT_STAGE = re.compile(
 )
 
 
-def asks_next_stage(text: str) -> bool:
-    """Whether a message asks for the step after the one just shown."""
-    return bool(_NEXT_STAGE.match(refining_part(text)))
+def asks_next_stage(text: str, *, whole: bool = False) -> bool:
+    """Whether a message asks for the step after the one just shown: its refining part
+    (after short reactions), or with ``whole`` the message as a whole."""
+    return bool(_NEXT_STAGE.match(text.strip() if whole else refining_part(text)))
 
 
 # "can you make that shorter", "tl;dr", "in short?": the last answer's opening alone.

@@ -21,7 +21,6 @@ from bot.core.follow_up import (
     classify_follow_up,
     drop_regions,
     points_back,
-    refining_part,
     without_places,
 )
 from bot.core.roadmap_view import (
@@ -268,7 +267,7 @@ class MessageReader:
             return Reading(text, Kind.ROADMAP, roadmap_level=stage, **names)
         if asks_where_to_start(text):
             return Reading(text, Kind.ROADMAP, roadmap_level="beginner", **names)
-        if asks_next_stage(text) and refining_part(text) == text.strip():
+        if asks_next_stage(text, whole=True):
             # "whats the next step", with no roadmap stage shown to follow (the dialogue
             # follows one itself): the roadmap's stages, to pick up where one is ("zero
             # experience, just graduated. what now?" says where one is: it is searched)
@@ -293,13 +292,8 @@ class MessageReader:
         if last is not None and points_back(text) and self._leans_back(text, understood):
             return Reading(text, Kind.CONTEXT, **names)
         filters, level = None, None
-        # "salary in canada?" was declined for a word no article uses: the place, which the
-        # pay view says it has no figures for
-        lacks_only_a_place = (
-            kind == Kind.OFF_TOPIC and not decision.firm and bool(lexicon.uncovered_in(text))
-        )
-        if kind == Kind.QUESTION or lacks_only_a_place:
-            if (understood.topic == "salary" or lacks_only_a_place) and not _COST.search(text):
+        if kind == Kind.QUESTION:
+            if understood.topic == "salary" and not _COST.search(text):
                 filters = salary_filters_from_text(unpeopled)
                 corrected = understood.query.text
                 if filters is None and corrected != text.lower():
