@@ -46,11 +46,13 @@ from bot.core.profile import (
 from bot.core.reading import Kind, MessageReader, Reading, place_of
 from bot.core.reply import Button, ButtonRows, Reply
 from bot.core.roadmap_view import (
+    asks_which_stage_first,
     opened_stage,
     roadmap_button,
     roadmap_command,
     roadmap_sources,
     roadmap_understands,
+    shown_stage,
     stage_after,
 )
 from bot.core.salary_view import (
@@ -296,9 +298,11 @@ class Dialogue:
             case Kind.REFINE if last is not None:
                 return self._refine(state, last, reading, user)
             case Kind.CONTEXT if last is not None:
+                if last.view == "roadmap" and asks_which_stage_first(reading.text):
+                    return self._roadmap(state, reading.text, "beginner", user)
                 # "how long does it take?" after a question on master's degrees: asked about
                 # the same subject, and shown so.
-                question = f"{reading.text.rstrip(' ?')} ({last.question.rstrip(' ?')})?"
+                question = f"{reading.text.rstrip(' ?')} ({self._subject_of(last)})?"
                 return self._answer(state, self._read_as_question(question), user, question)
             case Kind.PROFILE:
                 reply, profile = profile_command("", user.profile)
@@ -311,6 +315,19 @@ class Dialogue:
                 tries = example_lines(suggestions_for(user.profile.region))
                 return Turn(Reply(f"{COMPLAINT_NOTE}\n{tries}", self._example_buttons()), state)
         return self._answer(state, reading, user)
+
+    def _subject_of(self, exchange: Exchange) -> str:
+        """What a message pointing back at ``exchange`` is about: its question, or for a
+        roadmap view the stage it showed ("how long will that take?" after stage 1 asks
+        about Foundations, not about "tell me more about the first stage")."""
+        if exchange.view == "roadmap":
+            stage = shown_stage(self.advisor.knowledge.roadmap, exchange.level or "")
+            # (its goal, not its title: "the Foundations stage of the roadmap" would ask for
+            # the roadmap again)
+            if stage is None:
+                return "becoming an ML engineer"
+            return stage.goal[:1].lower() + stage.goal[1:].rstrip(" .")
+        return exchange.question.rstrip(" ?")
 
     def _introduction(self, state: ChatState, reading: Reading, user: UserState) -> Turn:
         """ "im in 1st yr electrical engineering, india": thanks, and what to ask next; a
@@ -781,16 +798,14 @@ NOT_FORGOTTEN_NOTE = "Nothing was deleted."
 
 def _roadmap_followed(state: ChatState, text: str) -> Exchange | None:
     """The roadmap reply that "what comes after this?" or "next step" follows: the last
-    reply, or, for one that names the stage ("what comes after this stage?"), the latest
-    roadmap shown, though a question came between."""
+    reply, or the one before it ("how long does that take?" came between), or, for one
+    that names the stage ("what comes after this stage?"), the latest roadmap shown, though
+    questions came between."""
     if not asks_next_stage(text):
         return None
-    last = state.last
-    if last is not None and last.view == "roadmap":
-        return last
-    if not re.search(r"\bstage\b", text, re.IGNORECASE):
-        return None
-    return next((e for e in reversed(state.history) if e.view == "roadmap"), None)
+    reach = None if re.search(r"\bstage\b", text, re.IGNORECASE) else 2
+    return next((e for e in reversed(state.history[-reach if reach else None:])
+                 if e.view == "roadmap"), None)
 
 
 def privacy_html(retention_days: int) -> str:

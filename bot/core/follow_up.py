@@ -50,12 +50,14 @@ _WHY = re.compile(
     r"(?:point|points|bullet|bullets|line)(?: \w+)?(?: mean)?)\W*$",
     re.IGNORECASE,
 )
-# After a roadmap stage: "what comes after this stage?", "next step", "iske baad kya karun"
+# After a roadmap stage: "what comes after this stage?", "next step", "what's the next step
+# after that", "iske baad kya karun"
 # (and "next", "go on", which _MORE reads): the stage that follows.
 _NEXT_STAGE = re.compile(
     r"^(?:(?:ok(?:ay)?|and|so|then|acha|achha|theek hai|done|hmm+)[\s,]+)*(?:"
     r"(?:what(?:'s|s| is| comes| do i do| should i (?:do|learn))? )?(?:(?:the|my) )?"
-    r"(?:next|after (?:this|that|it))(?: stage| step)?|next (?:stage|step)|what now|then what|"
+    r"(?:next|after (?:this|that|it))(?: stage| step)?(?: after (?:this|that|it))?"
+    r"|next (?:stage|step)|what now|then what|"
     r"(?:iske|uske|is ke|us ke) baad(?: kya)?(?: (?:karun|karoon|karu|seekhun|hai))?)\W*$",
     re.IGNORECASE,
 )
@@ -101,8 +103,8 @@ FILLER_WORDS = frozenset(
     "specifically exactly only just there here city wise side that this it or those these "
     "them given figures numbers mein me ka ki ke bhi lvl "
     # the asker's own level or place, given after a view: "i'm at intermediate level",
-    # "im a fresher", "i am in pakistan"
-    "i im i'm am already currently".split()
+    # "im a fresher", "i am in pakistan", "and if i move to us?"
+    "i im i'm am already currently if".split()
 )
 # ... and Roman Urdu's function words ("aur pakistan mein kitna hai?")
 _REFINING_FILLER = FILLER_WORDS | ROMAN_URDU_STOP_WORDS
@@ -135,10 +137,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 # A short message that points back ("how long does it take?", "which one first?", "can i do
-# both?", "what if i have a bba?", Roman Urdu's "iske liye", "wahan").
+# both?", "what if i have a bba?", Roman Urdu's "iske liye", "wahan", "sab mein": in all that).
 _POINTS_BACK = re.compile(
     r"\b(?:it|that|this|those|these|them|one|ones|both|either)\b|^\W*what if\b"
-    r"|\b(?:yeh|woh|iske|uske|iska|uska|iski|uski|isme|usme|wahan|wahaan|yahan)\b"
+    r"|\b(?:yeh|woh|iske|uske|iska|uska|iski|uski|isme|usme|wahan|wahaan|yahan|sab|sabh)\b"
     # "by how much?", "how long?", "how many?": the question alone, of the last subject
     r"|^\W*(?:(?:and|but|so|ok)\W+)?(?:by\s+)?how\s+(?:much|many|long)\W*$"
     # "how hard is the exam?" after a certificate: "the" names what was just discussed

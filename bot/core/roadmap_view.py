@@ -118,6 +118,19 @@ def asks_where_to_start(text: str) -> bool:
     return bool(_WHERE_TO_START.match(text))
 
 
+# "which one first?" after the roadmap's stages: the one a beginner starts with.
+_WHICH_FIRST = re.compile(
+    r"^\W*(?:(?:so|ok|okay|and|then)\W+)*(?:which|what) (?:one|stage|step)(?: do i do| should i"
+    r" do| to do)? (?:first|to start with|do i start with|should i start with)\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_which_stage_first(text: str) -> bool:
+    """Whether a message, after the roadmap's stages, asks which of them comes first."""
+    return bool(_WHICH_FIRST.match(text))
+
+
 # "a plan for 6 months", "a 3 month plan": a learning plan over a time, whose months are no
 # pay ("per month")
 _TIMED_PLAN = re.compile(
@@ -144,14 +157,17 @@ def asks_for_the_roadmap(text: str) -> bool:
     )
 
 
-# "what's stage 7", "show me stage 3", "the 2nd stage": a roadmap stage by its number.
+# "what's stage 7", "show me stage 3", "the 2nd stage", "the first step of the roadmap": a
+# roadmap stage by its number (a "step" only of the roadmap: "the first step to get a job"
+# is no stage).
 _ORDINALS = {
     "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
     "seventh": "7", "last": "7",
 }
 _STAGE_NUMBER = re.compile(
     r"\bstage\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)\s+stage\b"
-    rf"|\b({'|'.join(_ORDINALS)})\s+stage\b",
+    rf"|\b({'|'.join(_ORDINALS)})\s+(?:stage\b|step\s+(?:of|in)\s+(?:the\s+|your\s+)?"
+    r"road\s?map\b)",
     re.IGNORECASE,
 )
 MAX_STAGE_REQUEST_WORDS = 8  # longer, and "stage 2" is a detail of something else asked
@@ -161,7 +177,12 @@ def stage_number_in(text: str) -> str | None:
     """The number of the roadmap stage a short message asks for ("7" for "stage 7", "the
     7th stage" or "the seventh stage")."""
     found = _STAGE_NUMBER.search(text)
-    if found is None or len(text.split()) > MAX_STAGE_REQUEST_WORDS:
+    if found is None:
+        return None
+    # (counted in its own sentence: "ok whatever. whats the first stage in the roadmap")
+    sentence_start = max(text.rfind(mark, 0, found.start()) for mark in ".!?") + 1
+    ends = [at for mark in ".!?" if (at := text.find(mark, found.end())) != -1]
+    if len(text[sentence_start : min(ends, default=len(text))].split()) > MAX_STAGE_REQUEST_WORDS:
         return None
     if found.group(3):
         return _ORDINALS[found.group(3).lower()]
@@ -446,6 +467,13 @@ def stage_after(roadmap: Roadmap, args: str) -> str | None:
     if index is None or index + 1 >= len(roadmap.stages):
         return None
     return roadmap.stages[index + 1].id
+
+
+def shown_stage(roadmap: Roadmap, args: str) -> RoadmapStage | None:
+    """The stage /roadmap's words open ("beginner", "tools", "3"); None for the overview or
+    words not understood."""
+    target = _target(roadmap, args)
+    return None if target is None else target[1]
 
 
 def roadmap_understands(roadmap: Roadmap, args: str) -> bool:
