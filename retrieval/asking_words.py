@@ -56,8 +56,9 @@ NOT_SUBJECTS = frozenset(
         "directly skip skipping bunch couple handful plenty gap gaps identical dead obsolete "
         "outdated terrible awful horrible weak minimum maximum respected hate hated love loved "
         # the story's time and the asker's judgement: "3 months left", "spent 10 years in
-        # accounting", "dropped out", "is that decent or inflated", "a proper degree, faster"
-        "left remaining spent dropped decent inflated proper faster slower wont"
+        # accounting", "dropped out", "is that decent or inflated", "a proper degree, faster",
+    # "done with python basics"
+        "left remaining spent dropped decent inflated proper faster slower wont done finished"
     )
 )
 

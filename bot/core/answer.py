@@ -88,6 +88,21 @@ _ASKS_COMPARISON = re.compile(r"\b(?:vs\.?|versus|differen\w*|compare\w*|better)
 _CONTRASTS = re.compile(  # "X does this, while Y does that": a contrast, not a concession
     r",\s*(?:while|whereas)\b|\b(?:whereas|unlike|in contrast|rather than)\b", re.IGNORECASE
 )
+# Roles a comparison may set against the ML engineer: a sentence contrasting the role with
+# one the question does not name ("... while Data Scientists ..." for "ML engineer vs AI
+# engineer?") answers another comparison. A question names a role by its field too ("data
+# science vs ML"); a sentence's "data analysis" is no role.
+_ROLE_NAMED = re.compile(
+    r"\b(?:data scientists?|data analysts?|data engineers?|software engineers?|"
+    r"software developers?|ai engineers?|research scientists?|ai researchers?|"
+    r"business analysts?)\b",
+    re.IGNORECASE,
+)
+_ROLE_OR_FIELD = re.compile(
+    r"\b(?:data scien\w*|data analy\w*|data engineer\w*|software (?:engineer|develop)\w*|"
+    r"ai engineer\w*|research scien\w*|ai research\w*|business analy\w*)",
+    re.IGNORECASE,
+)
 _NOT_ALWAYS = re.compile(
     r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory)|optional)\b",
     re.IGNORECASE,
@@ -332,6 +347,7 @@ def _lead(
     subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_comparison = bool(_ASKS_COMPARISON.search(question))
+    roles_asked = _roles(question, _ROLE_OR_FIELD)
     on_a_step = (
         lexicon is not None
         and level in LADDER_LEVELS
@@ -378,8 +394,14 @@ def _lead(
                 score *= 3.0 if asked_duration else 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
-            if asks_comparison and _CONTRASTS.search(sentence):
-                score *= 2.0
+            if asks_comparison:
+                roles_named = _roles(sentence, _ROLE_NAMED)
+                if _CONTRASTS.search(sentence):
+                    score *= 2.0 if roles_named <= roles_asked else 0.5
+                # the other side of what is compared (unless pay is asked, which the
+                # articles give for the ML engineer alone)
+                if roles_named & roles_asked and not asks_pay:
+                    score *= 1.5
             if not asks_pay and _names_money(sentence):
                 score *= UNASKED_PAY_FACTOR
             if region_name and region_name.lower() in candidate.point.plain.lower():
@@ -417,6 +439,12 @@ def _lead(
     # An inline bullet ("Skills: - Proficiency in ... - Problem-solving skills ...") opens
     # the reply as a sentence, not as a dash.
     return candidate, strip_list_marker(sentence)
+
+
+def _roles(text: str, pattern: re.Pattern[str]) -> set[str]:
+    """The roles besides the ML engineer a text names, each by its first ten letters ("data
+    scientists" and "Data Science" alike: "data scien")."""
+    return {re.sub(r"\W+", " ", m.group(0).lower())[:10] for m in pattern.finditer(text)}
 
 
 def _through(text: str, sentence: str) -> int:

@@ -215,6 +215,10 @@ class MessageReader:
         background = self.engine.scope.other_field_tokens(understood.query.tokens)
         if _could_lean_back(understood, background):
             return True
+        # "is that before tax?" after the pay figures: a topic the articles lack, asked of
+        # what was just said, is told so there, not declined as another field's question
+        if self.lexicon.uncovered_topic_in(text) is not None:
+            return True
         if not understood.decision.anchored or not self.lexicon.region_mentions(text):
             return False
         placeless = self.engine.understand(drop_regions(text, self.lexicon))
