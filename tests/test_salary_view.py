@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from html import escape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -926,3 +927,14 @@ def test_years_written_short_get_the_figure_of_their_level(advisor, question, le
 
     reply = visible_text(Dialogue(advisor).search_answer(question).reply.html)
     assert reply.startswith(f"💰 {level} ML engineers in 🇵🇰 Pakistan"), reply.splitlines()[0]
+
+
+@pytest.mark.parametrize("args", ["", "india", "senior", "us"])
+def test_every_figure_shown_has_its_own_sentence_in_the_citation(show, knowledge, args) -> None:
+    # the overview's line "entry …; senior … [1]" cited the senior figure's sentence alone
+    reply = show(args)
+    shown = [f for f in knowledge.salaries.figures if escape(f.written) in reply.html]
+    assert shown, reply.html
+    for figure in shown:
+        cited = [c.text for c in reply.citations if c.doc_id == figure.source]
+        assert cited and figure.quote in cited[0], (figure.written, cited)

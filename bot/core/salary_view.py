@@ -481,6 +481,13 @@ class _Render:
             quotes.append(figure.quote)
         return number
 
+    def cite_all(self, figures: Sequence[SalaryFigure]) -> int:
+        """One source's figures, shown under one mark: every figure's quote is cited, so the
+        citation holds the sentence behind each figure shown, not only the first one's."""
+        numbers = {self.cite(figure) for figure in figures}
+        assert len(numbers) == 1, "one mark stands for one source"
+        return numbers.pop()
+
     def wants_usd(self, figure: SalaryFigure) -> bool:
         if self.rates is None or figure.currency == "USD":
             return False
@@ -542,7 +549,8 @@ class _Render:
         parts = []
         for places in by_source.values():
             items = [self._same_place(group) for group in places.values()]
-            parts.append(f"{'; '.join(items)} [{self.cite(next(iter(places.values()))[0])}]")
+            cited = self.cite_all([figure for group in places.values() for figure in group])
+            parts.append(f"{'; '.join(items)} [{cited}]")
         return "; ".join(parts)
 
     def _same_place(self, figures: list[SalaryFigure]) -> str:
@@ -570,7 +578,9 @@ class _Render:
             if labelled:
                 text = f"{LINE_LEVELS[level]} {text}"
             if index + 1 == len(keys) or keys[index + 1][1] != source:
-                text += f" [{self.cite(group[0])}]"
+                # (the mark ends the source's run of figures and cites each of them)
+                run = [f for key in keys[: index + 1] if key[1] == source for f in groups[key]]
+                text += f" [{self.cite_all(run)}]"
             parts.append(text)
         return f"{title}: {'; '.join(parts)}"
 
