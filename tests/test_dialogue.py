@@ -1310,3 +1310,13 @@ def test_whether_a_company_hires_is_said_missing(dialogue) -> None:
     # opened with "Google: Professional Machine Learning Engineer", a certificate
     text = _said_after(dialogue, [], "does google hire ml engineers from pakistan")
     assert text.startswith("The articles don't cover individual companies."), text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["salary comparision pakistan vs india vs us ml engineer", "ML pay in pakistan vs the US"],
+)
+def test_comparing_regions_pay_gets_the_figures_side_by_side(dialogue, question) -> None:
+    # searched, they opened with one region's passage ("salaries in India range from ...")
+    text = _said_after(dialogue, [], question)
+    assert text.startswith("💰 ML engineer salaries by region"), text

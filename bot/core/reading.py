@@ -297,7 +297,11 @@ class MessageReader:
             return Reading(text, Kind.CONTEXT, **names)
         filters, level = None, None
         if kind == Kind.QUESTION:
-            if understood.topic == "salary" and not _COST.search(text):
+            # ("ml salary pakistan vs india" compares the figures the pay view shows side by side)
+            asks_pay = understood.topic == "salary" or (
+                understood.topic == "comparison" and len(names["regions"]) > 1
+            )
+            if asks_pay and not _COST.search(text):
                 filters = salary_filters_from_text(unpeopled)
                 corrected = understood.query.text
                 if filters is None and corrected != text.lower():

@@ -124,13 +124,14 @@ SALARY_CUES = frozenset(
 )  # fmt: skip
 # Words a question for the figures may use besides the cues, places, levels and units:
 # "average", "range", "scale", "in rupees", "with 3 years of experience", the role's names,
-# and how one asks for a figure for oneself: "what can I expect after switching?"
+# how one asks for a figure for oneself ("what can I expect after switching?") or compares
+# the regions' figures ("salary comparison pakistan vs india")
 PAY_DETAIL = frozenset(
     tokenize(
         "money average avg typical median range scale band highest lowest maximum minimum top "
         "starting start rupees rupee dollars dollar experience experienced exp yrs yr mle mles "
         "roughly approximately approx ballpark estimate expect expected expecting switch "
-        "switching switched"
+        "switching switched vs versus compare compared comparing comparison comparision"
     )
 )
 # "What do MLEs get paid to do all day?" asks about the work, not the pay; "why are they paid
