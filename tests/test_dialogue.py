@@ -1320,3 +1320,20 @@ def test_comparing_regions_pay_gets_the_figures_side_by_side(dialogue, question)
     # searched, they opened with one region's passage ("salaries in India range from ...")
     text = _said_after(dialogue, [], question)
     assert text.startswith("💰 ML engineer salaries by region"), text
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"),
+    [
+        ("visa kaise milega", "The articles don't cover visas and immigration."),
+        ("How do I negotiate when my current salary is quite low?",
+         "The articles don't cover offers and negotiation."),
+        ("how to impress girls", "Sorry, that is outside what I can help with"),
+    ],
+)
+def test_a_message_only_about_a_topic_the_articles_lack_is_told_so(
+    dialogue, message, opening
+) -> None:
+    # the first two were told the bot cannot help; the third names more than the topic
+    text = _said_after(dialogue, [], message)
+    assert text.startswith(opening), text

@@ -24,6 +24,7 @@ from bot.core.coverage import (
     duration_subject,
     gap_sentence,
     gives_duration,
+    only_an_uncovered_topic,
     states_duration,
 )
 from bot.core.limits import fits
@@ -731,6 +732,10 @@ def decline_html(result: SearchResult, context: AnswerContext | None = None) -> 
             "Sorry, I can only read questions in English: the articles I answer from are in "
             "English. Could you ask it in English?"
         )
+    elif context.lexicon is not None and (
+        topic := only_an_uncovered_topic(result.query, context.lexicon)
+    ):
+        why = f"<b>The articles don't cover {escape(topic)}.</b>\n{escape(COVERED_SUBJECTS)}"
     else:
         why = (
             "Sorry, that is outside what I can help with: I answer questions about becoming a "

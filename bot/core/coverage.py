@@ -111,6 +111,18 @@ def _content(query: Query, leave_out: Iterable[str] = ()) -> set[str]:
     return {t for t in query.tokens if t not in skip and not t.isdigit()}
 
 
+def only_an_uncovered_topic(query: Query, lexicon: Lexicon) -> str | None:
+    """The topic the articles lack that a message is about and nothing else ("visa kaise
+    milega", "how to get a work visa"): declined, it is told that topic is not covered, not
+    that the bot cannot help. A message with more to it ("how to impress girls") is not."""
+    topic = lexicon.uncovered_topic_in(query.text)
+    if topic is None:
+        return None
+    topic_words = {t for phrase in lexicon.uncovered_topic_phrases(topic) for t in tokenize(phrase)}
+    rest = _content(query, topic_words) - NOT_SUBJECTS
+    return topic if query.tokens and not rest else None
+
+
 def find_gap(
     question: str,
     query: Query,
