@@ -1337,3 +1337,21 @@ def test_a_message_only_about_a_topic_the_articles_lack_is_told_so(
     # the first two were told the bot cannot help; the third names more than the topic
     text = _said_after(dialogue, [], message)
     assert text.startswith(opening), text
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"),
+    [
+        # declined: "hold" and "back" are no words of the articles, nor is "2.4" a subject
+        ("will my physics degree hold me back", None),
+        ("if my CGPA is low (2.4) will it stop me", "The articles don't cover grades and CGPA."),
+        # "go back to" was read as leaving ML
+        ("go back to the roadmap", "🗺 Roadmap to becoming an ML engineer"),
+    ],
+)
+def test_short_career_questions_in_everyday_words(dialogue, message, opening) -> None:
+    text = _said_after(dialogue, [], message)
+    if opening is None:
+        assert "[1]" in text and not text.startswith("Sorry"), text
+    else:
+        assert text.startswith(opening), text

@@ -108,7 +108,8 @@ def _user_phrase(question: str, stems: set[str]) -> str:
 
 def _content(query: Query, leave_out: Iterable[str] = ()) -> set[str]:
     skip = GENERIC | STOP_WORDS | set(leave_out)
-    return {t for t in query.tokens if t not in skip and not t.isdigit()}
+    # (a number, "3" or "2.4", is no subject)
+    return {t for t in query.tokens if t not in skip and not t.replace(".", "", 1).isdigit()}
 
 
 def only_an_uncovered_topic(query: Query, lexicon: Lexicon) -> str | None:
