@@ -57,9 +57,9 @@ NOT_SUBJECTS = frozenset(
         "outdated terrible awful horrible weak minimum maximum respected hate hated love loved "
         # the story's time and the asker's judgement: "3 months left", "spent 10 years in
         # accounting", "dropped out", "is that decent or inflated", "a proper degree, faster",
-    # "done with python basics", "will it stop me"
+        # "done with python basics", "will it stop me", "can certifications replace a degree"
         "left remaining spent dropped decent inflated proper faster slower wont done finished "
-        "stop"
+        "stop upward upwards onward onwards replace replaces replaced replacing"
     )
 )
 

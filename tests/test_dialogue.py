@@ -1355,3 +1355,25 @@ def test_short_career_questions_in_everyday_words(dialogue, message, opening) ->
         assert "[1]" in text and not text.startswith("Sorry"), text
     else:
         assert text.startswith(opening), text
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"),
+    [
+        # India's rupees for a city of Sindh
+        ("Hyderabad (Sindh) mein 4 saal experience wale ML engineer ki salary?",
+         "💰 Mid-level ML engineers in 🇵🇰 Pakistan"),
+        # "The articles don't mention “UAE”" before the view's own sentence on it
+        ("ML engineer salary in Dubai / UAE?", "The articles don't give ML salaries for the UAE."),
+        ("will AI replace ml engineers lol", "The articles don't cover whether AI will replace"),
+    ],
+)
+def test_places_and_gaps_are_named_once_and_rightly(dialogue, message, opening) -> None:
+    text = _said_after(dialogue, [], message)
+    assert text.startswith(opening), text
+    assert text.count("The articles don't") <= 1, text
+
+
+def test_replacing_one_thing_by_another_is_no_missing_subject(dialogue) -> None:
+    text = _said_after(dialogue, [], "can certifications replace a degree")
+    assert "don't mention" not in text and "[1]" in text, text

@@ -354,7 +354,9 @@ class Dialogue:
             topic = self.lexicon.uncovered_topic_in(reading.text)
             if topic is not None:  # "what does Systems Ltd pay": say what isn't covered first
                 gap = Gap(topic, "partial")
-            elif reading.understood is not None:  # "income tax on ML salaries"
+            # ("ML engineer salary in Dubai / UAE?": the view itself says the place is missing)
+            elif reading.understood is not None and not filters.uncovered:
+                # "income tax on ML salaries"
                 gap = absent_gap(
                     reading.text, reading.understood.query, self._article_vocabulary(), [],
                     self._english_words(), about_pay=True,
