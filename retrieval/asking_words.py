@@ -59,7 +59,8 @@ NOT_SUBJECTS = frozenset(
         # accounting", "dropped out", "is that decent or inflated", "a proper degree, faster",
         # "done with python basics", "will it stop me", "can certifications replace a degree"
         "left remaining spent dropped decent inflated proper faster slower wont done finished "
-        "stop upward upwards onward onwards replace replaces replaced replacing"
+        "stop upward upwards onward onwards replace replaces replaced replacing summer winter "
+        "spring autumn"
     )
 )
 

@@ -61,7 +61,7 @@ ROMAN_URDU_STOP_WORDS = frozenset(
     thodi bas sirf bilkul asal uska uski uske iska iski iske batao bataen bataiye bataye
     taake taki milne milte milenge wahan wahaan waha yahan lun lagenge lagega lagegi
     chal chalega chalegi jayega jayegi jaega jaegi jayenge banau banaun banaon itna itni itne
-    acha achha accha bata karke usay usey usko isko sab sabh sabhi
+    acha achha accha bata karke usay usey usko isko sab sabh sabhi lu lena leni lenge
     """.split()
 )
 STOP_WORDS = frozenset(

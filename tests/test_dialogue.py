@@ -1377,3 +1377,49 @@ def test_places_and_gaps_are_named_once_and_rightly(dialogue, message, opening) 
 def test_replacing_one_thing_by_another_is_no_missing_subject(dialogue) -> None:
     text = _said_after(dialogue, [], "can certifications replace a degree")
     assert "don't mention" not in text and "[1]" in text, text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "you are the most useless bot i have ever used",
+        "you are not answering my question properly",
+        "you're just a bot copying articles, useless",
+        "these are too generic",
+    ],
+)
+def test_complaints_in_other_words_get_the_apology(dialogue, message) -> None:
+    # each was declined as off-topic, or searched for "generic"
+    text = _said_after(dialogue, ["what projects should i do for portfolio"], message)
+    assert text.startswith("Sorry that didn't help."), text
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "opening"),
+    [
+        ([], "Hi, I'm Ayesha, 26, working as a bank teller in Islamabad. I have a BCom degree.",
+         "Thanks, that helps."),
+        (["my son wants to do ML"], "he is in grade 11 in Dubai, Indian passport",
+         "Thanks, that helps."),
+        (["/roadmap"], "ok done with stage 1, next", "🗺 Stage 2/7"),
+        (["/roadmap", "next"], "skip to the end", "🗺 Stage 7/7"),
+        ([], "im done with stage 7 what next", "🗺 Roadmap to becoming an ML engineer"),
+        (["I did BS Physics from Karachi University in 2019"],
+         "and salary expectation for me as a switcher in karachi",
+         "💰 ML engineer salaries in 🇵🇰 Pakistan"),
+        ([], "ok and after degree how much he will get", "💰 Entry-level ML engineers"),
+        (["what certifications should i get"], "price?",
+         "The articles don't cover costs and fees."),
+        (["what certifications should i get"], "dono kar lu?", "↪ dono kar lu"),
+        ([], "how to get internship by next summer", "Internships:"),
+    ],
+)
+def test_blind_chats_second_round(dialogue, earlier, message, opening) -> None:
+    text = _said_after(dialogue, earlier, message)
+    assert text.startswith(opening), text
+
+
+def test_a_follow_up_declined_with_the_last_question_is_asked_alone(dialogue) -> None:
+    # "how long will all this take" after "skip to the very end" (searched) was declined
+    text = _said_after(dialogue, ["skip to the very end"], "how long will all this take")
+    assert not text.startswith("Sorry") and "[1]" in text, text

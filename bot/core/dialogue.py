@@ -303,7 +303,14 @@ class Dialogue:
                 # "how long does it take?" after a question on master's degrees: asked about
                 # the same subject, and shown so.
                 question = f"{reading.text.rstrip(' ?')} ({self._subject_of(last)})?"
-                return self._answer(state, self._read_as_question(question), user, question)
+                turn = self._answer(state, self._read_as_question(question), user, question)
+                if turn.answer is not None and not turn.answer.in_scope:
+                    # the last question was itself no career question ("skip to the end"):
+                    # "how long will all this take" is asked on its own
+                    alone = self._answer(state, self._read_as_question(reading.text), user)
+                    if alone.answer is not None and alone.answer.in_scope:
+                        return alone
+                return turn
             case Kind.PROFILE:
                 reply, profile = profile_command("", user.profile)
                 return Turn(reply, state, user=replace(user, profile=profile))
@@ -363,9 +370,10 @@ class Dialogue:
                 )
             return self._salary(state, reading.text, filters, user, gap)
         if reading.kind == Kind.ROADMAP:
-            return self._roadmap(
-                state, reading.text, reading.roadmap_level or "", user, reading
-            )
+            level = reading.roadmap_level or ""
+            if level.isdecimal() and int(level) > len(self.advisor.knowledge.roadmap.stages):
+                level = ""  # "done with stage 7, next": past the last stage, all of them
+            return self._roadmap(state, reading.text, level, user, reading)
         result = self.advisor.engine.search(reading.text, understood=reading.understood)
         return self._ask(state, result, reading, user, shown_as)
 

@@ -30,7 +30,11 @@ from bot.core.roadmap_view import (
     roadmap_level_from_text,
     stage_number_in,
 )
-from bot.core.salary_view import SalaryFilters, salary_filters_from_text
+from bot.core.salary_view import (
+    SalaryFilters,
+    asks_how_much_one_makes,
+    salary_filters_from_text,
+)
 from knowledge.lexicon import Lexicon
 from retrieval.people import without_story_people
 from retrieval.scope import ANOTHER_FIELD, MessageKind, has_emoji, wordless
@@ -75,7 +79,9 @@ _INTRODUCES = re.compile(
     r"my name is|main|mein|mai|currently|did|doing|done|completed|finished|graduated|"
     # a parent, or anyone asking for someone else: "my son is in 12th class in Karachi"
     r"my (?:son|daughter|kid|child|nephew|niece|brother|sister) (?:is|has|just|did|wants|"
-    r"finished|completed|graduated|studies|knows))\b",
+    r"finished|completed|graduated|studies|knows)|"
+    # ... and goes on about them: "he is in grade 11 in Dubai"
+    r"(?:he|she) (?:is|has|just|did|studies|knows)|he's|she's)\b",
     re.IGNORECASE,
 )
 _FROM = re.compile(r"^\W*from\s+", re.IGNORECASE)
@@ -93,13 +99,17 @@ _ASKS = re.compile(
 # reply did not help (with a few words more at most: "not helpful, i asked if i NEED it").
 _COMPLAINT = re.compile(
     r"^\W*(?:(?:ok|okay|bro|bhai|but|hmm+|lol|dude|yaar|sorry|no|nah)\W+)*"
-    r"(?:(?:this|that|it|that's|thats|this is|that is|it's|its|you're|youre|you are|ur|u r|"
-    r"u are|you|u)\s+)?(?:"
+    r"(?:(?:this|that|it|that's|thats|this is|that is|it's|its|these are|those are|these|"
+    r"those|you're|youre|you are|ur|u r|"
+    r"u are|you|u)\s+)?"
+    # "the most useless bot i have ever used", "just a bot copying articles"
+    r"(?:(?:just|the most|most|such an?|so|very|really|totally|completely|a|an|the)\s+)*(?:"
     # doubt in the answer itself: "google says otherwise", "all you do is copy paste"
     r"(?:but )?(?:google|chatgpt|gpt|the internet|internet|everyone|others|my (?:friends?|"
     r"teacher|senior)s?) (?:says?|said|told me) (?:otherwise|different(?:ly)?|something else)|"
     r"all (?:you|u) (?:do|can do) is\b[^.?!]*|copy[- ]?past(?:e|ing)\b[^.?!]*|"
-    r"(?:stupid|dumb|a bad bot|bad bot)|"
+    r"(?:stupid|dumb|a bad bot|bad bot)|bot (?:copying|copy[- ]?pasting)\b[^.?!]*|"
+    r"(?:not|aren'?t|are not) answering\b[^.?!]*|"
     r"(?:not|wasn'?t|isn'?t|was not|is not) (?:helpful|useful|what i asked|what i meant|clear|"
     r"right|correct|an answer)|(?:too|very|so) (?:generic|vague|general)|generic|useless|"
     r"(?:you|u) (?:didn'?t|did not|dont|don'?t|do not) (?:answer|understand|get)\b[^.?!]*|"
@@ -115,7 +125,9 @@ def complains(text: str) -> bool:
     return len(text.split()) <= MAX_COMPLAINT_WORDS and bool(_COMPLAINT.match(text.lower()))
 
 
-MAX_INTRODUCTION_WORDS = 12  # longer, and a firm decline's reasons are more than words
+# longer, and a firm decline's reasons are more than words ("Hi, I'm Ayesha, 26, working as a
+# bank teller in Islamabad. I have a BCom degree." is 16)
+MAX_INTRODUCTION_WORDS = 20
 
 
 def introduces_only(text: str, lexicon: Lexicon) -> bool:
@@ -298,8 +310,11 @@ class MessageReader:
         filters, level = None, None
         if kind == Kind.QUESTION:
             # ("ml salary pakistan vs india" compares the figures the pay view shows side by side)
-            asks_pay = understood.topic == "salary" or (
-                understood.topic == "comparison" and len(names["regions"]) > 1
+            asks_pay = (
+                understood.topic == "salary"
+                or (understood.topic == "comparison" and len(names["regions"]) > 1)
+                # ("... in San Francisco make vs New York?" compares what one view cannot)
+                or (understood.topic != "comparison" and asks_how_much_one_makes(text))
             )
             if asks_pay and not _COST.search(text):
                 filters = salary_filters_from_text(unpeopled)

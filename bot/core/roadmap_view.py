@@ -173,12 +173,33 @@ _STAGE_NUMBER = re.compile(
 MAX_STAGE_REQUEST_WORDS = 8  # longer, and "stage 2" is a detail of something else asked
 
 
+# "ok done with stage 1, next", "finished stage 2. what now?": the stage after it.
+_DONE_WITH = re.compile(
+    r"\b(?:done|finished|completed|through)\s+(?:with\s+)?(?:the\s+)?(?:stage|step)\s*(\d{1,2})\b"
+    r"[^?]*\b(?:next|now|then|after)\b",
+    re.IGNORECASE,
+)
+
+
+# "skip to the end", "take me to the last stage": the roadmap's last stage.
+_TO_THE_END = re.compile(
+    r"^\W*(?:(?:ok|okay|just|pls|please)\W+)*(?:skip|jump|go|take me|fast forward)\s+to\s+the\s+"
+    r"(?:end|last(?: stage| step| one)?)\W*$",
+    re.IGNORECASE,
+)
+
+
 def stage_number_in(text: str) -> str | None:
     """The number of the roadmap stage a short message asks for ("7" for "stage 7", "the
-    7th stage" or "the seventh stage")."""
+    7th stage" or "the seventh stage"; "2" for "done with stage 1, next")."""
+    if _TO_THE_END.match(text):
+        return _ORDINALS["last"]
     found = _STAGE_NUMBER.search(text)
     if found is None:
         return None
+    done = _DONE_WITH.search(text)
+    if done is not None and len(text.split()) <= MAX_STAGE_REQUEST_WORDS:
+        return str(int(done.group(1)) + 1)
     # (counted in its own sentence: "ok whatever. whats the first stage in the roadmap")
     sentence_start = max(text.rfind(mark, 0, found.start()) for mark in ".!?") + 1
     ends = [at for mark in ".!?" if (at := text.find(mark, found.end())) != -1]

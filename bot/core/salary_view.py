@@ -131,7 +131,8 @@ PAY_DETAIL = frozenset(
         "money average avg typical median range scale band highest lowest maximum minimum top "
         "starting start rupees rupee dollars dollar experience experienced exp yrs yr mle mles "
         "roughly approximately approx ballpark estimate expect expected expecting switch "
-        "switching switched vs versus compare compared comparing comparison comparision"
+        "switching switched switcher switchers expectation expectations vs versus compare "
+        "compared comparing comparison comparision"
     )
 )
 # "What do MLEs get paid to do all day?" asks about the work, not the pay; "why are they paid
@@ -142,7 +143,10 @@ _NOT_THE_FIGURES = re.compile(
 # "How much does a fresher make" is about pay; "how much time does it take to make..." is not.
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\s+(?:do|does|did|can|could|will|would|should)\b[^?]*"
-    r"\b(?:make|makes|earn|earns|get\s+paid|paid)\b",
+    r"\b(?:make|makes|earn|earns|get\s+paid|paid)\b"
+    # "after degree how much he will get": a person getting, with no object of their own
+    r"|\bhow\s+much\s+(?:(?:will|would|can|could|does|do)\s+)?(?:he|she|i|they|you|we)\s+"
+    r"(?:will\s+|would\s+|can\s+)?(?:get|gets|make|earn)\W*$",
     re.IGNORECASE,
 )
 # Figure places the lexicon names differently ("SF" is a city word, the figure says
@@ -313,6 +317,12 @@ def _asks_besides_the_figures(text: str, lexicon: Lexicon) -> bool:
         if len(token) > 2 and not token.isdigit()
     }
     return bool(subject - STOP_WORDS - GENERIC - NOT_SUBJECTS - PAY_DETAIL)
+
+
+def asks_how_much_one_makes(text: str) -> bool:
+    """ "how much does a fresher make", "after degree how much he will get": a question for
+    the figures, whatever else it names."""
+    return _HOW_MUCH.search(text) is not None
 
 
 def salary_filters_from_text(text: str, *, lexicon: Lexicon | None = None) -> SalaryFilters | None:
