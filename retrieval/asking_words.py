@@ -60,7 +60,7 @@ NOT_SUBJECTS = frozenset(
         # "done with python basics", "will it stop me", "can certifications replace a degree"
         "left remaining spent dropped decent inflated proper faster slower wont done finished "
         "stop upward upwards onward onwards replace replaces replaced replacing summer winter "
-        "spring autumn"
+        "spring autumn easiest hardest toughest simplest quickest fastest found"
     )
 )
 

@@ -91,8 +91,9 @@ class SpellingIndex:
             self._files = files
 
     def closest(self, token: str) -> str | None:
-        """The known word nearest to `token` (one edit, else two for long words), starting
-        with the same letter; of equally near ones the longest. None when there is none."""
+        """The known word nearest to `token` (one edit, else two for long words of about its
+        length), starting with the same letter; of equally near ones the longest. None when
+        there is none."""
         if len(token) < MIN_LENGTH or not token.isalpha():
             return None
         self.prepare()
@@ -103,7 +104,12 @@ class SpellingIndex:
             candidates.update(self._files.get(key, ()))
         candidates = {c for c in candidates if c[0] == token[0]}
         for limit in range(1, most + 1):
-            near = [c for c in candidates if within_edits(token, c, limit)]
+            # (two edits only between words of about one length: two letters too many or
+            # too few is another word, "comsats" no typo of "costs")
+            near = [
+                c for c in candidates
+                if within_edits(token, c, limit) and (limit < 2 or abs(len(c) - len(token)) < 2)
+            ]
             if near:
                 return min(near, key=lambda word: (-len(word), word))
         return None

@@ -1423,3 +1423,27 @@ def test_a_follow_up_declined_with_the_last_question_is_asked_alone(dialogue) ->
     # "how long will all this take" after "skip to the very end" (searched) was declined
     text = _said_after(dialogue, ["skip to the very end"], "how long will all this take")
     assert not text.startswith("Sorry") and "[1]" in text, text
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"),
+    [
+        ("what is diffrence between ai engineer and ml engineer", "AI Engineer:"),
+        ("mid level ml engineer salary india vs us comparison",
+         "💰 Mid-level ML engineers by region"),
+        ("I am deaf since birth, can I work as ML engineer? interviews and meetings are scary",
+         "The articles don't cover disability and accessibility."),
+        ("mai 42 saal ka hoon accountant hoon kya abhi ML seekh ke job mil sakti hai",
+         "The articles don't cover age limits."),
+    ],
+)
+def test_blind_messages_second_round(dialogue, message, opening) -> None:
+    text = _said_after(dialogue, [], message)
+    assert text.startswith(opening), text
+
+
+def test_a_comparison_asking_which_is_easiest_names_no_missing_word(dialogue) -> None:
+    text = _said_after(
+        dialogue, [], "mle vs data analyst vs data engineer which is easiest to get into"
+    )
+    assert "don't mention" not in text, text

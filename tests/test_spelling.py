@@ -8,13 +8,16 @@ from retrieval.spelling import LONG_WORD, SpellingIndex, deletions, within_edits
 
 
 def brute_force(words: list[str], token: str) -> str | None:
-    """The definition: nearest within one edit (two for long words), same first letter,
-    then the longest, then the first in alphabetical order."""
+    """The definition: nearest within one edit (two for long words, of lengths at most one
+    apart), same first letter, then the longest, then the first in alphabetical order."""
     if len(token) < 4 or not token.isalpha():
         return None
     pool = [w for w in words if w.isalpha() and len(w) >= 4 and w[0] == token[0]]
     for limit in range(1, (1 if len(token) < LONG_WORD else 2) + 1):
-        near = [w for w in pool if within_edits(token, w, limit)]
+        near = [
+            w for w in pool
+            if within_edits(token, w, limit) and (limit == 1 or abs(len(w) - len(token)) <= 1)
+        ]
         if near:
             return min(near, key=lambda w: (-len(w), w))
     return None
@@ -48,6 +51,13 @@ def test_the_index_agrees_with_comparing_every_word() -> None:
     found = [index.closest(token) for token in tokens]
     assert found == [brute_force(words, token) for token in tokens]
     assert sum(f is not None for f in found) > 400  # most misspellings were found
+
+
+def test_two_edits_that_change_the_length_by_two_are_another_word() -> None:
+    # "comsats" (a university) was read as "costs", two letters deleted
+    index = SpellingIndex(["costs", "communication"])
+    assert index.closest("comsats") is None
+    assert index.closest("comunicasion") == "communication"  # two edits, one letter short
 
 
 def test_ties_go_to_the_longest_then_the_first_in_alphabetical_order() -> None:

@@ -347,8 +347,9 @@ def _lead(
     asks_duration = bool(ASKS_DURATION.search(question))
     subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
-    asks_comparison = bool(_ASKS_COMPARISON.search(question))
-    roles_asked = _roles(question, _ROLE_OR_FIELD)
+    # (as written and as understood: "diffrence between ai engineer and ml engineer")
+    asks_comparison = bool(_ASKS_COMPARISON.search(f"{question} {query.text}"))
+    roles_asked = _roles(f"{question} {query.text}", _ROLE_OR_FIELD)
     on_a_step = (
         lexicon is not None
         and level in LADDER_LEVELS
