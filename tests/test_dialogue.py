@@ -1447,3 +1447,25 @@ def test_a_comparison_asking_which_is_easiest_names_no_missing_word(dialogue) ->
         dialogue, [], "mle vs data analyst vs data engineer which is easiest to get into"
     )
     assert "don't mention" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"),
+    [
+        ("data scientist salary in india", "The articles don't give figures for the data "
+         "scientist role. What they give on pay:"),
+        ("salary of a data analyst in pakistan", "The articles don't give figures for the data "
+         "analyst role."),
+    ],
+)
+def test_another_roles_pay_is_said_missing_before_the_ml_engineers(
+    dialogue, message, opening
+) -> None:
+    # the ML engineer's figures were shown as if they answered
+    text = _said_after(dialogue, [], message)
+    assert text.startswith(opening), text
+
+
+def test_a_data_analyst_asking_their_own_pay_after_switching_is_no_other_role(dialogue) -> None:
+    text = _said_after(dialogue, [], "im a data analyst, what salary can i expect in india")
+    assert "data analyst role" not in text, text

@@ -19,6 +19,8 @@ from bot.core.citation import Citation
 from bot.core.coverage import (
     ASKS_DURATION,
     DURATION,
+    OTHER_ROLE,
+    OTHER_ROLE_OR_FIELD,
     PAY_WORDS,
     Gap,
     duration_subject,
@@ -88,21 +90,6 @@ _ASKS_COMPARISON = re.compile(r"\b(?:vs\.?|versus|differen\w*|compare\w*|better)
                               re.IGNORECASE)
 _CONTRASTS = re.compile(  # "X does this, while Y does that": a contrast, not a concession
     r",\s*(?:while|whereas)\b|\b(?:whereas|unlike|in contrast|rather than)\b", re.IGNORECASE
-)
-# Roles a comparison may set against the ML engineer: a sentence contrasting the role with
-# one the question does not name ("... while Data Scientists ..." for "ML engineer vs AI
-# engineer?") answers another comparison. A question names a role by its field too ("data
-# science vs ML"); a sentence's "data analysis" is no role.
-_ROLE_NAMED = re.compile(
-    r"\b(?:data scientists?|data analysts?|data engineers?|software engineers?|"
-    r"software developers?|ai engineers?|research scientists?|ai researchers?|"
-    r"business analysts?)\b",
-    re.IGNORECASE,
-)
-_ROLE_OR_FIELD = re.compile(
-    r"\b(?:data scien\w*|data analy\w*|data engineer\w*|software (?:engineer|develop)\w*|"
-    r"ai engineer\w*|research scien\w*|ai research\w*|business analy\w*)",
-    re.IGNORECASE,
 )
 _NOT_ALWAYS = re.compile(
     r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory)|optional)\b",
@@ -349,7 +336,7 @@ def _lead(
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     # (as written and as understood: "diffrence between ai engineer and ml engineer")
     asks_comparison = bool(_ASKS_COMPARISON.search(f"{question} {query.text}"))
-    roles_asked = _roles(f"{question} {query.text}", _ROLE_OR_FIELD)
+    roles_asked = _roles(f"{question} {query.text}", OTHER_ROLE_OR_FIELD)
     on_a_step = (
         lexicon is not None
         and level in LADDER_LEVELS
@@ -397,7 +384,7 @@ def _lead(
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
             if asks_comparison:
-                roles_named = _roles(sentence, _ROLE_NAMED)
+                roles_named = _roles(sentence, OTHER_ROLE)
                 if _CONTRASTS.search(sentence):
                     score *= 2.0 if roles_named <= roles_asked else 0.5
                 # the other side of what is compared (unless pay is asked, which the

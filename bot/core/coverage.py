@@ -30,6 +30,21 @@ from retrieval.tokenize import (
 )
 
 ABSENT_SHARE = 1 / 3
+# Roles besides the ML engineer. A sentence contrasting the role with one the question does
+# not name ("... while Data Scientists ..." for "ML engineer vs AI engineer?") answers
+# another comparison, and the pay figures are the ML engineer's alone. A question names a
+# role by its field too ("data science vs ML"); a sentence's "data analysis" is no role.
+OTHER_ROLE = re.compile(
+    r"\b(?:data scientists?|data analysts?|data engineers?|software engineers?|"
+    r"software developers?|ai engineers?|research scientists?|ai researchers?|"
+    r"business analysts?)\b",
+    re.IGNORECASE,
+)
+OTHER_ROLE_OR_FIELD = re.compile(
+    r"\b(?:data scien\w*|data analy\w*|data engineer\w*|software (?:engineer|develop)\w*|"
+    r"ai engineer\w*|research scien\w*|ai research\w*|business analy\w*)",
+    re.IGNORECASE,
+)
 # What asks about pay.
 PAY_WORDS = frozenset(tokenize("salary salaries pay paid earn earning earnings income package "
                           "ctc lpa lakh money compensation stipend wage"))
@@ -112,6 +127,26 @@ def _content(query: Query, leave_out: Iterable[str] = ()) -> set[str]:
     return {t for t in query.tokens if t not in skip and not t.replace(".", "", 1).isdigit()}
 
 
+_OTHER_ROLE_PAY = re.compile(
+    rf"(?:{OTHER_ROLE.pattern})\s+(?:salary|salaries|pay|package|income|earnings?)\b"
+    rf"|\b(?:salary|salaries|pay|package|income) (?:of|for) (?:an? |the )?(?:{OTHER_ROLE.pattern})",
+    re.IGNORECASE,
+)
+
+
+def other_role_pay(text: str) -> Gap | None:
+    """ "data scientist salary in india": the figures are the ML engineer's alone, so a pay
+    question about another role says so before them ("I'm a data analyst, what salary can
+    I expect" asks the ML engineer's)."""
+    found = _OTHER_ROLE_PAY.search(text)
+    if found is None:
+        return None
+    role = OTHER_ROLE.search(found.group(0))
+    assert role is not None
+    return Gap(f"figures for the {re.sub(r's$', '', role.group(0).lower())} role", "partial",
+               "give")
+
+
 def only_an_uncovered_topic(query: Query, lexicon: Lexicon) -> str | None:
     """The topic the articles lack that a message is about and nothing else ("visa kaise
     milega", "how to get a work visa"): declined, it is told that topic is not covered, not
@@ -164,6 +199,8 @@ def find_gap(
         phrases = lexicon.uncovered_topic_phrases(topic)
         topic_words = {token for phrase in phrases for token in tokenize(phrase)}
         return Gap(topic, _level(query, topic_words, cited_texts))
+    if (role_gap := other_role_pay(question)) is not None:
+        return role_gap
     if ASKS_DURATION.search(question) and not states_duration(query, cited_texts):
         return Gap("how long it takes", "partial", "say")
     return absent_gap(

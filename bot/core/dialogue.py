@@ -24,7 +24,7 @@ from bot.core.answer import (
 from bot.core.buttons import Action, button_data, read_button_data
 from bot.core.citation import Citation
 from bot.core.conversation import ChatState, Exchange, UserState
-from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence
+from bot.core.coverage import Gap, absent_gap, find_gap, gap_sentence, other_role_pay
 from bot.core.deep_link import DeepLink, read_payload
 from bot.core.feedback import (
     DEFAULT_RETENTION_DAYS,
@@ -361,6 +361,8 @@ class Dialogue:
             topic = self.lexicon.uncovered_topic_in(reading.text)
             if topic is not None:  # "what does Systems Ltd pay": say what isn't covered first
                 gap = Gap(topic, "partial")
+            elif (role_gap := other_role_pay(reading.text)) is not None:
+                gap = role_gap  # "data scientist salary in india"
             # ("ML engineer salary in Dubai / UAE?": the view itself says the place is missing)
             elif reading.understood is not None and not filters.uncovered:
                 # "income tax on ML salaries"
