@@ -815,9 +815,9 @@ def _roadmap_followed(state: ChatState, text: str) -> Exchange | None:
     questions came between."""
     if not asks_next_stage(text):
         return None
-    reach = None if re.search(r"\bstage\b", text, re.IGNORECASE) else 2
-    return next((e for e in reversed(state.history[-reach if reach else None:])
-                 if e.view == "roadmap"), None)
+    names_the_stage = re.search(r"\bstage\b", text, re.IGNORECASE) is not None
+    recent = state.history if names_the_stage else state.history[-2:]
+    return next((e for e in reversed(recent) if e.view == "roadmap"), None)
 
 
 def privacy_html(retention_days: int) -> str:
