@@ -1469,3 +1469,12 @@ def test_another_roles_pay_is_said_missing_before_the_ml_engineers(
 def test_a_data_analyst_asking_their_own_pay_after_switching_is_no_other_role(dialogue) -> None:
     text = _said_after(dialogue, [], "im a data analyst, what salary can i expect in india")
     assert "data analyst role" not in text, text
+
+
+def test_why_the_figures_differ_gets_the_factors(dialogue) -> None:
+    # "why is there such a big gap" after the senior figures opened with "They have a strong
+    # data sensibility"
+    text = _said_after(dialogue, ["/salary", "India", "what about senior"],
+                       "why is there such a big gap")
+    assert text.startswith("↪ why is there such a big gap (ML engineer salary in India"), text
+    assert "influenced by factors" in text.split("\n")[1], text

@@ -91,6 +91,9 @@ _ASKS_COMPARISON = re.compile(r"\b(?:vs\.?|versus|differen\w*|compare\w*|better)
 _CONTRASTS = re.compile(  # "X does this, while Y does that": a contrast, not a concession
     r",\s*(?:while|whereas)\b|\b(?:whereas|unlike|in contrast|rather than)\b", re.IGNORECASE
 )
+# "why so low?", "why is there such a big gap": answered by a sentence that gives reasons.
+_ASKS_WHY = re.compile(r"^\W*(?:(?:but|and|so|ok)\W+)?why\b", re.IGNORECASE)
+_GIVES_REASONS = re.compile(r"\b(?:factors?|because|due to|influenced by)\b", re.IGNORECASE)
 _NOT_ALWAYS = re.compile(
     r"\b(?:not (?:always |strictly )?(?:necessary|required|needed|mandatory)|optional)\b",
     re.IGNORECASE,
@@ -334,6 +337,7 @@ def _lead(
     asks_duration = bool(ASKS_DURATION.search(question))
     subject = duration_subject(query) if asks_duration else set()
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
+    asks_why = bool(_ASKS_WHY.match(question))
     # (as written and as understood: "diffrence between ai engineer and ml engineer")
     asks_comparison = bool(_ASKS_COMPARISON.search(f"{question} {query.text}"))
     roles_asked = _roles(f"{question} {query.text}", OTHER_ROLE_OR_FIELD)
@@ -383,6 +387,8 @@ def _lead(
                 score *= 3.0 if asked_duration else 2.0
             if asks_choice and _RECOMMENDS.search(sentence):
                 score *= 1.5
+            if asks_why and _GIVES_REASONS.search(sentence):
+                score *= 2.0
             if asks_comparison:
                 roles_named = _roles(sentence, OTHER_ROLE)
                 if _CONTRASTS.search(sentence):

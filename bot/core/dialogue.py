@@ -324,9 +324,10 @@ class Dialogue:
         return self._answer(state, reading, user)
 
     def _subject_of(self, exchange: Exchange) -> str:
-        """What a message pointing back at ``exchange`` is about: its question, or for a
-        roadmap view the stage it showed ("how long will that take?" after stage 1 asks
-        about Foundations, not about "tell me more about the first stage")."""
+        """What a message pointing back at ``exchange`` is about: its question (a command's
+        in words), or for a roadmap view the stage it showed ("how long will that take?"
+        after stage 1 asks about Foundations, not about "tell me more about the first
+        stage")."""
         if exchange.view == "roadmap":
             stage = shown_stage(self.advisor.knowledge.roadmap, exchange.level or "")
             # (its goal, not its title: "the Foundations stage of the roadmap" would ask for
@@ -334,7 +335,8 @@ class Dialogue:
             if stage is None:
                 return "becoming an ML engineer"
             return stage.goal[:1].lower() + stage.goal[1:].rstrip(" .")
-        return exchange.question.rstrip(" ?")
+        # ("/salary in India at senior level" asked again is a command: said in words)
+        return re.sub(r"^/salary\b", "ML engineer salary", exchange.question).rstrip(" ?")
 
     def _introduction(self, state: ChatState, reading: Reading, user: UserState) -> Turn:
         """ "im in 1st yr electrical engineering, india": thanks, and what to ask next; a

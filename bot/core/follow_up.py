@@ -141,8 +141,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 _POINTS_BACK = re.compile(
     r"\b(?:it|that|this|those|these|them|one|ones|both|either)\b|^\W*what if\b"
     r"|\b(?:yeh|woh|iske|uske|iska|uska|iski|uski|isme|usme|wahan|wahaan|yahan|sab|sabh|dono)\b"
-    # "why so less?" after the figures: the reasons for what was just shown
+    # "why so less?", "why is there such a big gap" after the figures: the reasons for
+    # what was just shown
     r"|^\W*why (?:so|is it so|are they so|is that so|this) \w+\W*$"
+    r"|^\W*why (?:is there|is it|are they|is that) (?:such|so)\b"
     # "by how much?", "how long?", "how many?": the question alone, of the last subject
     r"|^\W*(?:(?:and|but|so|ok)\W+)?(?:by\s+)?how\s+(?:much|many|long)\W*$"
     # "how hard is the exam?" after a certificate: "the" names what was just discussed
