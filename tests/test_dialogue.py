@@ -1478,3 +1478,12 @@ def test_why_the_figures_differ_gets_the_factors(dialogue) -> None:
                        "why is there such a big gap")
     assert text.startswith("↪ why is there such a big gap (ML engineer salary in India"), text
     assert "influenced by factors" in text.split("\n")[1], text
+
+
+def test_a_follow_up_of_a_follow_up_is_asked_of_the_first_subject(dialogue) -> None:
+    # "(which one first (what certifications are good for ML))" nested one in another
+    text = _said_after(
+        dialogue, ["what certifications should i get", "are they worth it though"],
+        "which one is cheapest",
+    )
+    assert text.startswith("↪ which one is cheapest (what certifications should i get)?"), text

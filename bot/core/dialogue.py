@@ -34,7 +34,7 @@ from bot.core.feedback import (
     read_vote,
     vote_row,
 )
-from bot.core.follow_up import asks_next_stage, read_refinement, refine
+from bot.core.follow_up import asks_next_stage, points_back, read_refinement, refine
 from bot.core.limits import fits
 from bot.core.markup import escape
 from bot.core.profile import (
@@ -335,8 +335,13 @@ class Dialogue:
             if stage is None:
                 return "becoming an ML engineer"
             return stage.goal[:1].lower() + stage.goal[1:].rstrip(" .")
-        # ("/salary in India at senior level" asked again is a command: said in words)
-        return re.sub(r"^/salary\b", "ML engineer salary", exchange.question).rstrip(" ?")
+        # ("/salary in India at senior level" asked again is a command: said in words; a
+        # follow-up's own subject, in brackets, is the subject again, not nested in a new one)
+        question = re.sub(r"^/salary\b", "ML engineer salary", exchange.question)
+        inner = _FOLLOWED_SUBJECT.search(question)
+        if inner is not None and points_back(question[: inner.start()]):
+            question = inner.group(1)
+        return question.rstrip(" ?")
 
     def _introduction(self, state: ChatState, reading: Reading, user: UserState) -> Turn:
         """ "im in 1st yr electrical engineering, india": thanks, and what to ask next; a
@@ -808,6 +813,10 @@ FORGOTTEN_NOTE = (
     "Done: I have deleted everything I stored about you. To me you are a new user now."
 )
 NOT_FORGOTTEN_NOTE = "Nothing was deleted."
+
+
+# "how long does it take (do i need a masters)?": the subject a follow-up was asked of.
+_FOLLOWED_SUBJECT = re.compile(r"\(([^()]+)\)+\W*$")
 
 
 def _roadmap_followed(state: ChatState, text: str) -> Exchange | None:
