@@ -1487,3 +1487,27 @@ def test_a_follow_up_of_a_follow_up_is_asked_of_the_first_subject(dialogue) -> N
         "which one is cheapest",
     )
     assert text.startswith("↪ which one is cheapest (what certifications should i get)?"), text
+
+
+@pytest.mark.parametrize(
+    ("message", "stage"),
+    [
+        ("ok pytorch seekh liya ab next kya", 4),  # PyTorch is taught in stage 3
+        ("i am already done with python basics what next", 2),
+        ("finished andrew ng course whats next", 3),
+    ],
+)
+def test_what_next_after_something_learned_opens_the_following_stage(
+    dialogue, message, stage
+) -> None:
+    # these were searched: "Study deep learning frameworks like TensorFlow or PyTorch"
+    text = _said_after(dialogue, [], message)
+    assert text.startswith(f"🗺 Stage {stage}/7"), text
+
+
+def test_a_long_story_that_says_next_is_not_read_as_a_stage_done(dialogue) -> None:
+    story = (
+        "My team leader gives credit for my work to another person. The thing is that the "
+        "next review is soon and I know he will do it again. What should I do now?"
+    )
+    assert not _said_after(dialogue, [], story).startswith("🗺 Stage"), story

@@ -28,6 +28,7 @@ from bot.core.roadmap_view import (
     asks_for_the_roadmap,
     asks_where_to_start,
     roadmap_level_from_text,
+    stage_after_learning,
     stage_number_in,
 )
 from bot.core.salary_view import (
@@ -278,7 +279,7 @@ class MessageReader:
             return Reading(text, Kind.PROFILE, **names)
         if _HELP_REQUEST.match(text):
             return Reading(text, Kind.HELP, **names)
-        stage = stage_number_in(text)
+        stage = stage_number_in(text) or stage_after_learning(self.engine.knowledge.roadmap, text)
         if stage is not None:  # "what's stage 7"
             return Reading(text, Kind.ROADMAP, roadmap_level=stage, **names)
         if asks_where_to_start(text):

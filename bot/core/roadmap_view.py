@@ -17,6 +17,8 @@ from bot.core.profile import Profile, escape, match_word, words
 from bot.core.reply import Button, ButtonRows, Reply
 from knowledge.career_models import ROADMAP_LEVELS, Roadmap, RoadmapItem, RoadmapStage
 from knowledge.lexicon import load_lexicon
+from retrieval.asking_words import GENERIC, NOT_SUBJECTS
+from retrieval.tokenize import tokenize
 
 MAX_QUOTE_CHARS = 150
 STAGE_READABLE_CHARS = 1400  # visible characters of a stage view; "Why?" has every quote
@@ -124,6 +126,45 @@ _WHICH_FIRST = re.compile(
     r" do| to do)? (?:first|to start with|do i start with|should i start with)\W*$",
     re.IGNORECASE,
 )
+
+
+# "ok pytorch seekh liya ab next kya", "i know python and sql, what next?": something learned,
+# and what comes after it.
+_LEARNED = re.compile(
+    r"\b(?:learn(?:ed|t)|know|finished|completed|done with|covered|seekh (?:liya|li|lia|chuka|"
+    r"chuki)|aata hai|aati hai)\b",
+    re.IGNORECASE,
+)
+_ASKS_WHAT_NEXT = re.compile(
+    r"\b(?:next|what now|now what|then what|ab kya|aage kya)\b", re.IGNORECASE
+)
+
+
+MAX_LEARNED_WORDS = 12  # longer, and a story's "next" and "know" are of other things
+_LEVEL_OF_LEARNING = frozenset(tokenize("basic basics fundamental fundamentals advanced"))
+
+
+def stage_after_learning(roadmap: Roadmap, text: str) -> str | None:
+    """The id of the stage after the one that teaches what a message says was learned ("ok
+    pytorch seekh liya ab next kya": PyTorch is in the tools stage; the next is projects),
+    or None when it names nothing the stages teach, or does not ask what next."""
+    if len(text.split()) > MAX_LEARNED_WORDS or not (
+        _LEARNED.search(text) and _ASKS_WHAT_NEXT.search(text)
+    ):
+        return None
+    # (something of its own: "once I know the basics, what comes next" names no stage)
+    learned = set(tokenize(text)) - GENERIC - NOT_SUBJECTS - _LEVEL_OF_LEARNING
+    best, most = None, 0
+    for index, stage in enumerate(roadmap.stages[:-1]):
+        taught = {
+            token
+            for item in stage.items
+            for token in tokenize(" ".join((item.title, item.detail, *item.resources)))
+        }
+        shared = len(learned & taught)
+        if shared > most:  # (the earlier stage on a tie: where it is first taught)
+            best, most = index, shared
+    return None if best is None else roadmap.stages[best + 1].id
 
 
 def asks_which_stage_first(text: str) -> bool:
