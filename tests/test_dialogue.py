@@ -1511,3 +1511,9 @@ def test_a_long_story_that_says_next_is_not_read_as_a_stage_done(dialogue) -> No
         "next review is soon and I know he will do it again. What should I do now?"
     )
     assert not _said_after(dialogue, [], story).startswith("🗺 Stage"), story
+
+
+def test_a_region_taken_out_of_a_bracketed_subject_leaves_no_gap(dialogue) -> None:
+    text = _said_after(dialogue, ["ml salary in india", "is that before tax"],
+                       "and if i move to us?")
+    assert text.startswith("↪ is that before tax (ml salary) in the US?"), text

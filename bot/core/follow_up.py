@@ -233,6 +233,8 @@ def refine(previous: str, follow_up: str, lexicon: Lexicon) -> str:
     if refinement.levels:
         base = _without(base, lexicon.level_spans(base))
     base = re.sub(r"\s+(?:in|for|at|of)(?:\s+the)?\s*$", "", base)
+    # ("is that before tax (ml salary in india)" without its region: no space before ")")
+    base = re.sub(r"\s+\)", ")", base)
     parts = [base]
     if refinement.detail and not refinement.new_subject:
         parts.append(f"{refinement.preposition} {refinement.detail}")
