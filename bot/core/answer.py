@@ -339,8 +339,9 @@ def _lead(
     asks_choice = bool(_ASKS_CHOICE.search(question.strip()))
     asks_why = bool(_ASKS_WHY.match(question))
     # (as written and as understood: "diffrence between ai engineer and ml engineer")
-    asks_comparison = bool(_ASKS_COMPARISON.search(f"{question} {query.text}"))
-    roles_asked = _roles(f"{question} {query.text}", OTHER_ROLE_OR_FIELD)
+    written_and_understood = f"{question} {query.text}"
+    asks_comparison = bool(_ASKS_COMPARISON.search(written_and_understood))
+    roles_asked = _roles(written_and_understood, OTHER_ROLE_OR_FIELD)
     on_a_step = (
         lexicon is not None
         and level in LADDER_LEVELS

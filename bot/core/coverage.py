@@ -147,6 +147,12 @@ def other_role_pay(text: str) -> Gap | None:
                "give")
 
 
+def _topic_words(lexicon: Lexicon, topic: str) -> set[str]:
+    """The tokens of the phrases that name a topic the articles lack."""
+    phrases = lexicon.uncovered_topic_phrases(topic)
+    return {token for phrase in phrases for token in tokenize(phrase)}
+
+
 def only_an_uncovered_topic(query: Query, lexicon: Lexicon) -> str | None:
     """The topic the articles lack that a message is about and nothing else ("visa kaise
     milega", "how to get a work visa"): declined, it is told that topic is not covered, not
@@ -154,8 +160,7 @@ def only_an_uncovered_topic(query: Query, lexicon: Lexicon) -> str | None:
     topic = lexicon.uncovered_topic_in(query.text)
     if topic is None:
         return None
-    topic_words = {t for phrase in lexicon.uncovered_topic_phrases(topic) for t in tokenize(phrase)}
-    rest = _content(query, topic_words) - NOT_SUBJECTS
+    rest = _content(query, _topic_words(lexicon, topic)) - NOT_SUBJECTS
     return topic if query.tokens and not rest else None
 
 
@@ -196,9 +201,7 @@ def find_gap(
         lexicon.uncovered_topic_in(asked)
     )
     if topic is not None:
-        phrases = lexicon.uncovered_topic_phrases(topic)
-        topic_words = {token for phrase in phrases for token in tokenize(phrase)}
-        return Gap(topic, _level(query, topic_words, cited_texts))
+        return Gap(topic, _level(query, _topic_words(lexicon, topic), cited_texts))
     if (role_gap := other_role_pay(question)) is not None:
         return role_gap
     if ASKS_DURATION.search(question) and not states_duration(query, cited_texts):
